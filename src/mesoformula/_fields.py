@@ -1,0 +1,50 @@
+"""Field types shared by the models: quantities of a kind, bounded integers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import attrs
+
+from .units import AMOUNT, CONCENTRATION, FRACTION, PER_KG, Accepts, Quantity
+
+
+@attrs.frozen
+class IntRange:
+    """Bounds for an integer field: ``Annotated[int, IntRange(1)]``."""
+
+    min: int
+    max: int | None = None
+
+
+Volume = Annotated[Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '10 mL')")]
+VolumeOrEmpty = Annotated[
+    Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '12.4 mL')", zero=True)
+]
+Mass = Annotated[Quantity, Accepts(frozenset({"mg"}), "a mass (e.g. '0.025 mg')")]
+BodyWeight = Annotated[Quantity, Accepts(frozenset({"kg"}), "a body weight (e.g. '62 kg')")]
+MolarMass = Annotated[Quantity, Accepts(frozenset({"g/mol"}), "a molar mass (e.g. '270.8 g/mol')")]
+Duration = Annotated[Quantity, Accepts(frozenset({"d"}), "a duration (e.g. '14 d' or '12 h')")]
+Amount = Annotated[
+    Quantity, Accepts(AMOUNT, "an amount (a mass, activity units or mEq, e.g. '0.5 mg')")
+]
+Strength = Annotated[
+    Quantity,
+    Accepts(CONCENTRATION, "a concentration (e.g. '20 mg/mL', '2 % w/v', '150 USP_U/mL')"),
+]
+TargetConcentration = Annotated[
+    Quantity,
+    Accepts(
+        CONCENTRATION | FRACTION,
+        "a final concentration (e.g. '2 mg/mL', '0.5 % w/v', '5 % v/v')",
+    ),
+]
+LimitValue = Annotated[
+    Quantity,
+    Accepts(
+        AMOUNT | CONCENTRATION | PER_KG,
+        "a limit (an amount, a concentration or a per-kg dose, e.g. '4.5 mg/kg')",
+    ),
+]
+Count = Annotated[int, IntRange(1)]
+NonNegative = Annotated[int, IntRange(0)]

@@ -1,0 +1,291 @@
+"""
+The command line: parse arguments, call the library, print, choose the exit code.
+
+Exit codes (SPEC §4): 0 no error finding, 1 at least one error finding (or a stock
+shortfall), 2 usage error or a path that does not exist, 3 an internal error (a bug:
+please report it; ``MESOFORMULA_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import __version__
+from .findings import Finding
+from .units import to_json
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A command used wrongly: printed and exits 2."""
+
+
+# --------------------------------------------------------------------------- output
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
+    data: dict[str, Any] = {
+        "code": finding.code,
+        "severity": finding.severity,
+        "message": finding.message,
+        "location": finding.location,
+    }
+    if finding.line is not None:
+        data["line"] = finding.line
+    if finding.ingredient is not None:
+        data["ingredient"] = finding.ingredient
+    if finding.value is not None:
+        data["value"] = to_json(finding.value)
+    if finding.limit is not None:
+        data["limit"] = to_json(finding.limit)
+    if finding.source is not None:
+        data["source"] = finding.source
+    if finding.justification is not None:
+        data["justification"] = finding.justification
+    return data
+
+
+def finding_line(path: str, finding: Finding) -> str:
+    """Return a finding as one line of text: ``path:line: severity code where: message``."""
+    where = f"{path}:{finding.line}" if finding.line is not None else path
+    location = f"{finding.location}: " if finding.location else ""
+    text = f"{where}: {finding.severity} {finding.code} {location}{finding.message}"
+    if finding.source and finding.code.startswith(("dose.", "allergen.", "compat.")):
+        text += f" [source: {finding.source}]"
+    if finding.justification:
+        text += f" [accepted: {finding.justification}]"
+    return text
+
+
+def _write_json(data: object, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _summary(reports: Sequence[Any]) -> dict[str, int]:
+    findings = [f for r in reports for f in r.findings]
+    return {
+        "files": len(reports),
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity == "warning" for f in findings),
+    }
+
+
+def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO) -> int:
+    summary = _summary(reports)
+    if fmt == "json":
+        _write_json(
+            {
+                "files": [
+                    {
+                        "path": r.path,
+                        "kind": r.kind,
+                        "findings": [finding_json(f) for f in r.findings],
+                    }
+                    for r in reports
+                ],
+                "summary": summary,
+            },
+            out,
+        )
+    else:
+        for report in reports:
+            for finding in report.findings:
+                out.write(finding_line(report.path, finding) + "\n")
+        out.write(
+            f"{summary['files']} file(s): {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s)\n"
+        )
+    return EXIT_FINDINGS if summary["errors"] else EXIT_OK
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _load_catalog(args: argparse.Namespace) -> Any:
+    from .catalog import load_catalog  # noqa: PLC0415 - keep start-up lean
+
+    for folder in args.catalog:
+        if not Path(folder).exists():
+            raise UsageError(f"--catalog {folder}: no such file or directory")
+    return load_catalog(args.catalog)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula validate PATH...``"""
+    from .validate import catalog_reports, validate_paths  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    try:
+        reports = validate_paths(args.paths, loaded)
+    except FileNotFoundError as missing:
+        raise UsageError(f"{missing}: no such file or directory") from None
+    # Problems of the catalogs in use come first: a user catalog with errors makes
+    # every check against it suspect. Overrides are listed as info.
+    reports = [*catalog_reports(loaded), *reports]
+    return _print_reports(reports, args.format, out)
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula schema KIND``"""
+    from .files import json_schema  # noqa: PLC0415
+
+    _write_json(json_schema(args.kind), out)
+    return EXIT_OK
+
+
+def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula catalog list [--class C] [--allergen G] [--kind K]``"""
+    from . import catalog_view  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    listing = catalog_view.listing(
+        loaded.catalog, klass=args.klass, allergen=args.allergen, kinds=args.kind
+    )
+    if args.format == "json":
+        _write_json(listing, out)
+    else:
+        out.write(catalog_view.listing_text(listing))
+    return EXIT_OK
+
+
+def cmd_catalog_show(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula catalog show ID``"""
+    from . import catalog_view  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    try:
+        shown = catalog_view.show(loaded.catalog, args.id)
+    except LookupError as missing:
+        raise UsageError(str(missing.args[0])) from None
+    if args.format == "json":
+        _write_json(shown, out)
+    else:
+        out.write(catalog_view.show_text(shown))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default=argparse.SUPPRESS,
+        help="output for people (text, default) or programs (json)",
+    )
+    common.add_argument(
+        "--catalog",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="a catalog folder or file merged over the shipped catalog (repeatable; "
+        "later ids override earlier ones)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``mesoformula``."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="mesoformula",
+        description="Compose, check and reconcile mesotherapy cocktails.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mesoformula {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="validate formulation, patient, catalog and stock files",
+        description="Validate files (directories recursively) against the catalog; "
+        "runs every check that needs no patient.",
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.set_defaults(handler=cmd_validate)
+
+    schema = commands.add_parser(
+        "schema", parents=[common], help="print the JSON Schema of a file kind"
+    )
+    schema.add_argument("kind", choices=["formulation", "patient", "catalog", "stock"])
+    schema.set_defaults(handler=cmd_schema)
+
+    catalog = commands.add_parser("catalog", help="browse the catalog")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION")
+    catalog_commands.required = True
+    listing = catalog_commands.add_parser(
+        "list", parents=[common], help="list ingredients, products and allergen groups"
+    )
+    listing.add_argument("--class", dest="klass", metavar="CLASS", help="only this class")
+    listing.add_argument(
+        "--allergen", metavar="GROUP", help="only what belongs to or carries this allergen group"
+    )
+    listing.add_argument(
+        "--kind",
+        action="append",
+        choices=["ingredients", "products", "allergens", "rules"],
+        help="only these sections (repeatable)",
+    )
+    listing.set_defaults(handler=cmd_catalog_list)
+    show = catalog_commands.add_parser(
+        "show", parents=[common], help="show one ingredient, product or allergen group"
+    )
+    show.add_argument("id")
+    show.set_defaults(handler=cmd_catalog_show)
+
+    _add_more_commands(commands, common)
+    return parser
+
+
+#: Further commands register here: (name, adder) where adder(subparsers, common).
+EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+
+
+def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    for add in EXTRA_COMMANDS:
+        add(commands, common)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run ``mesoformula`` with *argv*; return the exit code."""
+    out = out if out is not None else sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse: --help, --version, usage errors
+        return int(stop.code or 0)
+    if not hasattr(args, "format"):
+        args.format = "text"
+    if not hasattr(args, "catalog"):
+        args.catalog = []
+    handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    try:
+        return handler(args, out)
+    except UsageError as error:
+        sys.stderr.write(f"mesoformula: error: {error}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return EXIT_OK
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except Exception as error:
+        if os.environ.get("MESOFORMULA_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"mesoformula: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,84 @@
+"""
+The whole error tree of mesoformula.
+
+Every error is a :class:`MesoformulaError` and also the builtin a caller would
+naturally catch::
+
+    MesoformulaError
+    ├── UnitError(ValueError)              a quantity string or table is not acceptable
+    ├── FileError(ValueError)              a file cannot be read: carries its findings
+    ├── CatalogError(LookupError)          an id the catalog does not hold
+    ├── CompositionError(ValueError)       a formulation cannot be composed
+    └── StockError                         the store refuses an operation
+        ├── StoreVersionError(RuntimeError)   the database is newer than this library
+        ├── LedgerIntegrityError(RuntimeError) the journal was tampered with
+        ├── InsufficientStock(ValueError)  a consume would need more than is there
+        └── UnknownEntry(LookupError)      a journal entry, lot or batch id not found
+
+Errors say where (``components[1].volume``), what was expected and what came.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .findings import Finding
+
+
+class MesoformulaError(Exception):
+    """Base class of every error raised by mesoformula."""
+
+
+class UnitError(MesoformulaError, ValueError):
+    """A quantity cannot be accepted; ``code`` is the finding code (``unit.*``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class FileError(MesoformulaError, ValueError):
+    """A file could not be loaded; ``findings`` lists every problem found in it."""
+
+    def __init__(self, path: str, findings: Sequence[Finding]) -> None:
+        first = findings[0].message if findings else "unreadable file"
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(f"{path}: {first}{more}")
+        self.path = path
+        self.findings = tuple(findings)
+
+
+class CatalogError(MesoformulaError, LookupError):
+    """An id that the catalog does not hold."""
+
+
+class CompositionError(MesoformulaError, ValueError):
+    """A formulation that cannot be composed; ``findings`` says why."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings) or "cannot compose")
+        self.findings = tuple(findings)
+
+
+class StockError(MesoformulaError):
+    """Base class of the errors raised by the stock store."""
+
+
+class StoreVersionError(StockError, RuntimeError):
+    """The database was written by a newer version of mesoformula."""
+
+
+class LedgerIntegrityError(StockError, RuntimeError):
+    """The journal's hash chain or its balances do not agree."""
+
+
+class InsufficientStock(StockError, ValueError):  # noqa: N818 - the domain's own name
+    """A consumption would need more stock than is usable."""
+
+
+class UnknownEntry(StockError, LookupError):  # noqa: N818 - reads as a noun like KeyError
+    """A journal entry, lot or batch that the store does not hold."""

@@ -1,0 +1,91 @@
+"""Findings: what every check returns (SPEC §3). Nothing is printed ad hoc."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import attrs
+
+from .units import Quantity
+
+Severity = Literal["error", "warning", "info"]
+
+#: Every finding code mesoformula can produce, with when it is raised.
+CODES: dict[str, str] = {
+    "file.syntax": "the file cannot be parsed",
+    "file.schema": "wrong or missing keys or types, unknown format",
+    "file.io": "the file cannot be read",
+    "unit.unknown": "a unit that is not in the registry",
+    "unit.dimension": "a quantity of the wrong kind",
+    "unit.invalid": "NaN, infinity, negative, bare %, malformed number",
+    "ref.product": "a product id not in the catalog",
+    "ref.ingredient": "an ingredient id not in the catalog",
+    "ref.ambiguous": "a product with several actives and no ingredient given",
+    "ref.allergen": "an allergen group id not in the catalog",
+    "catalog.duplicate": "the same id twice in one catalog",
+    "catalog.override": "a later catalog replaces an entry of an earlier one",
+    "catalog.source": "a limit, rule or group without a source",
+    "volume.overflow": "components need more volume than final_volume",
+    "volume.administration": "an administration that does not add up",
+    "volume.rounding": "a draw rounded to the syringe resolution",
+    "dose.session": "a per-session limit exceeded",
+    "dose.per-kg": "a per-kg limit exceeded",
+    "dose.point": "a per-point limit exceeded",
+    "dose.course": "a per-course limit exceeded",
+    "dose.concentration": "a concentration limit exceeded",
+    "dose.unchecked": "a limit exists but cannot be evaluated",
+    "allergen.direct": "an allergy matches an ingredient or excipient",
+    "allergen.cross": "an allergy matches through a cross-reactivity rule",
+    "allergen.unknown": "an allergy term the catalog does not know",
+    "compat.pair": "two ingredients in the preparation are incompatible",
+    "compat.no-admixture": "a product whose label forbids admixture is mixed",
+    "status.withdrawn": "an ingredient withdrawn from the market",
+    "contra.pregnancy": "contraindicated in pregnancy and the patient is pregnant",
+    "stock.shortfall": "not enough usable stock",
+    "stock.expired": "a lot is past its expiry",
+    "stock.unusable": "a lot cannot be used (quarantine, recall, in-use period over)",
+    "bud.limited": "what governs the beyond-use date",
+    "bud.unassigned": "the beyond-use date cannot be assigned",
+    "risk.accepted": "a finding accepted with a written justification",
+}
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """
+    One problem (or fact) found by a check.
+
+    Attributes:
+        code: Stable code from :data:`CODES`.
+        severity: ``error``, ``warning`` or ``info``.
+        message: One sentence naming the value, the limit and what to do.
+        location: Path into the file (``components[1].volume``); empty for the whole.
+        line: Line in the file, where the syntax allows.
+        ingredient: The ingredient concerned, if any.
+        value: The measured quantity, if any.
+        limit: The limit it was compared with, if any.
+        source: Where the rule or limit comes from.
+        justification: Set when the finding was accepted as a risk.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    location: str = ""
+    line: int | None = None
+    ingredient: str | None = None
+    value: Quantity | None = None
+    limit: Quantity | None = None
+    source: str | None = None
+    justification: str | None = None
+
+
+def count(findings: Iterable[Finding], severity: Severity) -> int:
+    """Return how many of *findings* have *severity*."""
+    return sum(1 for f in findings if f.severity == severity)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Return whether any finding is an error."""
+    return any(f.severity == "error" for f in findings)

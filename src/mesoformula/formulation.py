@@ -1,0 +1,165 @@
+"""The formulation model (SPEC §2.1): what a cocktail is made of and how it is given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+import attrs
+
+from ._fields import Amount, Count, Duration, TargetConcentration, Volume
+from .findings import Finding
+
+FORMULATION_FORMAT: Final = "mesoformula.formulation/1"
+
+
+@attrs.frozen(kw_only=True)
+class Component:
+    """
+    One product drawn into the preparation.
+
+    Exactly one of ``volume`` (of the product), ``amount`` (of the ingredient in the
+    whole preparation) or ``concentration`` (final, in the preparation) is given.
+    ``ingredient`` picks the active of a multi-active product.
+    """
+
+    product: str
+    ingredient: str | None = None
+    volume: Volume | None = None
+    amount: Amount | None = None
+    concentration: TargetConcentration | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Administration:
+    """
+    How the preparation is given: per session, per point, over a course.
+
+    Attributes:
+        volume_per_session: Volume injected in one session.
+        points_per_session: Injection points in one session ...
+        volume_per_point: ... or the volume per point (then points follow).
+        sessions: Sessions in the course.
+        interval: Time between sessions.
+    """
+
+    volume_per_session: Volume | None = None
+    points_per_session: Count | None = None
+    volume_per_point: Volume | None = None
+    sessions: Count = 1
+    interval: Duration | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Preparation:
+    """
+    How the preparation is compounded and stored; drives the beyond-use date.
+
+    Attributes:
+        category: USP <797> category 1, 2 or 3.
+        method: ``aseptic`` or ``terminal-sterilization``.
+        sterility_tested: A sterility test was passed.
+        storage: ``room``, ``refrigerator`` or ``freezer``.
+        immediate_use: Administration begins within 4 hours (USP <797> immediate use).
+        category_3_requirements: Every additional category 3 requirement is met.
+        stability: A stability limit, when shorter than the BUD table allows.
+    """
+
+    category: Literal[1, 2, 3] | None = None
+    method: Literal["aseptic", "terminal-sterilization"] = "aseptic"
+    sterility_tested: bool = False
+    storage: Literal["room", "refrigerator", "freezer"] | None = None
+    immediate_use: bool = False
+    category_3_requirements: bool = False
+    stability: Duration | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AcceptedRisk:
+    """
+    A finding the prescriber accepts, with a written justification.
+
+    The finding is still reported, downgraded to a warning and carrying the
+    justification; it is never dropped.
+    """
+
+    code: str
+    ingredient: str | None = None
+    justification: str
+
+
+@attrs.frozen(kw_only=True)
+class Formulation:
+    """
+    A mesotherapy cocktail (``format = "mesoformula.formulation/1"``).
+
+    Attributes:
+        id: Stable id.
+        name: Name for people.
+        version: Master formulation record version.
+        route: ``intradermal`` or ``subcutaneous``.
+        final_volume: Volume of one batch.
+        diluent: Product used to q.s. to ``final_volume``.
+        components: Products drawn, in order.
+        administration: How it is given.
+        preparation: How it is compounded (for the beyond-use date).
+        accepted_risks: Findings accepted with a justification.
+        notes: Free text.
+    """
+
+    format: Literal["mesoformula.formulation/1"] = FORMULATION_FORMAT
+    id: str
+    name: str
+    version: Count = 1
+    route: Literal["intradermal", "subcutaneous"]
+    final_volume: Volume
+    diluent: str | None = None
+    components: tuple[Component, ...]
+    administration: Administration | None = None
+    preparation: Preparation | None = None
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
+    notes: str = ""
+
+
+def shape_findings(data: Mapping[str, Any]) -> list[Finding]:
+    """
+    Return the problems of a formulation's shape that types alone cannot express.
+
+    Works on the raw file data, so that these are reported together with type and
+    unit problems rather than after them.
+    """
+    findings: list[Finding] = []
+    components = data.get("components")
+    if isinstance(components, list):
+        if not components:
+            findings.append(_schema("components", "a formulation needs at least one component"))
+        for n, component in enumerate(components):
+            if not isinstance(component, Mapping):
+                continue
+            given = [k for k in ("volume", "amount", "concentration") if k in component]
+            if len(given) != 1:
+                got = ", ".join(given) if given else "none"
+                findings.append(
+                    _schema(
+                        f"components[{n}]",
+                        f"give exactly one of volume, amount or concentration (got {got})",
+                    )
+                )
+    admin = data.get("administration")
+    if isinstance(admin, Mapping) and {
+        "points_per_session",
+        "volume_per_point",
+        "volume_per_session",
+    } <= set(admin):
+        findings.append(
+            _schema(
+                "administration",
+                "give volume_per_session with points_per_session or with "
+                "volume_per_point, not with both",
+            )
+        )
+    return findings
+
+
+def _schema(location: str, message: str) -> Finding:
+    return Finding(code="file.schema", severity="error", message=message, location=location)

@@ -1,0 +1,30 @@
+"""The patient model (SPEC §2.2): what the patient-specific checks need."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import attrs
+
+from ._fields import BodyWeight
+
+PATIENT_FORMAT: Final = "mesoformula.patient/1"
+
+
+@attrs.frozen(kw_only=True)
+class Patient:
+    """
+    A patient (``format = "mesoformula.patient/1"``).
+
+    Attributes:
+        id: Clinic's patient id.
+        weight: Body weight; per-kg limits cannot be checked without it.
+        allergies: Allergen group ids, ingredient ids or synonyms (any case).
+        pregnant: Whether the patient is or may be pregnant.
+    """
+
+    format: Literal["mesoformula.patient/1"] = PATIENT_FORMAT
+    id: str
+    weight: BodyWeight | None = None
+    allergies: tuple[str, ...] = ()
+    pregnant: bool = False

@@ -1,0 +1,1 @@
+"""Stock: lots, the append-only ledger on SQLite, allocation and counts."""

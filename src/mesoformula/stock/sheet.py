@@ -1,0 +1,58 @@
+"""The stock sheet (SPEC §2.4): lots to receive or exported from a store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Final, Literal
+
+import attrs
+
+from mesoformula._fields import NonNegative, VolumeOrEmpty
+
+STOCK_FORMAT: Final = "mesoformula.stock/1"
+LotStatus = Literal["released", "quarantine", "recalled"]
+
+
+@attrs.frozen(kw_only=True)
+class OpenedContainer:
+    """A container of a lot that has been punctured, with what is left in it."""
+
+    at: dt.datetime
+    remaining: VolumeOrEmpty
+
+
+@attrs.frozen(kw_only=True)
+class Lot:
+    """
+    One lot of a product.
+
+    Attributes:
+        product: Product id.
+        lot: Lot number as printed.
+        expiry: Expiry date; the lot is usable through the end of that day. None
+            means it does not expire (allocated last).
+        containers: Unopened containers.
+        opened: Opened containers with their opening time and remaining volume.
+        location: Where it is kept.
+        status: ``released``, ``quarantine`` or ``recalled``.
+        gtin: GS1 GTIN, if known.
+        received: Date received.
+    """
+
+    product: str
+    lot: str
+    expiry: dt.date | None = None
+    containers: NonNegative = 0
+    opened: tuple[OpenedContainer, ...] = ()
+    location: str | None = None
+    status: LotStatus = "released"
+    gtin: str | None = None
+    received: dt.date | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StockSheet:
+    """A stock sheet (``format = "mesoformula.stock/1"``)."""
+
+    format: Literal["mesoformula.stock/1"] = STOCK_FORMAT
+    lots: tuple[Lot, ...] = ()

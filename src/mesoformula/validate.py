@@ -1,0 +1,101 @@
+"""
+Validation of files against the catalog: what ``mesoformula validate`` does.
+
+Each file is read (every problem reported at once), then checked against the merged
+catalog: references for formulations and stock sheets, allergy terms for patients,
+integrity for catalog files. Checks that need a patient are not run here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import attrs
+
+from .catalog import Catalog, CatalogFile, LoadedCatalog, file_findings
+from .checks import patient_term_findings, reference_findings, stock_reference_findings
+from .files import SUFFIXES, read, with_lines
+from .findings import Finding
+from .formulation import Formulation
+from .patient import Patient
+from .stock.sheet import StockSheet
+
+
+@attrs.frozen(kw_only=True)
+class FileReport:
+    """The findings of one file (SPEC §4.1 ``files[]``)."""
+
+    path: str
+    kind: str | None
+    findings: tuple[Finding, ...]
+
+
+#: Further checks on a readable formulation (compose and patient-independent checks
+#: register here); each returns findings with locations into the file.
+FormulationCheck = Callable[[Formulation, Catalog], list[Finding]]
+FORMULATION_CHECKS: list[FormulationCheck] = [reference_findings]
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """
+    Return the files *paths* name: files as given, directories recursively (files with
+    a known suffix only), sorted within each directory.
+
+    Raises:
+        FileNotFoundError: for a path that does not exist.
+    """
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(str(path))
+    return found
+
+
+def validate_file(path: str | Path, loaded: LoadedCatalog) -> FileReport:
+    """Validate one file against *loaded*; never raises for bad content."""
+    document = read(path)
+    findings = list(document.findings)
+    model = document.model
+    catalog = loaded.catalog
+    extra: list[Finding] = []
+    if isinstance(model, Formulation):
+        for check in FORMULATION_CHECKS:
+            extra.extend(check(model, catalog))
+    elif isinstance(model, Patient):
+        extra.extend(patient_term_findings(model, catalog))
+    elif isinstance(model, StockSheet):
+        extra.extend(stock_reference_findings(model, catalog))
+    elif isinstance(model, CatalogFile):
+        extra.extend(_catalog_file_findings(Path(path), model, loaded))
+    findings.extend(with_lines(path, extra))
+    return FileReport(path=str(path), kind=document.kind, findings=tuple(findings))
+
+
+def _catalog_file_findings(path: Path, file: CatalogFile, loaded: LoadedCatalog) -> list[Finding]:
+    resolved = path.resolve()
+    files = [(p, f) for p, f in loaded.files if Path(p).resolve() != resolved]
+    files.append((str(path), file))
+    catalog, merge = Catalog.from_files(files)
+    return [f for p, f in merge if p == str(path)] + file_findings(file, catalog)
+
+
+def validate_paths(paths: Sequence[str | Path], loaded: LoadedCatalog) -> list[FileReport]:
+    """Validate every file *paths* name (see :func:`expand`)."""
+    return [validate_file(path, loaded) for path in expand(paths)]
+
+
+def catalog_reports(loaded: LoadedCatalog, *, include_info: bool = True) -> list[FileReport]:
+    """Group the findings of loading the catalog by file, for reporting."""
+    grouped: dict[str, list[Finding]] = {}
+    for path, finding in loaded.findings:
+        if include_info or finding.severity != "info":
+            grouped.setdefault(path, []).append(finding)
+    return [FileReport(path=p, kind="catalog", findings=tuple(f)) for p, f in grouped.items()]

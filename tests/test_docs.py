@@ -1,0 +1,72 @@
+"""The documentation's examples run as tests: console blocks and the finding codes."""
+
+from __future__ import annotations
+
+import io
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from mesoformula.cli import main
+from mesoformula.findings import CODES
+
+from .conftest import ROOT
+
+DOCS = ROOT / "docs"
+CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
+
+
+def console_examples(path: Path) -> list[tuple[str, list[str]]]:
+    """Return (command, expected output lines) for every '$ mesoformula' in *path*."""
+    examples = []
+    for block in CONSOLE.findall(path.read_text(encoding="utf-8")):
+        command: str | None = None
+        expected: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command is not None:
+                    examples.append((command, expected))
+                command, expected = line[2:], []
+            elif command is not None:
+                expected.append(line)
+        if command is not None:
+            examples.append((command, expected))
+    return [(c, e) for c, e in examples if c.startswith("mesoformula ")]
+
+
+PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+EXAMPLES = [(page, cmd, out) for page in PAGES for cmd, out in console_examples(page)]
+
+
+@pytest.mark.parametrize(
+    ("page", "command", "expected"), EXAMPLES, ids=[f"{p.name}: {c}" for p, c, _ in EXAMPLES]
+)
+def test_console_example(
+    page: Path, command: str, expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command runs and prints what the page shows ('...' elides the rest)."""
+    monkeypatch.chdir(ROOT)
+    out = io.StringIO()
+    code = main(shlex.split(command)[1:], out=out)
+    assert code in (0, 1), page
+    actual = out.getvalue().splitlines()
+    if "..." in expected:
+        shown = expected[: expected.index("...")]
+        assert all(line in actual for line in shown), (page, command)
+    else:
+        assert expected == actual[: len(expected)], (page, command)
+
+
+def test_examples_were_found() -> None:
+    """The tutorial and README contribute console examples (the test is not vacuous)."""
+    pages = {page.name for page, _, _ in EXAMPLES}
+    assert {"README.md", "first-validation.md"} <= pages
+
+
+def test_every_finding_code_is_documented() -> None:
+    """Every code mesoformula can produce appears in the findings reference."""
+    text = (DOCS / "reference" / "findings.md").read_text(encoding="utf-8")
+    missing = [code for code in CODES if f"`{code}`" not in text]
+    assert [] == missing
