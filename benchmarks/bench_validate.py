@@ -96,6 +96,12 @@ def main() -> None:
         cold = median_run([sys.executable, "-m", "mesoformula", "validate", one], args.starts)
         print(f"python -c pass: {bare * 1e3:.1f} ms; validate one file: {cold * 1e3:.1f} ms")
         print(f"ratio cold start / bare python: {cold / bare:.2f}x  (target <= 2.5x)")
+        floor_argv = [sys.executable, "-c", "import attrs, cattrs, cattrs.gen, tomllib, argparse"]
+        deps = median_run(floor_argv, args.starts)
+        print(
+            f"for context, importing the required packages alone: {deps * 1e3:.1f} ms "
+            f"= {deps / bare:.2f}x bare python"
+        )
 
 
 if __name__ == "__main__":

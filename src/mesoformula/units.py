@@ -56,17 +56,17 @@ F = Fraction
 # dims of every row against pint.
 _ATOMS: dict[str, tuple[str, Fraction, Dims]] = {
     "g": ("gram", F(1), (("mass", 1),)),
-    "mg": ("milligram", F("1e-3"), (("mass", 1),)),
-    "ug": ("microgram", F("1e-6"), (("mass", 1),)),
-    "mcg": ("microgram", F("1e-6"), (("mass", 1),)),
-    "\u00b5g": ("microgram", F("1e-6"), (("mass", 1),)),  # micro sign
-    "\u03bcg": ("microgram", F("1e-6"), (("mass", 1),)),  # Greek mu
-    "ng": ("nanogram", F("1e-9"), (("mass", 1),)),
+    "mg": ("milligram", F(1, 1000), (("mass", 1),)),
+    "ug": ("microgram", F(1, 10**6), (("mass", 1),)),
+    "mcg": ("microgram", F(1, 10**6), (("mass", 1),)),
+    "\u00b5g": ("microgram", F(1, 10**6), (("mass", 1),)),  # micro sign
+    "\u03bcg": ("microgram", F(1, 10**6), (("mass", 1),)),  # Greek mu
+    "ng": ("nanogram", F(1, 10**9), (("mass", 1),)),
     "L": ("liter", F(1), (("volume", 1),)),
-    "mL": ("milliliter", F("1e-3"), (("volume", 1),)),
-    "uL": ("microliter", F("1e-6"), (("volume", 1),)),
-    "\u00b5L": ("microliter", F("1e-6"), (("volume", 1),)),
-    "\u03bcL": ("microliter", F("1e-6"), (("volume", 1),)),
+    "mL": ("milliliter", F(1, 1000), (("volume", 1),)),
+    "uL": ("microliter", F(1, 10**6), (("volume", 1),)),
+    "\u00b5L": ("microliter", F(1, 10**6), (("volume", 1),)),
+    "\u03bcL": ("microliter", F(1, 10**6), (("volume", 1),)),
     "kg": ("body_kilogram", F(1), (("body_mass", 1),)),
     "IU": ("international_unit", F(1), (("iu_activity", 1),)),
     "[iU]": ("international_unit", F(1), (("iu_activity", 1),)),  # UCUM
@@ -74,9 +74,9 @@ _ATOMS: dict[str, tuple[str, Fraction, Dims]] = {
     "USP_U": ("usp_unit", F(1), (("usp_activity", 1),)),
     "[USP'U]": ("usp_unit", F(1), (("usp_activity", 1),)),  # UCUM
     "mol": ("mole", F(1), (("substance", 1),)),
-    "mmol": ("millimole", F("1e-3"), (("substance", 1),)),
-    "mEq": ("milliequivalent", F("1e-3"), (("charge_equivalent", 1),)),
-    "meq": ("milliequivalent", F("1e-3"), (("charge_equivalent", 1),)),  # UCUM
+    "mmol": ("millimole", F(1, 1000), (("substance", 1),)),
+    "mEq": ("milliequivalent", F(1, 1000), (("charge_equivalent", 1),)),
+    "meq": ("milliequivalent", F(1, 1000), (("charge_equivalent", 1),)),  # UCUM
     "d": ("day", F(1), (("time", 1),)),
     "h": ("hour", F(1, 24), (("time", 1),)),
     "min": ("minute", F(1, 1440), (("time", 1),)),
@@ -110,25 +110,25 @@ def _dims(**exps: int) -> Dims:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("mass", "mg", _dims(mass=1), F("1e-3")),
-    Kind("volume", "mL", _dims(volume=1), F("1e-3")),
+    Kind("mass", "mg", _dims(mass=1), F(1, 1000)),
+    Kind("volume", "mL", _dims(volume=1), F(1, 1000)),
     Kind("mass concentration", "mg/mL", _dims(mass=1, volume=-1), F(1)),
     Kind("body weight", "kg", _dims(body_mass=1), F(1)),
-    Kind("mass per body weight", "mg/kg", _dims(mass=1, body_mass=-1), F("1e-3")),
+    Kind("mass per body weight", "mg/kg", _dims(mass=1, body_mass=-1), F(1, 1000)),
     Kind("IU activity", "IU", _dims(iu_activity=1), F(1)),
-    Kind("IU concentration", "IU/mL", _dims(iu_activity=1, volume=-1), F("1e3")),
+    Kind("IU concentration", "IU/mL", _dims(iu_activity=1, volume=-1), F(1000)),
     Kind("IU per body weight", "IU/kg", _dims(iu_activity=1, body_mass=-1), F(1)),
     Kind("USP activity", "USP_U", _dims(usp_activity=1), F(1)),
-    Kind("USP concentration", "USP_U/mL", _dims(usp_activity=1, volume=-1), F("1e3")),
+    Kind("USP concentration", "USP_U/mL", _dims(usp_activity=1, volume=-1), F(1000)),
     Kind("USP per body weight", "USP_U/kg", _dims(usp_activity=1, body_mass=-1), F(1)),
-    Kind("milliequivalents", "mEq", _dims(charge_equivalent=1), F("1e-3")),
+    Kind("milliequivalents", "mEq", _dims(charge_equivalent=1), F(1, 1000)),
     Kind("mEq concentration", "mEq/mL", _dims(charge_equivalent=1, volume=-1), F(1)),
-    Kind("amount of substance", "mmol", _dims(substance=1), F("1e-3")),
+    Kind("amount of substance", "mmol", _dims(substance=1), F(1, 1000)),
     Kind("molar concentration", "mmol/mL", _dims(substance=1, volume=-1), F(1)),
     Kind("molar mass", "g/mol", _dims(mass=1, substance=-1), F(1)),
     Kind("duration", "d", _dims(time=1), F(1)),
-    Kind("volume fraction", "% v/v", (), F("0.01")),
-    Kind("mass fraction", "% w/w", (), F("0.01")),
+    Kind("volume fraction", "% v/v", (), F(1, 100)),
+    Kind("mass fraction", "% w/w", (), F(1, 100)),
 )
 KIND_BY_UNIT: dict[str, Kind] = {k.unit: k for k in KINDS}
 _KIND_BY_DIMS: dict[Dims, Kind] = {k.dims: k for k in KINDS if k.dims}
