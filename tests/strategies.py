@@ -54,7 +54,7 @@ def _tuple(
 
 severities: st.SearchStrategy[Literal["error", "warning"]] = st.sampled_from(["error", "warning"])
 bases: st.SearchStrategy[Basis] = st.sampled_from(
-    ["session", "per-kg-session", "point", "course", "concentration"]
+    ["session", "per-kg-session", "point", "course", "concentration", "preparation"]
 )
 _BASIS_UNITS = {
     "session": AMOUNT,
@@ -62,6 +62,7 @@ _BASIS_UNITS = {
     "course": AMOUNT,
     "per-kg-session": PER_KG,
     "concentration": CONCENTRATION,
+    "preparation": AMOUNT,
 }
 
 
@@ -89,6 +90,7 @@ ingredients = st.builds(
     molar_mass=st.none() | quantities({"g/mol"}),
     valence=st.none() | st.integers(0, 3),
     allergen_groups=_tuple(ids),
+    tags=_tuple(ids),
     status=st.sampled_from(["active", "withdrawn"]),
     status_reason=st.none() | texts,
     pregnancy=st.none() | st.sampled_from(["ok", "caution", "contraindicated"]),

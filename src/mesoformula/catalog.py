@@ -21,7 +21,7 @@ from .units import ACTIVITY, AMOUNT, CONCENTRATION, PER_KG
 
 CATALOG_FORMAT: Final = "mesoformula.catalog/1"
 
-Basis = Literal["session", "per-kg-session", "point", "course", "concentration"]
+Basis = Literal["session", "per-kg-session", "point", "course", "concentration", "preparation"]
 RuleSeverity = Literal["error", "warning"]
 Storage = Literal["room", "refrigerator", "freezer"]
 
@@ -32,6 +32,7 @@ BASIS_UNITS: dict[str, frozenset[str]] = {
     "course": AMOUNT,
     "per-kg-session": PER_KG,
     "concentration": CONCENTRATION,
+    "preparation": AMOUNT,
 }
 
 
@@ -42,7 +43,8 @@ class DoseLimit:
 
     Attributes:
         basis: What the limit is per: ``session``, ``per-kg-session``, ``point``,
-            ``course`` or ``concentration`` (of the final preparation).
+            ``course``, ``concentration`` (of the final preparation) or
+            ``preparation`` (amount in one batch, e.g. hyaluronidase per admixture).
         max: The largest dose that passes; a dose exactly at the limit passes.
         severity: ``error`` for an absolute maximum, ``warning`` for an advisory norm.
         unless_present: The limit does not apply when any of these ingredient ids is
@@ -76,6 +78,8 @@ class Ingredient:
         molar_mass: For mEq and molar conversions.
         valence: Charge per molecule, for mEq.
         allergen_groups: Allergen group ids this ingredient belongs to.
+        tags: Free tags that incompatibility rules can name (``hyaluronidase``,
+            ``acidic-stock``).
         status: ``active`` or ``withdrawn`` (with ``status_reason``).
         pregnancy: ``ok``, ``caution`` or ``contraindicated``; absent when unknown.
         activity_mass: Mass of one activity unit (``{IU = "0.025 ug"}``); activity is
@@ -93,6 +97,7 @@ class Ingredient:
     molar_mass: MolarMass | None = None
     valence: NonNegative | None = None
     allergen_groups: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     status: Literal["active", "withdrawn"] = "active"
     status_reason: str | None = None
     pregnancy: Literal["ok", "caution", "contraindicated"] | None = None
@@ -164,7 +169,7 @@ class Incompatibility:
     """
     Two things that must not be mixed.
 
-    ``a`` and ``b`` are ingredient ids, allergen group ids or ingredient classes.
+    ``a`` and ``b`` are ingredient ids, allergen group ids, ingredient classes or tags.
     ``inferred`` rules come from reasoning on sourced facts (pH), not a label.
     """
 
@@ -305,6 +310,13 @@ class Catalog:
         own.extend(p.as_limit() for p in self.policy_limits if p.ingredient == ingredient_id)
         return own
 
+    def terms_of(self, ingredient_id: str) -> set[str]:
+        """Return every term an incompatibility rule may use to name an ingredient."""
+        ingredient = self.ingredients.get(ingredient_id)
+        if ingredient is None:
+            return {ingredient_id}
+        return {ingredient.id, ingredient.class_, *ingredient.allergen_groups, *ingredient.tags}
+
     def find(self, term: str) -> list[str]:
         """
         Return the ingredient ids a free-text term names: an id, a name or a synonym,
@@ -357,7 +369,8 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
             seen.add(entry.id)
     classes = {i.class_ for i in catalog.ingredients.values()}
-    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes
+    tags = {t for i in catalog.ingredients.values() for t in i.tags}
+    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes | tags
     for n, ingredient in enumerate(file.ingredients):
         at = f"ingredients[{n}]"
         for k, group in enumerate(ingredient.allergen_groups):
@@ -431,7 +444,7 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 findings.append(
                     _error(
                         "ref.ingredient",
-                        f"'{term}' is no ingredient, allergen group or class in the catalog",
+                        f"'{term}' is no ingredient, allergen group, class or tag in the catalog",
                         f"incompatibilities[{n}].{side}",
                     )
                 )

@@ -312,3 +312,109 @@ def show_text(data: dict[str, Any]) -> str:
     for source in data.get("sources", []):
         lines.append(f"  source: {source}")
     return "\n".join(lines) + "\n"
+
+
+def markdown(catalog: Catalog) -> str:
+    """
+    Return the catalog as a Markdown reference page: every ingredient with its limits
+    and their sources, every product, allergen group and rule.
+
+    ``docs/reference/catalog.md`` is this page for the shipped catalog; a test keeps it
+    current (``python -m mesoformula.catalog_view > docs/reference/catalog.md``).
+    """
+    out = [
+        "# Reference: the shipped catalog",
+        "",
+        "Generated from `catalog/` by `python -m mesoformula.catalog_view`; do not edit.",
+        "Every limit and rule carries its source. A limit marked *advisory* is a warning;",
+        "one marked *absolute* is an error. Limits from another route's label say so.",
+        "",
+        (
+            f"{len(catalog.ingredients)} ingredients, {len(catalog.products)} products, "
+            f"{len(catalog.allergen_groups)} allergen groups, {len(catalog.cross_reactivity)} "
+            f"cross-reactivity rules, {len(catalog.incompatibilities)} incompatibilities."
+        ),
+        "",
+        "## Ingredients",
+        "",
+    ]
+    for ingredient in sorted(catalog.ingredients.values(), key=lambda i: (i.class_, i.id)):
+        out.append(f"### {ingredient.name} (`{ingredient.id}`)")
+        out.append("")
+        facts = [f"class: {ingredient.class_}"]
+        if ingredient.synonyms:
+            facts.append("synonyms: " + ", ".join(ingredient.synonyms))
+        if ingredient.identifiers:
+            facts.append(
+                "identifiers: " + ", ".join(f"{k} {v}" for k, v in ingredient.identifiers.items())
+            )
+        if ingredient.molar_mass:
+            facts.append(f"molar mass: {ingredient.molar_mass}")
+        if ingredient.allergen_groups:
+            facts.append("allergen groups: " + ", ".join(ingredient.allergen_groups))
+        if ingredient.status == "withdrawn":
+            facts.append(f"**withdrawn**: {ingredient.status_reason}")
+        if ingredient.pregnancy:
+            facts.append(f"pregnancy: {ingredient.pregnancy}")
+        out.extend(f"- {fact}" for fact in facts)
+        for limit in ingredient.limits:
+            kind = "absolute" if limit.severity == "error" else "advisory"
+            cond = ""
+            if limit.unless_present:
+                cond = f", unless {', '.join(limit.unless_present)} present"
+            if limit.when_present:
+                cond = f", when {', '.join(limit.when_present)} present"
+            out.append(f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}) — {limit.source}")
+        if ingredient.notes:
+            out.append(f"- notes: {ingredient.notes}")
+        if ingredient.sources:
+            out.append("- sources: " + "; ".join(ingredient.sources))
+        out.append("")
+    out += [
+        "## Products",
+        "",
+        "| id | container | volume | strengths | excipients |",
+        "|---|---|---|---|---|",
+    ]
+    for product in sorted(catalog.products.values(), key=lambda p: p.id):
+        flags = " (no admixture)" if product.no_admixture else ""
+        out.append(
+            f"| `{product.id}` | {product.container}, {product.use}{flags} | {product.volume} | "
+            + ", ".join(f"{k} {v}" for k, v in product.strengths.items())
+            + " | "
+            + ", ".join(f"{k} {v}" for k, v in product.excipients.items())
+            + " |"
+        )
+    out += ["", "## Allergen groups", "", "| id | name | source |", "|---|---|---|"]
+    for group in sorted(catalog.allergen_groups.values(), key=lambda g: g.id):
+        out.append(f"| `{group.id}` | {group.name} | {group.source} |")
+    out += [
+        "",
+        "## Cross-reactivity",
+        "",
+        "| groups | severity | note | source |",
+        "|---|---|---|---|",
+    ]
+    for cross in catalog.cross_reactivity:
+        out.append(
+            f"| {' ↔ '.join(cross.groups)} | {cross.severity} | {cross.note} | {cross.source} |"
+        )
+    out += [
+        "",
+        "## Incompatibilities",
+        "",
+        "| a | b | severity | reason | source |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in catalog.incompatibilities:
+        severity = rule.severity + (" (inferred)" if rule.inferred else "")
+        out.append(f"| {rule.a} | {rule.b} | {severity} | {rule.reason} | {rule.source} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - the docs generator
+    import sys
+
+    from .catalog import load_catalog
+
+    sys.stdout.write(markdown(load_catalog().catalog))

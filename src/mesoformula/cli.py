@@ -130,7 +130,11 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"{missing}: no such file or directory") from None
     # Problems of the catalogs in use come first: a user catalog with errors makes
     # every check against it suspect. Overrides are listed as info.
-    reports = [*catalog_reports(loaded), *reports]
+    validated = {Path(r.path).resolve() for r in reports}
+    catalog_problems = [
+        r for r in catalog_reports(loaded) if Path(r.path).resolve() not in validated
+    ]
+    reports = [*catalog_problems, *reports]
     return _print_reports(reports, args.format, out)
 
 

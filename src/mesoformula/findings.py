@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "dose.point": "a per-point limit exceeded",
     "dose.course": "a per-course limit exceeded",
     "dose.concentration": "a concentration limit exceeded",
+    "dose.preparation": "a per-preparation (per admixture) limit exceeded",
     "dose.unchecked": "a limit exists but cannot be evaluated",
     "allergen.direct": "an allergy matches an ingredient or excipient",
     "allergen.cross": "an allergy matches through a cross-reactivity rule",

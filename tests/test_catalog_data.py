@@ -1,0 +1,162 @@
+"""The shipped catalog's data: spot checks against the reference table, coverage."""
+
+from __future__ import annotations
+
+import pytest
+
+from mesoformula.catalog import LoadedCatalog
+from mesoformula.catalog_view import markdown
+from mesoformula.units import Quantity
+
+from .conftest import ROOT
+
+
+def limit(loaded: LoadedCatalog, ingredient: str, basis: str, **conditions: object) -> Quantity:
+    matches = [
+        lim.max
+        for lim in loaded.catalog.ingredients[ingredient].limits
+        if lim.basis == basis
+        and all(getattr(lim, key) == value for key, value in conditions.items())
+    ]
+    assert 1 == len(matches), (ingredient, basis, matches)
+    return matches[0]
+
+
+class TestSpotChecks:
+    """Ten numbers checked against shared/reference/ingredients.csv and ingredients.md."""
+
+    def test_lidocaine_plain(self, loaded: LoadedCatalog) -> None:
+        """'per procedure, healthy adult (US label/AHFS): <=4.5 mg/kg and <=300 mg'."""
+        assert Quantity(4.5, "mg/kg") == limit(
+            loaded, "lidocaine-hcl", "per-kg-session", unless_present=("epinephrine",)
+        )
+        assert Quantity(300.0, "mg") == limit(
+            loaded, "lidocaine-hcl", "session", unless_present=("epinephrine",)
+        )
+
+    def test_lidocaine_with_epinephrine(self, loaded: LoadedCatalog) -> None:
+        """'<=7 mg/kg lidocaine and <=500 mg (US label/AHFS)'."""
+        assert Quantity(7.0, "mg/kg") == limit(
+            loaded, "lidocaine-hcl", "per-kg-session", when_present=("epinephrine",)
+        )
+        assert Quantity(500.0, "mg") == limit(
+            loaded, "lidocaine-hcl", "session", when_present=("epinephrine",)
+        )
+
+    def test_deoxycholic_acid(self, loaded: LoadedCatalog) -> None:
+        """'2 mg/cm2; per session <=50 injections x 0.2 mL (<=10 mL = <=100 mg); <=6 sessions'."""
+        assert Quantity(2.0, "mg") == limit(loaded, "deoxycholic-acid", "point")
+        assert Quantity(100.0, "mg") == limit(loaded, "deoxycholic-acid", "session")
+        assert Quantity(600.0, "mg") == limit(loaded, "deoxycholic-acid", "course")
+
+    def test_collagenase(self, loaded: LoadedCatalog) -> None:
+        """'0.84 mg per treatment area ... <=2 areas per visit (<=1.68 mg/visit, derived)'."""
+        assert Quantity(1.68, "mg") == limit(loaded, "collagenase-cch-aaes", "session")
+
+    def test_hyaluronidase_per_admixture(self, loaded: LoadedCatalog) -> None:
+        """'dispersion adjuvant 50-300 U per admixture (label)', in USP units."""
+        assert Quantity(300.0, "USP_U") == limit(loaded, "hyaluronidase-bovine", "preparation")
+
+    def test_procaine(self, loaded: LoadedCatalog) -> None:
+        """'350-600 mg generally considered to be a single safe total dose'."""
+        assert Quantity(600.0, "mg") == limit(loaded, "procaine-hcl", "session", severity="error")
+
+    @pytest.mark.parametrize(
+        ("product", "ingredient", "expected"),
+        [
+            ("lidocaine-hcl-2pct-20ml-mdv", "methylparaben", Quantity(1.0, "mg/mL")),
+            (
+                "lidocaine-hcl-1pct-epinephrine-1-100000-20ml-mdv",
+                "epinephrine",
+                Quantity(0.01, "mg/mL"),
+            ),
+            (
+                "lidocaine-hcl-1pct-epinephrine-1-100000-20ml-mdv",
+                "sodium-metabisulfite",
+                Quantity(0.5, "mg/mL"),
+            ),
+            (
+                "hyaluronidase-ovine-200usp-ml-1ml",
+                "hyaluronidase-ovine",
+                Quantity(200.0, "USP_U/mL"),
+            ),
+            ("calcitonin-salmon-200iu-ml-2ml-mdv", "calcitonin-salmon", Quantity(200.0, "IU/mL")),
+            ("cyanocobalamin-1000mcg-ml-1ml", "cyanocobalamin", Quantity(1.0, "mg/mL")),
+            ("cyanocobalamin-1000mcg-ml-1ml", "benzyl-alcohol", Quantity(15.0, "mg/mL")),
+            ("deoxycholic-acid-10mg-ml-2ml", "benzyl-alcohol", Quantity(9.0, "mg/mL")),
+        ],
+    )
+    def test_presentations(
+        self, loaded: LoadedCatalog, product: str, ingredient: str, expected: Quantity
+    ) -> None:
+        """Product strengths and excipients match the labels quoted in the reference."""
+        entry = loaded.catalog.products[product]
+        assert expected == {**entry.strengths, **entry.excipients}[ingredient]
+
+
+class TestCoverage:
+    """What the issue asks the shipped catalog to hold."""
+
+    def test_sizes(self, loaded: LoadedCatalog) -> None:
+        """At least 30 ingredients and 25 products."""
+        assert len(loaded.catalog.ingredients) >= 30
+        assert len(loaded.catalog.products) >= 25
+
+    def test_status_and_pregnancy(self, loaded: LoadedCatalog) -> None:
+        """Buflomedil is withdrawn with a reason; dutasteride and finasteride contraindicated."""
+        buflomedil = loaded.catalog.ingredients["buflomedil"]
+        assert ("withdrawn", True) == (buflomedil.status, bool(buflomedil.status_reason))
+        for ingredient in ("dutasteride", "finasteride"):
+            assert "contraindicated" == loaded.catalog.ingredients[ingredient].pregnancy
+
+    def test_no_admixture_products(self, loaded: LoadedCatalog) -> None:
+        """Deoxycholic acid and phosphatidylcholine presentations forbid admixture."""
+        products = loaded.catalog.products
+        assert products["deoxycholic-acid-10mg-ml-2ml"].no_admixture
+        assert products["phosphatidylcholine-250mg-5ml"].no_admixture
+
+    def test_required_groups_and_rules(self, loaded: LoadedCatalog) -> None:
+        """The allergen groups and rules the issue lists exist, with severities."""
+        catalog = loaded.catalog
+        for group in (
+            "sulfite",
+            "soy",
+            "avian-protein",
+            "bovine-protein",
+            "ovine-protein",
+            "human-albumin",
+            "benzyl-alcohol",
+            "chlorobutanol",
+            "thimerosal",
+            "cobalt",
+            "thiamine",
+            "asteraceae",
+            "ethylenediamine",
+            "salmon-peptide",
+        ):
+            assert group in catalog.allergen_groups
+        rules = {frozenset(r.groups): r.severity for r in catalog.cross_reactivity}
+        assert "error" == rules[frozenset({"ester-local-anesthetic", "paba"})]
+        assert "warning" == rules[frozenset({"paraben", "paba"})]
+
+    def test_inferred_rules_are_warnings(self, loaded: LoadedCatalog) -> None:
+        """Every inferred incompatibility is a warning and says it is an inference."""
+        inferred = [r for r in loaded.catalog.incompatibilities if r.inferred]
+        assert inferred
+        for rule in inferred:
+            assert "warning" == rule.severity
+            assert "infer" in rule.reason + rule.source
+
+    def test_unsourced_limits_are_said_in_notes(self, loaded: LoadedCatalog) -> None:
+        """Ingredients without limits say UNSOURCED (or why) in their notes."""
+        for ingredient in loaded.catalog.ingredients.values():
+            if not ingredient.limits and ingredient.class_ not in {"excipient", "vasoconstrictor"}:
+                assert "UNSOURCED" in ingredient.notes or "Do not use" in ingredient.notes, (
+                    ingredient.id
+                )
+
+
+def test_catalog_reference_page_is_current(loaded: LoadedCatalog) -> None:
+    """docs/reference/catalog.md is what the generator makes of the shipped catalog."""
+    page = (ROOT / "docs" / "reference" / "catalog.md").read_text(encoding="utf-8")
+    assert markdown(loaded.catalog) == page
