@@ -123,6 +123,11 @@ class TestAcceptedForms:
         """The form parses to its canonical magnitude."""
         assert expected == value_of(text)
 
+    @pytest.mark.parametrize("value", [0.004423529707280974, 1e-300, 5e-324, 123456789.12345678])
+    def test_long_reprs_read_back(self, value: float) -> None:
+        """Floats whose repr has many digits after the point read back exactly."""
+        assert Quantity(value, "IU/mL") == value_of(dump_quantity(Quantity(value, "IU/mL")))
+
     def test_ratio_and_percent_agree(self) -> None:
         """1:100 is the same concentration as 1 % w/v."""
         assert value_of("1:100") == value_of("1 % w/v")

@@ -138,6 +138,68 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     return _print_reports(reports, args.format, out)
 
 
+def _parse_volume(text: str, what: str) -> Any:
+    from .exceptions import UnitError  # noqa: PLC0415
+    from .units import Accepts, parse_quantity  # noqa: PLC0415
+
+    try:
+        return parse_quantity(text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')"))
+    except UnitError as error:
+        raise UsageError(f"{what}: {error.message}") from None
+
+
+def _formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None]:
+    """Read the formulation argument; on problems print them and return an exit code."""
+    from .files import read  # noqa: PLC0415
+    from .formulation import Formulation  # noqa: PLC0415
+    from .validate import FileReport  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    if not Path(args.formulation).is_file():
+        raise UsageError(f"{args.formulation}: no such file")
+    document = read(args.formulation, expect="formulation")
+    if not isinstance(document.model, Formulation):
+        report = FileReport(path=args.formulation, kind=document.kind, findings=document.findings)
+        fmt = "json" if args.format == "json" else "text"
+        return None, loaded, _print_reports([report], fmt, out)
+    return document.model, loaded, None
+
+
+def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
+    from . import worksheet as views  # noqa: PLC0415
+    from .compose import compose  # noqa: PLC0415
+    from .files import with_lines  # noqa: PLC0415
+
+    if args.batches < 1:
+        raise UsageError(f"--batches must be at least 1 (got {args.batches})")
+    target = _parse_volume(args.final_volume, "--final-volume") if args.final_volume else None
+    resolution = None
+    if args.resolution != "none":
+        resolution = _parse_volume(args.resolution, "--resolution").value
+    dead = _parse_volume(args.dead_volume, "--dead-volume").value if args.dead_volume else 0.0
+    formulation, loaded, code = _formulation(args, out)
+    if code is not None:
+        return code
+    sheet = compose(
+        formulation,
+        loaded.catalog,
+        batches=args.batches,
+        final_volume=target,
+        resolution=resolution,
+        dead_volume=dead,
+    )
+    findings = with_lines(args.formulation, list(sheet.findings))
+    if args.format == "json":
+        _write_json(views.to_data(sheet, [finding_json(f) for f in findings]), out)
+    elif args.format == "markdown":
+        out.write(views.to_markdown(sheet, loaded.catalog, formulation.name, findings))
+    else:
+        lines = [finding_line(args.formulation, f) for f in findings]
+        out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines))
+    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula schema KIND``"""
     from .files import json_schema  # noqa: PLC0415
@@ -184,9 +246,10 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json"],
+        choices=["text", "json", "markdown"],
         default=argparse.SUPPRESS,
-        help="output for people (text, default) or programs (json)",
+        help="output for people (text, default), programs (json) or records "
+        "(markdown, where the command offers it)",
     )
     common.add_argument(
         "--catalog",
@@ -250,6 +313,29 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id")
     show.set_defaults(handler=cmd_catalog_show)
 
+    compose = commands.add_parser(
+        "compose",
+        parents=[common],
+        help="the worksheet: what to draw, diluent, contents, doses",
+        description="Compose a formulation: volumes to draw, containers to open, q.s. "
+        "diluent, final concentrations and doses per session, point and course.",
+    )
+    compose.add_argument("formulation", metavar="FORMULATION")
+    compose.add_argument("--batches", type=int, default=1, help="batches prepared together")
+    compose.add_argument(
+        "--final-volume", metavar="VOLUME", help="target final volume of one batch"
+    )
+    compose.add_argument(
+        "--resolution",
+        default="0.01 mL",
+        metavar="VOLUME",
+        help="syringe resolution draws are rounded to (default 0.01 mL; 'none' to not round)",
+    )
+    compose.add_argument(
+        "--dead-volume", metavar="VOLUME", help="volume lost per draw (syringe hub, overage)"
+    )
+    compose.set_defaults(handler=cmd_compose, markdown=True)
+
     _add_more_commands(commands, common)
     return parser
 
@@ -277,6 +363,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args.catalog = []
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
+        if args.format == "markdown" and not getattr(args, "markdown", False):
+            raise UsageError(f"--format markdown is not available for '{args.command}'")
         return handler(args, out)
     except UsageError as error:
         sys.stderr.write(f"mesoformula: error: {error}\n")

@@ -27,6 +27,7 @@ CODES: dict[str, str] = {
     "catalog.override": "a later catalog replaces an entry of an earlier one",
     "catalog.source": "a limit, rule or group without a source",
     "volume.overflow": "components need more volume than final_volume",
+    "volume.short": "components leave the batch short of final_volume and no diluent is named",
     "volume.administration": "an administration that does not add up",
     "volume.rounding": "a draw rounded to the syringe resolution",
     "dose.session": "a per-session limit exceeded",

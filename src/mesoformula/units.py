@@ -208,7 +208,7 @@ def registry() -> pint.UnitRegistry[float]:
     return pint.UnitRegistry(str(DEFINITIONS), on_redefinition="raise")
 
 
-_NUMBER = r"[+-]?(?:\d{1,17}(?:\.\d{0,17})?|\.\d{1,17})(?:[eE][+-]?\d{1,3})?"
+_NUMBER = r"[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?"
 _QUANTITY = re.compile(rf"\s*(?P<num>{_NUMBER})(?P<rest>.*)\Z", re.DOTALL)
 _RATIO = re.compile(r"\s*1\s*:\s*(?P<den>\d{1,3}(?:,\d{3})+|\d{1,12})\s*\Z")
 _PERCENT = re.compile(r"%\s*(?P<basis>w/v|w/w|v/v)", re.IGNORECASE)

@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 
 from .catalog import Catalog, CatalogFile, LoadedCatalog, file_findings
-from .checks import patient_term_findings, reference_findings, stock_reference_findings
+from .checks import patient_term_findings, stock_reference_findings
 from .files import SUFFIXES, read, with_lines
 from .findings import Finding
 from .formulation import Formulation
@@ -34,7 +34,15 @@ class FileReport:
 #: Further checks on a readable formulation (compose and patient-independent checks
 #: register here); each returns findings with locations into the file.
 FormulationCheck = Callable[[Formulation, Catalog], list[Finding]]
-FORMULATION_CHECKS: list[FormulationCheck] = [reference_findings]
+
+
+def _composition_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
+    from .compose import compose  # noqa: PLC0415 - compose imports checks, which this uses
+
+    return list(compose(formulation, catalog).findings)
+
+
+FORMULATION_CHECKS: list[FormulationCheck] = [_composition_findings]
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:

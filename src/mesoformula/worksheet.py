@@ -1,0 +1,255 @@
+"""
+The worksheet in the forms people and programs read: JSON (SPEC §4.1), aligned text to
+follow at the hood, and Markdown for records. Pure functions from a
+:class:`~mesoformula.compose.Worksheet` to data or strings.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .catalog import Catalog
+from .compose import Content, Draw, Worksheet
+from .findings import Finding
+from .units import Quantity, fmt, to_json
+
+
+def _q(q: Quantity | None) -> dict[str, float | str] | None:
+    return to_json(q) if q is not None else None
+
+
+def _draw_json(draw: Draw) -> dict[str, Any]:
+    return {
+        "product": draw.product,
+        "ingredient": draw.ingredient,
+        "volume": to_json(draw.volume),
+        "draw_volume": to_json(draw.draw_volume),
+        "containers": draw.containers,
+        "use": draw.use,
+        "waste": to_json(draw.waste),
+        "rounding_error": draw.rounding_error,
+    }
+
+
+def _content_json(content: Content) -> dict[str, Any]:
+    return {
+        "ingredient": content.ingredient,
+        "role": content.role,
+        "concentration": to_json(content.concentration),
+        "per_batch": to_json(content.per_batch),
+        "total": to_json(content.total),
+        "per_session": _q(content.per_session),
+        "per_point": _q(content.per_point),
+        "per_course": _q(content.per_course),
+        "products": list(content.products),
+    }
+
+
+def to_data(worksheet: Worksheet, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the worksheet in the JSON shape of SPEC §4.1 ``compose``."""
+    dosing = worksheet.dosing
+    return {
+        "formulation": worksheet.formulation,
+        "version": worksheet.version,
+        "batches": worksheet.batches,
+        "final_volume": to_json(worksheet.final_volume),
+        "total_volume": to_json(worksheet.total_volume),
+        "resolution": _q(worksheet.resolution),
+        "draws": [_draw_json(d) for d in worksheet.draws],
+        "diluent": _draw_json(worksheet.diluent) if worksheet.diluent is not None else None,
+        "ingredients": [_content_json(c) for c in worksheet.contents],
+        "administration": None
+        if dosing is None
+        else {
+            "volume_per_session": _q(dosing.volume_per_session),
+            "points_per_session": dosing.points_per_session,
+            "volume_per_point": _q(dosing.volume_per_point),
+            "sessions": dosing.sessions,
+            "sessions_per_batch": dosing.sessions_per_batch,
+        },
+        "findings": findings,
+    }
+
+
+def _volume(worksheet: Worksheet, value: float) -> str:
+    resolution = worksheet.resolution.value if worksheet.resolution is not None else None
+    if resolution is None:
+        return f"{fmt(value)} mL"
+    digits = max(0, -math.floor(math.log10(resolution) + 1e-9))
+    return f"{value:.{digits}f} mL"
+
+
+def _amount(q: Quantity | None) -> str:
+    return "-" if q is None else str(q)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
+    widths = [
+        max(len(h), *(len(r[n]) for r in rows)) if rows else len(h) for n, h in enumerate(header)
+    ]
+
+    def line(cells: tuple[str, ...]) -> str:
+        parts = [
+            c.rjust(w) if n in right else c.ljust(w)
+            for n, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    return [line(header), line(tuple("-" * w for w in widths)), *map(line, rows)]
+
+
+def _containers(draw: Draw, catalog: Catalog) -> str:
+    product = catalog.products.get(draw.product)
+    kind = product.container if product is not None else "container"
+    plural = "s" if draw.containers != 1 else ""
+    return f"{draw.containers} {kind}{plural} of {fmt(draw.container_volume.value)} mL"
+
+
+Rows = list[tuple[str, ...]]
+
+
+def _rows(worksheet: Worksheet, catalog: Catalog) -> tuple[Rows, Rows]:
+    draws: Rows = []
+    for draw in worksheet.draws:
+        draws.append(
+            (
+                draw.product,
+                "____________",
+                _volume(worksheet, draw.draw_volume.value),
+                _containers(draw, catalog),
+                _volume(worksheet, draw.waste.value)
+                if draw.use == "single-dose"
+                else "(multi-dose)",
+            )
+        )
+    if worksheet.diluent is not None:
+        draw = worksheet.diluent
+        draws.append(
+            (
+                f"q.s. {draw.product}",
+                "____________",
+                _volume(worksheet, draw.volume.value),
+                _containers(draw, catalog),
+                _volume(worksheet, draw.waste.value)
+                if draw.use == "single-dose"
+                else "(multi-dose)",
+            )
+        )
+    contents: Rows = [
+        (
+            c.ingredient,
+            c.role,
+            str(c.concentration),
+            str(c.per_batch),
+            _amount(c.per_session),
+            _amount(c.per_point),
+            _amount(c.per_course),
+        )
+        for c in worksheet.contents
+    ]
+    return draws, contents
+
+
+_DRAW_HEADER = ("draw from", "lot", "volume", "containers to open", "waste")
+_CONTENT_HEADER = (
+    "ingredient",
+    "role",
+    "concentration",
+    "per batch",
+    "per session",
+    "per point",
+    "per course",
+)
+
+
+def _administration(worksheet: Worksheet) -> str | None:
+    dosing = worksheet.dosing
+    if dosing is None:
+        return None
+    parts = []
+    if dosing.volume_per_session is not None:
+        parts.append(f"{dosing.volume_per_session} per session")
+    if dosing.points_per_session is not None:
+        parts.append(f"{fmt(dosing.points_per_session)} points")
+    if dosing.volume_per_point is not None:
+        parts.append(f"{dosing.volume_per_point} per point")
+    parts.append(f"{dosing.sessions} session{'s' if dosing.sessions != 1 else ''}")
+    text = ", ".join(parts)
+    if dosing.sessions_per_batch is not None:
+        text += f"; the preparation serves {dosing.sessions_per_batch} session(s)"
+    return text
+
+
+def to_text(worksheet: Worksheet, catalog: Catalog, title: str, findings: list[str]) -> str:
+    """Return the worksheet as aligned text a pharmacist can follow at the hood."""
+    draws, contents = _rows(worksheet, catalog)
+    resolution = (
+        f"syringe resolution {fmt(worksheet.resolution.value)} mL"
+        if worksheet.resolution is not None
+        else "volumes not rounded"
+    )
+    lines = [
+        f"WORKSHEET  {worksheet.formulation} v{worksheet.version}  {title}",
+        (
+            f"{worksheet.batches} batch(es) of {worksheet.final_volume} = "
+            f"{worksheet.total_volume} in all; {resolution}"
+        ),
+        "",
+        *_table(_DRAW_HEADER, draws, right={2}),
+        f"{'':>2}total into the preparation: "
+        + _volume(
+            worksheet,
+            sum(d.volume.value for d in worksheet.draws)
+            + (worksheet.diluent.volume.value if worksheet.diluent else 0.0),
+        ),
+        "",
+        "The preparation contains",
+        *_table(_CONTENT_HEADER, contents, right=set()),
+    ]
+    administration = _administration(worksheet)
+    if administration:
+        lines += ["", f"Administration: {administration}"]
+    if findings:
+        lines += ["", "Findings:", *(f"  {f}" for f in findings)]
+    lines += ["", "Prepared by: ____________  Checked by: ____________  Date/time: ____________"]
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: list[Finding]) -> str:
+    """Return the worksheet as Markdown (for records and printing)."""
+    draws, contents = _rows(worksheet, catalog)
+
+    def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+        return [
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+            *("| " + " | ".join(row) + " |" for row in rows),
+        ]
+
+    lines = [
+        f"# Worksheet: {title} (`{worksheet.formulation}` v{worksheet.version})",
+        "",
+        (
+            f"{worksheet.batches} batch(es) of {worksheet.final_volume} = "
+            f"{worksheet.total_volume} in all."
+        ),
+        "",
+        "## Draws",
+        "",
+        *table(_DRAW_HEADER, draws),
+        "",
+        "## Contents",
+        "",
+        *table(_CONTENT_HEADER, contents),
+    ]
+    administration = _administration(worksheet)
+    if administration:
+        lines += ["", f"**Administration:** {administration}"]
+    if findings:
+        lines += ["", "## Findings", ""]
+        lines += [
+            f"- **{f.severity}** `{f.code}` {f.location + ': ' if f.location else ''}{f.message}"
+            for f in findings
+        ]
+    return "\n".join(lines) + "\n"
