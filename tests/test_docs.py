@@ -62,7 +62,7 @@ def test_console_example(
 def test_examples_were_found() -> None:
     """The tutorial and README contribute console examples (the test is not vacuous)."""
     pages = {page.name for page, _, _ in EXAMPLES}
-    assert {"README.md", "first-validation.md"} <= pages
+    assert {"README.md", "first-validation.md", "compose-a-cocktail.md"} <= pages
 
 
 def test_every_finding_code_is_documented() -> None:
@@ -70,3 +70,33 @@ def test_every_finding_code_is_documented() -> None:
     text = (DOCS / "reference" / "findings.md").read_text(encoding="utf-8")
     missing = [code for code in CODES if f"`{code}`" not in text]
     assert [] == missing
+
+
+def test_compose_tutorial_python_numbers() -> None:
+    """The Python numbers shown in the compose tutorial are what compose returns."""
+    import mesoformula
+    from mesoformula.compose import compose
+    from mesoformula.units import Quantity
+
+    page = (DOCS / "tutorial" / "compose-a-cocktail.md").read_text(encoding="utf-8")
+    catalog = mesoformula.load_catalog().catalog
+    formulation = mesoformula.load(
+        ROOT / "examples/hair-revitalizing.toml", mesoformula.Formulation
+    )
+    sheet = compose(formulation, catalog)
+    lidocaine = sheet.content("lidocaine-hcl")
+    assert sheet.diluent is not None
+    shown = {
+        "lidocaine.concentration": lidocaine.concentration,
+        "lidocaine.per_session": lidocaine.per_session,
+        "lidocaine.per_point": lidocaine.per_point,
+        "lidocaine.per_course": lidocaine.per_course,
+        "sheet.diluent.volume": sheet.diluent.volume,
+    }
+    for expression, value in shown.items():
+        assert isinstance(value, Quantity)
+        line = f"{expression}"
+        assert f"# Quantity(value={value.value!r}, unit='{value.unit}')" in next(
+            text for text in page.splitlines() if text.startswith(line + " ")
+        )
+    assert () == sheet.findings

@@ -28,17 +28,21 @@ from .catalog import Catalog, Ingredient, Product
 from .checks import reference_findings
 from .findings import Finding
 from .formulation import Component, Formulation
-from .units import Quantity, fmt
+from .units import KIND_BY_UNIT, Quantity, fmt
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.
 DEFAULT_RESOLUTION = 0.01
 
 Role = Literal["active", "excipient"]
 
+_NUMERATOR = {unit: unit.partition("/")[0] for unit in KIND_BY_UNIT}
+
 
 def _clean(value: float) -> float:
     """Drop float noise below 12 significant digits (7.8000000000000007 -> 7.8)."""
-    return float(f"{value:.12g}") + 0.0
+    if value == 0 or not math.isfinite(value):
+        return value + 0.0
+    return round(value, 11 - math.floor(math.log10(abs(value)))) + 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -81,18 +85,55 @@ class Content:
 
     ``per_batch`` is the amount in one batch, ``total`` in everything prepared
     (``batches`` batches); per session / point / course follow the administration and
-    are None when it does not say.
+    are None when it does not say. The ``*_value`` fields hold the raw magnitudes in
+    ``unit`` (per mL for the concentration), which checks compare with a tolerance; the
+    Quantity properties round away float noise for people.
     """
 
     ingredient: str
     role: Role
-    concentration: Quantity
-    per_batch: Quantity
-    total: Quantity
-    per_session: Quantity | None
-    per_point: Quantity | None
-    per_course: Quantity | None
+    unit: str
+    concentration_value: float
+    per_batch_value: float
+    total_value: float
+    per_session_value: float | None
+    per_point_value: float | None
+    per_course_value: float | None
     products: tuple[str, ...]
+
+    @property
+    def concentration(self) -> Quantity:
+        """Final concentration in the preparation."""
+        return Quantity(_clean(self.concentration_value), f"{self.unit}/mL")
+
+    @property
+    def per_batch(self) -> Quantity:
+        """Amount in one batch."""
+        return Quantity(_clean(self.per_batch_value), self.unit)
+
+    @property
+    def total(self) -> Quantity:
+        """Amount in everything prepared."""
+        return Quantity(_clean(self.total_value), self.unit)
+
+    @property
+    def per_session(self) -> Quantity | None:
+        """Amount given in one session, if the administration says."""
+        return _maybe(self.per_session_value, self.unit)
+
+    @property
+    def per_point(self) -> Quantity | None:
+        """Amount given at one injection point, if the administration says."""
+        return _maybe(self.per_point_value, self.unit)
+
+    @property
+    def per_course(self) -> Quantity | None:
+        """Amount given over the course, if the administration says."""
+        return _maybe(self.per_course_value, self.unit)
+
+
+def _maybe(value: float | None, unit: str) -> Quantity | None:
+    return None if value is None else Quantity(_clean(value), unit)
 
 
 @attrs.frozen(kw_only=True)
@@ -525,7 +566,8 @@ def _contents(
     amounts: dict[tuple[str, str], float] = {}
     roles: dict[tuple[str, str], Role] = {}
     carriers: dict[tuple[str, str], list[str]] = {}
-    for draw in [*draws, *([diluent] if diluent is not None else [])]:
+    used = [d for d in [*draws, *([diluent] if diluent is not None else [])] if d.volume.value > 0]
+    for draw in used:
         product = catalog.products[draw.product]
         tables: tuple[tuple[Role, dict[str, Quantity]], ...] = (
             ("active", product.strengths),
@@ -533,7 +575,7 @@ def _contents(
         )
         for role, table in tables:
             for ingredient_id, strength in table.items():
-                key = (ingredient_id, strength.unit.partition("/")[0])
+                key = (ingredient_id, _NUMERATOR[strength.unit])
                 amounts[key] = amounts.get(key, 0.0) + strength.value * draw.volume.value
                 if role == "active" or key not in roles:
                     roles[key] = role
@@ -541,24 +583,28 @@ def _contents(
                 if draw.product not in carriers[key]:
                     carriers[key].append(draw.product)
     contents = []
+    session_volume = point_volume = None
+    sessions = 1
+    if dosing is not None:
+        sessions = dosing.sessions
+        if dosing.volume_per_session is not None:
+            session_volume = dosing.volume_per_session.value
+        if dosing.volume_per_point is not None:
+            point_volume = dosing.volume_per_point.value
     for (ingredient_id, unit), amount in amounts.items():
         concentration = amount / volume if volume > 0 else 0.0
-        session = point = course = None
-        if dosing is not None and dosing.volume_per_session is not None:
-            session = concentration * dosing.volume_per_session.value
-            course = session * dosing.sessions
-        if dosing is not None and dosing.volume_per_point is not None:
-            point = concentration * dosing.volume_per_point.value
+        session = concentration * session_volume if session_volume is not None else None
         contents.append(
             Content(
                 ingredient=ingredient_id,
                 role=roles[(ingredient_id, unit)],
-                concentration=Quantity(_clean(concentration), f"{unit}/mL"),
-                per_batch=Quantity(_clean(amount / batches), unit),
-                total=Quantity(_clean(amount), unit),
-                per_session=Quantity(_clean(session), unit) if session is not None else None,
-                per_point=Quantity(_clean(point), unit) if point is not None else None,
-                per_course=Quantity(_clean(course), unit) if course is not None else None,
+                unit=unit,
+                concentration_value=concentration,
+                per_batch_value=amount / batches,
+                total_value=amount,
+                per_session_value=session,
+                per_point_value=concentration * point_volume if point_volume is not None else None,
+                per_course_value=session * sessions if session is not None else None,
                 products=tuple(carriers[(ingredient_id, unit)]),
             )
         )
