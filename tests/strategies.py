@@ -149,6 +149,9 @@ def policy_limits(draw: st.DrawFn) -> PolicyLimit:
     )
 
 
+accepted_risks = st.builds(AcceptedRisk, code=ids, ingredient=st.none() | ids, justification=texts)
+
+
 catalog_files = st.builds(
     CatalogFile,
     ingredients=_tuple(ingredients),
@@ -157,6 +160,7 @@ catalog_files = st.builds(
     cross_reactivity=_tuple(cross_reactivity),
     incompatibilities=_tuple(incompatibilities),
     limits=_tuple(policy_limits()),
+    accepted_risks=_tuple(accepted_risks),
 )
 
 
@@ -191,7 +195,6 @@ preparations = st.builds(
     category_3_requirements=st.booleans(),
     stability=st.none() | durations,
 )
-accepted_risks = st.builds(AcceptedRisk, code=ids, ingredient=st.none() | ids, justification=texts)
 
 formulations = st.builds(
     Formulation,

@@ -25,10 +25,19 @@ class TestValidate:
     """mesoformula validate: exit codes, text and JSON output."""
 
     def test_examples_and_catalog_are_clean(self) -> None:
-        """The shipped examples and catalog validate with exit 0."""
-        code, text = run("validate", str(EXAMPLES), str(CATALOG))
+        """The shipped catalog and every safe example validate with exit 0."""
+        safe = [str(p) for p in sorted(EXAMPLES.iterdir()) if "unsafe" not in p.name]
+        code, text = run("validate", str(CATALOG), *safe)
         assert 0 == code, text
         assert text.endswith("0 error(s), 0 warning(s)\n")
+
+    def test_unsafe_example_fails(self) -> None:
+        """The deliberately unsafe example exits 1 with several error findings."""
+        code, text = run("validate", str(EXAMPLES / "unsafe-cocktail.toml"))
+        assert 1 == code
+        assert {"status.withdrawn", "compat.pair", "compat.no-admixture"} <= {
+            line.split()[2] for line in text.splitlines() if " error " in line
+        }
 
     def test_errors_exit_1_with_one_line_per_finding(self) -> None:
         """A broken file exits 1; each finding is one 'path:line: severity code' line."""
@@ -64,13 +73,18 @@ class TestValidate:
 
     def test_format_before_command(self) -> None:
         """--format works before the command too."""
-        code, text = run("--format", "json", "validate", str(EXAMPLES))
+        code, text = run("--format", "json", "validate", str(EXAMPLES / "hair-revitalizing.toml"))
         assert 0 == code
         assert 0 == json.loads(text)["summary"]["errors"]
 
     def test_user_catalog_override_is_reported(self) -> None:
         """--catalog merges a clinic catalog; the override shows as info."""
-        code, text = run("validate", "--catalog", str(DATA / "catalog-override"), str(EXAMPLES))
+        code, text = run(
+            "validate",
+            "--catalog",
+            str(DATA / "catalog-override"),
+            str(EXAMPLES / "hair-revitalizing.toml"),
+        )
         assert 0 == code
         assert "info catalog.override" in text
 
@@ -161,7 +175,7 @@ class TestAsAUserRunsIt:
     def test_python_m(self) -> None:
         """python -m mesoformula validate works and exits 0 on the examples."""
         done = subprocess.run(
-            [sys.executable, "-m", "mesoformula", "validate", "examples/"],
+            [sys.executable, "-m", "mesoformula", "validate", "examples/hair-revitalizing.toml"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -17,6 +17,7 @@ import attrs
 from ._fields import LimitValue, Mass, MolarMass, NonNegative, Strength, Volume
 from .exceptions import CatalogError
 from .findings import Finding
+from .formulation import AcceptedRisk
 from .units import ACTIVITY, AMOUNT, CONCENTRATION, PER_KG
 
 CATALOG_FORMAT: Final = "mesoformula.catalog/1"
@@ -222,6 +223,7 @@ class CatalogFile:
     cross_reactivity: tuple[CrossReactivity, ...] = ()
     incompatibilities: tuple[Incompatibility, ...] = ()
     limits: tuple[PolicyLimit, ...] = ()
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -239,6 +241,7 @@ class Catalog:
     cross_reactivity: tuple[CrossReactivity, ...] = ()
     incompatibilities: tuple[Incompatibility, ...] = ()
     policy_limits: tuple[PolicyLimit, ...] = ()
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
     origins: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
 
     @classmethod
@@ -259,6 +262,7 @@ class Catalog:
         cross: list[CrossReactivity] = []
         incompat: list[Incompatibility] = []
         policies: list[PolicyLimit] = []
+        risks: list[AcceptedRisk] = []
         findings: list[tuple[str, Finding]] = []
         for path, file in files:
             for key, what, entries, target in _sections(file, ingredients, products, groups):
@@ -275,6 +279,7 @@ class Catalog:
             cross.extend(file.cross_reactivity)
             incompat.extend(file.incompatibilities)
             policies.extend(file.limits)
+            risks.extend(file.accepted_risks)
         catalog = cls(
             ingredients=ingredients,
             products=products,
@@ -282,6 +287,7 @@ class Catalog:
             cross_reactivity=tuple(cross),
             incompatibilities=tuple(incompat),
             policy_limits=tuple(policies),
+            accepted_risks=tuple(risks),
             origins=origins,
         )
         return catalog, findings

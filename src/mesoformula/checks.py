@@ -1,134 +1,462 @@
 """
-Checks: rules in, findings out. Pure functions: no I/O, no printing.
+Safety checks on a composed preparation: rules in, findings out (SPEC §3).
 
-This module holds the checks that need the catalog but no patient: references
-(every product and ingredient a file names exists). Dose, allergen and
-compatibility checks build on the composed preparation.
+Pure functions, no I/O, no printing. :func:`check_preparation` runs
+
+* **dose limits** per session, per kg, per point, per course, per preparation and on
+  the final concentration, cumulative over every product carrying the ingredient, with
+  conditions (``unless_present`` / ``when_present``), the strictest applicable limit
+  deciding and a dose exactly at the limit passing;
+* **allergens**, direct (ingredient, synonym or allergen group, excipients included)
+  and through cross-reactivity rules;
+* **incompatibilities** between ingredients from different products, and products whose
+  label forbids admixture;
+* **withdrawn** ingredients and **pregnancy** contraindications;
+
+then applies **accepted risks**: a matching error is downgraded to a warning carrying
+the written justification; it is never dropped. Whatever cannot be evaluated (no
+weight, no conversion factor, no administration) is ``dose.unchecked``, never fine.
 """
 
 from __future__ import annotations
 
-from .catalog import Catalog
-from .findings import Finding
-from .formulation import Formulation
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from .catalog import Catalog, DoseLimit, Ingredient
+from .compose import Content, Worksheet, compose, convert
+from .findings import Finding, Severity
+from .formulation import AcceptedRisk, Formulation
 from .patient import Patient
-from .stock.sheet import StockSheet
+from .units import Quantity, fmt
+
+#: Relative tolerance of limit comparisons: a dose at the limit passes, float noise
+#: (4.5 mg/kg x 40 kg = 180.00000000000003 mg) never raises a false alarm.
+TOLERANCE = 1e-9
+
+CODES_BY_BASIS = {
+    "session": "dose.session",
+    "per-kg-session": "dose.per-kg",
+    "point": "dose.point",
+    "course": "dose.course",
+    "concentration": "dose.concentration",
+    "preparation": "dose.preparation",
+}
+_WHAT = {
+    "session": "per session",
+    "per-kg-session": "per session",
+    "point": "per injection point",
+    "course": "over the course",
+    "concentration": "final concentration",
+    "preparation": "in one batch",
+}
 
 
-def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
-    """Return a ``ref.*`` finding for every id the formulation names that is unknown."""
+def check(
+    formulation: Formulation, catalog: Catalog, patient: Patient | None = None
+) -> tuple[Worksheet, list[Finding]]:
+    """
+    Compose *formulation* and run every check; return the worksheet and all findings
+    (composition findings first).
+    """
+    worksheet = compose(formulation, catalog)
+    findings = [*worksheet.findings, *check_preparation(worksheet, catalog, patient)]
+    return worksheet, accept_risks(findings, (*formulation.accepted_risks, *catalog.accepted_risks))
+
+
+def check_preparation(
+    worksheet: Worksheet, catalog: Catalog, patient: Patient | None = None
+) -> list[Finding]:
+    """
+    Return the safety findings of a composed preparation; with a *patient*, the
+    patient-specific ones too (per-kg limits, allergies, pregnancy).
+    """
+    present = [c for c in worksheet.contents if c.total_value > 0]
     findings: list[Finding] = []
-    for n, component in enumerate(formulation.components):
-        product = catalog.products.get(component.product)
-        if product is None:
+    findings += dose_findings(present, catalog, patient)
+    findings += compatibility_findings(present, worksheet, catalog)
+    findings += status_findings(present, catalog)
+    if patient is not None:
+        findings += allergen_findings(present, catalog, patient)
+        findings += pregnancy_findings(present, catalog, patient)
+    return findings
+
+
+# --------------------------------------------------------------------------- doses
+
+
+def _applies(limit: DoseLimit, present: set[str]) -> bool:
+    if limit.unless_present and present & set(limit.unless_present):
+        return False
+    return not limit.when_present or bool(present & set(limit.when_present))
+
+
+def _dose(content: Content, basis: str) -> float | None:
+    return {
+        "session": content.per_session_value,
+        "per-kg-session": content.per_session_value,
+        "point": content.per_point_value,
+        "course": content.per_course_value,
+        "concentration": content.concentration_value,
+        "preparation": content.per_batch_value,
+    }[basis]
+
+
+def dose_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient | None
+) -> list[Finding]:
+    """
+    Compare every ingredient's doses with its limits (the catalog's and the clinic's).
+
+    For each ingredient and basis the strictest exceeded limit is reported, errors
+    before warnings; limits that cannot be evaluated are ``dose.unchecked``.
+    """
+    present = {c.ingredient for c in contents}
+    findings: list[Finding] = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        exceeded: dict[str, list[tuple[DoseLimit, float, float]]] = {}
+        for limit in catalog.limits_of(content.ingredient):
+            if not _applies(limit, present):
+                continue
+            evaluated = _evaluate(content, limit, ingredient, patient, findings)
+            if evaluated is None:
+                continue
+            value, bound = evaluated
+            if value > bound * (1 + TOLERANCE):
+                exceeded.setdefault(limit.basis, []).append((limit, value, bound))
+        for basis, hits in exceeded.items():
+            limit, value, bound = min(hits, key=lambda h: (h[0].severity != "error", h[2]))
             findings.append(
-                _unknown_product(component.product, f"components[{n}].product", catalog)
-            )
-            continue
-        if component.ingredient is not None:
-            if component.ingredient not in catalog.ingredients:
-                findings.append(
-                    Finding(
-                        code="ref.ingredient",
-                        severity="error",
-                        message=f"ingredient '{component.ingredient}' is not in the catalog",
-                        location=f"components[{n}].ingredient",
-                        ingredient=component.ingredient,
-                    )
-                )
-            elif component.ingredient not in product.strengths:
-                actives = ", ".join(sorted(product.strengths)) or "none"
-                findings.append(
-                    Finding(
-                        code="ref.ingredient",
-                        severity="error",
-                        message=f"product '{product.id}' does not contain "
-                        f"'{component.ingredient}' (its actives: {actives})",
-                        location=f"components[{n}].ingredient",
-                        ingredient=component.ingredient,
-                    )
-                )
-        elif component.volume is None and len(product.strengths) > 1:
-            actives = ", ".join(sorted(product.strengths))
-            findings.append(
-                Finding(
-                    code="ref.ambiguous",
-                    severity="error",
-                    message=f"product '{product.id}' has several actives ({actives}): "
-                    "say which one the amount or concentration is of with 'ingredient'",
-                    location=f"components[{n}]",
-                )
-            )
-        elif component.volume is None and not product.strengths:
-            findings.append(
-                Finding(
-                    code="ref.ambiguous",
-                    severity="error",
-                    message=f"product '{product.id}' has no active ingredient, so an amount "
-                    "or concentration of it means nothing: give a volume",
-                    location=f"components[{n}]",
-                )
-            )
-    if formulation.diluent is not None and formulation.diluent not in catalog.products:
-        findings.append(_unknown_product(formulation.diluent, "diluent", catalog))
-    for n, risk in enumerate(formulation.accepted_risks):
-        if risk.ingredient is not None and risk.ingredient not in catalog.ingredients:
-            findings.append(
-                Finding(
-                    code="ref.ingredient",
-                    severity="error",
-                    message=f"accepted risk names ingredient '{risk.ingredient}', "
-                    "which is not in the catalog",
-                    location=f"accepted_risks[{n}].ingredient",
+                _dose_finding(
+                    content, basis, limit=limit, value=value, bound=bound, patient=patient
                 )
             )
     return findings
 
 
-def stock_reference_findings(sheet: StockSheet, catalog: Catalog) -> list[Finding]:
-    """Return a ``ref.product`` finding for every lot of an unknown product."""
-    return [
-        _unknown_product(lot.product, f"lots[{n}].product", catalog)
-        for n, lot in enumerate(sheet.lots)
-        if lot.product not in catalog.products
-    ]
+def _evaluate(
+    content: Content,
+    limit: DoseLimit,
+    substance: Ingredient | None,
+    patient: Patient | None,
+    findings: list[Finding],
+) -> tuple[float, float] | None:
+    """Return (dose, limit) in the content's unit, or None after an unchecked finding."""
+    dose = _dose(content, limit.basis)
+    if dose is None:
+        findings.append(
+            _unchecked(
+                content,
+                limit,
+                f"the administration does not say how much is given {_WHAT[limit.basis]} "
+                "(give volume_per_session and points or volume_per_point)",
+                "warning",
+            )
+        )
+        return None
+    max_value, max_unit = limit.max.value, limit.max.unit
+    if limit.basis == "per-kg-session":
+        weight = patient.weight.value if patient is not None and patient.weight else None
+        per_kg_unit = max_unit.partition("/")[0]
+        per_kg = convert(max_value, per_kg_unit, content.unit, substance)
+        if per_kg is None:
+            findings.append(_no_factor(content, limit))
+            return None
+        if weight is None:
+            minimum = dose / per_kg
+            who = "the patient has no weight" if patient is not None else "no patient is given"
+            findings.append(
+                _unchecked(
+                    content,
+                    limit,
+                    f"{who}: {fmt(dose)} {content.unit} per session is within "
+                    f"{limit.max} for a patient of at least {fmt(minimum)} kg",
+                    "warning" if patient is not None else "info",
+                )
+            )
+            return None
+        return dose, per_kg * weight
+    unit = content.unit if limit.basis != "concentration" else f"{content.unit}/mL"
+    bound = convert(max_value, max_unit, unit, substance)
+    if bound is None:
+        findings.append(_no_factor(content, limit))
+        return None
+    return dose, bound
 
 
-def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
+def _no_factor(content: Content, limit: DoseLimit) -> Finding:
+    return _unchecked(
+        content,
+        limit,
+        f"the dose is in {content.unit} and the limit in {limit.max.unit}, and the catalog "
+        f"declares no factor between them for {content.ingredient} (activity_mass, or molar "
+        "mass and valence)",
+        "warning",
+    )
+
+
+def _unchecked(content: Content, limit: DoseLimit, why: str, severity: Severity) -> Finding:
+    return Finding(
+        code="dose.unchecked",
+        severity=severity,
+        message=f"{content.ingredient}: the {limit.basis} limit {limit.max} was not checked: {why}",
+        ingredient=content.ingredient,
+        limit=limit.max,
+        source=limit.source,
+    )
+
+
+def _dose_finding(
+    content: Content,
+    basis: str,
+    *,
+    limit: DoseLimit,
+    value: float,
+    bound: float,
+    patient: Patient | None,
+) -> Finding:
+    unit = content.unit if basis != "concentration" else f"{content.unit}/mL"
+    shown_limit = f"{limit.max}"
+    if basis == "per-kg-session" and patient is not None and patient.weight is not None:
+        shown_limit = f"{limit.max} x {patient.weight} = {fmt(bound)} {unit}"
+    kind = "absolute maximum" if limit.severity == "error" else "advisory norm"
+    return Finding(
+        code=CODES_BY_BASIS[basis],
+        severity=limit.severity,
+        message=f"{content.ingredient} {fmt(value)} {unit} {_WHAT[basis]} exceeds the "
+        f"{kind} of {shown_limit} by {(value / bound - 1) * 100:.1f}%: reduce the dose "
+        "or the volume given",
+        ingredient=content.ingredient,
+        value=Quantity(value, unit),
+        limit=Quantity(bound, unit),
+        source=limit.source,
+    )
+
+
+# --------------------------------------------------------------------------- compatibility
+
+
+def compatibility_findings(
+    contents: Sequence[Content], worksheet: Worksheet, catalog: Catalog
+) -> list[Finding]:
     """
-    Return an ``allergen.unknown`` warning for every allergy term the catalog cannot
-    match to an allergen group, an ingredient id or a synonym: never silently ignored.
+    Return ``compat.pair`` for incompatible ingredients brought together from different
+    products, and ``compat.no-admixture`` for products whose label forbids mixing.
     """
     findings: list[Finding] = []
-    groups = {g.casefold() for g in catalog.allergen_groups}
-    for n, term in enumerate(patient.allergies):
-        if term.strip().casefold() in groups or catalog.find(term):
+    terms = {c.ingredient: catalog.terms_of(c.ingredient) for c in contents}
+    carriers = {c.ingredient: set(c.products) for c in contents}
+    component_of = {d.product: d.component for d in worksheet.draws if d.component is not None}
+    seen: set[tuple[str, str, int]] = set()
+    for i, first in enumerate(contents):
+        for second in contents[i + 1 :]:
+            x, y = first.ingredient, second.ingredient
+            # Two ingredients of one product were formulated together by its maker.
+            if carriers[x] == carriers[y] and len(carriers[x]) == 1:
+                continue
+            for n, rule in enumerate(catalog.incompatibilities):
+                forward = rule.a in terms[x] and rule.b in terms[y]
+                backward = rule.a in terms[y] and rule.b in terms[x]
+                if not (forward or backward) or (x, y, n) in seen:
+                    continue
+                seen.add((x, y, n))
+                inferred = (
+                    " (inferred, unverified)"
+                    if rule.inferred and "infer" not in rule.reason
+                    else ""
+                )
+                # Point at the component that brings the second ingredient in.
+                indexes = sorted(
+                    component_of[p] for p in carriers[y] - carriers[x] if p in component_of
+                )
+                findings.append(
+                    Finding(
+                        code="compat.pair",
+                        severity=rule.severity,
+                        message=f"{x} and {y} should not be mixed: {rule.reason}{inferred}",
+                        location=f"components[{indexes[0]}]" if indexes else "",
+                        ingredient=x,
+                        source=rule.source,
+                    )
+                )
+    used = [d for d in worksheet.draws if d.volume.value > 0]
+    if worksheet.diluent is not None and worksheet.diluent.volume.value > 0:
+        used.append(worksheet.diluent)
+    products = {d.product for d in used}
+    for draw in used:
+        product = catalog.products[draw.product]
+        if product.no_admixture and len(products) > 1:
+            others = ", ".join(sorted(products - {product.id}))
+            location = f"components[{draw.component}]" if draw.component is not None else "diluent"
+            findings.append(
+                Finding(
+                    code="compat.no-admixture",
+                    severity="error",
+                    message=f"the label of '{product.id}' forbids dilution or admixture, and "
+                    f"it is mixed with {others}: give it on its own",
+                    location=location,
+                    ingredient=next(iter(product.strengths), None),
+                    source=product.source,
+                )
+            )
+    return findings
+
+
+def status_findings(contents: Sequence[Content], catalog: Catalog) -> list[Finding]:
+    """Return ``status.withdrawn`` for every withdrawn ingredient present."""
+    findings = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is not None and ingredient.status == "withdrawn":
+            findings.append(
+                Finding(
+                    code="status.withdrawn",
+                    severity="error",
+                    message=f"{ingredient.name} is withdrawn from the market: "
+                    f"{ingredient.status_reason}. Remove it from the formulation",
+                    ingredient=ingredient.id,
+                    source="; ".join(ingredient.sources) or None,
+                )
+            )
+    return findings
+
+
+# --------------------------------------------------------------------------- patient
+
+
+def allergy_terms(patient: Patient, catalog: Catalog) -> tuple[set[str], set[str], set[str]]:
+    """
+    Resolve a patient's allergy terms: the ingredient ids named (by id, name or
+    synonym), the allergen groups named, and the groups of the ingredients named.
+    """
+    named_ingredients: set[str] = set()
+    named_groups: set[str] = set()
+    by_group = {g.id.casefold(): g.id for g in catalog.allergen_groups.values()}
+    by_group.update({g.name.casefold(): g.id for g in catalog.allergen_groups.values()})
+    for term in patient.allergies:
+        folded = term.strip().casefold()
+        if folded in by_group:
+            named_groups.add(by_group[folded])
+        named_ingredients.update(catalog.find(term))
+    groups_of_named = {g for i in named_ingredients for g in catalog.ingredients[i].allergen_groups}
+    return named_ingredients, named_groups, groups_of_named
+
+
+def allergen_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """
+    Return ``allergen.direct`` and ``allergen.cross`` findings for the patient, actives
+    and excipients alike.
+    """
+    named, groups, groups_of_named = allergy_terms(patient, catalog)
+    allergic_groups = groups | groups_of_named
+    findings: list[Finding] = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None:
             continue
+        role = "an excipient" if content.role == "excipient" else "an active"
+        carried = ", ".join(content.products)
+        shared = set(ingredient.allergen_groups) & allergic_groups
+        if ingredient.id in named or shared:
+            why = (
+                "the patient is allergic to it"
+                if ingredient.id in named
+                else f"it belongs to allergen group {', '.join(sorted(shared))}, to which the "
+                "patient is allergic"
+            )
+            findings.append(
+                Finding(
+                    code="allergen.direct",
+                    severity="error",
+                    message=f"{ingredient.name} ({role}, from {carried}): {why}. Choose a "
+                    "product without it",
+                    ingredient=ingredient.id,
+                    source="; ".join(
+                        catalog.allergen_groups[g].source
+                        for g in sorted(shared)
+                        if g in catalog.allergen_groups
+                    )
+                    or None,
+                )
+            )
+            continue
+        for rule in catalog.cross_reactivity:
+            first, second = rule.groups
+            for mine, theirs in ((first, second), (second, first)):
+                if mine in allergic_groups and theirs in ingredient.allergen_groups:
+                    findings.append(
+                        Finding(
+                            code="allergen.cross",
+                            severity=rule.severity,
+                            message=f"{ingredient.name} ({role}, from {carried}) is in group "
+                            f"{theirs}, which may cross-react with the patient's allergy to "
+                            f"{mine}: {rule.note}",
+                            ingredient=ingredient.id,
+                            source=rule.source,
+                        )
+                    )
+                    break
+            else:
+                continue
+            break
+    return findings
+
+
+def pregnancy_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """Return ``contra.pregnancy`` for a pregnant patient: errors when contraindicated,
+    warnings when the catalog says caution."""
+    if not patient.pregnant:
+        return []
+    findings = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None or ingredient.pregnancy not in {"contraindicated", "caution"}:
+            continue
+        contraindicated = ingredient.pregnancy == "contraindicated"
         findings.append(
             Finding(
-                code="allergen.unknown",
-                severity="warning",
-                message=f"allergy '{term}' matches no allergen group, ingredient or synonym "
-                "in the catalog, so it cannot be checked: use a catalog term or add it",
-                location=f"allergies[{n}]",
+                code="contra.pregnancy",
+                severity="error" if contraindicated else "warning",
+                message=f"{ingredient.name} is "
+                + ("contraindicated" if contraindicated else "to be used with caution")
+                + " in pregnancy and the patient is pregnant"
+                + (": remove it" if contraindicated else ": weigh the need"),
+                ingredient=ingredient.id,
+                source="; ".join(ingredient.sources) or None,
             )
         )
     return findings
 
 
-def _unknown_product(product_id: str, location: str, catalog: Catalog) -> Finding:
-    near = _near(product_id, list(catalog.products))
-    hint = f" (did you mean '{near}'?)" if near else ""
-    return Finding(
-        code="ref.product",
-        severity="error",
-        message=f"product '{product_id}' is not in the catalog{hint}",
-        location=location,
-    )
+# --------------------------------------------------------------------------- risks
 
 
-def _near(word: str, options: list[str]) -> str | None:
-    import difflib  # noqa: PLC0415 - only on the error path
-
-    found = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
-    return found[0] if found else None
+def accept_risks(findings: Iterable[Finding], risks: Sequence[AcceptedRisk]) -> list[Finding]:
+    """
+    Apply accepted risks: a finding whose code (and ingredient, when the risk names
+    one) matches keeps being reported, as a warning at most, with the justification.
+    """
+    result = []
+    for finding in findings:
+        risk = next(
+            (
+                r
+                for r in risks
+                if r.code == finding.code
+                and (r.ingredient is None or r.ingredient == finding.ingredient)
+            ),
+            None,
+        )
+        if risk is not None and finding.severity != "info":
+            result.append(
+                attrs.evolve(finding, severity="warning", justification=risk.justification.strip())
+            )
+        else:
+            result.append(finding)
+    return result

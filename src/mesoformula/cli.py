@@ -58,7 +58,11 @@ def finding_line(path: str, finding: Finding) -> str:
     where = f"{path}:{finding.line}" if finding.line is not None else path
     location = f"{finding.location}: " if finding.location else ""
     text = f"{where}: {finding.severity} {finding.code} {location}{finding.message}"
-    if finding.source and finding.code.startswith(("dose.", "allergen.", "compat.")):
+    if (
+        finding.source
+        and finding.severity != "info"
+        and finding.code.startswith(("dose.", "allergen.", "compat."))
+    ):
         text += f" [source: {finding.source}]"
     if finding.justification:
         text += f" [accepted: {finding.justification}]"
@@ -200,6 +204,61 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula check FORMULATION --patient PATIENT``"""
+    from .checks import check  # noqa: PLC0415
+    from .files import read, with_lines  # noqa: PLC0415
+    from .formulation import Formulation  # noqa: PLC0415
+    from .patient import Patient  # noqa: PLC0415
+    from .references import patient_term_findings  # noqa: PLC0415
+    from .validate import FileReport  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    for path in (args.formulation, args.patient):
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such file")
+    patient_doc = read(args.patient, expect="patient")
+    formulation_doc = read(args.formulation, expect="formulation")
+    reports = []
+    patient = patient_doc.model if isinstance(patient_doc.model, Patient) else None
+    patient_findings = list(patient_doc.findings)
+    if patient is not None:
+        patient_findings += with_lines(args.patient, patient_term_findings(patient, loaded.catalog))
+    formulation_findings = list(formulation_doc.findings)
+    if isinstance(formulation_doc.model, Formulation):
+        if patient is None:
+            formulation_findings.append(
+                Finding(
+                    code="file.schema",
+                    severity="error",
+                    message="the patient file cannot be read, so the patient-specific checks "
+                    "were not run",
+                )
+            )
+        _, found = check(formulation_doc.model, loaded.catalog, patient)
+        formulation_findings += with_lines(args.formulation, found)
+    reports.append(
+        FileReport(
+            path=args.formulation, kind=formulation_doc.kind, findings=tuple(formulation_findings)
+        )
+    )
+    reports.append(
+        FileReport(path=args.patient, kind=patient_doc.kind, findings=tuple(patient_findings))
+    )
+    catalog_problems = [
+        r
+        for r in _catalog_reports(loaded)
+        if r.findings and any(f.severity != "info" for f in r.findings)
+    ]
+    return _print_reports([*catalog_problems, *reports], args.format, out)
+
+
+def _catalog_reports(loaded: Any) -> list[Any]:
+    from .validate import catalog_reports  # noqa: PLC0415
+
+    return catalog_reports(loaded, include_info=False)
+
+
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula schema KIND``"""
     from .files import json_schema  # noqa: PLC0415
@@ -312,6 +371,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     show.add_argument("id")
     show.set_defaults(handler=cmd_catalog_show)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="all of validate plus the patient-specific checks",
+        description="Check a formulation for a patient: dose limits per kg, allergies "
+        "(direct and cross-reactive, excipients included), pregnancy, and every check "
+        "validate runs.",
+    )
+    check.add_argument("formulation", metavar="FORMULATION")
+    check.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
+    check.set_defaults(handler=cmd_check)
 
     compose = commands.add_parser(
         "compose",

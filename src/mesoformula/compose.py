@@ -25,9 +25,9 @@ from typing import Literal
 import attrs
 
 from .catalog import Catalog, Ingredient, Product
-from .checks import reference_findings
 from .findings import Finding
 from .formulation import Component, Formulation
+from .references import reference_findings
 from .units import KIND_BY_UNIT, Quantity, fmt
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.

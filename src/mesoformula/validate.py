@@ -14,11 +14,11 @@ from pathlib import Path
 import attrs
 
 from .catalog import Catalog, CatalogFile, LoadedCatalog, file_findings
-from .checks import patient_term_findings, stock_reference_findings
 from .files import SUFFIXES, read, with_lines
 from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
+from .references import patient_term_findings, stock_reference_findings
 from .stock.sheet import StockSheet
 
 
@@ -36,13 +36,13 @@ class FileReport:
 FormulationCheck = Callable[[Formulation, Catalog], list[Finding]]
 
 
-def _composition_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
-    from .compose import compose  # noqa: PLC0415 - compose imports checks, which this uses
+def _patient_independent(formulation: Formulation, catalog: Catalog) -> list[Finding]:
+    from .checks import check  # noqa: PLC0415 - keeps `import mesoformula.validate` light
 
-    return list(compose(formulation, catalog).findings)
+    return check(formulation, catalog)[1]
 
 
-FORMULATION_CHECKS: list[FormulationCheck] = [_composition_findings]
+FORMULATION_CHECKS: list[FormulationCheck] = [_patient_independent]
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:

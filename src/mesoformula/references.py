@@ -1,0 +1,134 @@
+"""
+References: every id a file names exists in the catalog. Pure functions: no I/O.
+
+Formulations (products, ingredients, diluent, accepted risks), stock sheets (products)
+and patients' allergy terms (groups, ingredients, synonyms) are checked here; the
+safety checks on a composed preparation are in :mod:`mesoformula.checks`.
+"""
+
+from __future__ import annotations
+
+from .catalog import Catalog
+from .findings import Finding
+from .formulation import Formulation
+from .patient import Patient
+from .stock.sheet import StockSheet
+
+
+def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
+    """Return a ``ref.*`` finding for every id the formulation names that is unknown."""
+    findings: list[Finding] = []
+    for n, component in enumerate(formulation.components):
+        product = catalog.products.get(component.product)
+        if product is None:
+            findings.append(
+                _unknown_product(component.product, f"components[{n}].product", catalog)
+            )
+            continue
+        if component.ingredient is not None:
+            if component.ingredient not in catalog.ingredients:
+                findings.append(
+                    Finding(
+                        code="ref.ingredient",
+                        severity="error",
+                        message=f"ingredient '{component.ingredient}' is not in the catalog",
+                        location=f"components[{n}].ingredient",
+                        ingredient=component.ingredient,
+                    )
+                )
+            elif component.ingredient not in product.strengths:
+                actives = ", ".join(sorted(product.strengths)) or "none"
+                findings.append(
+                    Finding(
+                        code="ref.ingredient",
+                        severity="error",
+                        message=f"product '{product.id}' does not contain "
+                        f"'{component.ingredient}' (its actives: {actives})",
+                        location=f"components[{n}].ingredient",
+                        ingredient=component.ingredient,
+                    )
+                )
+        elif component.volume is None and len(product.strengths) > 1:
+            actives = ", ".join(sorted(product.strengths))
+            findings.append(
+                Finding(
+                    code="ref.ambiguous",
+                    severity="error",
+                    message=f"product '{product.id}' has several actives ({actives}): "
+                    "say which one the amount or concentration is of with 'ingredient'",
+                    location=f"components[{n}]",
+                )
+            )
+        elif component.volume is None and not product.strengths:
+            findings.append(
+                Finding(
+                    code="ref.ambiguous",
+                    severity="error",
+                    message=f"product '{product.id}' has no active ingredient, so an amount "
+                    "or concentration of it means nothing: give a volume",
+                    location=f"components[{n}]",
+                )
+            )
+    if formulation.diluent is not None and formulation.diluent not in catalog.products:
+        findings.append(_unknown_product(formulation.diluent, "diluent", catalog))
+    for n, risk in enumerate(formulation.accepted_risks):
+        if risk.ingredient is not None and risk.ingredient not in catalog.ingredients:
+            findings.append(
+                Finding(
+                    code="ref.ingredient",
+                    severity="error",
+                    message=f"accepted risk names ingredient '{risk.ingredient}', "
+                    "which is not in the catalog",
+                    location=f"accepted_risks[{n}].ingredient",
+                )
+            )
+    return findings
+
+
+def stock_reference_findings(sheet: StockSheet, catalog: Catalog) -> list[Finding]:
+    """Return a ``ref.product`` finding for every lot of an unknown product."""
+    return [
+        _unknown_product(lot.product, f"lots[{n}].product", catalog)
+        for n, lot in enumerate(sheet.lots)
+        if lot.product not in catalog.products
+    ]
+
+
+def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
+    """
+    Return an ``allergen.unknown`` warning for every allergy term the catalog cannot
+    match to an allergen group, an ingredient id or a synonym: never silently ignored.
+    """
+    findings: list[Finding] = []
+    groups = {g.casefold() for g in catalog.allergen_groups}
+    for n, term in enumerate(patient.allergies):
+        if term.strip().casefold() in groups or catalog.find(term):
+            continue
+        findings.append(
+            Finding(
+                code="allergen.unknown",
+                severity="warning",
+                message=f"allergy '{term}' matches no allergen group, ingredient or synonym "
+                "in the catalog, so it cannot be checked: use a catalog term or add it",
+                location=f"allergies[{n}]",
+            )
+        )
+    return findings
+
+
+def _unknown_product(product_id: str, location: str, catalog: Catalog) -> Finding:
+    near = _near(product_id, list(catalog.products))
+    hint = f" (did you mean '{near}'?)" if near else ""
+    return Finding(
+        code="ref.product",
+        severity="error",
+        message=f"product '{product_id}' is not in the catalog{hint}",
+        location=location,
+    )
+
+
+def _near(word: str, options: list[str]) -> str | None:
+    import difflib  # noqa: PLC0415 - only on the error path
+
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    return found[0] if found else None
