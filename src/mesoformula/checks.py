@@ -249,19 +249,19 @@ def compatibility_findings(
     terms = {c.ingredient: catalog.terms_of(c.ingredient) for c in contents}
     carriers = {c.ingredient: set(c.products) for c in contents}
     component_of = {d.product: d.component for d in worksheet.draws if d.component is not None}
-    seen: set[tuple[str, str, int]] = set()
+    rules = catalog.incompatibilities
+    # For each ingredient, the rules whose side a / side b names it.
+    side_a = {x: {n for n, r in enumerate(rules) if r.a in t} for x, t in terms.items()}
+    side_b = {x: {n for n, r in enumerate(rules) if r.b in t} for x, t in terms.items()}
     for i, first in enumerate(contents):
         for second in contents[i + 1 :]:
             x, y = first.ingredient, second.ingredient
             # Two ingredients of one product were formulated together by its maker.
             if carriers[x] == carriers[y] and len(carriers[x]) == 1:
                 continue
-            for n, rule in enumerate(catalog.incompatibilities):
-                forward = rule.a in terms[x] and rule.b in terms[y]
-                backward = rule.a in terms[y] and rule.b in terms[x]
-                if not (forward or backward) or (x, y, n) in seen:
-                    continue
-                seen.add((x, y, n))
+            matched = (side_a[x] & side_b[y]) | (side_a[y] & side_b[x])
+            for n in sorted(matched):
+                rule = rules[n]
                 inferred = (
                     " (inferred, unverified)"
                     if rule.inferred and "infer" not in rule.reason

@@ -311,7 +311,7 @@ converter = _make_converter()
 
 def syntax_of(path: str | Path) -> Syntax | None:
     """Return the syntax a file name implies, or None for an unknown suffix."""
-    return SUFFIXES.get(Path(path).suffix.lower())
+    return SUFFIXES.get(os.path.splitext(path)[1].lower())  # noqa: PTH122 - no Path per file
 
 
 def read(path: str | Path, *, expect: str | None = None) -> Document:
@@ -523,8 +523,10 @@ _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 def with_lines(path: str | Path, findings: list[Finding]) -> list[Finding]:
     """Fill in the line of each finding that has a location, reading *path* once."""
+    if not any(f.location and f.line is None for f in findings):
+        return findings
     syntax = syntax_of(path)
-    if syntax is None or not any(f.location and f.line is None for f in findings):
+    if syntax is None:
         return findings
     try:
         text = Path(path).read_text(encoding="utf-8")
