@@ -346,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser(
         "schema", parents=[common], help="print the JSON Schema of a file kind"
     )
-    schema.add_argument("kind", choices=["formulation", "patient", "catalog", "stock"])
+    schema.add_argument("kind", choices=["formulation", "patient", "catalog", "stock", "count"])
     schema.set_defaults(handler=cmd_schema)
 
     catalog = commands.add_parser("catalog", help="browse the catalog")
@@ -416,6 +416,9 @@ EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
 
 
 def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    from .cli_stock import add_commands  # noqa: PLC0415 - cli_stock imports this module
+
+    add_commands(commands, common)
     for add in EXTRA_COMMANDS:
         add(commands, common)
 

@@ -41,15 +41,15 @@ from .exceptions import FileError, UnitError
 from .findings import Finding
 from .formulation import FORMULATION_FORMAT, Formulation, shape_findings
 from .patient import PATIENT_FORMAT, Patient
-from .stock.sheet import STOCK_FORMAT, StockSheet
+from .stock.sheet import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
 from .units import Accepts, Quantity, dump_quantity, parse_quantity
 
 #: Largest file read, in bytes; a larger file is refused before it is parsed.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
 Syntax = Literal["toml", "yaml", "json"]
-Model = Formulation | Patient | CatalogFile | StockSheet
-M = TypeVar("M", Formulation, Patient, CatalogFile, StockSheet)
+Model = Formulation | Patient | CatalogFile | StockSheet | CountSheet
+M = TypeVar("M", Formulation, Patient, CatalogFile, StockSheet, CountSheet)
 
 #: ``format`` value -> (kind name, model class).
 FORMATS: dict[str, tuple[str, type[Any]]] = {
@@ -57,6 +57,7 @@ FORMATS: dict[str, tuple[str, type[Any]]] = {
     PATIENT_FORMAT: ("patient", Patient),
     CATALOG_FORMAT: ("catalog", CatalogFile),
     STOCK_FORMAT: ("stock", StockSheet),
+    COUNT_FORMAT: ("count", CountSheet),
 }
 KIND_CLASSES: dict[str, type[Any]] = dict(FORMATS.values())
 KIND_FORMATS: dict[str, str] = {kind: fmt for fmt, (kind, _) in FORMATS.items()}

@@ -10,6 +10,7 @@ import attrs
 from mesoformula._fields import NonNegative, VolumeOrEmpty
 
 STOCK_FORMAT: Final = "mesoformula.stock/1"
+COUNT_FORMAT: Final = "mesoformula.count/1"
 LotStatus = Literal["released", "quarantine", "recalled"]
 
 
@@ -56,3 +57,40 @@ class StockSheet:
 
     format: Literal["mesoformula.stock/1"] = STOCK_FORMAT
     lots: tuple[Lot, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class CountedLot:
+    """
+    What a stocktake found of one lot.
+
+    Attributes:
+        product: Product id.
+        lot: Lot number.
+        containers: Unopened containers counted.
+        opened: Remaining volume of each opened container counted, oldest first.
+        expiry: Expiry date, needed only for a lot the store does not know (found).
+        reason: Reason recorded with any variance.
+    """
+
+    product: str
+    lot: str
+    containers: NonNegative = 0
+    opened: tuple[VolumeOrEmpty, ...] = ()
+    expiry: dt.date | None = None
+    reason: str = "stocktake variance"
+
+
+@attrs.frozen(kw_only=True)
+class CountSheet:
+    """
+    A stocktake (``format = "mesoformula.count/1"``).
+
+    Counts are compared with what the store expected at ``counted_at``; movements
+    recorded after that moment are kept, and lots not listed are left untouched.
+    """
+
+    format: Literal["mesoformula.count/1"] = COUNT_FORMAT
+    counted_at: dt.datetime
+    counted_by: str
+    lots: tuple[CountedLot, ...] = ()

@@ -1,0 +1,549 @@
+"""
+``mesoformula stock ...``: the command-line adapter of the stock store (SPEC §4, §5).
+
+Every command takes ``--db PATH`` (default ``$MESOFORMULA_DB`` or ``./mesoformula.db``),
+``--at ISO-DATETIME`` (default now, local time) and ``--actor NAME`` (default the login
+name). Exit codes: 0 done, 1 findings with errors or a shortfall or an unsound store,
+2 usage (including an unknown lot or entry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+from pathlib import Path
+from typing import Any, TextIO
+
+from .cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    UsageError,
+    _load_catalog,
+    _print_reports,
+    _write_json,
+    finding_json,
+    finding_line,
+)
+
+
+def _at(args: argparse.Namespace) -> dt.datetime:
+    text = getattr(args, "at", None)
+    if not text:
+        return dt.datetime.now().replace(microsecond=0)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def _actor(args: argparse.Namespace) -> str:
+    if getattr(args, "actor", None):
+        return str(args.actor)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no login name in some containers
+        return "unknown"
+
+
+def _store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    from .exceptions import StockError  # noqa: PLC0415
+    from .stock.store import Stock  # noqa: PLC0415
+
+    try:
+        return Stock.open(args.db, create=create)
+    except StockError as error:
+        raise UsageError(str(error)) from None
+
+
+def _lot_id(stock: Any, args: argparse.Namespace) -> int:
+    from .exceptions import UnknownEntry  # noqa: PLC0415
+
+    try:
+        return int(stock.find_lot(args.lot, args.product))
+    except UnknownEntry as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock init``: create (or migrate) the store."""
+    with _store(args, create=True) as stock:
+        out.write(f"stock store ready: {stock.path} (schema version {stock.schema_version})\n")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
+    from .files import read  # noqa: PLC0415
+    from .references import stock_reference_findings  # noqa: PLC0415
+    from .stock.sheet import StockSheet  # noqa: PLC0415
+    from .validate import FileReport  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    if not Path(args.file).is_file():
+        raise UsageError(f"{args.file}: no such file")
+    document = read(args.file, expect="stock")
+    findings = list(document.findings)
+    if isinstance(document.model, StockSheet):
+        findings += stock_reference_findings(document.model, loaded.catalog)
+    if any(f.severity == "error" for f in findings) or not isinstance(document.model, StockSheet):
+        report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
+        return _print_reports([report], args.format, out)
+    at, actor = _at(args), _actor(args)
+    with _store(args, create=True) as stock:
+        entries = stock.import_sheet(
+            document.model, loaded.catalog, at=at, actor=actor, correlation=f"import {args.file}"
+        )
+    if args.format == "json":
+        _write_json({"imported": len(document.model.lots), "entries": entries}, out)
+    else:
+        out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock export``: the store's lots as a stock sheet (TOML, or JSON)."""
+    from .files import dumps  # noqa: PLC0415
+
+    with _store(args) as stock:
+        sheet = stock.export()
+    out.write(dumps(sheet, "json" if args.format == "json" else "toml"))
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock list [--expiring-within DAYS] [--product P]``."""
+    from .stock.allocation import to_ml  # noqa: PLC0415
+
+    at = _at(args)
+    with _store(args) as stock:
+        views = stock.lots([args.product] if args.product else None)
+    if args.expiring_within is not None:
+        limit = at.date() + dt.timedelta(days=args.expiring_within)
+        views = [v for v in views if v.expiry is not None and v.expiry <= limit]
+    rows = []
+    for v in views:
+        state = v.status
+        if v.expiry is not None and at.date() > v.expiry:
+            state += ", expired"
+        rows.append(
+            {
+                "product": v.product,
+                "lot": v.lot,
+                "expiry": v.expiry.isoformat() if v.expiry else None,
+                "status": v.status,
+                "expired": v.expiry is not None and at.date() > v.expiry,
+                "unopened": v.unopened,
+                "opened": [
+                    {
+                        "container": c.container_id,
+                        "opened_at": c.opened_at.isoformat(),
+                        "remaining": {"value": to_ml(c.remaining_ul), "unit": "mL"},
+                    }
+                    for c in v.opened
+                ],
+                "volume": {"value": to_ml(v.volume_ul), "unit": "mL"},
+                "location": v.location,
+                "_state": state,
+            }
+        )
+    if args.format == "json":
+        _write_json([{k: v for k, v in r.items() if k != "_state"} for r in rows], out)
+        return EXIT_OK
+    header = ("product", "lot", "expiry", "status", "unopened", "opened", "usable volume")
+    table = [
+        (
+            r["product"],
+            r["lot"],
+            r["expiry"] or "none",
+            r["_state"],
+            str(r["unopened"]),
+            ", ".join(f"#{c['container']} {c['remaining']['value']:g} mL" for c in r["opened"])
+            or "-",
+            f"{r['volume']['value']:g} mL",
+        )
+        for r in rows
+    ]
+    widths = [
+        max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)
+    ]
+    for line in (header, tuple("-" * w for w in widths), *table):
+        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    out.write(f"{len(rows)} lot(s)\n")
+    return EXIT_OK
+
+
+def _worksheet(
+    args: argparse.Namespace, out: TextIO
+) -> tuple[Any, Any, Any, list[Any], int | None]:
+    """Read, compose and check the formulation; on read problems print and return a code."""
+    from .checks import check  # noqa: PLC0415
+    from .cli import _formulation  # noqa: PLC0415
+    from .compose import compose  # noqa: PLC0415
+    from .files import with_lines  # noqa: PLC0415
+
+    if args.batches < 1:
+        raise UsageError(f"--batches must be at least 1 (got {args.batches})")
+    formulation, loaded, code = _formulation(args, out)
+    if code is not None:
+        return None, None, None, [], code
+    worksheet = compose(formulation, loaded.catalog, batches=args.batches)
+    findings = with_lines(args.formulation, check(formulation, loaded.catalog)[1])
+    return formulation, loaded, worksheet, findings, None
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock plan FORMULATION [--batches N]``: allocate, change nothing."""
+    from .stock.reconcile import needs_of, plan_findings  # noqa: PLC0415
+
+    formulation, _, worksheet, findings, code = _worksheet(args, out)
+    if code is not None:
+        return code
+    at = _at(args)
+    with _store(args) as stock:
+        plan = stock.plan(needs_of(worksheet), at=at)
+    findings = [*findings, *plan_findings(plan)]
+    return _print_plan(
+        plan, formulation=formulation.id, args=args, at=at, findings=findings, out=out
+    )
+
+
+def _print_plan(
+    plan: Any,
+    *,
+    formulation: str,
+    args: argparse.Namespace,
+    at: dt.datetime,
+    findings: list[Any],
+    out: TextIO,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    from .stock.allocation import to_ml  # noqa: PLC0415
+    from .stock.reconcile import plan_json  # noqa: PLC0415
+
+    failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
+    if args.format == "json":
+        data = plan_json(
+            plan,
+            formulation=formulation,
+            batches=args.batches,
+            at=at,
+            findings=[finding_json(f) for f in findings],
+        )
+        _write_json({**data, **(extra or {})}, out)
+        return EXIT_FINDINGS if failed else EXIT_OK
+    out.write(
+        f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
+        f"at {at.isoformat(timespec='minutes')}\n"
+    )
+    for a in plan.allocations:
+        expiry = a.expiry.isoformat() if a.expiry else "no expiry"
+        waste = f", waste {to_ml(a.waste_ul):g} mL" if a.waste_ul else ""
+        out.write(
+            f"  {a.product}  lot {a.lot} (exp {expiry}): {to_ml(a.volume_ul):g} mL, "
+            f"{a.containers_opened} container(s) to open{waste}\n"
+        )
+    for e in plan.excluded:
+        out.write(f"  passed over: {e.product} lot {e.lot}: {e.reason}\n")
+    for s in plan.shortfalls:
+        out.write(
+            f"  SHORT: {s.product}: need {to_ml(s.needed_ul):g} mL, "
+            f"usable {to_ml(s.available_ul):g} mL\n"
+        )
+    for finding in findings:
+        out.write(finding_line(args.formulation, finding) + "\n")
+    if extra:
+        for key, value in extra.items():
+            out.write(f"  {key}: {value}\n")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
+    from .stock.reconcile import checksum, needs_of, plan_findings  # noqa: PLC0415
+    from .worksheet import to_data  # noqa: PLC0415
+
+    formulation, _, worksheet, findings, code = _worksheet(args, out)
+    if code is not None:
+        return code
+    at, actor = _at(args), _actor(args)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        for finding in errors:
+            out.write(finding_line(args.formulation, finding) + "\n")
+        out.write(
+            "not consumed: the formulation has error findings (fix them, or accept a risk in "
+            "the formulation with a written justification)\n"
+        )
+        return EXIT_FINDINGS
+    record = {
+        "worksheet": to_data(worksheet, []),
+        "checks": [finding_json(f) for f in findings],
+        "formulation_name": formulation.name,
+    }
+    with _store(args) as stock:
+        result = stock.consume(
+            needs_of(worksheet),
+            batch_id=args.batch_id,
+            formulation=formulation.id,
+            version=formulation.version,
+            checksum=checksum(formulation),
+            batches=args.batches,
+            at=at,
+            actor=actor,
+            record=record,
+        )
+    findings = [*findings, *plan_findings(result.plan)]
+    extra = {
+        "batch_id": result.batch_id,
+        "consumed": result.consumed,
+        "already_consumed": result.already,
+        "entries": list(result.entries),
+    }
+    return _print_plan(
+        result.plan,
+        formulation=formulation.id,
+        args=args,
+        at=at,
+        findings=findings,
+        out=out,
+        extra=extra,
+    )
+
+
+def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock count COUNTFILE``: record a stocktake."""
+    from .exceptions import StockError  # noqa: PLC0415
+    from .files import read  # noqa: PLC0415
+    from .stock.allocation import to_ml  # noqa: PLC0415
+    from .stock.sheet import CountSheet  # noqa: PLC0415
+    from .validate import FileReport  # noqa: PLC0415
+
+    loaded = _load_catalog(args)
+    if not Path(args.file).is_file():
+        raise UsageError(f"{args.file}: no such file")
+    document = read(args.file, expect="count")
+    if not isinstance(document.model, CountSheet):
+        return _print_reports(
+            [FileReport(path=args.file, kind=document.kind, findings=document.findings)],
+            args.format,
+            out,
+        )
+    with _store(args) as stock:
+        try:
+            lines = stock.count(document.model, loaded.catalog, actor=getattr(args, "actor", None))
+        except StockError as error:
+            out.write(f"count not recorded: {error}\n")
+            return EXIT_FINDINGS
+    data = [
+        {
+            "product": line.product,
+            "lot": line.lot,
+            "found": line.found,
+            "expected_unopened": line.expected_unopened,
+            "counted_unopened": line.counted_unopened,
+            "expected_opened": [to_ml(v) for v in line.expected_opened_ul],
+            "counted_opened": [to_ml(v) for v in line.counted_opened_ul],
+            "entries": list(line.entries),
+        }
+        for line in lines
+    ]
+    if args.format == "json":
+        _write_json({"counted_at": document.model.counted_at.isoformat(), "lots": data}, out)
+        return EXIT_OK
+    for line in data:
+        if line["found"]:
+            out.write(f"{line['product']} lot {line['lot']}: not in the store, received as found\n")
+            continue
+        variance = line["counted_unopened"] - line["expected_unopened"]
+        out.write(
+            f"{line['product']} lot {line['lot']}: unopened expected {line['expected_unopened']}, "
+            f"counted {line['counted_unopened']} ({variance:+d}); opened expected "
+            f"{line['expected_opened']} mL, counted {line['counted_opened']} mL; "
+            f"{len(line['entries'])} adjustment(s)\n"
+        )
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock history [--lot L [--product P]] [--batch ID]``."""
+    import attrs  # noqa: PLC0415
+
+    with _store(args) as stock:
+        lot_id = _lot_id(stock, args) if args.lot else None
+        entries = stock.history(lot_id, correlation=args.batch)
+    if args.format == "json":
+        _write_json([attrs.asdict(e) for e in entries], out)
+        return EXIT_OK
+    for e in entries:
+        parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]
+        if e.containers_delta:
+            parts.append(f"containers {e.containers_delta:+d}")
+        if e.container_id is not None:
+            parts.append(f"container {e.container_id} {e.volume_delta_ul / 1000:+g} mL")
+        if e.status:
+            parts.append(f"status {e.status_before} -> {e.status}")
+        if e.undoes:
+            parts.append(f"undoes #{e.undoes}")
+        parts.append(f"by {e.actor}")
+        if e.reason:
+            parts.append(f"({e.reason})")
+        if e.correlation:
+            parts.append(f"[{e.correlation}]")
+        out.write("  ".join(parts) + "\n")
+    return EXIT_OK
+
+
+def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
+    from .exceptions import StockError, UnknownEntry  # noqa: PLC0415
+
+    with _store(args) as stock:
+        try:
+            result = action(stock)
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+        except StockError as error:
+            out.write(f"refused: {error}\n")
+            return EXIT_FINDINGS
+    if args.format == "json":
+        _write_json({"entries": result if isinstance(result, list) else [result]}, out)
+    else:
+        out.write(f"recorded journal entr{'ies' if isinstance(result, list) else 'y'} {result}\n")
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock undo ENTRY --reason R``: a compensating entry."""
+    return _write_action(
+        args,
+        out,
+        lambda s: s.undo(args.entry, reason=args.reason, at=_at(args), actor=_actor(args)),
+    )
+
+
+def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock discard --lot L (--containers N | --container ID) --reason R``."""
+    if not args.containers and args.container is None:
+        raise UsageError("say what to discard: --containers N or --container ID")
+
+    def action(stock: Any) -> Any:
+        return stock.discard(
+            _lot_id(stock, args),
+            reason=args.reason,
+            at=_at(args),
+            actor=_actor(args),
+            containers=args.containers or 0,
+            container_id=args.container,
+        )
+
+    return _write_action(args, out, action)
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock status --lot L --to quarantine|released|recalled --reason R``."""
+    return _write_action(
+        args,
+        out,
+        lambda s: s.set_status(
+            _lot_id(s, args), args.to, reason=args.reason, at=_at(args), actor=_actor(args)
+        ),
+    )
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock verify``: hash chain and cache == fold."""
+    with _store(args) as stock:
+        problems = stock.verify()
+        entries = len(stock.history())
+    if args.format == "json":
+        _write_json({"sound": not problems, "entries": entries, "problems": problems}, out)
+    else:
+        for problem in problems:
+            out.write(f"PROBLEM: {problem}\n")
+        out.write(
+            f"{entries} journal entries; "
+            + ("store is sound\n" if not problems else f"{len(problems)} problem(s)\n")
+        )
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock rebuild``: rebuild the balance cache from the journal."""
+    with _store(args) as stock:
+        stock.rebuild()
+        problems = stock.verify()
+    out.write("cache rebuilt from the journal\n" if not problems else "\n".join(problems) + "\n")
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``mesoformula stock ...``."""
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="the store (default $MESOFORMULA_DB or ./mesoformula.db)",
+    )
+    store.add_argument(
+        "--at", metavar="ISO-DATETIME", help="the time of the operation (default now)"
+    )
+    store.add_argument("--actor", metavar="NAME", help="who does it (default the login name)")
+    parents = [common, store]
+
+    stock = commands.add_parser("stock", help="lots, plans, consumption and counts on SQLite")
+    actions = stock.add_subparsers(dest="stock_command", metavar="ACTION")
+    actions.required = True
+
+    def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(
+            name, parents=parents, help=help_text, description=help_text
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    add("init", cmd_init, "create the store (or migrate it forward)")
+    add("import", cmd_import, "receive the lots of a stock sheet").add_argument(
+        "file", metavar="STOCKFILE"
+    )
+    add("export", cmd_export, "write the store's lots as a stock sheet")
+    listing = add("list", cmd_list, "lots with balances, expiry and status")
+    listing.add_argument(
+        "--expiring-within", type=int, metavar="DAYS", help="only lots expiring within DAYS of --at"
+    )
+    listing.add_argument("--product", help="only this product")
+    for name, handler, text in (
+        ("plan", cmd_plan, "which lots a formulation would use; changes nothing"),
+        ("consume", cmd_consume, "consume a batch: all lots or none, once per batch id"),
+    ):
+        parser = add(name, handler, text)
+        parser.add_argument("formulation", metavar="FORMULATION")
+        parser.add_argument("--batches", type=int, default=1)
+        if name == "consume":
+            parser.add_argument("--batch-id", required=True, metavar="ID")
+    add("count", cmd_count, "record a stocktake").add_argument("file", metavar="COUNTFILE")
+    history = add("history", cmd_history, "journal entries")
+    history.add_argument("--lot")
+    history.add_argument("--product")
+    history.add_argument("--batch", metavar="ID", help="entries of one batch")
+    undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
+    undo.add_argument("entry", type=int, metavar="ENTRY")
+    undo.add_argument("--reason", default="")
+    discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
+    discard.add_argument("--lot", required=True)
+    discard.add_argument("--product")
+    discard.add_argument("--containers", type=int, default=0)
+    discard.add_argument("--container", type=int, metavar="ID")
+    discard.add_argument("--reason", required=True)
+    status = add("status", cmd_status, "quarantine, release or recall a lot")
+    status.add_argument("--lot", required=True)
+    status.add_argument("--product")
+    status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
+    status.add_argument("--reason", required=True)
+    add("verify", cmd_verify, "prove the journal intact and the cache equal to its fold")
+    add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")

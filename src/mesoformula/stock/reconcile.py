@@ -1,0 +1,112 @@
+"""
+Reconciling a preparation with stock: what it needs, what the plan says, in findings
+and in the JSON of SPEC §4.1 (``stock plan`` and the plan part of ``stock consume``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from mesoformula.compose import Worksheet
+from mesoformula.findings import Finding
+from mesoformula.formulation import Formulation
+
+from .allocation import Need, Plan, to_ml, to_ul
+
+
+def needs_of(worksheet: Worksheet) -> list[Need]:
+    """The volumes a composed preparation takes from each product (dead volume included)."""
+    draws = [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent is not None else [])]
+    return [
+        Need(product=d.product, volume_ul=to_ul(d.draw_volume.value))
+        for d in draws
+        if d.draw_volume.value > 0
+    ]
+
+
+def checksum(formulation: Formulation) -> str:
+    """A checksum of a formulation's content: an edited formulation cannot pass as the
+    recorded version."""
+    from mesoformula.files import unstructure  # noqa: PLC0415 - files imports the stock sheet models
+
+    text = json.dumps(unstructure(formulation), sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_findings(plan: Plan) -> list[Finding]:
+    """``stock.shortfall`` (error) per short product; ``stock.expired`` (warning) and
+    ``stock.unusable`` (info) for lots passed over, so that they are dealt with."""
+    findings = [
+        Finding(
+            code="stock.shortfall",
+            severity="error",
+            message=f"{s.product}: {to_ml(s.needed_ul):g} mL needed, {to_ml(s.available_ul):g} mL "
+            "usable in stock: receive more or release a lot",
+        )
+        for s in plan.shortfalls
+    ]
+    for e in plan.excluded:
+        if e.reason == "expired":
+            findings.append(
+                Finding(
+                    code="stock.expired",
+                    severity="warning",
+                    message=f"{e.product} lot {e.lot} is past its expiry and was not used: "
+                    "discard it",
+                )
+            )
+        else:
+            what = f"container {e.container_id} of " if e.container_id is not None else ""
+            findings.append(
+                Finding(
+                    code="stock.unusable",
+                    severity="info",
+                    message=f"{what}{e.product} lot {e.lot} was not used: {e.reason}",
+                )
+            )
+    return findings
+
+
+def plan_json(
+    plan: Plan,
+    *,
+    formulation: str,
+    batches: int,
+    at: dt.datetime,
+    findings: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The plan in the JSON shape of SPEC §4.1."""
+    return {
+        "formulation": formulation,
+        "batches": batches,
+        "at": at.isoformat(timespec="seconds"),
+        "allocations": [
+            {
+                "product": a.product,
+                "lot": a.lot,
+                "expiry": a.expiry.isoformat() if a.expiry else None,
+                "volume": {"value": to_ml(a.volume_ul), "unit": "mL"},
+                "containers_opened": a.containers_opened,
+                "waste": {"value": to_ml(a.waste_ul), "unit": "mL"},
+                "containers": [t.container_id for t in a.takes if t.container_id is not None],
+            }
+            for a in plan.allocations
+        ],
+        "excluded": [
+            {"product": e.product, "lot": e.lot, "reason": e.reason}
+            | ({"container": e.container_id} if e.container_id is not None else {})
+            for e in plan.excluded
+        ],
+        "shortfalls": [
+            {
+                "product": s.product,
+                "needed": {"value": to_ml(s.needed_ul), "unit": "mL"},
+                "available": {"value": to_ml(s.available_ul), "unit": "mL"},
+            }
+            for s in plan.shortfalls
+        ],
+        "findings": findings,
+    }
