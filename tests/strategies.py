@@ -194,6 +194,7 @@ preparations = st.builds(
     immediate_use=st.booleans(),
     category_3_requirements=st.booleans(),
     stability=st.none() | durations,
+    container=st.none() | texts,
 )
 
 formulations = st.builds(

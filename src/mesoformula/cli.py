@@ -305,10 +305,10 @@ def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown"],
+        choices=["text", "json", "markdown", "html"],
         default=argparse.SUPPRESS,
         help="output for people (text, default), programs (json) or records "
-        "(markdown, where the command offers it)",
+        "(markdown, html: where the command offers them)",
     )
     common.add_argument(
         "--catalog",
@@ -437,8 +437,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args.catalog = []
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
-        if args.format == "markdown" and not getattr(args, "markdown", False):
-            raise UsageError(f"--format markdown is not available for '{args.command}'")
+        if args.format in {"markdown", "html"} and not getattr(args, args.format, False):
+            raise UsageError(f"--format {args.format} is not available for '{args.command}'")
         return handler(args, out)
     except UsageError as error:
         sys.stderr.write(f"mesoformula: error: {error}\n")

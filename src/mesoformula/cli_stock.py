@@ -265,39 +265,37 @@ def _print_plan(
 
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
-    from .stock.reconcile import checksum, needs_of, plan_findings  # noqa: PLC0415
-    from .worksheet import to_data  # noqa: PLC0415
+    from .cli import _formulation  # noqa: PLC0415
+    from .files import with_lines  # noqa: PLC0415
+    from .records import consume_batch  # noqa: PLC0415
+    from .stock.reconcile import plan_findings  # noqa: PLC0415
 
-    formulation, _, worksheet, findings, code = _worksheet(args, out)
+    if args.batches < 1:
+        raise UsageError(f"--batches must be at least 1 (got {args.batches})")
+    formulation, loaded, code = _formulation(args, out)
     if code is not None:
-        return code
+        return int(code)
     at, actor = _at(args), _actor(args)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        for finding in errors:
-            out.write(finding_line(args.formulation, finding) + "\n")
+    with _store(args) as stock:
+        result, findings = consume_batch(
+            stock,
+            formulation,
+            loaded.catalog,
+            batch_id=args.batch_id,
+            batches=args.batches,
+            at=at,
+            actor=actor,
+        )
+    findings = with_lines(args.formulation, findings)
+    if result is None:
+        for finding in findings:
+            if finding.severity == "error":
+                out.write(finding_line(args.formulation, finding) + "\n")
         out.write(
             "not consumed: the formulation has error findings (fix them, or accept a risk in "
             "the formulation with a written justification)\n"
         )
         return EXIT_FINDINGS
-    record = {
-        "worksheet": to_data(worksheet, []),
-        "checks": [finding_json(f) for f in findings],
-        "formulation_name": formulation.name,
-    }
-    with _store(args) as stock:
-        result = stock.consume(
-            needs_of(worksheet),
-            batch_id=args.batch_id,
-            formulation=formulation.id,
-            version=formulation.version,
-            checksum=checksum(formulation),
-            batches=args.batches,
-            at=at,
-            actor=actor,
-            record=record,
-        )
     findings = [*findings, *plan_findings(result.plan)]
     extra = {
         "batch_id": result.batch_id,
@@ -481,6 +479,54 @@ def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
+    """``record batch --batch-id ID [--formulation FILE]``: the compounding record."""
+    from . import record_views  # noqa: PLC0415
+    from .exceptions import FileError, UnknownEntry  # noqa: PLC0415
+    from .files import load  # noqa: PLC0415
+    from .formulation import Formulation  # noqa: PLC0415
+    from .records import batch_record  # noqa: PLC0415
+
+    formulation = None
+    if args.formulation:
+        try:
+            formulation = load(args.formulation, Formulation)
+        except FileError as error:
+            raise UsageError(str(error)) from None
+    with _store(args) as stock:
+        try:
+            record = batch_record(stock, args.batch_id, formulation=formulation)
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+    if args.format == "json":
+        _write_json(record, out)
+    elif args.format == "html":
+        out.write(record_views.batch_html(record))
+    else:
+        out.write(record_views.batch_markdown(record))
+    failed = any(f["severity"] == "error" for f in record["findings"])
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
+    """``record master FORMULATION``: the master formulation record."""
+    from . import record_views  # noqa: PLC0415
+    from .cli import _formulation  # noqa: PLC0415
+    from .records import master_record  # noqa: PLC0415
+
+    formulation, loaded, code = _formulation(args, out)
+    if code is not None:
+        return int(code)
+    record = master_record(formulation, loaded.catalog)
+    if args.format == "json":
+        _write_json(record, out)
+    elif args.format == "html":
+        out.write(record_views.master_html(record))
+    else:
+        out.write(record_views.master_markdown(record))
+    return EXIT_FINDINGS if any(f["severity"] == "error" for f in record["checks"]) else EXIT_OK
+
+
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """Register ``mesoformula stock ...``."""
     store = argparse.ArgumentParser(add_help=False)
@@ -547,3 +593,22 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     status.add_argument("--reason", required=True)
     add("verify", cmd_verify, "prove the journal intact and the cache equal to its fold")
     add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
+
+    record = commands.add_parser("record", help="compounding and master formulation records")
+    kinds = record.add_subparsers(dest="record_command", metavar="KIND")
+    kinds.required = True
+    batch = kinds.add_parser(
+        "batch",
+        parents=parents,
+        help="the compounding record of a consumed batch, with lots and beyond-use date",
+    )
+    batch.add_argument("--batch-id", required=True, metavar="ID")
+    batch.add_argument(
+        "--formulation", metavar="FILE", help="prove this file is the recorded version"
+    )
+    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True)
+    master = kinds.add_parser(
+        "master", parents=[common], help="the master formulation record of a formulation"
+    )
+    master.add_argument("formulation", metavar="FORMULATION")
+    master.set_defaults(handler=cmd_record_master, markdown=True, html=True)

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "stock.unusable": "a lot cannot be used (quarantine, recall, in-use period over)",
     "bud.limited": "what governs the beyond-use date",
     "bud.unassigned": "the beyond-use date cannot be assigned",
+    "record.mismatch": "a formulation file is not the version recorded for a batch",
     "risk.accepted": "a finding accepted with a written justification",
 }
 

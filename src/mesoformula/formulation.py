@@ -63,6 +63,7 @@ class Preparation:
         immediate_use: Administration begins within 4 hours (USP <797> immediate use).
         category_3_requirements: Every additional category 3 requirement is met.
         stability: A stability limit, when shorter than the BUD table allows.
+        container: Type and size of the final container-closure system.
     """
 
     category: Literal[1, 2, 3] | None = None
@@ -72,6 +73,7 @@ class Preparation:
     immediate_use: bool = False
     category_3_requirements: bool = False
     stability: Duration | None = None
+    container: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -860,6 +860,22 @@ class Stock:
             for r in rows
         ]
 
+    def containers(self, container_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Opening time, in-use days and single-dose flag of the given containers."""
+        rows = self._db.execute(
+            "SELECT c.container_id, c.opened_at, l.in_use_days, l.single_dose FROM containers c"
+            " JOIN lots l USING (lot_id) WHERE c.container_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(container_ids)),),
+        ).fetchall()
+        return {
+            int(r[0]): {
+                "opened_at": dt.datetime.fromisoformat(r[1]),
+                "in_use_days": r[2],
+                "single_dose": bool(r[3]),
+            }
+            for r in rows
+        }
+
     def history(self, lot_id: int | None = None, *, correlation: str | None = None) -> list[Entry]:
         """Journal entries, oldest first (of one lot, or of one batch / count)."""
         rows = self._db.execute(

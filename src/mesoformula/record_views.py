@@ -1,0 +1,297 @@
+"""
+Compounding and master formulation records as Markdown and as a self-contained,
+printable HTML page (inline style, no script, nothing fetched from the network).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+_CSS = """
+body { font: 11pt/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
+h1 { font-size: 16pt; margin-bottom: 0.2em; }
+h2 { font-size: 12pt; margin-top: 1.4em; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0; }
+th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+.meta td:first-child { width: 14em; font-weight: bold; }
+.error { color: #a00; font-weight: bold; }
+.warning { color: #a60; }
+.label { border: 2px solid #000; padding: 0.6em 1em; white-space: pre-line; width: 28em; }
+.sign { margin-top: 2em; }
+.sign span { display: inline-block; width: 16em; border-top: 1px solid #000;
+             margin-right: 3em; padding-top: 2px; }
+@media print {
+  body { margin: 1cm; }
+  h2 { page-break-after: avoid; }
+  tr { page-break-inside: avoid; }
+}
+"""
+
+
+def _q(value: Any) -> str:
+    if isinstance(value, dict) and "value" in value and "unit" in value:
+        return f"{value['value']:g} {value['unit']}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(_q(c).replace("|", "\\|") for c in row) + " |" for row in rows),
+    ]
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], css: str = "") -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_q(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    cls = f' class="{css}"' if css else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
+    )
+
+
+_COMPONENT_HEADER = ("product", "lot", "expiry", "volume drawn", "containers opened", "waste")
+
+
+def _component_rows(record: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [
+            c["product"],
+            c["lot"],
+            c["expiry"] or "none",
+            c["volume"],
+            c["containers_opened"],
+            c["waste"],
+        ]
+        for c in record["components"]
+    ]
+
+
+def _finding_rows(findings: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [
+            f["severity"],
+            f["code"],
+            f.get("location") or "",
+            f["message"],
+            f.get("justification") or "",
+        ]
+        for f in findings
+    ]
+
+
+_FINDING_HEADER = ("severity", "code", "where", "message", "accepted because")
+
+
+def batch_markdown(record: dict[str, Any]) -> str:
+    """The compounding record as Markdown."""
+    formulation = record["formulation"]
+    bud = record["bud"]
+    lines = [
+        f"# Compounding record: batch {record['batch_id']}",
+        "",
+        *_md_table(
+            ("field", "value"),
+            [
+                (
+                    "formulation",
+                    f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
+                ),
+                ("checksum", formulation["checksum"]),
+                ("compounded at", record["compounded_at"]),
+                ("batches", record["batches"]),
+                ("preparer", record["preparer"]),
+                ("verifier", record["verifier"] or "________________"),
+                ("beyond-use date", bud["at"] or "NOT ASSIGNED"),
+                ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
+                ("storage", record["storage"]["description"] or "not stated"),
+            ],
+        ),
+        "",
+        "## Components",
+        "",
+        *_md_table(_COMPONENT_HEADER, _component_rows(record)),
+        "",
+        "## Checks at compounding",
+        "",
+        *(
+            _md_table(_FINDING_HEADER, _finding_rows(record["checks"]))
+            if record["checks"]
+            else ["No findings."]
+        ),
+        "",
+        "## Record findings",
+        "",
+        *(
+            _md_table(_FINDING_HEADER, _finding_rows(record["findings"]))
+            if record["findings"]
+            else ["None."]
+        ),
+        "",
+        "## Label",
+        "",
+        "```text",
+        record["label"]["text"],
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def batch_html(record: dict[str, Any]) -> str:
+    """The compounding record as a self-contained printable HTML page."""
+    formulation = record["formulation"]
+    bud = record["bud"]
+    meta = _html_table(
+        ("field", "value"),
+        [
+            (
+                "formulation",
+                f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
+            ),
+            ("checksum", formulation["checksum"]),
+            ("compounded at", record["compounded_at"]),
+            ("batches", record["batches"]),
+            ("preparer", record["preparer"]),
+            ("verifier", record["verifier"] or ""),
+            ("beyond-use date", bud["at"] or "NOT ASSIGNED - do not release"),
+            ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
+            ("storage", record["storage"]["description"] or "not stated"),
+        ],
+        css="meta",
+    )
+    checks = (
+        _html_table(_FINDING_HEADER, _finding_rows(record["checks"]))
+        if record["checks"]
+        else "<p>No findings.</p>"
+    )
+    problems = (
+        _html_table(_FINDING_HEADER, _finding_rows(record["findings"]))
+        if record["findings"]
+        else "<p>None.</p>"
+    )
+    body = (
+        f"<h1>Compounding record: batch {html.escape(record['batch_id'])}</h1>{meta}"
+        f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
+        f"<h2>Checks at compounding</h2>{checks}"
+        f"<h2>Record findings</h2>{problems}"
+        f'<h2>Label</h2><div class="label">{html.escape(record["label"]["text"])}</div>'
+        '<p class="sign"><span>Prepared by</span><span>Verified by</span>'
+        "<span>Date and time</span></p>"
+    )
+    return _page(f"Compounding record {record['batch_id']}", body)
+
+
+def _ingredient_rows(record: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [i["ingredient"], i["role"], i["concentration"], i["per_batch"], ", ".join(i["products"])]
+        for i in record["ingredients"]
+    ]
+
+
+_INGREDIENT_HEADER = ("ingredient", "role", "concentration", "per batch", "from")
+
+
+def master_markdown(record: dict[str, Any]) -> str:
+    """The master formulation record as Markdown."""
+    lines = [
+        f"# Master formulation record: {record['formulation']['name']}",
+        "",
+        *_md_table(("field", "value"), _master_meta(record)),
+        "",
+        "## Ingredients",
+        "",
+        *_md_table(_INGREDIENT_HEADER, _ingredient_rows(record)),
+        "",
+        "## Products",
+        "",
+        *_md_table(_PRODUCT_HEADER, _product_rows(record)),
+        "",
+        "## Method",
+        "",
+        *record["method"],
+        "",
+        "## Quality checks",
+        "",
+        *(f"- {q}" for q in record["quality_checks"]),
+        "",
+        *(
+            _md_table(_FINDING_HEADER, _finding_rows(record["checks"]))
+            if record["checks"]
+            else ["No findings."]
+        ),
+        "",
+        f"Source: {record['source']}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def master_html(record: dict[str, Any]) -> str:
+    """The master formulation record as a self-contained printable HTML page."""
+    formulation = record["formulation"]
+    meta = _html_table(("field", "value"), _master_meta(record), css="meta")
+    method = "".join(
+        f"<li>{html.escape(step.split('. ', 1)[-1])}</li>" for step in record["method"]
+    )
+    quality = "".join(f"<li>{html.escape(q)}</li>" for q in record["quality_checks"])
+    checks = (
+        _html_table(_FINDING_HEADER, _finding_rows(record["checks"]))
+        if record["checks"]
+        else "<p>No findings.</p>"
+    )
+    body = (
+        f"<h1>Master formulation record: {html.escape(formulation['name'])}</h1>{meta}"
+        f"<h2>Ingredients</h2>{_html_table(_INGREDIENT_HEADER, _ingredient_rows(record))}"
+        f"<h2>Products</h2>{_html_table(_PRODUCT_HEADER, _product_rows(record))}"
+        f"<h2>Method</h2><ol>{method}</ol>"
+        f"<h2>Quality checks</h2><ul>{quality}</ul>{checks}"
+        f"<p>Source: {html.escape(record['source'])}</p>"
+    )
+    return _page(f"Master formulation record {formulation['id']}", body)
+
+
+def _master_meta(record: dict[str, Any]) -> list[tuple[str, Any]]:
+    formulation = record["formulation"]
+    return [
+        ("id and version", f"{formulation['id']} v{formulation['version']}"),
+        ("checksum", formulation["checksum"]),
+        ("dosage form", formulation["dosage_form"]),
+        ("final volume", formulation["final_volume"]),
+        ("container-closure", record["container"] or "not specified in the formulation"),
+        ("storage", record["storage"]["description"] or "not stated"),
+        ("sterilization", record["sterilization"] or "not stated"),
+        ("BUD rule", record["bud_rule"]),
+    ]
+
+
+_PRODUCT_HEADER = ("product", "name", "strengths", "excipients", "sterile")
+
+
+def _product_rows(record: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [
+            p["product"],
+            p["name"],
+            _kv(p["strengths"]),
+            _kv(p["excipients"]),
+            "yes" if p["sterile"] else "NO",
+        ]
+        for p in record["products"]
+    ]
+
+
+def _kv(table: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in table.items()) or "-"
