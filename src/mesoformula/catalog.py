@@ -8,6 +8,7 @@ id, and every replacement is reported as an ``info`` finding (SPEC §2.3).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -542,21 +543,35 @@ class LoadedCatalog:
     findings: tuple[tuple[str, Finding], ...]
 
 
-def load_catalog(extra: Sequence[str | Path] = (), *, shipped: bool = True) -> LoadedCatalog:
+def load_catalog(
+    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: bool = True
+) -> LoadedCatalog:
     """
     Load the shipped catalog and then each folder (or file) of *extra*, in order.
 
     A file that cannot be read contributes its findings and nothing else. Findings
     come back paired with the file they concern.
-    """
-    from .files import read, with_lines  # noqa: PLC0415 - files imports this module
 
+    With *cache* (the default, unless ``MESOFORMULA_NO_CACHE`` is set) the merged result
+    is kept in a private per-user cache, keyed by the version of mesoformula and the path,
+    size and modification time of every catalog file; any change rebuilds it.
+    """
     paths: list[Path] = []
     if shipped:
         paths.extend(catalog_paths(shipped_catalog_dir()))
     for item in extra:
         path = Path(item)
         paths.extend(catalog_paths(path) if path.is_dir() else [path])
+    if cache and not os.environ.get("MESOFORMULA_NO_CACHE"):
+        from . import _cache  # noqa: PLC0415 - only when caching
+
+        return _cache.cached(paths, lambda: _load(paths))
+    return _load(paths)
+
+
+def _load(paths: Sequence[Path]) -> LoadedCatalog:
+    from .files import read, with_lines  # noqa: PLC0415 - files imports this module
+
     files: list[tuple[str, CatalogFile]] = []
     findings: list[tuple[str, Finding]] = []
     for path in paths:

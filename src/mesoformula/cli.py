@@ -321,8 +321,13 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``mesoformula``."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """
+    Return the argument parser of ``mesoformula``.
+
+    The ``stock`` and ``record`` commands are left out when *argv* names one of the
+    other commands (and not them), which keeps the start of ``validate`` short.
+    """
     common = _common()
     parser = argparse.ArgumentParser(
         prog="mesoformula",
@@ -407,7 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compose.set_defaults(handler=cmd_compose, markdown=True)
 
-    _add_more_commands(commands, common)
+    base = {"validate", "schema", "catalog", "check", "compose"}
+    if argv is None or not base & set(argv) or {"stock", "record"} & set(argv):
+        _add_more_commands(commands, common)
     return parser
 
 
@@ -426,9 +433,10 @@ def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run ``mesoformula`` with *argv*; return the exit code."""
     out = out if out is not None else sys.stdout
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as stop:  # argparse: --help, --version, usage errors
         return int(stop.code or 0)
     if not hasattr(args, "format"):

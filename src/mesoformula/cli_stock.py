@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +44,8 @@ def _at(args: argparse.Namespace) -> dt.datetime:
 def _actor(args: argparse.Namespace) -> str:
     if getattr(args, "actor", None):
         return str(args.actor)
+    import getpass  # noqa: PLC0415 - only commands that write need it
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # pragma: no cover - no login name in some containers

@@ -1,13 +1,40 @@
 """
 Stock: lots, the append-only ledger on SQLite, allocation and counts.
 
-``from mesoformula.stock import Stock`` opens a store; the allocation function and the
-sheet models are importable without touching SQLite.
+``from mesoformula.stock import Stock`` opens a store. The names are loaded on first
+use, so that reading a stock sheet never imports SQLite.
 """
 
-from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
-from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
-from .store import ConsumeResult, CountLine, Entry, LotView, Stock, default_path
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
+    from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
+    from .store import ConsumeResult, CountLine, Entry, LotView, Stock, default_path
+
+_WHERE = {
+    "Allocation": "allocation",
+    "Exclusion": "allocation",
+    "LotState": "allocation",
+    "Need": "allocation",
+    "Plan": "allocation",
+    "Shortfall": "allocation",
+    "allocate": "allocation",
+    "CountedLot": "sheet",
+    "CountSheet": "sheet",
+    "Lot": "sheet",
+    "OpenedContainer": "sheet",
+    "StockSheet": "sheet",
+    "ConsumeResult": "store",
+    "CountLine": "store",
+    "Entry": "store",
+    "LotView": "store",
+    "Stock": "store",
+    "default_path": "store",
+}
 
 __all__ = [
     "Allocation",
@@ -29,3 +56,10 @@ __all__ = [
     "allocate",
     "default_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mesoformula.stock' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

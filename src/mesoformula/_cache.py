@@ -1,0 +1,83 @@
+"""
+A private per-user cache of the loaded catalog, so that a command does not parse and
+structure every catalog file on each start.
+
+The cache is a pickle, which executes code when loaded, so it is only ever read from a
+directory and a file owned by the current user and writable by nobody else
+(``$XDG_CACHE_HOME/mesoformula`` or ``~/.cache/mesoformula``, created ``0700``). The key
+covers the mesoformula version and the path, size and modification time of every
+catalog file. Any problem with the cache is ignored: the catalog is then loaded from
+the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from ._version import __version__
+
+T = TypeVar("T")
+
+
+def directory() -> Path:
+    """The cache directory of the current user."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mesoformula"
+
+
+def _key(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            digest.update(f"{path}|missing".encode())
+            continue
+        digest.update(f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):  # pragma: no cover - not on POSIX: never trust
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def cached(paths: Sequence[Path], build: Callable[[], T]) -> T:
+    """Return the cached value for *paths*, or *build* it and cache it."""
+    folder = directory()
+    target = folder / f"catalog-{_key(paths)}.pickle"
+    if _private(folder) and _private(target):
+        try:
+            with target.open("rb") as handle:
+                found: T = pickle.load(handle)  # noqa: S301 - private to this user, see above
+        except Exception:
+            found = None  # type: ignore[assignment]
+        if found is not None:
+            return found
+    value = build()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(folder):
+            return value
+        for old in folder.glob("catalog-*.pickle"):
+            old.unlink(missing_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(descriptor, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(temporary).replace(target)
+    except Exception:
+        return value
+    return value
