@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from mesoformula.stock import Need, Stock
-from mesoformula.stock.store import GENESIS, _hash
+from mesoformula.stock.audit import GENESIS, entry_hash
 
 AT = dt.datetime(2026, 12, 1, 10, 0)
 
@@ -78,7 +78,7 @@ def build(path: Path, lots: int, entries: int, products: int) -> None:
                 None,
                 None,
             )
-            digest = _hash(prev, fields)
+            digest = entry_hash(prev, fields)
             rows.append((*fields, prev, digest))
             prev = digest
             if len(rows) == 50_000:

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 
 from mesoformula.exceptions import FileError
-from mesoformula.files import MAX_FILE_BYTES, dumps, json_schema, load, loads, read
+from mesoformula.files import MAX_FILE_BYTES, dumps, load, loads, read
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
+from mesoformula.schema import json_schema
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES

@@ -26,10 +26,11 @@ from .exceptions import (
     MesoformulaError,
     UnitError,
 )
-from .files import Document, dump, dumps, json_schema, load, loads, read
+from .files import Document, dump, dumps, load, loads, read
 from .findings import Finding
 from .formulation import AcceptedRisk, Administration, Component, Formulation, Preparation
 from .patient import Patient
+from .schema import json_schema
 from .stock.sheet import Lot, OpenedContainer, StockSheet
 from .units import Quantity, parse_quantity
 from .validate import FileReport, validate_file, validate_paths

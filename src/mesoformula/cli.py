@@ -261,7 +261,7 @@ def _catalog_reports(loaded: Any) -> list[Any]:
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula schema KIND``"""
-    from .files import json_schema  # noqa: PLC0415
+    from .schema import json_schema  # noqa: PLC0415
 
     _write_json(json_schema(args.kind), out)
     return EXIT_OK

@@ -238,14 +238,14 @@ def _tuple_hook(tp: Any) -> Callable[[object, object], tuple[Any, ...]]:
     return hook
 
 
-def _file_key(field: attrs.Attribute[Any]) -> str:
+def file_key(field: attrs.Attribute[Any]) -> str:
     key: str = field.metadata.get("key", field.name)
     return key
 
 
 def _attrs_structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
     overrides: dict[str, Any] = {
-        f.name: override(rename=_file_key(f)) for f in attrs.fields(cls) if "key" in f.metadata
+        f.name: override(rename=file_key(f)) for f in attrs.fields(cls) if "key" in f.metadata
     }
     return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
 
@@ -256,7 +256,7 @@ def _attrs_unstructure(cls: type[Any]) -> Callable[[Any], Any]:
         if f.name == "format":
             overrides[f.name] = override(omit_if_default=False)
         elif "key" in f.metadata:
-            overrides[f.name] = override(rename=_file_key(f))
+            overrides[f.name] = override(rename=file_key(f))
     return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **overrides)
 
 
@@ -432,7 +432,7 @@ def _attrs_owner(note: Any) -> type[Any] | None:
 def _rename(owner: type[Any], name: str) -> str:
     for f in attrs.fields(owner):
         if f.name == name:
-            return _file_key(f)
+            return file_key(f)
     return name
 
 
@@ -441,7 +441,7 @@ def _finding(location: str, error: BaseException) -> Finding:
         code, message = error.code, error.message
     elif isinstance(error, ForbiddenExtraKeysError):
         extra = ", ".join(sorted(error.extra_fields))
-        allowed = ", ".join(_file_key(f) for f in attrs.fields(error.cl))
+        allowed = ", ".join(file_key(f) for f in attrs.fields(error.cl))
         code, message = "file.schema", f"unknown key(s) {extra} (allowed: {allowed})"
         if len(error.extra_fields) == 1:
             location = f"{location}.{extra}" if location else extra
@@ -639,109 +639,3 @@ def dump(model: Model, path: str | Path) -> None:
     if syntax is None:
         raise ValueError(f"unknown file type {Path(path).suffix!r}: use .toml, .yaml or .json")
     Path(path).write_text(dumps(model, syntax), encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- schema
-
-
-def json_schema(kind: str) -> dict[str, Any]:
-    """
-    Return the JSON Schema (draft 2020-12) of a file kind, generated from its model.
-    """
-    cls = KIND_CLASSES[kind]
-    definitions: dict[str, Any] = {}
-    root = _schema_of(cls, definitions)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://mesoformula.invalid/schema/{kind}.json",
-        "title": f"mesoformula {kind} file ({KIND_FORMATS[kind]})",
-        **root,
-        "$defs": definitions,
-    }
-
-
-_QUANTITY_PATTERN = r"^\s*([0-9.]+([eE][+-]?[0-9]+)?\s*\S.*|1\s*:\s*[0-9,]+)\s*$"
-
-
-def _schema_of(tp: Any, definitions: dict[str, Any]) -> dict[str, Any]:
-    origin = get_origin(tp)
-    if origin is Annotated:
-        base = get_args(tp)[0]
-        accepts = next((m for m in tp.__metadata__ if isinstance(m, Accepts)), None)
-        if accepts is not None:
-            return {
-                "description": f"{accepts.what}; canonical units: "
-                + ", ".join(sorted(accepts.units)),
-                "oneOf": [
-                    {"type": "string", "maxLength": 64, "pattern": _QUANTITY_PATTERN},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "value": {"type": "number", "minimum": 0},
-                            "unit": {"type": "string"},
-                        },
-                        "required": ["value", "unit"],
-                        "additionalProperties": False,
-                    },
-                ],
-            }
-        bounds = next((m for m in tp.__metadata__ if isinstance(m, IntRange)), None)
-        schema = _schema_of(base, definitions)
-        if bounds is not None:
-            schema["minimum"] = bounds.min
-            if bounds.max is not None:
-                schema["maximum"] = bounds.max
-        return schema
-    if origin is Literal:
-        return {"enum": list(get_args(tp))}
-    if origin in (types.UnionType, typing.Union):
-        options = [a for a in get_args(tp) if a is not type(None)]
-        if len(options) == 1:
-            return _schema_of(options[0], definitions)
-        return {"anyOf": [_schema_of(a, definitions) for a in options]}
-    if origin is tuple:
-        args = get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return {"type": "array", "items": _schema_of(args[0], definitions)}
-        return {
-            "type": "array",
-            "prefixItems": [_schema_of(a, definitions) for a in args],
-            "minItems": len(args),
-            "maxItems": len(args),
-        }
-    if origin is dict:
-        return {"type": "object", "additionalProperties": _schema_of(get_args(tp)[1], definitions)}
-    if tp is str:
-        return {"type": "string"}
-    if tp is bool:
-        return {"type": "boolean"}
-    if tp is int:
-        return {"type": "integer"}
-    if tp is dt.datetime:
-        return {"type": "string", "format": "date-time"}
-    if tp is dt.date:
-        return {"type": "string", "format": "date"}
-    if isinstance(tp, type) and attrs.has(tp):
-        name = tp.__name__
-        if name not in definitions:
-            definitions[name] = {}
-            hints = typing.get_type_hints(tp, include_extras=True)
-            properties: dict[str, Any] = {}
-            required: list[str] = []
-            for f in attrs.fields(tp):
-                key = _file_key(f)
-                prop = _schema_of(hints[f.name], definitions)
-                if f.__doc__:
-                    prop["description"] = f.__doc__
-                properties[key] = prop
-                if f.default is attrs.NOTHING:
-                    required.append(key)
-            definitions[name] = {
-                "type": "object",
-                "description": (tp.__doc__ or "").strip().splitlines()[0],
-                "properties": properties,
-                "required": required,
-                "additionalProperties": False,
-            }
-        return {"$ref": f"#/$defs/{name}"}
-    raise TypeError(f"no JSON Schema for {tp!r}")

@@ -12,7 +12,7 @@ from .catalog import Catalog
 from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
-from .stock.sheet import StockSheet
+from .stock.sheet import CountSheet, StockSheet
 
 
 def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
@@ -85,8 +85,9 @@ def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Findi
     return findings
 
 
-def stock_reference_findings(sheet: StockSheet, catalog: Catalog) -> list[Finding]:
-    """Return a ``ref.product`` finding for every lot of an unknown product."""
+def stock_reference_findings(sheet: StockSheet | CountSheet, catalog: Catalog) -> list[Finding]:
+    """Return a ``ref.product`` finding for every lot (stock or count sheet) of an unknown
+    product."""
     return [
         _unknown_product(lot.product, f"lots[{n}].product", catalog)
         for n, lot in enumerate(sheet.lots)

@@ -19,7 +19,7 @@ from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
 from .references import patient_term_findings, stock_reference_findings
-from .stock.sheet import StockSheet
+from .stock.sheet import CountSheet, StockSheet
 
 
 @attrs.frozen(kw_only=True)
@@ -79,7 +79,7 @@ def validate_file(path: str | Path, loaded: LoadedCatalog) -> FileReport:
             extra.extend(check(model, catalog))
     elif isinstance(model, Patient):
         extra.extend(patient_term_findings(model, catalog))
-    elif isinstance(model, StockSheet):
+    elif isinstance(model, StockSheet | CountSheet):
         extra.extend(stock_reference_findings(model, catalog))
     elif isinstance(model, CatalogFile):
         extra.extend(_catalog_file_findings(Path(path), model, loaded))

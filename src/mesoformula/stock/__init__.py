@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
+    from .count import CountLine
     from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
-    from .store import ConsumeResult, CountLine, Entry, LotView, Stock, default_path
+    from .store import ConsumeResult, Entry, LotView, Stock, default_path
 
 _WHERE = {
     "Allocation": "allocation",
@@ -29,7 +30,7 @@ _WHERE = {
     "OpenedContainer": "sheet",
     "StockSheet": "sheet",
     "ConsumeResult": "store",
-    "CountLine": "store",
+    "CountLine": "count",
     "Entry": "store",
     "LotView": "store",
     "Stock": "store",

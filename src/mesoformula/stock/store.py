@@ -16,7 +16,6 @@ once, each consumption is all-or-nothing and idempotent per batch id.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import sqlite3
@@ -37,11 +36,12 @@ from mesoformula.exceptions import (
 )
 from mesoformula.units import Quantity
 
+from . import audit
 from .allocation import ContainerState, LotState, Need, Plan, allocate, to_ml, to_ul
+from .count import CountLine, record_count
 from .sheet import CountSheet, Lot, OpenedContainer, StockSheet
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-GENESIS = "0" * 64
 DEFAULT_DB = "mesoformula.db"
 
 Status = Literal["released", "quarantine", "recalled"]
@@ -118,25 +118,6 @@ class ConsumeResult:
     consumed: bool
     already: bool
     entries: tuple[int, ...]
-
-
-@attrs.frozen(kw_only=True)
-class CountLine:
-    """One counted lot compared with what the store expected at the count."""
-
-    product: str
-    lot: str
-    expected_unopened: int
-    counted_unopened: int
-    expected_opened_ul: tuple[int, ...]
-    counted_opened_ul: tuple[int, ...]
-    found: bool
-    entries: tuple[int, ...]
-
-
-def _hash(prev: str, fields: Sequence[object]) -> str:
-    text = "|".join("" if f is None else str(f) for f in fields)
-    return hashlib.sha256(f"{prev}|{text}".encode()).hexdigest()
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -250,7 +231,7 @@ class Stock:
         last = self._db.execute(
             "SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1"
         ).fetchone()
-        prev = last[0] if last else GENESIS
+        prev = last[0] if last else audit.GENESIS
         recorded = _iso(dt.datetime.now())
         fields = (
             entry_id,
@@ -274,7 +255,7 @@ class Stock:
             " containers_delta, volume_delta, live_delta, status, status_before, reason,"
             " correlation, undoes, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*fields, prev, _hash(prev, fields)),
+            (*fields, prev, audit.entry_hash(prev, fields)),
         )
         self._fold_into_cache(
             lot_id,
@@ -1084,266 +1065,33 @@ class Stock:
         self, sheet: CountSheet, catalog: Catalog, *, actor: str | None = None
     ) -> list[CountLine]:
         """
-        Record a stocktake: each counted lot is compared with what the store expected
-        at ``counted_at``; each variance is an adjustment with its reason, applied on
-        top of movements recorded since (they are kept). Lots not counted are left
-        untouched; a lot the store does not know is received as found.
+        Record a stocktake (see :mod:`mesoformula.stock.count`): variances against what
+        was expected at ``counted_at``, movements since kept, uncounted lots untouched.
 
         Raises:
-            InsufficientStock: a variance would make a balance negative (stock moved
-                since the count by more than was counted); nothing is recorded.
+            InsufficientStock: a variance would make a balance negative; nothing is recorded.
             StockError: a found lot whose product is not in the catalog.
         """
-        who = actor or sheet.counted_by
-        at = sheet.counted_at
-        correlation = f"count {_iso(at)}"
-        lines = []
-        with self._write():
-            for counted in sheet.lots:
-                row = self._db.execute(
-                    "SELECT lot_id FROM lots WHERE product = ? AND lot = ?",
-                    (counted.product, counted.lot),
-                ).fetchone()
-                if row is None:
-                    product = catalog.products.get(counted.product)
-                    if product is None:
-                        raise StockError(
-                            f"counted lot '{counted.lot}': product '{counted.product}' "
-                            "is not in the catalog"
-                        )
-                    found = Lot(
-                        product=counted.product,
-                        lot=counted.lot,
-                        expiry=counted.expiry,
-                        containers=counted.containers,
-                        opened=tuple(OpenedContainer(at=at, remaining=r) for r in counted.opened),
-                    )
-                    entries = self._receive(
-                        found,
-                        product,
-                        at=at,
-                        actor=who,
-                        reason="found in stocktake",
-                        correlation=correlation,
-                    )
-                    lines.append(
-                        CountLine(
-                            product=counted.product,
-                            lot=counted.lot,
-                            expected_unopened=0,
-                            counted_unopened=counted.containers,
-                            expected_opened_ul=(),
-                            counted_opened_ul=tuple(to_ul(r.value) for r in counted.opened),
-                            found=True,
-                            entries=tuple(entries),
-                        )
-                    )
-                    continue
-                lines.append(
-                    self._count_lot(int(row[0]), counted, at=at, actor=who, correlation=correlation)
-                )
-        return lines
-
-    def _count_lot(
-        self, lot_id: int, counted: Any, *, at: dt.datetime, actor: str, correlation: str
-    ) -> CountLine:
-        expected_unopened, expected_containers = self._fold_lot(lot_id, until=at)
-        entries = []
-        variance = counted.containers - expected_unopened
-        if variance:
-            entries.append(
-                self._adjust(
-                    lot_id,
-                    reason=counted.reason,
-                    at=at,
-                    actor=actor,
-                    containers_delta=variance,
-                    correlation=correlation,
-                )
-            )
-        counted_ul = [to_ul(r.value) for r in counted.opened]
-        for index, (container_id, expected) in enumerate(expected_containers):
-            if index < len(counted_ul):
-                delta = counted_ul[index] - expected
-                if delta:
-                    entries.append(
-                        self._adjust(
-                            lot_id,
-                            reason=counted.reason,
-                            at=at,
-                            actor=actor,
-                            container_id=container_id,
-                            volume_delta=delta,
-                            correlation=correlation,
-                        )
-                    )
-            else:
-                _, remaining, live = self._container(container_id)
-                if live:
-                    entries.append(
-                        self._append(
-                            "discard",
-                            lot_id,
-                            at=at,
-                            actor=actor,
-                            container_id=container_id,
-                            volume_delta=-remaining,
-                            live_delta=-1,
-                            reason="not found in stocktake",
-                            correlation=correlation,
-                        )
-                    )
-        for extra in counted_ul[len(expected_containers) :]:
-            container_id = self._new_container(lot_id, at)
-            entries.append(
-                self._append(
-                    "receive",
-                    lot_id,
-                    at=at,
-                    actor=actor,
-                    container_id=container_id,
-                    volume_delta=extra,
-                    live_delta=1,
-                    reason="opened container found in stocktake",
-                    correlation=correlation,
-                )
-            )
-        row = self._db.execute(
-            "SELECT product, lot FROM lots WHERE lot_id = ?", (lot_id,)
-        ).fetchone()
-        return CountLine(
-            product=row[0],
-            lot=row[1],
-            expected_unopened=expected_unopened,
-            counted_unopened=counted.containers,
-            expected_opened_ul=tuple(v for _, v in expected_containers),
-            counted_opened_ul=tuple(counted_ul),
-            found=False,
-            entries=tuple(entries),
-        )
-
-    def _fold_lot(self, lot_id: int, *, until: dt.datetime) -> tuple[int, list[tuple[int, int]]]:
-        """Unopened containers and live containers' volumes of a lot as of *until*."""
-        rows = self._db.execute(
-            "SELECT container_id, containers_delta, volume_delta, live_delta FROM journal"
-            " WHERE lot_id = ? AND at <= ? ORDER BY entry_id",
-            (lot_id, _iso(until)),
-        ).fetchall()
-        unopened = 0
-        volume: dict[int, int] = {}
-        live: dict[int, int] = {}
-        for container_id, cd, vd, ld in rows:
-            unopened += cd
-            if container_id is not None:
-                volume[container_id] = volume.get(container_id, 0) + vd
-                live[container_id] = live.get(container_id, 0) + ld
-        containers = sorted(c for c, state in live.items() if state == 1)
-        return unopened, [(c, volume[c]) for c in containers]
+        return record_count(self, sheet, catalog, actor=actor)
 
     # ------------------------------------------------------------------ verify
 
     def fold(self) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
         """Recompute every balance from the journal: lots (unopened, status), containers."""
-        lots: dict[int, list[Any]] = {
-            int(r[0]): [0, "released"] for r in self._db.execute("SELECT lot_id FROM lots")
-        }
-        containers: dict[int, list[int]] = {}
-        for lot_id, container_id, cd, vd, ld, status in self._db.execute(
-            "SELECT lot_id, container_id, containers_delta, volume_delta, live_delta, status"
-            " FROM journal ORDER BY entry_id"
-        ):
-            lot = lots.setdefault(int(lot_id), [0, "released"])
-            lot[0] += cd
-            if status is not None:
-                lot[1] = status
-            if container_id is not None:
-                state = containers.setdefault(int(container_id), [0, 0])
-                state[0] += vd
-                state[1] += ld
-        return (
-            {k: (v[0], v[1]) for k, v in lots.items()},
-            {k: (v[0], v[1]) for k, v in containers.items()},
-        )
+        return audit.fold(self._db)
 
     def verify(self) -> list[str]:
         """
         Prove the store sound: the hash chain is unbroken (no entry changed, none
-        deleted), and the cached balances equal the fold of the journal. Returns every
+        deleted) and the cached balances equal the fold of the journal. Returns every
         problem found; an empty list means sound.
         """
-        problems = []
-        prev = GENESIS
-        expected_id = 1
-        for row in self._db.execute(
-            "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
-            " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
-            " prev_hash, hash FROM journal ORDER BY entry_id"
-        ):
-            entry_id = int(row[0])
-            if entry_id != expected_id:
-                problems.append(
-                    f"entries {expected_id}..{entry_id - 1} are missing from the journal"
-                )
-            if row[15] != prev:
-                problems.append(
-                    f"entry {entry_id} does not follow the entry before it (hash chain broken)"
-                )
-            if _hash(row[15], row[:15]) != row[16]:
-                problems.append(
-                    f"entry {entry_id} was changed after it was written (hash mismatch)"
-                )
-            prev = row[16]
-            expected_id = entry_id + 1
-        sequence = self._db.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'journal'"
-        ).fetchone()
-        if sequence is not None and int(sequence[0]) >= expected_id:
-            problems.append(
-                f"entries {expected_id}..{int(sequence[0])} are missing from the end of the journal"
-            )
-        lots, containers = self.fold()
-        cached_lots = {
-            int(r[0]): (int(r[1]), r[2])
-            for r in self._db.execute("SELECT lot_id, unopened, status FROM lot_balance")
-        }
-        cached_containers = {
-            int(r[0]): (int(r[1]), int(r[2]))
-            for r in self._db.execute(
-                "SELECT container_id, remaining_ul, live FROM container_balance"
-            )
-        }
-        for lot_id in sorted(set(lots) | set(cached_lots)):
-            if lots.get(lot_id) != cached_lots.get(lot_id):
-                problems.append(
-                    f"lot {lot_id}: cached balance {cached_lots.get(lot_id)} "
-                    f"!= journal {lots.get(lot_id)}"
-                )
-        for container_id in sorted(set(containers) | set(cached_containers)):
-            if containers.get(container_id, (0, 0)) != cached_containers.get(container_id, (0, 0)):
-                problems.append(
-                    f"container {container_id}: cached {cached_containers.get(container_id)} "
-                    "!= journal "
-                    f"{containers.get(container_id)}"
-                )
-        for lot_id, (unopened, _) in lots.items():
-            if unopened < 0:
-                problems.append(f"lot {lot_id}: negative balance {unopened}")
-        return problems
+        return audit.verify(self._db)
 
     def rebuild(self) -> None:
         """Rebuild the balance cache from the journal."""
-        lots, containers = self.fold()
         with self._write():
-            self._db.execute("DELETE FROM lot_balance")
-            self._db.execute("DELETE FROM container_balance")
-            self._db.executemany(
-                "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, ?, ?)",
-                [(k, v[0], v[1]) for k, v in lots.items()],
-            )
-            self._db.executemany(
-                "INSERT INTO container_balance (container_id, remaining_ul, live) VALUES (?, ?, ?)",
-                [(k, v[0], v[1]) for k, v in containers.items()],
-            )
+            audit.rebuild(self._db)
 
     def require_sound(self) -> None:
         """Raise :class:`LedgerIntegrityError` when :meth:`verify` finds a problem."""
