@@ -88,10 +88,11 @@ def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Findi
 def stock_reference_findings(sheet: StockSheet | CountSheet, catalog: Catalog) -> list[Finding]:
     """Return a ``ref.product`` finding for every lot (stock or count sheet) of an unknown
     product."""
+    products: list[str] = [lot.product for lot in sheet.lots]
     return [
-        _unknown_product(lot.product, f"lots[{n}].product", catalog)
-        for n, lot in enumerate(sheet.lots)
-        if lot.product not in catalog.products
+        _unknown_product(product, f"lots[{n}].product", catalog)
+        for n, product in enumerate(products)
+        if product not in catalog.products
     ]
 
 
