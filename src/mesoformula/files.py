@@ -239,6 +239,7 @@ def _tuple_hook(tp: Any) -> Callable[[object, object], tuple[Any, ...]]:
 
 
 def file_key(field: attrs.Attribute[Any]) -> str:
+    """The key a model field has in files (``class`` for ``Ingredient.class_``)."""
     key: str = field.metadata.get("key", field.name)
     return key
 

@@ -1,0 +1,63 @@
+"""The public API, checked mechanically (after trio's test_exports)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import mesoformula
+import mesoformula.stock
+
+
+def public_modules() -> list[str]:
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(mesoformula.__path__, "mesoformula.")
+        if not info.name.rsplit(".", 1)[-1].startswith("_") or info.name.endswith("__main__")
+    )
+
+
+class TestExports:
+    """What `import mesoformula` offers is sorted, importable and documented."""
+
+    def test_all_is_sorted(self) -> None:
+        """__all__ of the package and of mesoformula.stock are sorted."""
+        assert sorted(mesoformula.__all__) == mesoformula.__all__
+        assert sorted(mesoformula.stock.__all__) == mesoformula.stock.__all__
+
+    def test_every_name_resolves_and_is_documented(self) -> None:
+        """Every exported name exists and has a docstring (classes and functions)."""
+        for package in (mesoformula, mesoformula.stock):
+            for name in package.__all__:
+                value = getattr(package, name)
+                if inspect.isclass(value) or inspect.isfunction(value):
+                    assert inspect.getdoc(value), f"{package.__name__}.{name} has no docstring"
+
+    def test_every_module_has_a_docstring(self) -> None:
+        """Every module says what it is for."""
+        for name in public_modules():
+            if name.endswith("__main__"):
+                continue
+            module = importlib.import_module(name)
+            assert module.__doc__, f"{name} has no module docstring"
+
+    def test_public_functions_are_documented(self) -> None:
+        """Every public function and class of every public module has a docstring."""
+        missing = []
+        for name in public_modules():
+            if name.endswith("__main__"):
+                continue
+            module = importlib.import_module(name)
+            for attribute, value in vars(module).items():
+                if attribute.startswith("_") or getattr(value, "__module__", None) != name:
+                    continue
+                if (inspect.isclass(value) or inspect.isfunction(value)) and not inspect.getdoc(
+                    value
+                ):
+                    missing.append(f"{name}.{attribute}")
+        assert [] == missing
+
+    def test_version(self) -> None:
+        """The version is a string like 0.1.0."""
+        assert mesoformula.__version__.count(".") == 2
