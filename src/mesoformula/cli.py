@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from . import __version__
 from .findings import Finding
-from .units import to_json
+from .findings import to_json as finding_to_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -32,25 +32,7 @@ class UsageError(Exception):
 
 def finding_json(finding: Finding) -> dict[str, Any]:
     """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
-    data: dict[str, Any] = {
-        "code": finding.code,
-        "severity": finding.severity,
-        "message": finding.message,
-        "location": finding.location,
-    }
-    if finding.line is not None:
-        data["line"] = finding.line
-    if finding.ingredient is not None:
-        data["ingredient"] = finding.ingredient
-    if finding.value is not None:
-        data["value"] = to_json(finding.value)
-    if finding.limit is not None:
-        data["limit"] = to_json(finding.limit)
-    if finding.source is not None:
-        data["source"] = finding.source
-    if finding.justification is not None:
-        data["justification"] = finding.justification
-    return data
+    return finding_to_json(finding)
 
 
 def finding_line(path: str, finding: Finding) -> str:

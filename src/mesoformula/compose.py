@@ -439,6 +439,22 @@ def _draw(
             )
         )
     taken = _clean(volume + (dead_volume if volume > 0 else 0.0))
+    return _make_draw(
+        index, product, ingredient, volume=volume, exact=exact, taken=taken, error=error
+    )
+
+
+def _make_draw(
+    index: int | None,
+    product: Product,
+    ingredient: str | None,
+    *,
+    volume: float,
+    exact: float,
+    taken: float,
+    error: float,
+) -> Draw:
+    """A draw of *taken* mL from *product*: containers to open and single-dose waste."""
     size = product.volume.value
     containers = math.ceil(taken / size - 1e-9) if taken > 0 else 0
     waste = _clean(containers * size - taken) if product.use == "single-dose" else 0.0
@@ -491,22 +507,7 @@ def _diluent(
     if product is None:
         return None  # reported by reference_findings
     room = max(room, 0.0)
-    size = product.volume.value
-    containers = math.ceil(room / size - 1e-9) if room > 0 else 0
-    waste = _clean(containers * size - room) if product.use == "single-dose" else 0.0
-    return Draw(
-        component=None,
-        product=product.id,
-        ingredient=None,
-        volume=Quantity(room, "mL"),
-        exact=room,
-        draw_volume=Quantity(room, "mL"),
-        containers=containers,
-        container_volume=product.volume,
-        use=product.use,
-        waste=Quantity(max(waste, 0.0), "mL"),
-        rounding_error=0.0,
-    )
+    return _make_draw(None, product, None, volume=room, exact=room, taken=room, error=0.0)
 
 
 def _dosing(formulation: Formulation, total: float, findings: list[Finding]) -> Dosing | None:

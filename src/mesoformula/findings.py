@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -82,6 +82,29 @@ class Finding:
     limit: Quantity | None = None
     source: str | None = None
     justification: str | None = None
+
+
+def to_json(finding: Finding) -> dict[str, Any]:
+    """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
+    data: dict[str, Any] = {
+        "code": finding.code,
+        "severity": finding.severity,
+        "message": finding.message,
+        "location": finding.location,
+    }
+    for key in ("line", "ingredient"):
+        value = getattr(finding, key)
+        if value is not None:
+            data[key] = value
+    for key in ("value", "limit"):
+        quantity = getattr(finding, key)
+        if quantity is not None:
+            data[key] = {"value": quantity.value, "unit": quantity.unit}
+    for key in ("source", "justification"):
+        value = getattr(finding, key)
+        if value is not None:
+            data[key] = value
+    return data
 
 
 def count(findings: Iterable[Finding], severity: Severity) -> int:

@@ -97,30 +97,31 @@ def _finding_rows(findings: Sequence[dict[str, Any]]) -> list[list[Any]]:
 _FINDING_HEADER = ("severity", "code", "where", "message", "accepted because")
 
 
-def batch_markdown(record: dict[str, Any]) -> str:
-    """The compounding record as Markdown."""
+def _batch_meta(record: dict[str, Any], *, blank: str) -> list[tuple[str, Any]]:
     formulation = record["formulation"]
     bud = record["bud"]
+    return [
+        (
+            "formulation",
+            f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
+        ),
+        ("checksum", formulation["checksum"]),
+        ("compounded at", record["compounded_at"]),
+        ("batches", record["batches"]),
+        ("preparer", record["preparer"]),
+        ("verifier", record["verifier"] or blank),
+        ("beyond-use date", bud["at"] or "NOT ASSIGNED - do not release"),
+        ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
+        ("storage", record["storage"]["description"] or "not stated"),
+    ]
+
+
+def batch_markdown(record: dict[str, Any]) -> str:
+    """The compounding record as Markdown."""
     lines = [
         f"# Compounding record: batch {record['batch_id']}",
         "",
-        *_md_table(
-            ("field", "value"),
-            [
-                (
-                    "formulation",
-                    f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
-                ),
-                ("checksum", formulation["checksum"]),
-                ("compounded at", record["compounded_at"]),
-                ("batches", record["batches"]),
-                ("preparer", record["preparer"]),
-                ("verifier", record["verifier"] or "________________"),
-                ("beyond-use date", bud["at"] or "NOT ASSIGNED"),
-                ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
-                ("storage", record["storage"]["description"] or "not stated"),
-            ],
-        ),
+        *_md_table(("field", "value"), _batch_meta(record, blank="________________")),
         "",
         "## Components",
         "",
@@ -153,26 +154,7 @@ def batch_markdown(record: dict[str, Any]) -> str:
 
 def batch_html(record: dict[str, Any]) -> str:
     """The compounding record as a self-contained printable HTML page."""
-    formulation = record["formulation"]
-    bud = record["bud"]
-    meta = _html_table(
-        ("field", "value"),
-        [
-            (
-                "formulation",
-                f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
-            ),
-            ("checksum", formulation["checksum"]),
-            ("compounded at", record["compounded_at"]),
-            ("batches", record["batches"]),
-            ("preparer", record["preparer"]),
-            ("verifier", record["verifier"] or ""),
-            ("beyond-use date", bud["at"] or "NOT ASSIGNED - do not release"),
-            ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
-            ("storage", record["storage"]["description"] or "not stated"),
-        ],
-        css="meta",
-    )
+    meta = _html_table(("field", "value"), _batch_meta(record, blank=""), css="meta")
     checks = (
         _html_table(_FINDING_HEADER, _finding_rows(record["checks"]))
         if record["checks"]

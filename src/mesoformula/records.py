@@ -25,6 +25,7 @@ from .checks import check
 from .compose import compose
 from .files import converter, unstructure
 from .findings import Finding
+from .findings import to_json as finding_to_json
 from .formulation import Formulation
 from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
@@ -32,24 +33,6 @@ from .stock.store import ConsumeResult, Stock
 from .worksheet import to_data
 
 RECORD_VERSION = 1
-
-
-def _finding_data(finding: Finding) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "code": finding.code,
-        "severity": finding.severity,
-        "message": finding.message,
-        "location": finding.location,
-    }
-    for key in ("ingredient", "source", "justification"):
-        value = getattr(finding, key)
-        if value is not None:
-            data[key] = value
-    for key in ("value", "limit"):
-        value = getattr(finding, key)
-        if value is not None:
-            data[key] = {"value": value.value, "unit": value.unit}
-    return data
 
 
 def consume_batch(
@@ -79,7 +62,7 @@ def consume_batch(
         "formulation": unstructure(formulation),
         "formulation_name": formulation.name,
         "worksheet": to_data(worksheet, []),
-        "checks": [_finding_data(f) for f in findings],
+        "checks": [finding_to_json(f) for f in findings],
         "products": {
             p: {"name": catalog.products[p].name, "sterile": catalog.products[p].sterile}
             for p in sorted(products)
@@ -200,7 +183,7 @@ def batch_record(
         },
         "storage": {"condition": storage, "description": STORAGE_RANGES.get(storage or "", None)},
         "label": label(recorded, snapshot.get("worksheet") or {}, batch_id=batch_id, bud=bud.at),
-        "findings": [_finding_data(f) for f in findings],
+        "findings": [finding_to_json(f) for f in findings],
     }
 
 
@@ -336,6 +319,6 @@ def master_record(formulation: Formulation, catalog: Catalog) -> dict[str, Any]:
             if preparation and preparation.sterility_tested
             else []
         ),
-        "checks": [_finding_data(f) for f in findings],
+        "checks": [finding_to_json(f) for f in findings],
         "source": f"mesoformula catalog; BUD table {EDITION}",
     }
