@@ -20,7 +20,7 @@ from mesoformula.catalog import Catalog, CatalogFile, Product
 from mesoformula.cli import main
 from mesoformula.exceptions import InsufficientStock, StockError, StoreVersionError, UnknownEntry
 from mesoformula.stock import Need, Stock
-from mesoformula.stock.sheet import Lot, OpenedContainer
+from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.units import Quantity
 
 from .conftest import EXAMPLES
@@ -469,3 +469,82 @@ class TestStockCommands:
             ]
         )
         assert 0 == self.run(db, "verify")[0]
+
+
+class TestCount:
+    """Stocktakes: variances at the moment of the count, movements since kept."""
+
+    def sheet(self, *lots: CountedLot, at: dt.datetime = AT) -> CountSheet:
+        return CountSheet(counted_at=at, counted_by="counter", lots=lots)
+
+    def test_movements_during_the_count_are_kept(self, store: Stock) -> None:
+        """Counted 5 at 10:00; 2 discarded at 10:30; the count is recorded at 10:00: 3 left."""
+        receive(store, VIAL, "V1", 6)
+        lot_id = store.find_lot("V1")
+        store.discard(
+            lot_id, containers=2, reason="broken", at=AT + dt.timedelta(minutes=30), actor="t"
+        )
+        (line,) = store.count(
+            self.sheet(CountedLot(product="vial-100", lot="V1", containers=5)), CATALOG
+        )
+        assert (6, 5) == (line.expected_unopened, line.counted_unopened)
+        assert 3 == store.lots()[0].unopened
+        assert [] == store.verify()
+
+    def test_uncounted_lots_untouched(self, store: Stock) -> None:
+        """A lot not on the count sheet keeps its balance and gets no entry."""
+        receive(store, VIAL, "V1", 3)
+        receive(store, VIAL, "V2", 4)
+        store.count(self.sheet(CountedLot(product="vial-100", lot="V1", containers=1)), CATALOG)
+        balances = {v.lot: v.unopened for v in store.lots()}
+        assert {"V1": 1, "V2": 4} == balances
+        assert ["receive"] == [e.kind for e in store.history(store.find_lot("V2"))]
+
+    def test_found_lot_and_containers(self, store: Stock) -> None:
+        """A lot the store did not know is received as found; opened containers reconciled."""
+        receive(store, VIAL, "V1", 1)
+        store.open_container(store.find_lot("V1"), at=AT - dt.timedelta(hours=2), actor="t")
+        counted = (
+            CountedLot(
+                product="vial-100",
+                lot="V1",
+                containers=0,
+                opened=(Quantity(50.0, "mL"), Quantity(20.0, "mL")),
+            ),
+            CountedLot(product="vial-100", lot="NEW", containers=2, expiry=dt.date(2027, 1, 31)),
+        )
+        lines = store.count(self.sheet(*counted), CATALOG)
+        assert [False, True] == [line.found for line in lines]
+        views = {v.lot: v for v in store.lots()}
+        assert [50_000, 20_000] == [c.remaining_ul for c in views["V1"].opened]
+        assert (2, dt.date(2027, 1, 31)) == (views["NEW"].unopened, views["NEW"].expiry)
+        assert [] == store.verify()
+
+    def test_missing_container_discarded(self, store: Stock) -> None:
+        """An opened container the count did not find is discarded with a reason."""
+        receive(store, VIAL, "V1", 1)
+        store.open_container(store.find_lot("V1"), at=AT - dt.timedelta(hours=2), actor="t")
+        store.count(self.sheet(CountedLot(product="vial-100", lot="V1", containers=0)), CATALOG)
+        assert () == store.lots()[0].opened
+        assert "not found in stocktake" == store.history()[-1].reason
+
+    def test_inconsistent_count_records_nothing(self, store: Stock) -> None:
+        """A count lower than what moved since is refused; nothing of the sheet is recorded."""
+        receive(store, VIAL, "V1", 3)
+        receive(store, VIAL, "V2", 3)
+        store.discard(
+            store.find_lot("V2"), containers=3, reason="x", at=AT + dt.timedelta(hours=1), actor="t"
+        )
+        before = len(store.history())
+        sheet = self.sheet(
+            CountedLot(product="vial-100", lot="V1", containers=1),
+            CountedLot(product="vial-100", lot="V2", containers=1),  # 3 expected, 3 gone since
+        )
+        with pytest.raises(InsufficientStock):
+            store.count(sheet, CATALOG)
+        assert before == len(store.history())
+
+    def test_found_lot_of_unknown_product(self, store: Stock) -> None:
+        """A found lot must be of a catalog product."""
+        with pytest.raises(StockError, match="not in the catalog"):
+            store.count(self.sheet(CountedLot(product="nope", lot="X", containers=1)), CATALOG)
