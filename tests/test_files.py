@@ -228,3 +228,59 @@ class TestSchema:
         """Renamed fields appear under their file key ('class')."""
         schema = json_schema("catalog")
         assert "class" in schema["$defs"]["Ingredient"]["properties"]
+
+
+class TestHostileFiles:
+    """Files built to crash a parser are refused with a finding, never a crash."""
+
+    @pytest.mark.parametrize("suffix", ["toml", "json", "yaml"])
+    def test_deep_nesting(self, tmp_path: Path, suffix: str) -> None:
+        """50,000 nested brackets (which crash PyYAML's C parser) are a syntax finding."""
+        path = tmp_path / f"deep.{suffix}"
+        opening, closing = "[" * 50_000, "]" * 50_000
+        body = {
+            "toml": f"format = {opening}{closing}\n",
+            "json": f'{{"format": {opening}{closing}}}',
+            "yaml": f"format: {opening}{closing}\n",
+        }[suffix]
+        path.write_text(body)
+        (finding,) = read(path).findings
+        assert ("file.syntax", 1) == (finding.code, finding.line)
+        assert "nested more than 64 levels" in finding.message
+
+    def test_deep_indentation(self, tmp_path: Path) -> None:
+        """YAML nested by indentation alone is refused too."""
+        path = tmp_path / "indent.yaml"
+        path.write_text("".join(f"{' ' * (2 * n)}k{n}:\n" for n in range(400)))
+        assert "file.syntax" == read(path).findings[0].code
+
+    def test_huge_integer(self, tmp_path: Path) -> None:
+        """An integer of 5,000 digits is a syntax finding, not an internal error."""
+        path = tmp_path / "big.json"
+        path.write_text('{"format": "mesoformula.patient/1", "id": "x", "n": 1' + "0" * 5000 + "}")
+        assert "file.syntax" == read(path).findings[0].code
+
+    def test_many_unknown_keys_are_summarised(self) -> None:
+        """Twenty thousand unknown keys give one finding naming ten and counting the rest."""
+        text = 'format = "mesoformula.patient/1"\nid = "x"\n' + "".join(
+            f"k{n} = 1\n" for n in range(20_000)
+        )
+        (finding,) = loads(text, "toml").findings
+        assert "and 19990 more" in finding.message
+        assert len(finding.message) < 300
+
+    def test_subprocess_never_crashes(self, tmp_path: Path) -> None:
+        """The CLI on the deep YAML file exits 1 with a finding (no segfault, no traceback)."""
+        import subprocess
+        import sys
+
+        path = tmp_path / "deep.yaml"
+        path.write_text("format: " + "[" * 50_000 + "]" * 50_000 + "\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "mesoformula", "validate", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert 1 == done.returncode
+        assert "file.syntax" in done.stdout

@@ -349,9 +349,14 @@ def loads(
 ) -> Document:
     """Parse *text* in *syntax* and structure it into the model its ``format`` names."""
     try:
+        _check_nesting(text, syntax)
         data = _PARSERS[syntax](text)
     except _SyntaxError as problem:
         return _failed(path, "file.syntax", problem.message, line=problem.line)
+    except (RecursionError, MemoryError):
+        return _failed(path, "file.syntax", "the file is nested too deeply to read")
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        return _failed(path, "file.syntax", f"cannot read a value: {error}")
     if not isinstance(data, dict):
         return _failed(path, "file.schema", "the top level must be a table of keys")
     fmt = data.get("format")
@@ -441,10 +446,11 @@ def _finding(location: str, error: BaseException) -> Finding:
     if isinstance(error, _ProblemError):
         code, message = error.code, error.message
     elif isinstance(error, ForbiddenExtraKeysError):
-        extra = ", ".join(sorted(error.extra_fields))
+        names = sorted(error.extra_fields)
+        extra = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         allowed = ", ".join(file_key(f) for f in attrs.fields(error.cl))
         code, message = "file.schema", f"unknown key(s) {extra} (allowed: {allowed})"
-        if len(error.extra_fields) == 1:
+        if len(names) == 1:
             location = f"{location}.{extra}" if location else extra
         return Finding(code=code, severity="error", message=message, location=location)
     elif isinstance(error, KeyError):
@@ -465,6 +471,34 @@ class _SyntaxError(Exception):
         super().__init__(message)
         self.message = message
         self.line = line
+
+
+#: Deepest nesting of brackets, braces or indentation read. mesoformula's files nest a
+#: handful of levels; a deeper file is refused before a parser can exhaust the stack
+#: (PyYAML's C parser crashes the process on 50,000 nested brackets).
+MAX_NESTING = 64
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_nesting(text: str, syntax: Syntax) -> None:
+    if syntax == "yaml":
+        indents = (len(line) - len(line.lstrip(" \t")) for line in text.splitlines())
+        if max(indents, default=0) > 4 * MAX_NESTING:
+            raise _SyntaxError(
+                f"indented more than {4 * MAX_NESTING} columns: not a mesoformula file"
+            )
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return  # cannot nest deeper than it has openings
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            line = text.count("\n", 0, match.start()) + 1
+            raise _SyntaxError(
+                f"nested more than {MAX_NESTING} levels deep (line {line}): not a mesoformula file",
+                line,
+            )
 
 
 def _parse_toml(text: str) -> Any:
