@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesoformula.exceptions import FileError
 from mesoformula.files import MAX_FILE_BYTES, dumps, load, loads, read
@@ -284,3 +285,49 @@ class TestHostileFiles:
         )
         assert 1 == done.returncode
         assert "file.syntax" in done.stdout
+
+
+class TestNeverRaises:
+    """Reading never raises for bad content, whatever the bytes (property)."""
+
+    @settings(max_examples=300)
+    @given(st.text(max_size=400), st.sampled_from(["toml", "json", "yaml"]))
+    def test_any_text(self, text: str, syntax: str) -> None:
+        """Any text in any syntax gives a Document (possibly with findings), never an exception."""
+        document = loads(text, syntax)  # type: ignore[arg-type]
+        assert document.model is not None or document.findings
+
+    @settings(max_examples=200)
+    @given(
+        st.dictionaries(
+            st.sampled_from(["format", "id", "weight", "allergies", "pregnant", "x"]),
+            st.recursive(
+                st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                lambda children: (
+                    st.lists(children, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), children, max_size=3)
+                ),
+                max_leaves=8,
+            ),
+        ),
+        st.sampled_from(
+            [
+                "mesoformula.patient/1",
+                "mesoformula.formulation/1",
+                "mesoformula.catalog/1",
+                "mesoformula.stock/1",
+                "mesoformula.count/1",
+            ]
+        ),
+    )
+    def test_any_structure(self, data: dict[str, object], fmt: str) -> None:
+        """Any JSON structure under any format is findings or a model, never an exception."""
+        import json
+
+        data["format"] = fmt
+        try:
+            text = json.dumps(data)
+        except ValueError:
+            return
+        document = loads(text, "json")
+        assert document.model is not None or document.findings
