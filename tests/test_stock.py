@@ -548,3 +548,49 @@ class TestCount:
         """A found lot must be of a catalog product."""
         with pytest.raises(StockError, match="not in the catalog"):
             store.count(self.sheet(CountedLot(product="nope", lot="X", containers=1)), CATALOG)
+
+
+class TestStockCommandErrors:
+    """Refusals are reported with exit 1 and change nothing; bad numbers are usage errors."""
+
+    def run(self, db: Path, *argv: str) -> tuple[int, str]:
+        out = io.StringIO()
+        command, *rest = argv
+        return main(["stock", command, "--db", str(db), *rest], out=out), out.getvalue()
+
+    def test_expiry_mismatch_on_import(self, tmp_path: Path) -> None:
+        """Importing a lot again with another expiry is refused as a whole."""
+        db = tmp_path / "s.db"
+        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        changed = tmp_path / "changed.toml"
+        changed.write_text(
+            (EXAMPLES / "stock.toml").read_text().replace("2027-06-30", "2030-01-01")
+        )
+        entries = len(json.loads(self.run(db, "history", "--format", "json")[1]))
+        code, text = self.run(db, "import", str(changed))
+        assert 1 == code
+        assert "not imported" in text
+        assert entries == len(json.loads(self.run(db, "history", "--format", "json")[1]))
+
+    def test_batch_id_reused_for_another_formulation(self, tmp_path: Path) -> None:
+        """A batch id already used for another formulation is refused."""
+        db = tmp_path / "s.db"
+        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        assert (
+            0
+            == self.run(db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B")[
+                0
+            ]
+        )
+        code, text = self.run(
+            db, "consume", str(EXAMPLES / "vitamin-b-complex.yaml"), "--batch-id", "B"
+        )
+        assert 1 == code
+        assert "already consumed" in text
+
+    def test_out_of_range_numbers(self, tmp_path: Path) -> None:
+        """Ids and counts beyond what the store holds are usage errors."""
+        db = tmp_path / "s.db"
+        self.run(db, "init")
+        assert 2 == self.run(db, "undo", "99999999999999999999999")[0]
+        assert 2 == self.run(db, "discard", "--lot", "L", "--containers", "-1", "--reason", "x")[0]

@@ -46,5 +46,7 @@ LimitValue = Annotated[
         "a limit (an amount, a concentration or a per-kg dose, e.g. '4.5 mg/kg')",
     ),
 ]
-Count = Annotated[int, IntRange(1)]
-NonNegative = Annotated[int, IntRange(0)]
+# Upper bounds keep numbers inside what SQLite and people can mean: a value past them
+# is refused with a finding that names the bound, never clamped.
+Count = Annotated[int, IntRange(1, 1_000_000)]
+NonNegative = Annotated[int, IntRange(0, 1_000_000)]

@@ -24,6 +24,18 @@ from .cli import (
     finding_json,
     finding_line,
 )
+from .exceptions import StockError
+
+
+def _entry_id(text: str) -> int:
+    """A whole number for an id or a count, within what the store can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**62:
+        raise argparse.ArgumentTypeError(f"{text} is out of range")
+    return value
 
 
 def _at(args: argparse.Namespace) -> dt.datetime:
@@ -97,9 +109,17 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         return _print_reports([report], args.format, out)
     at, actor = _at(args), _actor(args)
     with _store(args, create=True) as stock:
-        entries = stock.import_sheet(
-            document.model, loaded.catalog, at=at, actor=actor, correlation=f"import {args.file}"
-        )
+        try:
+            entries = stock.import_sheet(
+                document.model,
+                loaded.catalog,
+                at=at,
+                actor=actor,
+                correlation=f"import {args.file}",
+            )
+        except StockError as error:
+            out.write(f"not imported (nothing was recorded): {error}\n")
+            return EXIT_FINDINGS
     if args.format == "json":
         _write_json({"imported": len(document.model.lots), "entries": entries}, out)
     else:
@@ -278,15 +298,19 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
         return int(code)
     at, actor = _at(args), _actor(args)
     with _store(args) as stock:
-        result, findings = consume_batch(
-            stock,
-            formulation,
-            loaded.catalog,
-            batch_id=args.batch_id,
-            batches=args.batches,
-            at=at,
-            actor=actor,
-        )
+        try:
+            result, findings = consume_batch(
+                stock,
+                formulation,
+                loaded.catalog,
+                batch_id=args.batch_id,
+                batches=args.batches,
+                at=at,
+                actor=actor,
+            )
+        except StockError as error:
+            out.write(f"not consumed: {error}\n")
+            return EXIT_FINDINGS
     findings = with_lines(args.formulation, findings)
     if result is None:
         for finding in findings:
@@ -579,13 +603,13 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     history.add_argument("--product")
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
-    undo.add_argument("entry", type=int, metavar="ENTRY")
+    undo.add_argument("entry", type=_entry_id, metavar="ENTRY")
     undo.add_argument("--reason", default="")
     discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
     discard.add_argument("--lot", required=True)
     discard.add_argument("--product")
-    discard.add_argument("--containers", type=int, default=0)
-    discard.add_argument("--container", type=int, metavar="ID")
+    discard.add_argument("--containers", type=_entry_id, default=0)
+    discard.add_argument("--container", type=_entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
     status = add("status", cmd_status, "quarantine, release or recall a lot")
     status.add_argument("--lot", required=True)
