@@ -100,3 +100,54 @@ def test_compose_tutorial_python_numbers() -> None:
             text for text in page.splitlines() if text.startswith(line + " ")
         )
     assert () == sheet.findings
+
+
+PYTHON = re.compile(r"```python\n(.*?)```", re.DOTALL)
+SNIPPETS = [
+    (page, n, code)
+    for page in PAGES
+    for n, code in enumerate(PYTHON.findall(page.read_text(encoding="utf-8")))
+]
+
+
+def _expected(comment: str) -> str | None:
+    """The value an `expr  # value` comment shows, without a trailing explanation."""
+    text = comment.strip()
+    if not text or text[0] not in "[(Q'\"":
+        return None
+    for end in ("] (", ") ("):
+        if end in text:
+            return text[: text.index(end) + 1]
+    return text
+
+
+@pytest.mark.parametrize(
+    ("page", "n", "code"), SNIPPETS, ids=[f"{p.name}#{n}" for p, n, _ in SNIPPETS]
+)
+def test_python_snippet_runs(
+    page: Path, n: int, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every Python block of the README and the docs runs; `expr  # value` lines hold."""
+    import ast
+
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    lines = code.splitlines()
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Expr):
+            expression = compile(ast.Expression(node.value), page.name, "eval")
+            value = eval(expression, namespace)
+            _, _, comment = lines[(node.end_lineno or 1) - 1].partition("  # ")
+            expected = _expected(comment)
+            if expected is not None:
+                assert expected == repr(value), (page.name, n, lines[node.lineno - 1])
+        else:
+            module = compile(ast.Module([node], type_ignores=[]), page.name, "exec")
+            exec(module, namespace)
+
+
+def test_python_snippets_were_found() -> None:
+    """The README and the tutorials contribute Python snippets."""
+    assert {"README.md", "first-validation.md", "compose-a-cocktail.md"} <= {
+        p.name for p, _, _ in SNIPPETS
+    }
