@@ -594,3 +594,42 @@ class TestStockCommandErrors:
         self.run(db, "init")
         assert 2 == self.run(db, "undo", "99999999999999999999999")[0]
         assert 2 == self.run(db, "discard", "--lot", "L", "--containers", "-1", "--reason", "x")[0]
+
+    def test_adjust(self, tmp_path: Path) -> None:
+        """stock adjust corrects containers or an opened container's volume, with a reason."""
+        db = tmp_path / "s.db"
+        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        assert (
+            0
+            == self.run(
+                db,
+                "adjust",
+                "--lot",
+                "TH-2605",
+                "--container",
+                "1",
+                "--volume=-0.2 mL",
+                "--reason",
+                "spilled",
+            )[0]
+        )
+        assert (
+            0
+            == self.run(
+                db, "adjust", "--lot", "TH-2605", "--containers", "-1", "--reason", "broken"
+            )[0]
+        )
+        (lot,) = json.loads(
+            self.run(db, "list", "--product", "thiamine-hcl-100mg-ml-2ml-mdv", "--format", "json")[
+                1
+            ]
+        )
+        assert (2, 1.0) == (lot["unopened"], lot["opened"][0]["remaining"]["value"])
+        assert (
+            1
+            == self.run(db, "adjust", "--lot", "TH-2605", "--containers", "-9", "--reason", "x")[0]
+        )
+        assert (
+            2 == self.run(db, "adjust", "--lot", "TH-2605", "--container", "1", "--reason", "x")[0]
+        )
+        assert 0 == self.run(db, "verify")[0]

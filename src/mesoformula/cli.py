@@ -134,6 +134,15 @@ def _parse_volume(text: str, what: str) -> Any:
         raise UsageError(f"{what}: {error.message}") from None
 
 
+def _parse_signed_volume(text: str) -> float:
+    """A volume with an optional sign, for corrections: ``-0.5 mL``, ``+1 mL``."""
+    stripped = text.strip()
+    sign = -1.0 if stripped.startswith("-") else 1.0
+    magnitude = stripped.lstrip("+-").strip()
+    value: float = _parse_volume(magnitude, "--volume").value
+    return sign * value
+
+
 def _formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None]:
     """Read the formulation argument; on problems print them and return an exit code."""
     from .files import read  # noqa: PLC0415

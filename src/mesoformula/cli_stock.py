@@ -467,6 +467,30 @@ def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
     return _write_action(args, out, action)
 
 
+def cmd_adjust(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock adjust --lot L (--containers N | --container ID --volume V) --reason R``."""
+    from .cli import _parse_signed_volume  # noqa: PLC0415
+
+    if not args.containers and args.container is None:
+        raise UsageError("say what to adjust: --containers N or --container ID --volume V")
+    if args.container is not None and args.volume is None:
+        raise UsageError("--container needs --volume (e.g. --volume -0.5mL or --volume '+1 mL')")
+    volume = _parse_signed_volume(args.volume) if args.volume is not None else 0.0
+
+    def action(stock: Any) -> Any:
+        return stock.adjust(
+            _lot_id(stock, args),
+            reason=args.reason,
+            at=_at(args),
+            actor=_actor(args),
+            containers_delta=args.containers or 0,
+            container_id=args.container,
+            volume_delta_ml=volume,
+        )
+
+    return _write_action(args, out, action)
+
+
 def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     """``stock status --lot L --to quarantine|released|recalled --reason R``."""
     return _write_action(
@@ -611,6 +635,13 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     discard.add_argument("--containers", type=_entry_id, default=0)
     discard.add_argument("--container", type=_entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
+    adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
+    adjust.add_argument("--lot", required=True)
+    adjust.add_argument("--product")
+    adjust.add_argument("--containers", type=int, default=0, help="+N or -N unopened")
+    adjust.add_argument("--container", type=_entry_id, metavar="ID", help="an opened container")
+    adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
+    adjust.add_argument("--reason", required=True)
     status = add("status", cmd_status, "quarantine, release or recall a lot")
     status.add_argument("--lot", required=True)
     status.add_argument("--product")
