@@ -26,7 +26,7 @@ from mesoformula.formulation import (
     Preparation,
 )
 from mesoformula.patient import Patient
-from mesoformula.stock.sheet import Lot, OpenedContainer, StockSheet
+from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
 from mesoformula.units import AMOUNT, CONCENTRATION, FRACTION, PER_KG, Quantity
 
 ids = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
@@ -238,6 +238,18 @@ lots = st.builds(
     received=st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)),
 )
 stock_sheets = st.builds(StockSheet, lots=_tuple(lots))
+counted_lots = st.builds(
+    CountedLot,
+    product=ids,
+    lot=ids,
+    containers=st.integers(0, 1000),
+    opened=_tuple(quantities({"mL"}, zero=True)),
+    expiry=st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)),
+    reason=texts,
+)
+count_sheets = st.builds(
+    CountSheet, counted_at=_datetimes, counted_by=texts, lots=_tuple(counted_lots)
+)
 
 #: Every file model, for round trips.
-models = st.one_of(formulations, patients, catalog_files, stock_sheets)
+models = st.one_of(formulations, patients, catalog_files, stock_sheets, count_sheets)

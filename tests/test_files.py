@@ -202,7 +202,7 @@ class TestFindings:
 class TestSchema:
     """JSON Schema is generated from the models."""
 
-    @pytest.mark.parametrize("kind", ["formulation", "patient", "catalog", "stock"])
+    @pytest.mark.parametrize("kind", ["formulation", "patient", "catalog", "stock", "count"])
     def test_examples_validate_against_schema(self, kind: str) -> None:
         """The schema is valid JSON Schema and accepts the shipped files of its kind."""
         jsonschema = pytest.importorskip("jsonschema")
