@@ -61,3 +61,16 @@ class TestExports:
     def test_version(self) -> None:
         """The version is a string like 0.1.0."""
         assert mesoformula.__version__.count(".") == 2
+
+
+def test_api_reference_names_every_export() -> None:
+    """docs/reference/python-api.md mentions every name of mesoformula.__all__."""
+    from pathlib import Path
+
+    page = (
+        Path(__file__).resolve().parents[1] / "docs" / "reference" / "python-api.md"
+    ).read_text()
+    missing = [
+        name for name in mesoformula.__all__ if name != "__version__" and f"`{name}" not in page
+    ]
+    assert [] == missing
