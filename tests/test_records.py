@@ -61,7 +61,7 @@ class TestBatchRecord:
         entries = stocked.history(correlation="B-1")
         lots = {(e.product, e.lot) for e in entries}
         assert lots == set(recorded)
-        assert {"2027-03-31", "2027-05-31", "2028-08-31"} == {
+        assert {"2029-03-31", "2029-05-31", "2030-08-31"} == {
             c["expiry"] for c in record["components"]
         }
         assert ("B-1", "pharmacist", None) == (
@@ -88,10 +88,10 @@ class TestBatchRecord:
         formulation = load(
             EXAMPLES / "hair-revitalizing.toml", Formulation
         )  # category 2, fridge: 10 d
-        at = dt.datetime(2027, 2, 25, 10)  # biotin lot BT-2602 expires 2027-02-28
+        at = dt.datetime(2029, 2, 25, 10)  # biotin lot BT-2602 expires 2029-02-28
         consume_batch(stocked, formulation, loaded.catalog, batch_id="B-2", at=at, actor="p")
         record = batch_record(stocked, "B-2")
-        assert ("2027-02-28T23:59:59", "lot-expiry") == (
+        assert ("2029-02-28T23:59:59", "lot-expiry") == (
             record["bud"]["at"],
             record["bud"]["governed_by"],
         )

@@ -564,7 +564,7 @@ class TestStockCommandErrors:
         self.run(db, "import", str(EXAMPLES / "stock.toml"))
         changed = tmp_path / "changed.toml"
         changed.write_text(
-            (EXAMPLES / "stock.toml").read_text().replace("2027-06-30", "2030-01-01")
+            (EXAMPLES / "stock.toml").read_text().replace("2029-06-30", "2031-01-01")
         )
         entries = len(json.loads(self.run(db, "history", "--format", "json")[1]))
         code, text = self.run(db, "import", str(changed))
