@@ -244,6 +244,9 @@ class Catalog:
     policy_limits: tuple[PolicyLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
     origins: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    # What checks ask of every ingredient (its limits, its terms, the rules naming it),
+    # worked out once per catalog: the catalog is frozen, so it never goes stale.
+    _memo: dict[tuple[str, str], Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
 
     @classmethod
     def from_files(
@@ -307,22 +310,50 @@ class Catalog:
         except KeyError:
             raise CatalogError(f"no product '{product_id}' in the catalog") from None
 
-    def limits_of(self, ingredient_id: str) -> list[DoseLimit]:
+    def limits_of(self, ingredient_id: str) -> tuple[DoseLimit, ...]:
         """Return every limit of an ingredient: its own, then the clinic's policies."""
-        own = (
-            list(self.ingredients[ingredient_id].limits)
-            if ingredient_id in self.ingredients
-            else []
-        )
-        own.extend(p.as_limit() for p in self.policy_limits if p.ingredient == ingredient_id)
-        return own
+        key = ("limits", ingredient_id)
+        if key not in self._memo:
+            own = (
+                self.ingredients[ingredient_id].limits if ingredient_id in self.ingredients else ()
+            )
+            policies = tuple(
+                p.as_limit() for p in self.policy_limits if p.ingredient == ingredient_id
+            )
+            self._memo[key] = (*own, *policies)
+        limits: tuple[DoseLimit, ...] = self._memo[key]
+        return limits
 
-    def terms_of(self, ingredient_id: str) -> set[str]:
+    def terms_of(self, ingredient_id: str) -> frozenset[str]:
         """Return every term an incompatibility rule may use to name an ingredient."""
-        ingredient = self.ingredients.get(ingredient_id)
-        if ingredient is None:
-            return {ingredient_id}
-        return {ingredient.id, ingredient.class_, *ingredient.allergen_groups, *ingredient.tags}
+        key = ("terms", ingredient_id)
+        if key not in self._memo:
+            ingredient = self.ingredients.get(ingredient_id)
+            self._memo[key] = frozenset(
+                {ingredient_id}
+                if ingredient is None
+                else {
+                    ingredient.id,
+                    ingredient.class_,
+                    *ingredient.allergen_groups,
+                    *ingredient.tags,
+                }
+            )
+        terms: frozenset[str] = self._memo[key]
+        return terms
+
+    def rules_naming(self, ingredient_id: str) -> tuple[frozenset[int], frozenset[int]]:
+        """Indexes of the incompatibility rules whose side ``a`` / side ``b`` names it."""
+        key = ("rules", ingredient_id)
+        if key not in self._memo:
+            terms = self.terms_of(ingredient_id)
+            rules = self.incompatibilities
+            self._memo[key] = (
+                frozenset(n for n, r in enumerate(rules) if r.a in terms),
+                frozenset(n for n, r in enumerate(rules) if r.b in terms),
+            )
+        sides: tuple[frozenset[int], frozenset[int]] = self._memo[key]
+        return sides
 
     def find(self, term: str) -> list[str]:
         """

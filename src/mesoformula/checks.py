@@ -246,20 +246,17 @@ def compatibility_findings(
     products, and ``compat.no-admixture`` for products whose label forbids mixing.
     """
     findings: list[Finding] = []
-    terms = {c.ingredient: catalog.terms_of(c.ingredient) for c in contents}
     carriers = {c.ingredient: set(c.products) for c in contents}
     component_of = {d.product: d.component for d in worksheet.draws if d.component is not None}
     rules = catalog.incompatibilities
-    # For each ingredient, the rules whose side a / side b names it.
-    side_a = {x: {n for n, r in enumerate(rules) if r.a in t} for x, t in terms.items()}
-    side_b = {x: {n for n, r in enumerate(rules) if r.b in t} for x, t in terms.items()}
+    sides = {c.ingredient: catalog.rules_naming(c.ingredient) for c in contents}
     for i, first in enumerate(contents):
         for second in contents[i + 1 :]:
             x, y = first.ingredient, second.ingredient
             # Two ingredients of one product were formulated together by its maker.
             if carriers[x] == carriers[y] and len(carriers[x]) == 1:
                 continue
-            matched = (side_a[x] & side_b[y]) | (side_a[y] & side_b[x])
+            matched = (sides[x][0] & sides[y][1]) | (sides[y][0] & sides[x][1])
             for n in sorted(matched):
                 rule = rules[n]
                 inferred = (
