@@ -633,3 +633,15 @@ class TestStockCommandErrors:
             2 == self.run(db, "adjust", "--lot", "TH-2605", "--container", "1", "--reason", "x")[0]
         )
         assert 0 == self.run(db, "verify")[0]
+
+
+def test_require_sound(tmp_path: Path) -> None:
+    """require_sound passes on a sound store and raises LedgerIntegrityError otherwise."""
+    from mesoformula.exceptions import LedgerIntegrityError
+
+    with Stock.open(tmp_path / "s.db") as stock:
+        receive(stock, VIAL, "V1", 2)
+        stock.require_sound()
+        stock._db.execute("UPDATE lot_balance SET unopened = 5")
+        with pytest.raises(LedgerIntegrityError, match="cached balance"):
+            stock.require_sound()

@@ -25,7 +25,6 @@ from .checks import check
 from .compose import Content, Draw, Worksheet, compose
 from .exceptions import (
     CatalogError,
-    CompositionError,
     FileError,
     MesoformulaError,
     UnitError,
@@ -71,7 +70,6 @@ __all__ = [
     "CatalogError",
     "CatalogFile",
     "Component",
-    "CompositionError",
     "Content",
     "CrossReactivity",
     "Document",

@@ -9,7 +9,7 @@ id, and every replacement is reported as an ``info`` finding (SPEC §2.3).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -366,9 +366,6 @@ class Catalog:
             for i in self.ingredients.values()
             if folded in {i.id.casefold(), i.name.casefold(), *(s.casefold() for s in i.synonyms)}
         )
-
-    def __iter__(self) -> Iterator[Ingredient]:
-        return iter(self.ingredients.values())
 
 
 def _sections(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .findings import Finding
+from .findings import Finding, count, has_errors
 from .findings import to_json as finding_to_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -60,8 +60,8 @@ def _summary(reports: Sequence[Any]) -> dict[str, int]:
     findings = [f for r in reports for f in r.findings]
     return {
         "files": len(reports),
-        "errors": sum(f.severity == "error" for f in findings),
-        "warnings": sum(f.severity == "warning" for f in findings),
+        "errors": count(findings, "error"),
+        "warnings": count(findings, "warning"),
     }
 
 
@@ -192,7 +192,7 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     else:
         lines = [finding_line(args.formulation, f) for f in findings]
         out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines))
-    return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
+    return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:

@@ -8,7 +8,6 @@ naturally catch::
     ├── UnitError(ValueError)              a quantity string or table is not acceptable
     ├── FileError(ValueError)              a file cannot be read: carries its findings
     ├── CatalogError(LookupError)          an id the catalog does not hold
-    ├── CompositionError(ValueError)       a formulation cannot be composed
     └── StockError                         the store refuses an operation
         ├── StoreVersionError(RuntimeError)   the database is newer than this library
         ├── LedgerIntegrityError(RuntimeError) the journal was tampered with
@@ -54,14 +53,6 @@ class FileError(MesoformulaError, ValueError):
 
 class CatalogError(MesoformulaError, LookupError):
     """An id that the catalog does not hold."""
-
-
-class CompositionError(MesoformulaError, ValueError):
-    """A formulation that cannot be composed; ``findings`` says why."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__("; ".join(f.message for f in findings) or "cannot compose")
-        self.findings = tuple(findings)
 
 
 class StockError(MesoformulaError):

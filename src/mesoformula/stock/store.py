@@ -962,7 +962,7 @@ class Stock:
                     plan=_plan_from_json(existing[2]),
                     consumed=True,
                     already=True,
-                    entries=tuple(e.entry_id for e in self._history_of(batch_id)),
+                    entries=tuple(e.entry_id for e in self.history(correlation=batch_id)),
                 )
             products = sorted({n.product for n in needs})
             plan = allocate(needs, self.states(products) if products else [], at=at)
@@ -1028,9 +1028,6 @@ class Stock:
             return ConsumeResult(
                 batch_id=batch_id, plan=plan, consumed=True, already=False, entries=tuple(entries)
             )
-
-    def _history_of(self, correlation: str) -> list[Entry]:
-        return self.history(correlation=correlation)
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         """
