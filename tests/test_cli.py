@@ -196,3 +196,29 @@ class TestAsAUserRunsIt:
         )
         assert 1 == done.returncode
         assert "Traceback" not in done.stderr + done.stdout
+
+
+class TestMinSeverity:
+    """--min-severity hides lesser findings; exit codes do not change."""
+
+    def test_hides_info(self) -> None:
+        """validate --min-severity warning drops the info line of a clean example."""
+        path = str(EXAMPLES / "hair-revitalizing.toml")
+        assert "info dose.unchecked" in run("validate", path)[1]
+        code, text = run("validate", path, "--min-severity", "warning")
+        assert (0, "1 file(s): 0 error(s), 0 warning(s)\n") == (code, text)
+
+    def test_errors_only_json(self) -> None:
+        """--min-severity error keeps the errors, in JSON too, and still exits 1."""
+        code, text = run(
+            "validate",
+            str(EXAMPLES / "unsafe-cocktail.toml"),
+            "--min-severity",
+            "error",
+            "--format",
+            "json",
+        )
+        data = json.loads(text)
+        assert 1 == code
+        assert {"error"} == {f["severity"] for f in data["files"][0]["findings"]}
+        assert 0 == data["summary"]["warnings"]

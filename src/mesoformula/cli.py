@@ -65,7 +65,22 @@ def _summary(reports: Sequence[Any]) -> dict[str, int]:
     }
 
 
-def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO) -> int:
+_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def _at_least(reports: Sequence[Any], severity: str) -> list[Any]:
+    """The reports with only the findings of *severity* or worse (files are kept)."""
+    import attrs  # noqa: PLC0415
+
+    floor = _RANK[severity]
+    return [
+        attrs.evolve(r, findings=tuple(f for f in r.findings if _RANK[f.severity] >= floor))
+        for r in reports
+    ]
+
+
+def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
+    reports = _at_least(reports, severity)
     summary = _summary(reports)
     if fmt == "json":
         _write_json(
@@ -121,7 +136,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         r for r in catalog_reports(loaded) if Path(r.path).resolve() not in validated
     ]
     reports = [*catalog_problems, *reports]
-    return _print_reports(reports, args.format, out)
+    return _print_reports(reports, args.format, out, args.min_severity)
 
 
 def _parse_volume(text: str, what: str) -> Any:
@@ -241,7 +256,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         for r in _catalog_reports(loaded)
         if r.findings and any(f.severity != "info" for f in r.findings)
     ]
-    return _print_reports([*catalog_problems, *reports], args.format, out)
+    return _print_reports([*catalog_problems, *reports], args.format, out, args.min_severity)
 
 
 def _catalog_reports(loaded: Any) -> list[Any]:
@@ -337,6 +352,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "runs every check that needs no patient.",
     )
     validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument(
+        "--min-severity",
+        choices=["info", "warning", "error"],
+        default="info",
+        help="report only findings of this severity or worse (default: all)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     schema = commands.add_parser(
@@ -378,6 +399,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument("formulation", metavar="FORMULATION")
     check.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
+    check.add_argument(
+        "--min-severity",
+        choices=["info", "warning", "error"],
+        default="info",
+        help="report only findings of this severity or worse (default: all)",
+    )
     check.set_defaults(handler=cmd_check)
 
     compose = commands.add_parser(
