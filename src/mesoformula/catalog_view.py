@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ._text import text_table
 from .catalog import Catalog, DoseLimit, Ingredient, Product
 from .units import fmt
 
@@ -174,21 +175,7 @@ def listing_text(data: dict[str, Any]) -> str:
 
 
 def _table(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
-    widths = [
-        max(len(h), *(len(r[n]) for r in rows)) if rows else len(h) for n, h in enumerate(header)
-    ]
-    widths[-1] = 0  # the last column is not padded
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return [
-        title,
-        line(header),
-        line(tuple("-" * max(w, len(h)) for w, h in zip(widths, header, strict=True))),
-        *map(line, rows),
-        "",
-    ]
+    return [title, *text_table(header, rows, pad_last=False), ""]
 
 
 def show(catalog: Catalog, entry_id: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._text import text_table
 from .cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -190,11 +191,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         )
         for r in rows
     ]
-    widths = [
-        max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(header)
-    ]
-    for line in (header, tuple("-" * w for w in widths), *table):
-        out.write("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    for line in text_table(header, table):
+        out.write(line + "\n")
     out.write(f"{len(rows)} lot(s)\n")
     return EXIT_OK
 

@@ -224,8 +224,7 @@ def master_record(formulation: Formulation, catalog: Catalog) -> dict[str, Any]:
     strengths, ingredients with their source products, the calculations for one batch,
     the method, container, storage, the BUD rule, quality checks and source.
     """
-    worksheet = compose(formulation, catalog)
-    findings = check(formulation, catalog)[1]
+    worksheet, findings = check(formulation, catalog)
     data = to_data(worksheet, [])
     preparation = formulation.preparation
     only_sterile = all(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ._text import text_table
 from .catalog import Catalog
 from .compose import Content, Draw, Worksheet
 from .findings import Finding
@@ -82,21 +83,6 @@ def _volume(worksheet: Worksheet, value: float) -> str:
 
 def _amount(q: Quantity | None) -> str:
     return "-" if q is None else str(q)
-
-
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], right: set[int]) -> list[str]:
-    widths = [
-        max(len(h), *(len(r[n]) for r in rows)) if rows else len(h) for n, h in enumerate(header)
-    ]
-
-    def line(cells: tuple[str, ...]) -> str:
-        parts = [
-            c.rjust(w) if n in right else c.ljust(w)
-            for n, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    return [line(header), line(tuple("-" * w for w in widths)), *map(line, rows)]
 
 
 def _containers(draw: Draw, catalog: Catalog) -> str:
@@ -196,7 +182,7 @@ def to_text(worksheet: Worksheet, catalog: Catalog, title: str, findings: list[s
             f"{worksheet.total_volume} in all; {resolution}"
         ),
         "",
-        *_table(_DRAW_HEADER, draws, right={2}),
+        *text_table(_DRAW_HEADER, draws, right={2}),
         f"{'':>2}total into the preparation: "
         + _volume(
             worksheet,
@@ -205,7 +191,7 @@ def to_text(worksheet: Worksheet, catalog: Catalog, title: str, findings: list[s
         ),
         "",
         "The preparation contains",
-        *_table(_CONTENT_HEADER, contents, right=set()),
+        *text_table(_CONTENT_HEADER, contents),
     ]
     administration = _administration(worksheet)
     if administration:
