@@ -30,7 +30,15 @@ from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.units import AMOUNT, CONCENTRATION, FRACTION, PER_KG, Quantity
 
 ids = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
-texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
+# One-line text (SPEC §8.2): no control characters, line separators or bidi overrides.
+texts = st.text(
+    alphabet=st.characters(
+        codec="utf-8",
+        exclude_categories=("Cs", "Cc", "Zl", "Zp"),
+        exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff",
+    ),
+    max_size=30,
+)
 magnitudes = st.floats(min_value=1e-6, max_value=1e9, allow_nan=False, allow_infinity=False)
 
 
@@ -43,6 +51,10 @@ def quantities(
 
 
 volumes = quantities({"mL"})
+container_volumes = st.builds(
+    Quantity, st.floats(min_value=0.01, max_value=10_000.0), st.just("mL")
+)
+body_weights = st.builds(Quantity, st.floats(min_value=2.0, max_value=350.0), st.just("kg"))
 durations = quantities({"d"})
 
 
@@ -108,7 +120,7 @@ products = st.builds(
         ["ampoule", "vial", "bottle", "prefilled-syringe", "bag", "cartridge"]
     ),
     use=st.sampled_from(["single-dose", "multi-dose"]),
-    volume=volumes,
+    volume=container_volumes,
     sterile=st.booleans(),
     storage=st.sampled_from(["room", "refrigerator", "freezer"]),
     in_use_days=st.none() | st.integers(0, 60),
@@ -215,7 +227,7 @@ formulations = st.builds(
 patients = st.builds(
     Patient,
     id=ids,
-    weight=st.none() | quantities({"kg"}),
+    weight=st.none() | body_weights,
     allergies=_tuple(texts),
     pregnant=st.booleans(),
 )

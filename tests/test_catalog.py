@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mesoformula.catalog import Catalog, LoadedCatalog, load_catalog
+from mesoformula.catalog import Catalog, Condition, LoadedCatalog, load_catalog
 from mesoformula.exceptions import CatalogError
 from mesoformula.files import read
 from mesoformula.units import Quantity
@@ -42,10 +42,12 @@ class TestShippedCatalog:
                 assert ingredient_id in catalog.ingredients, (product.id, ingredient_id)
 
     def test_lidocaine_conditional_limits(self, loaded: LoadedCatalog) -> None:
-        """Lidocaine: 4.5 mg/kg and 300 mg unless epinephrine; 7 mg/kg and 500 mg with it."""
+        """Lidocaine: 4.5 mg/kg and 300 mg unless epinephrine reaches 1:200,000 (0.005 mg/mL);
+        7 mg/kg and 500 mg when it does."""
         limits = loaded.catalog.ingredients["lidocaine-hcl"].limits
-        plain = {(lim.basis, lim.max) for lim in limits if lim.unless_present == ("epinephrine",)}
-        with_epi = {(lim.basis, lim.max) for lim in limits if lim.when_present == ("epinephrine",)}
+        threshold = (Condition(ingredient="epinephrine", at_least=Quantity(0.005, "mg/mL")),)
+        plain = {(lim.basis, lim.max) for lim in limits if lim.unless_present == threshold}
+        with_epi = {(lim.basis, lim.max) for lim in limits if lim.when_present == threshold}
         assert {
             ("per-kg-session", Quantity(4.5, "mg/kg")),
             ("session", Quantity(300.0, "mg")),
@@ -145,4 +147,4 @@ class TestIntegrity:
     def test_empty_catalog(self) -> None:
         """A catalog built from no files is empty, not an error."""
         catalog, findings = Catalog.from_files([])
-        assert ({}, []) == (catalog.ingredients, findings)
+        assert (0, []) == (len(catalog.ingredients), findings)

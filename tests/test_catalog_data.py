@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mesoformula.catalog import LoadedCatalog
+from mesoformula.catalog import Condition, LoadedCatalog
 from mesoformula.catalog_view import markdown
 from mesoformula.units import Quantity
 
 from .conftest import ROOT
+
+#: Lidocaine's higher maximum needs epinephrine at 1:200,000 (0.005 mg/mL) or stronger.
+EPINEPHRINE = (Condition(ingredient="epinephrine", at_least=Quantity(0.005, "mg/mL")),)
 
 
 def limit(loaded: LoadedCatalog, ingredient: str, basis: str, **conditions: object) -> Quantity:
@@ -26,21 +29,22 @@ class TestSpotChecks:
     """Ten numbers checked against shared/reference/ingredients.csv and ingredients.md."""
 
     def test_lidocaine_plain(self, loaded: LoadedCatalog) -> None:
-        """'per procedure, healthy adult (US label/AHFS): <=4.5 mg/kg and <=300 mg'."""
+        """'per procedure, healthy adult (US label/AHFS): <=4.5 mg/kg and <=300 mg', unless
+        epinephrine reaches 1:200,000 (SPEC §8.1)."""
         assert Quantity(4.5, "mg/kg") == limit(
-            loaded, "lidocaine-hcl", "per-kg-session", unless_present=("epinephrine",)
+            loaded, "lidocaine-hcl", "per-kg-session", unless_present=EPINEPHRINE
         )
         assert Quantity(300.0, "mg") == limit(
-            loaded, "lidocaine-hcl", "session", unless_present=("epinephrine",)
+            loaded, "lidocaine-hcl", "session", unless_present=EPINEPHRINE
         )
 
     def test_lidocaine_with_epinephrine(self, loaded: LoadedCatalog) -> None:
         """'<=7 mg/kg lidocaine and <=500 mg (US label/AHFS)'."""
         assert Quantity(7.0, "mg/kg") == limit(
-            loaded, "lidocaine-hcl", "per-kg-session", when_present=("epinephrine",)
+            loaded, "lidocaine-hcl", "per-kg-session", when_present=EPINEPHRINE
         )
         assert Quantity(500.0, "mg") == limit(
-            loaded, "lidocaine-hcl", "session", when_present=("epinephrine",)
+            loaded, "lidocaine-hcl", "session", when_present=EPINEPHRINE
         )
 
     def test_deoxycholic_acid(self, loaded: LoadedCatalog) -> None:

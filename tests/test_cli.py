@@ -29,7 +29,8 @@ class TestValidate:
         safe = [str(p) for p in sorted(EXAMPLES.iterdir()) if "unsafe" not in p.name]
         code, text = run("validate", str(CATALOG), *safe)
         assert 0 == code, text
-        assert text.endswith("0 error(s), 0 warning(s)\n")
+        # Every active without a dose limit is counted, never passed over in silence.
+        assert text.endswith("0 error(s), 0 warning(s), 2 ingredient(s) without a dose limit\n")
 
     def test_unsafe_example_fails(self) -> None:
         """The deliberately unsafe example exits 1 with several error findings."""
@@ -69,7 +70,7 @@ class TestValidate:
         (file,) = data["files"]
         assert "formulation" == file["kind"]
         assert {"code", "severity", "message", "location", "line"} <= set(file["findings"][0])
-        assert {"files": 1, "errors": 5, "warnings": 0} == data["summary"]
+        assert {"files": 1, "errors": 5, "warnings": 0, "nolimit": 0} == data["summary"]
 
     def test_format_before_command(self) -> None:
         """--format works before the command too."""
@@ -138,8 +139,11 @@ class TestCatalogCommands:
         """show prints limits with their sources."""
         code, text = run("catalog", "show", "lidocaine-hcl")
         assert 0 == code
-        assert "per-kg-session: max 4.5 mg/kg (error) unless epinephrine present" in text
-        assert "source: US lidocaine HCl injection label" in text
+        assert (
+            "per-kg-session: max 4.5 mg/kg (error) "
+            "unless epinephrine at 0.005 mg/mL or more present" in text
+        )
+        assert "source: Poisoning & Drug Overdose (Olson, 8th ed.), Table II-2" in text
 
     def test_show_unknown_suggests(self, capsys: pytest.CaptureFixture[str]) -> None:
         """An unknown id exits 2 with suggestions."""
@@ -206,7 +210,8 @@ class TestMinSeverity:
         path = str(EXAMPLES / "hair-revitalizing.toml")
         assert "info dose.unchecked" in run("validate", path)[1]
         code, text = run("validate", path, "--min-severity", "warning")
-        assert (0, "1 file(s): 0 error(s), 0 warning(s)\n") == (code, text)
+        expected = "1 file(s): 0 error(s), 0 warning(s), 1 ingredient(s) without a dose limit\n"
+        assert (0, expected) == (code, text)
 
     def test_errors_only_json(self) -> None:
         """--min-severity error keeps the errors, in JSON too, and still exits 1."""

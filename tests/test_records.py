@@ -61,7 +61,7 @@ class TestBatchRecord:
         entries = stocked.history(correlation="B-1")
         lots = {(e.product, e.lot) for e in entries}
         assert lots == set(recorded)
-        assert {"2029-03-31", "2029-05-31", "2030-08-31"} == {
+        assert {"2029-04-30", "2029-05-31", "2030-08-31"} == {
             c["expiry"] for c in record["components"]
         }
         assert ("B-1", "pharmacist", None) == (
@@ -81,7 +81,7 @@ class TestBatchRecord:
             "bud"
         ].items()
         assert "BUD: 2026-12-01T22:00" in record["label"]["text"]
-        assert "procaine-hcl 4 mg/mL" in record["label"]["text"]
+        assert "lidocaine-hcl 2 mg/mL" in record["label"]["text"]
 
     def test_lot_expiry_governs(self, stocked: Stock, loaded: LoadedCatalog) -> None:
         """A lot expiring before the table's BUD governs it."""
@@ -172,7 +172,7 @@ class TestViews:
         assert "<script" not in page
         assert "http://" not in page
         assert "https://" not in page
-        assert "PR-2603" in page
+        assert "LB-2609" in page
         master = master_html(master_record(formulation, loaded.catalog))
         assert "<script" not in master
 
@@ -221,7 +221,7 @@ class TestViews:
         )
         assert 0 == done.returncode, done.stderr[-2000:]
         assert "Compounding record: batch B-1" in done.stdout
-        assert "PR-2603" in done.stdout
+        assert "LB-2609" in done.stdout
 
 
 class TestRecordCommands:

@@ -34,6 +34,12 @@ def directory() -> Path:
 
 def _key(paths: Sequence[Path]) -> str:
     digest = hashlib.sha256(__version__.encode())
+    # The pickled models change with the code: the package's own modules are part of the
+    # key, so that an edited checkout never reads a catalog pickled by another version.
+    package = Path(__file__).parent
+    for module in sorted(package.glob("*.py")):
+        info = module.stat()
+        digest.update(f"{module.name}|{info.st_size}|{info.st_mtime_ns}".encode())
     for path in paths:
         try:
             info = path.stat()

@@ -22,7 +22,15 @@ VolumeOrEmpty = Annotated[
     Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '12.4 mL')", zero=True)
 ]
 Mass = Annotated[Quantity, Accepts(frozenset({"mg"}), "a mass (e.g. '0.025 mg')")]
-BodyWeight = Annotated[Quantity, Accepts(frozenset({"kg"}), "a body weight (e.g. '62 kg')")]
+# A body weight outside 2-350 kg is a typing or unit error (grams, pounds), not a patient.
+BodyWeight = Annotated[
+    Quantity, Accepts(frozenset({"kg"}), "a body weight (e.g. '62 kg')", low=2.0, high=350.0)
+]
+# A container below 0.01 mL cannot be drawn from; above 10 L it is no pharmacy container.
+ContainerVolume = Annotated[
+    Quantity,
+    Accepts(frozenset({"mL"}), "a container volume (e.g. '2 mL')", low=0.01, high=10_000.0),
+]
 MolarMass = Annotated[Quantity, Accepts(frozenset({"g/mol"}), "a molar mass (e.g. '270.8 g/mol')")]
 Duration = Annotated[Quantity, Accepts(frozenset({"d"}), "a duration (e.g. '14 d' or '12 h')")]
 Amount = Annotated[

@@ -1,7 +1,9 @@
-"""Aligned text tables for people: the worksheet, catalog listings, stock lists."""
+"""Text for people: aligned tables (worksheet, catalog listings, stock lists) and the
+one-line rule for text fields (SPEC §8.2)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 
@@ -30,3 +32,29 @@ def text_table(
         return "  ".join(parts).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *map(line, rows)]
+
+
+#: Characters a one-line text field must not hold: C0 and C1 controls (newline, carriage
+#: return, tab, escape, DEL ...), line and paragraph separators, and the bidirectional
+#: overrides and isolates that can make text display in another order than it is stored.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def control_character(text: str) -> str | None:
+    """Return a description of the first control character in *text*, or None."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape"}
+    return names.get(char, f"the control character U+{ord(char):04X}") + (
+        f" at position {found.start() + 1}"
+    )
+
+
+def one_line(text: str) -> str:
+    """Return *text* with every control character shown as a visible escape (``\\n``),
+    so that printed output never carries raw control characters."""
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -9,17 +9,20 @@ id, and every replacement is reported as an ``info`` finding (SPEC §2.3).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
 
-from ._fields import LimitValue, Mass, MolarMass, NonNegative, Strength, Volume
+from ._fields import ContainerVolume, LimitValue, Mass, MolarMass, NonNegative, Strength
+from ._frozen import FrozenMap, frozen_map
+from ._validate import validated
 from .exceptions import CatalogError
 from .findings import Finding
 from .formulation import AcceptedRisk
-from .units import ACTIVITY, AMOUNT, CONCENTRATION, PER_KG
+from .units import ACTIVITY, AMOUNT, CONCENTRATION, PER_KG, Quantity
 
 CATALOG_FORMAT: Final = "mesoformula.catalog/1"
 
@@ -39,6 +42,44 @@ BASIS_UNITS: dict[str, frozenset[str]] = {
 
 
 @attrs.frozen(kw_only=True)
+@validated
+class Condition:
+    """
+    A condition on the rest of the preparation: *ingredient* is present, at a final
+    concentration of at least *at_least* when that is given.
+
+    In files a condition is either a bare ingredient id (``"epinephrine"``: any amount)
+    or a table ``{ ingredient = "epinephrine", at_least = "0.005 mg/mL" }``. A trace
+    never satisfies a threshold condition; a concentration that cannot be compared with
+    the threshold (no conversion factor) does not satisfy it either.
+    """
+
+    ingredient: str
+    at_least: Strength | None = None
+
+    def __str__(self) -> str:
+        if self.at_least is None:
+            return self.ingredient
+        return f"{self.ingredient} at {self.at_least} or more"
+
+
+# Converters to read-only maps, one per value type (mypy's attrs plugin needs them
+# non-generic).
+def _text_map(data: Mapping[str, str]) -> FrozenMap[str, str]:
+    return frozen_map(data)
+
+
+def _quantity_map(data: Mapping[str, Quantity]) -> FrozenMap[str, Quantity]:
+    return frozen_map(data)
+
+
+def conditions(items: Iterable[str | Condition]) -> tuple[Condition, ...]:
+    """Return condition items as :class:`Condition` (a bare id means any amount)."""
+    return tuple(c if isinstance(c, Condition) else Condition(ingredient=c) for c in items)
+
+
+@attrs.frozen(kw_only=True)
+@validated
 class DoseLimit:
     """
     A dose limit of one ingredient, cumulative over every product that carries it.
@@ -49,23 +90,27 @@ class DoseLimit:
             ``preparation`` (amount in one batch, e.g. hyaluronidase per admixture).
         max: The largest dose that passes; a dose exactly at the limit passes.
         severity: ``error`` for an absolute maximum, ``warning`` for an advisory norm.
-        unless_present: The limit does not apply when any of these ingredient ids is
-            in the preparation (lidocaine 4.5 mg/kg unless epinephrine).
-        when_present: The limit applies only when one of these ids is present.
+        unless_present: The limit does not apply when any of these conditions holds
+            (lidocaine 4.5 mg/kg unless epinephrine at 0.005 mg/mL or more).
+        when_present: The limit applies only when one of these conditions holds.
         source: Where the number comes from. Never empty in a shipped catalog.
         note: What the limit means (licensed route, population, ...).
+        route: The licensed route the number comes from when it is not a route of
+            mesotherapy (``IV``, ``IM``): findings then say so in their message.
     """
 
     basis: Basis
     max: LimitValue
     severity: RuleSeverity = "error"
-    unless_present: tuple[str, ...] = ()
-    when_present: tuple[str, ...] = ()
+    unless_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    when_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
     source: str
     note: str = ""
+    route: str | None = None
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Ingredient:
     """
     An active substance or an excipient.
@@ -95,7 +140,7 @@ class Ingredient:
     name: str
     class_: str = attrs.field(metadata={"key": "class"})
     synonyms: tuple[str, ...] = ()
-    identifiers: dict[str, str] = attrs.field(factory=dict)
+    identifiers: FrozenMap[str, str] = attrs.field(factory=FrozenMap, converter=_text_map)
     molar_mass: MolarMass | None = None
     valence: NonNegative | None = None
     allergen_groups: tuple[str, ...] = ()
@@ -103,13 +148,14 @@ class Ingredient:
     status: Literal["active", "withdrawn"] = "active"
     status_reason: str | None = None
     pregnancy: Literal["ok", "caution", "contraindicated"] | None = None
-    activity_mass: dict[str, Mass] = attrs.field(factory=dict)
+    activity_mass: FrozenMap[str, Mass] = attrs.field(factory=FrozenMap, converter=_quantity_map)
     limits: tuple[DoseLimit, ...] = ()
     notes: str = ""
     sources: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Product:
     """
     A stock presentation: what is on the shelf and drawn from.
@@ -135,28 +181,37 @@ class Product:
     name: str
     container: Literal["ampoule", "vial", "bottle", "prefilled-syringe", "bag", "cartridge"]
     use: Literal["single-dose", "multi-dose"]
-    volume: Volume
+    volume: ContainerVolume
     sterile: bool = True
     storage: Storage = "room"
     in_use_days: NonNegative | None = None
     no_admixture: bool = False
-    strengths: dict[str, Strength] = attrs.field(factory=dict)
-    excipients: dict[str, Strength] = attrs.field(factory=dict)
+    strengths: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=_quantity_map)
+    excipients: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=_quantity_map)
     source: str = ""
     notes: str = ""
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class AllergenGroup:
-    """A group of substances a patient can be allergic to as one (``sulfite``)."""
+    """
+    A group of substances a patient can be allergic to as one (``sulfite``).
+
+    ``synonyms`` are the words people write for the group (``sulphite``,
+    ``metabisulfite``, ``benzocaine`` for the ester anaesthetics); allergy terms are
+    matched against them as against the id and the name.
+    """
 
     id: str
     name: str
+    synonyms: tuple[str, ...] = ()
     source: str
     note: str = ""
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class CrossReactivity:
     """An allergy to one group that may extend to another (esters <-> PABA)."""
 
@@ -167,6 +222,7 @@ class CrossReactivity:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Incompatibility:
     """
     Two things that must not be mixed.
@@ -184,6 +240,7 @@ class Incompatibility:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class PolicyLimit:
     """
     A clinic's own limit, added to an ingredient without replacing it.
@@ -195,10 +252,11 @@ class PolicyLimit:
     basis: Basis
     max: LimitValue
     severity: RuleSeverity = "error"
-    unless_present: tuple[str, ...] = ()
-    when_present: tuple[str, ...] = ()
+    unless_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    when_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
     source: str
     note: str = ""
+    route: str | None = None
 
     def as_limit(self) -> DoseLimit:
         """Return the limit this policy adds."""
@@ -210,10 +268,65 @@ class PolicyLimit:
             when_present=self.when_present,
             source=self.source,
             note=self.note,
+            route=self.route,
         )
 
 
+def _ingredient_map(data: Mapping[str, Ingredient]) -> FrozenMap[str, Ingredient]:
+    return frozen_map(data)
+
+
+def _product_map(data: Mapping[str, Product]) -> FrozenMap[str, Product]:
+    return frozen_map(data)
+
+
+def _group_map(data: Mapping[str, AllergenGroup]) -> FrozenMap[str, AllergenGroup]:
+    return frozen_map(data)
+
+
+AdditiveBasis = Literal["per-kg-session", "session"]
+
+
 @attrs.frozen(kw_only=True)
+@validated
+class AdditiveLimit:
+    """
+    A group of ingredients whose toxicities add up (SPEC §8.1): for each basis, the sum
+    over the members present of dose / that member's strictest applicable limit must
+    not exceed 1.
+
+    Attributes:
+        id: Stable id (``local-anaesthetics``).
+        members: Ingredient ids, ``class:NAME`` or ``tag:NAME``.
+        basis: ``per-kg-session`` or ``session``.
+        severity: ``error`` (the members' absolute maxima are summed) or ``warning``
+            (advisory norms count as well).
+        source: Where the rule comes from.
+        note: What it means.
+    """
+
+    id: str
+    members: tuple[str, ...]
+    basis: AdditiveBasis
+    severity: RuleSeverity = "error"
+    source: str
+    note: str = ""
+
+    def includes(self, ingredient: Ingredient) -> bool:
+        """Whether *ingredient* is a member of this group."""
+        for member in self.members:
+            kind, _, name = member.partition(":")
+            if (kind == "class" and name == ingredient.class_) or (
+                kind == "tag" and name in ingredient.tags
+            ):
+                return True
+            if not name and member == ingredient.id:
+                return True
+        return False
+
+
+@attrs.frozen(kw_only=True)
+@validated
 class CatalogFile:
     """One catalog file (``format = "mesoformula.catalog/1"``)."""
 
@@ -224,10 +337,12 @@ class CatalogFile:
     cross_reactivity: tuple[CrossReactivity, ...] = ()
     incompatibilities: tuple[Incompatibility, ...] = ()
     limits: tuple[PolicyLimit, ...] = ()
+    additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Catalog:
     """
     The merged catalog: every id once, the last definition winning.
@@ -236,14 +351,21 @@ class Catalog:
     :meth:`from_files`.
     """
 
-    ingredients: dict[str, Ingredient] = attrs.field(factory=dict)
-    products: dict[str, Product] = attrs.field(factory=dict)
-    allergen_groups: dict[str, AllergenGroup] = attrs.field(factory=dict)
+    ingredients: FrozenMap[str, Ingredient] = attrs.field(
+        factory=FrozenMap, converter=_ingredient_map
+    )
+    products: FrozenMap[str, Product] = attrs.field(factory=FrozenMap, converter=_product_map)
+    allergen_groups: FrozenMap[str, AllergenGroup] = attrs.field(
+        factory=FrozenMap, converter=_group_map
+    )
     cross_reactivity: tuple[CrossReactivity, ...] = ()
     incompatibilities: tuple[Incompatibility, ...] = ()
     policy_limits: tuple[PolicyLimit, ...] = ()
+    additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
-    origins: dict[str, str] = attrs.field(factory=dict, eq=False, repr=False)
+    origins: FrozenMap[str, str] = attrs.field(
+        factory=FrozenMap, converter=_text_map, eq=False, repr=False
+    )
     # What checks ask of every ingredient (its limits, its terms, the rules naming it),
     # worked out once per catalog: the catalog is frozen, so it never goes stale.
     _memo: dict[tuple[str, str], Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
@@ -266,6 +388,7 @@ class Catalog:
         cross: list[CrossReactivity] = []
         incompat: list[Incompatibility] = []
         policies: list[PolicyLimit] = []
+        additive: dict[str, AdditiveLimit] = {}
         risks: list[AcceptedRisk] = []
         findings: list[tuple[str, Finding]] = []
         for path, file in files:
@@ -283,6 +406,7 @@ class Catalog:
             cross.extend(file.cross_reactivity)
             incompat.extend(file.incompatibilities)
             policies.extend(file.limits)
+            additive.update((a.id, a) for a in file.additive_limits)
             risks.extend(file.accepted_risks)
         catalog = cls(
             ingredients=ingredients,
@@ -291,6 +415,7 @@ class Catalog:
             cross_reactivity=tuple(cross),
             incompatibilities=tuple(incompat),
             policy_limits=tuple(policies),
+            additive_limits=tuple(additive.values()),
             accepted_risks=tuple(risks),
             origins=origins,
         )
@@ -366,6 +491,68 @@ class Catalog:
             for i in self.ingredients.values()
             if folded in {i.id.casefold(), i.name.casefold(), *(s.casefold() for s in i.synonyms)}
         )
+
+    def allergy(self, term: str) -> tuple[frozenset[str], frozenset[str]]:
+        """
+        Resolve an allergy term as people write it: return the ingredient ids and the
+        allergen group ids it names (both empty for an unknown term).
+
+        The term is matched, after :func:`allergy_key` normalisation (case, ``ph``/``f``,
+        plural ``s``, ``-ate``/``-ite``), against ingredient ids, names and synonyms,
+        allergen group ids, names and synonyms, ingredient classes and tags; a class or
+        a tag names every ingredient that has it.
+        """
+        ingredients, groups = self._allergy_index()[0].get(allergy_key(term), ((), ()))
+        return frozenset(ingredients), frozenset(groups)
+
+    def allergy_spellings(self) -> tuple[str, ...]:
+        """Every spelling :meth:`allergy` knows, for did-you-mean suggestions."""
+        spellings: tuple[str, ...] = self._allergy_index()[1]
+        return spellings
+
+    def _allergy_index(
+        self,
+    ) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], tuple[str, ...]]:
+        key = ("allergy", "")
+        if key not in self._memo:
+            index: dict[str, tuple[set[str], set[str]]] = {}
+            spellings: set[str] = set()
+
+            def add(word: str, ingredient: str | None = None, group: str | None = None) -> None:
+                spellings.add(word)
+                entry = index.setdefault(allergy_key(word), (set(), set()))
+                if ingredient is not None:
+                    entry[0].add(ingredient)
+                if group is not None:
+                    entry[1].add(group)
+
+            for item in self.ingredients.values():
+                for word in (item.id, item.name, *item.synonyms, item.class_, *item.tags):
+                    add(word, ingredient=item.id)
+            for group in self.allergen_groups.values():
+                for word in (group.id, group.name, *group.synonyms):
+                    add(word, group=group.id)
+            self._memo[key] = (
+                {k: (tuple(sorted(i)), tuple(sorted(g))) for k, (i, g) in index.items()},
+                tuple(sorted(spellings)),
+            )
+        found: tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], tuple[str, ...]]
+        found = self._memo[key]
+        return found
+
+
+_WORD_END = re.compile(r"(?<=[a-z]{3})(?:s\b(?<!ss\b)|ate\b)")
+
+
+def allergy_key(term: str) -> str:
+    """
+    Normalise an allergy term for matching: case-folded, single spaces, hyphens and
+    underscores as spaces, ``ph`` read as ``f`` (sulphite = sulfite), a plural ``s``
+    dropped (sulfites = sulfite) and the ``-ate`` salt spelling read as ``-ite``
+    (bisulfate = bisulfite).
+    """
+    text = " ".join(re.sub(r"[-_]", " ", term.casefold()).split()).replace("ph", "f")
+    return _WORD_END.sub(lambda m: "ite" if m.group() == "ate" else "", text)
 
 
 def _sections(
@@ -495,6 +682,82 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
             )
         findings.extend(_limit_findings(catalog, f"limits[{n}]", policy.as_limit()))
+    for n, own in enumerate(file.ingredients):
+        findings.extend(_condition_warnings(f"ingredients[{n}].limits", own.limits))
+    for n, additive in enumerate(file.additive_limits):
+        findings.extend(_additive_findings(catalog, f"additive_limits[{n}]", additive))
+    for n, risk in enumerate(file.accepted_risks):
+        if not risk.justification.strip():
+            findings.append(_blank_justification(f"accepted_risks[{n}].justification"))
+    return findings
+
+
+def _blank_justification(location: str) -> Finding:
+    return _error(
+        "file.schema",
+        "an accepted risk needs a written justification (it is empty): it accepts nothing "
+        "until one is given",
+        location,
+    )
+
+
+def _condition_warnings(at: str, limits: Sequence[DoseLimit]) -> list[Finding]:
+    """
+    ``catalog.condition`` where a bare-id condition unlocks a higher limit: any trace of
+    the ingredient would lift the stricter limit (SPEC §8.1).
+    """
+    findings: list[Finding] = []
+    for k, limit in enumerate(limits):
+        for key in ("unless_present", "when_present"):
+            for j, condition in enumerate(getattr(limit, key)):
+                if condition.at_least is not None:
+                    continue
+                if key == "when_present" and not any(
+                    other.basis == limit.basis
+                    and other.max.unit == limit.max.unit
+                    and other.max.value < limit.max.value
+                    for other in limits
+                ):
+                    continue  # not a higher limit: it only adds a check
+                findings.append(
+                    Finding(
+                        code="catalog.condition",
+                        severity="warning",
+                        message=f"'{condition.ingredient}' as a bare id "
+                        + (
+                            "lifts this limit"
+                            if key == "unless_present"
+                            else "unlocks this higher limit"
+                        )
+                        + " at any amount, even a trace: give the threshold as "
+                        f'{{ ingredient = "{condition.ingredient}", at_least = "..." }}',
+                        location=f"{at}[{k}].{key}[{j}]",
+                    )
+                )
+    return findings
+
+
+def _additive_findings(catalog: Catalog, at: str, additive: AdditiveLimit) -> list[Finding]:
+    findings: list[Finding] = []
+    if not additive.source.strip():
+        findings.append(_nosource(f"{at}.source"))
+    classes = {i.class_ for i in catalog.ingredients.values()}
+    tags = {t for i in catalog.ingredients.values() for t in i.tags}
+    for k, member in enumerate(additive.members):
+        kind, _, name = member.partition(":")
+        known = (
+            (kind == "class" and name in classes)
+            or (kind == "tag" and name in tags)
+            or (not name and member in catalog.ingredients)
+        )
+        if not known:
+            findings.append(
+                _error(
+                    "ref.ingredient",
+                    f"'{member}' is no ingredient id, 'class:NAME' or 'tag:NAME' of the catalog",
+                    f"{at}.members[{k}]",
+                )
+            )
     return findings
 
 
@@ -514,11 +777,11 @@ def _limit_findings(catalog: Catalog, at: str, limit: DoseLimit) -> list[Finding
         )
     for key in ("unless_present", "when_present"):
         for k, other in enumerate(getattr(limit, key)):
-            if other not in catalog.ingredients:
+            if other.ingredient not in catalog.ingredients:
                 findings.append(
                     _error(
                         "ref.ingredient",
-                        f"ingredient '{other}' is not in the catalog",
+                        f"ingredient '{other.ingredient}' is not in the catalog",
                         f"{at}.{key}[{k}]",
                     )
                 )
@@ -549,10 +812,47 @@ def shipped_catalog_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "catalog"
 
 
+CATALOG_SUFFIXES: Final = frozenset({".toml", ".json", ".yaml", ".yml"})
+
+
 def catalog_paths(folder: Path) -> list[Path]:
-    """Return the catalog files in *folder*, sorted, recursively."""
-    suffixes = {".toml", ".json", ".yaml", ".yml"}
-    return sorted(p for p in folder.rglob("*") if p.suffix in suffixes and p.is_file())
+    """
+    Return the catalog files in *folder*, sorted, recursively: every entry whose suffix
+    is ``.toml``, ``.json``, ``.yaml`` or ``.yml`` in any case and that is not a folder.
+    Broken links and unreadable files are returned too, so that reading them reports
+    the problem instead of leaving them out.
+    """
+    return discover(folder)[0]
+
+
+def discover(folder: Path) -> tuple[list[Path], list[tuple[str, Finding]]]:
+    """
+    Return the catalog files in *folder* (see :func:`catalog_paths`) and a ``file.io``
+    finding for every sub-folder that cannot be listed: a catalog folder is read whole
+    or the command says what it could not read.
+    """
+    found: list[Path] = []
+    problems: list[tuple[str, Finding]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or str(folder)
+        problems.append(
+            (
+                str(where),
+                _error(
+                    "file.io",
+                    f"cannot list this catalog folder: {error.strerror or error}",
+                    "",
+                ),
+            )
+        )
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        dirs.sort()
+        for name in files:
+            if os.path.splitext(name)[1].lower() in CATALOG_SUFFIXES:  # noqa: PTH122
+                found.append(Path(root) / name)
+    return sorted(found), problems
 
 
 @attrs.frozen(kw_only=True)
@@ -585,16 +885,24 @@ def load_catalog(
     size and modification time of every catalog file; any change rebuilds it.
     """
     paths: list[Path] = []
-    if shipped:
-        paths.extend(catalog_paths(shipped_catalog_dir()))
-    for item in extra:
-        path = Path(item)
-        paths.extend(catalog_paths(path) if path.is_dir() else [path])
+    problems: list[tuple[str, Finding]] = []
+    folders = [shipped_catalog_dir()] if shipped else []
+    for item in [*folders, *map(Path, extra)]:
+        if item.is_dir():
+            found, unlisted = discover(item)
+            paths.extend(found)
+            problems.extend(unlisted)
+        else:
+            paths.append(item)
     if cache and not os.environ.get("MESOFORMULA_NO_CACHE"):
         from . import _cache  # noqa: PLC0415 - only when caching
 
-        return _cache.cached(paths, lambda: _load(paths))
-    return _load(paths)
+        loaded = _cache.cached(paths, lambda: _load(paths))
+    else:
+        loaded = _load(paths)
+    if problems:
+        loaded = attrs.evolve(loaded, findings=(*problems, *loaded.findings))
+    return loaded
 
 
 def _load(paths: Sequence[Path]) -> LoadedCatalog:
@@ -616,9 +924,11 @@ def _load(paths: Sequence[Path]) -> LoadedCatalog:
 
 
 __all__ = [
+    "AdditiveLimit",
     "AllergenGroup",
     "Catalog",
     "CatalogFile",
+    "Condition",
     "CrossReactivity",
     "DoseLimit",
     "Incompatibility",
@@ -626,6 +936,7 @@ __all__ = [
     "LoadedCatalog",
     "PolicyLimit",
     "Product",
+    "allergy_key",
     "file_findings",
     "load_catalog",
 ]

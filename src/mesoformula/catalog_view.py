@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._text import text_table
-from .catalog import Catalog, DoseLimit, Ingredient, Product
+from .catalog import Catalog, Condition, DoseLimit, Ingredient, Product
 from .units import fmt
 
 
@@ -21,12 +21,32 @@ def _limit(limit: DoseLimit) -> dict[str, Any]:
         "source": limit.source,
     }
     if limit.unless_present:
-        data["unless_present"] = list(limit.unless_present)
+        data["unless_present"] = [_condition(c) for c in limit.unless_present]
     if limit.when_present:
-        data["when_present"] = list(limit.when_present)
+        data["when_present"] = [_condition(c) for c in limit.when_present]
     if limit.note:
         data["note"] = limit.note
+    if limit.route:
+        data["route"] = limit.route
     return data
+
+
+def _condition(condition: Condition) -> str | dict[str, Any]:
+    """A bare id as a string, a threshold as ``{ingredient, at_least}`` (as in files)."""
+    if condition.at_least is None:
+        return condition.ingredient
+    at_least = condition.at_least
+    return {
+        "ingredient": condition.ingredient,
+        "at_least": {"value": at_least.value, "unit": at_least.unit},
+    }
+
+
+def _shown(condition: str | dict[str, Any]) -> str:
+    if isinstance(condition, str):
+        return condition
+    at_least = condition["at_least"]
+    return f"{condition['ingredient']} at {fmt(at_least['value'])} {at_least['unit']} or more"
 
 
 def _carriers(catalog: Catalog, ingredient_id: str) -> list[str]:
@@ -279,9 +299,9 @@ def show_text(data: dict[str, Any]) -> str:
         for limit in data["limits"]:
             cond = ""
             if "unless_present" in limit:
-                cond = f" unless {', '.join(limit['unless_present'])} present"
+                cond = f" unless {', '.join(map(_shown, limit['unless_present']))} present"
             if "when_present" in limit:
-                cond = f" when {', '.join(limit['when_present'])} present"
+                cond = f" when {', '.join(map(_shown, limit['when_present']))} present"
             value = f"{fmt(limit['max']['value'])} {limit['max']['unit']}"
             lines.append(f"    - {limit['basis']}: max {value} ({limit['severity']}){cond}")
             if limit.get("note"):
@@ -348,10 +368,13 @@ def markdown(catalog: Catalog) -> str:
             kind = "absolute" if limit.severity == "error" else "advisory"
             cond = ""
             if limit.unless_present:
-                cond = f", unless {', '.join(limit.unless_present)} present"
+                cond = f", unless {', '.join(map(str, limit.unless_present))} present"
             if limit.when_present:
-                cond = f", when {', '.join(limit.when_present)} present"
-            out.append(f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}) — {limit.source}")
+                cond = f", when {', '.join(map(str, limit.when_present))} present"
+            route = f", licensed {limit.route} label dose" if limit.route else ""
+            out.append(
+                f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}{route}) — {limit.source}"
+            )
         if ingredient.notes:
             out.append(f"- notes: {ingredient.notes}")
         if ingredient.sources:
@@ -372,9 +395,31 @@ def markdown(catalog: Catalog) -> str:
             + ", ".join(f"{k} {v}" for k, v in product.excipients.items())
             + " |"
         )
-    out += ["", "## Allergen groups", "", "| id | name | source |", "|---|---|---|"]
+    out += [
+        "",
+        "## Allergen groups",
+        "",
+        "| id | name | also written | source |",
+        "|---|---|---|---|",
+    ]
     for group in sorted(catalog.allergen_groups.values(), key=lambda g: g.id):
-        out.append(f"| `{group.id}` | {group.name} | {group.source} |")
+        out.append(
+            f"| `{group.id}` | {group.name} | {', '.join(group.synonyms)} | {group.source} |"
+        )
+    out += [
+        "",
+        "## Additive limits",
+        "",
+        "The members' fractions of their own maxima add up and must not exceed 100%.",
+        "",
+        "| id | members | basis | severity | source |",
+        "|---|---|---|---|---|",
+    ]
+    for additive in catalog.additive_limits:
+        out.append(
+            f"| `{additive.id}` | {', '.join(additive.members)} | {additive.basis} | "
+            f"{additive.severity} | {additive.source} |"
+        )
     out += [
         "",
         "## Cross-reactivity",

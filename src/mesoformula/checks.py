@@ -20,11 +20,12 @@ weight, no conversion factor, no administration) is ``dose.unchecked``, never fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
-from .catalog import Catalog, DoseLimit, Ingredient
+from .catalog import Catalog, Condition, DoseLimit, Ingredient
 from .compose import Content, Worksheet, compose, convert
 from .findings import Finding, Severity
 from .formulation import AcceptedRisk, Formulation
@@ -54,15 +55,38 @@ _WHAT = {
 
 
 def check(
-    formulation: Formulation, catalog: Catalog, patient: Patient | None = None
+    formulation: Formulation,
+    catalog: Catalog,
+    patient: Patient | None = None,
+    **options: Any,
 ) -> tuple[Worksheet, list[Finding]]:
     """
     Compose *formulation* and run every check; return the worksheet and all findings
-    (composition findings first).
+    (composition findings first). *options* go to :func:`~mesoformula.compose.compose`
+    (``batches``, ``final_volume``, ``resolution``, ``dead_volume``).
+
+    An accepted risk whose justification is blank accepts nothing and is itself a
+    ``file.schema`` error (SPEC §8.1).
     """
-    worksheet = compose(formulation, catalog)
+    worksheet = compose(formulation, catalog, **options)
     findings = [*worksheet.findings, *check_preparation(worksheet, catalog, patient)]
-    return worksheet, accept_risks(findings, (*formulation.accepted_risks, *catalog.accepted_risks))
+    risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
+    findings += [
+        Finding(
+            code="file.schema",
+            severity="error",
+            message=f"the accepted risk for {risk.code} has no justification, so it accepts "
+            "nothing: write why the prescriber accepts it",
+            location=f"accepted_risks[{n}].justification",
+        )
+        for n, risk in enumerate(formulation.accepted_risks)
+        if not _justified(risk)
+    ]
+    return worksheet, accept_risks(findings, risks)
+
+
+def _justified(risk: AcceptedRisk) -> bool:
+    return bool(risk.justification.strip())
 
 
 def check_preparation(
@@ -75,6 +99,7 @@ def check_preparation(
     present = [c for c in worksheet.contents if c.total_value > 0]
     findings: list[Finding] = []
     findings += dose_findings(present, catalog, patient)
+    findings += additive_findings(present, catalog, patient)
     findings += compatibility_findings(present, worksheet, catalog)
     findings += status_findings(present, catalog)
     if patient is not None:
@@ -85,11 +110,35 @@ def check_preparation(
 
 # --------------------------------------------------------------------------- doses
 
+#: Classes whose members are vehicles, not actives: they need no dose limit.
+VEHICLE_CLASSES = frozenset({"excipient", "diluent"})
 
-def _applies(limit: DoseLimit, present: set[str]) -> bool:
-    if limit.unless_present and present & set(limit.unless_present):
+
+def holds(condition: Condition, contents: Mapping[str, Content], catalog: Catalog) -> bool:
+    """
+    Whether *condition* holds in a preparation with *contents* (ingredient -> content):
+    the ingredient is present and, for a threshold, its final concentration reaches it.
+    A concentration that cannot be compared with the threshold does not reach it.
+    """
+    content = contents.get(condition.ingredient)
+    if content is None:
         return False
-    return not limit.when_present or bool(present & set(limit.when_present))
+    if condition.at_least is None:
+        return True
+    have = convert(
+        content.concentration_value,
+        f"{content.unit}/mL",
+        condition.at_least.unit,
+        catalog.ingredients.get(content.ingredient),
+    )
+    return have is not None and have >= condition.at_least.value * (1 - TOLERANCE)
+
+
+def applies(limit: DoseLimit, contents: Mapping[str, Content], catalog: Catalog) -> bool:
+    """Whether *limit* applies to a preparation with *contents* (its conditions)."""
+    if any(holds(c, contents, catalog) for c in limit.unless_present):
+        return False
+    return not limit.when_present or any(holds(c, contents, catalog) for c in limit.when_present)
 
 
 def _dose(content: Content, basis: str) -> float | None:
@@ -103,6 +152,14 @@ def _dose(content: Content, basis: str) -> float | None:
     }[basis]
 
 
+def is_active(content: Content, catalog: Catalog) -> bool:
+    """Whether *content* is an active ingredient that needs a dose limit (not a vehicle)."""
+    if content.role != "active":
+        return False
+    ingredient = catalog.ingredients.get(content.ingredient)
+    return ingredient is None or ingredient.class_ not in VEHICLE_CLASSES
+
+
 def dose_findings(
     contents: Sequence[Content], catalog: Catalog, patient: Patient | None
 ) -> list[Finding]:
@@ -110,18 +167,23 @@ def dose_findings(
     Compare every ingredient's doses with its limits (the catalog's and the clinic's).
 
     For each ingredient and basis the strictest exceeded limit is reported, errors
-    before warnings; limits that cannot be evaluated are ``dose.unchecked``.
+    before warnings; limits that cannot be evaluated are ``dose.unchecked``; an active
+    ingredient without any applicable limit is ``dose.nolimit`` (info): its dose is not
+    checked, and the report says so.
     """
-    present = {c.ingredient for c in contents}
+    by_id = {c.ingredient: c for c in contents}
     findings: list[Finding] = []
     for content in contents:
         ingredient = catalog.ingredients.get(content.ingredient)
         exceeded: dict[str, list[tuple[DoseLimit, float, float]]] = {}
-        for limit in catalog.limits_of(content.ingredient):
-            if not _applies(limit, present):
-                continue
-            evaluated = _evaluate(content, limit, ingredient, patient, findings)
-            if evaluated is None:
+        limits = catalog.limits_of(content.ingredient)
+        applicable = [limit for limit in limits if applies(limit, by_id, catalog)]
+        if not applicable and is_active(content, catalog):
+            findings.append(_nolimit(content, ingredient, limits))
+        for limit in applicable:
+            evaluated = _evaluate(content, limit, ingredient, patient)
+            if isinstance(evaluated, Finding):
+                findings.append(evaluated)
                 continue
             value, bound = evaluated
             if value > bound * (1 + TOLERANCE):
@@ -136,53 +198,64 @@ def dose_findings(
     return findings
 
 
+def _nolimit(
+    content: Content, ingredient: Ingredient | None, limits: Sequence[DoseLimit]
+) -> Finding:
+    name = ingredient.name if ingredient is not None else content.ingredient
+    if limits:
+        needs = sorted({str(c) for limit in limits for c in limit.when_present})
+        why = (
+            f"no dose limit of {name} applies to this preparation (its limits need "
+            f"{' or '.join(needs) or 'other conditions'})"
+        )
+    else:
+        why = f"no dose limit is known for {name}"
+    return Finding(
+        code="dose.nolimit",
+        severity="info",
+        message=f"{why}: its dose is not checked; add a house limit if the clinic has one",
+        ingredient=content.ingredient,
+    )
+
+
 def _evaluate(
     content: Content,
     limit: DoseLimit,
     substance: Ingredient | None,
     patient: Patient | None,
-    findings: list[Finding],
-) -> tuple[float, float] | None:
-    """Return (dose, limit) in the content's unit, or None after an unchecked finding."""
+) -> tuple[float, float] | Finding:
+    """Return (dose, limit) in the content's unit, or the ``dose.unchecked`` finding."""
     dose = _dose(content, limit.basis)
     if dose is None:
-        findings.append(
-            _unchecked(
-                content,
-                limit,
-                f"the administration does not say how much is given {_WHAT[limit.basis]} "
-                "(give volume_per_session and points or volume_per_point)",
-                "warning",
-            )
+        return _unchecked(
+            content,
+            limit,
+            f"the administration does not say how much is given {_WHAT[limit.basis]} "
+            "(give volume_per_session and points or volume_per_point)",
+            "warning",
         )
-        return None
     max_value, max_unit = limit.max.value, limit.max.unit
     if limit.basis == "per-kg-session":
         weight = patient.weight.value if patient is not None and patient.weight else None
         per_kg_unit = max_unit.partition("/")[0]
         per_kg = convert(max_value, per_kg_unit, content.unit, substance)
         if per_kg is None:
-            findings.append(_no_factor(content, limit))
-            return None
+            return _no_factor(content, limit)
         if weight is None:
             minimum = dose / per_kg
             who = "the patient has no weight" if patient is not None else "no patient is given"
-            findings.append(
-                _unchecked(
-                    content,
-                    limit,
-                    f"{who}: {fmt(dose)} {content.unit} per session is within "
-                    f"{limit.max} for a patient of at least {fmt(minimum)} kg",
-                    "warning" if patient is not None else "info",
-                )
+            return _unchecked(
+                content,
+                limit,
+                f"{who}: {fmt(dose)} {content.unit} per session is within "
+                f"{limit.max} for a patient of at least {fmt(minimum)} kg",
+                "warning" if patient is not None else "info",
             )
-            return None
         return dose, per_kg * weight
     unit = content.unit if limit.basis != "concentration" else f"{content.unit}/mL"
     bound = convert(max_value, max_unit, unit, substance)
     if bound is None:
-        findings.append(_no_factor(content, limit))
-        return None
+        return _no_factor(content, limit)
     return dose, bound
 
 
@@ -221,6 +294,10 @@ def _dose_finding(
     shown_limit = f"{limit.max}"
     if basis == "per-kg-session" and patient is not None and patient.weight is not None:
         shown_limit = f"{limit.max} x {patient.weight} = {fmt(bound)} {unit}"
+    if limit.route:
+        shown_limit = (
+            f"{shown_limit}, a licensed {limit.route} label dose (not a mesotherapy limit)"
+        )
     kind = "absolute maximum" if limit.severity == "error" else "advisory norm"
     return Finding(
         code=CODES_BY_BASIS[basis],
@@ -233,6 +310,87 @@ def _dose_finding(
         limit=Quantity(bound, unit),
         source=limit.source,
     )
+
+
+def additive_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient | None
+) -> list[Finding]:
+    """
+    Check every additive group (SPEC §8.1): with two members or more present, the sum of
+    dose / strictest applicable limit over the members must not exceed 1
+    (``dose.additive``). A group whose fractions cannot all be worked out is
+    ``dose.unchecked`` unless the fractions known already exceed 1.
+
+    For an ``error`` group each member's absolute maxima (error limits) count; for a
+    ``warning`` group its advisory norms count as well.
+    """
+    by_id = {c.ingredient: c for c in contents}
+    findings: list[Finding] = []
+    for group in catalog.additive_limits:
+        members = [
+            c
+            for c in contents
+            if c.role == "active"
+            and c.ingredient in catalog.ingredients
+            and group.includes(catalog.ingredients[c.ingredient])
+        ]
+        if len(members) < 2:
+            continue
+        fractions: list[tuple[Content, float, DoseLimit]] = []
+        missing: list[str] = []
+        for member in members:
+            best: tuple[float, DoseLimit] | None = None
+            why = f"no {group.basis} limit"
+            for limit in catalog.limits_of(member.ingredient):
+                if limit.basis != group.basis or not applies(limit, by_id, catalog):
+                    continue
+                if group.severity == "error" and limit.severity != "error":
+                    continue
+                evaluated = _evaluate(
+                    member, limit, catalog.ingredients.get(member.ingredient), patient
+                )
+                if isinstance(evaluated, Finding):
+                    why = evaluated.message.partition(" was not checked: ")[2] or why
+                    continue
+                fraction = evaluated[0] / evaluated[1]
+                if best is None or fraction > best[0]:
+                    best = (fraction, limit)
+            if best is None:
+                missing.append(f"{member.ingredient} ({why})")
+            else:
+                fractions.append((member, best[0], best[1]))
+        total = sum(f for _, f, _ in fractions)
+        parts = " + ".join(f"{m.ingredient} {f * 100:.0f}% of {lim.max}" for m, f, lim in fractions)
+        what = _WHAT[group.basis]
+        # One member alone is its own dose finding; the group speaks when two add up.
+        if len(fractions) >= 2 and total > 1 + TOLERANCE:
+            findings.append(
+                Finding(
+                    code="dose.additive",
+                    severity=group.severity,
+                    message=f"{group.id}: {parts} = {total * 100:.0f}% of the combined "
+                    f"maximum {what} (their toxicities add up; at most 100%)"
+                    + (f", not counting {', '.join(missing)}" if missing else "")
+                    + ": reduce the doses",
+                    ingredient=fractions[0][0].ingredient,
+                    source=group.source,
+                )
+            )
+        elif missing:
+            findings.append(
+                Finding(
+                    code="dose.unchecked",
+                    severity="info"
+                    if patient is None and group.basis == "per-kg-session"
+                    else "warning",
+                    message=f"{group.id}: the additive {group.basis} limit was not fully "
+                    f"checked: {'; '.join(missing)}"
+                    + (f"; the members known come to {total * 100:.0f}%" if fractions else ""),
+                    ingredient=members[0].ingredient,
+                    source=group.source,
+                )
+            )
+    return findings
 
 
 # --------------------------------------------------------------------------- compatibility
@@ -325,18 +483,16 @@ def status_findings(contents: Sequence[Content], catalog: Catalog) -> list[Findi
 
 def allergy_terms(patient: Patient, catalog: Catalog) -> tuple[set[str], set[str], set[str]]:
     """
-    Resolve a patient's allergy terms: the ingredient ids named (by id, name or
-    synonym), the allergen groups named, and the groups of the ingredients named.
+    Resolve a patient's allergy terms (:meth:`Catalog.allergy`: ids, names, synonyms,
+    groups, classes and tags, as people spell them): the ingredient ids named, the
+    allergen groups named, and the groups of the ingredients named.
     """
     named_ingredients: set[str] = set()
     named_groups: set[str] = set()
-    by_group = {g.id.casefold(): g.id for g in catalog.allergen_groups.values()}
-    by_group.update({g.name.casefold(): g.id for g in catalog.allergen_groups.values()})
     for term in patient.allergies:
-        folded = term.strip().casefold()
-        if folded in by_group:
-            named_groups.add(by_group[folded])
-        named_ingredients.update(catalog.find(term))
+        ingredients, groups = catalog.allergy(term)
+        named_ingredients |= ingredients
+        named_groups |= groups
     groups_of_named = {g for i in named_ingredients for g in catalog.ingredients[i].allergen_groups}
     return named_ingredients, named_groups, groups_of_named
 
@@ -406,14 +562,32 @@ def allergen_findings(
 def pregnancy_findings(
     contents: Sequence[Content], catalog: Catalog, patient: Patient
 ) -> list[Finding]:
-    """Return ``contra.pregnancy`` for a pregnant patient: errors when contraindicated,
-    warnings when the catalog says caution."""
+    """
+    Return pregnancy findings for a pregnant patient: ``contra.pregnancy`` (error when
+    contraindicated, warning for caution) and ``contra.unknown`` (warning) for every
+    active ingredient whose pregnancy safety the catalog does not give: unknown is not
+    safe.
+    """
     if not patient.pregnant:
         return []
     findings = []
     for content in contents:
         ingredient = catalog.ingredients.get(content.ingredient)
-        if ingredient is None or ingredient.pregnancy not in {"contraindicated", "caution"}:
+        if ingredient is None or not is_active(content, catalog):
+            continue
+        if ingredient.pregnancy is None:
+            findings.append(
+                Finding(
+                    code="contra.unknown",
+                    severity="warning",
+                    message=f"the catalog does not say whether {ingredient.name} is safe in "
+                    "pregnancy and the patient is pregnant: unknown is not safe; check the "
+                    "literature before giving it",
+                    ingredient=ingredient.id,
+                )
+            )
+            continue
+        if ingredient.pregnancy not in {"contraindicated", "caution"}:
             continue
         contraindicated = ingredient.pregnancy == "contraindicated"
         findings.append(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from ._text import control_character, one_line
 from .findings import Finding, count, has_errors
 from .findings import to_json as finding_to_json
 
@@ -25,6 +26,14 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 class UsageError(Exception):
     """A command used wrongly: printed and exits 2."""
+
+
+class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like findings
+    """The catalogs in use cannot be read or are invalid: the command does not run."""
+
+    def __init__(self, reports: Sequence[Any]) -> None:
+        super().__init__("the catalog has errors")
+        self.reports = reports
 
 
 # --------------------------------------------------------------------------- output
@@ -37,9 +46,9 @@ def finding_json(finding: Finding) -> dict[str, Any]:
 
 def finding_line(path: str, finding: Finding) -> str:
     """Return a finding as one line of text: ``path:line: severity code where: message``."""
-    where = f"{path}:{finding.line}" if finding.line is not None else path
-    location = f"{finding.location}: " if finding.location else ""
-    text = f"{where}: {finding.severity} {finding.code} {location}{finding.message}"
+    where = f"{one_line(path)}:{finding.line}" if finding.line is not None else one_line(path)
+    location = f"{one_line(finding.location)}: " if finding.location else ""
+    text = f"{where}: {finding.severity} {finding.code} {location}{one_line(finding.message)}"
     if (
         finding.source
         and finding.severity != "info"
@@ -47,7 +56,7 @@ def finding_line(path: str, finding: Finding) -> str:
     ):
         text += f" [source: {finding.source}]"
     if finding.justification:
-        text += f" [accepted: {finding.justification}]"
+        text += f" [accepted: {one_line(finding.justification)}]"
     return text
 
 
@@ -56,13 +65,20 @@ def _write_json(data: object, out: TextIO) -> None:
     out.write("\n")
 
 
-def _summary(reports: Sequence[Any]) -> dict[str, int]:
+def _summary(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
     findings = [f for r in reports for f in r.findings]
     return {
         "files": len(reports),
         "errors": count(findings, "error"),
         "warnings": count(findings, "warning"),
+        "nolimit": nolimit,
     }
+
+
+def _nolimit(reports: Sequence[Any]) -> int:
+    """Ingredients reported without a dose limit (``dose.nolimit``), counted before any
+    severity filter: the summary always says how many doses went unchecked."""
+    return sum(1 for r in reports for f in r.findings if f.code == "dose.nolimit")
 
 
 _RANK = {"info": 0, "warning": 1, "error": 2}
@@ -80,8 +96,9 @@ def _at_least(reports: Sequence[Any], severity: str) -> list[Any]:
 
 
 def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
+    nolimit = _nolimit(reports)
     reports = _at_least(reports, severity)
-    summary = _summary(reports)
+    summary = _summary(reports, nolimit)
     if fmt == "json":
         _write_json(
             {
@@ -101,9 +118,10 @@ def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str 
         for report in reports:
             for finding in report.findings:
                 out.write(finding_line(report.path, finding) + "\n")
+        unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
         out.write(
             f"{summary['files']} file(s): {summary['errors']} error(s), "
-            f"{summary['warnings']} warning(s)\n"
+            f"{summary['warnings']} warning(s){unchecked}\n"
         )
     return EXIT_FINDINGS if summary["errors"] else EXIT_OK
 
@@ -111,20 +129,29 @@ def _print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str 
 # --------------------------------------------------------------------------- commands
 
 
-def _load_catalog(args: argparse.Namespace) -> Any:
+def _load_catalog(args: argparse.Namespace, *, stop: bool = True) -> Any:
+    """
+    Load the shipped catalog and every ``--catalog``; a path that does not exist is a
+    usage error. With *stop* (every command but ``validate``), a catalog file that
+    cannot be read or has errors stops the command: its findings are reported and it
+    exits 1 without doing its work (SPEC §8.1).
+    """
     from .catalog import load_catalog  # noqa: PLC0415 - keep start-up lean
 
     for folder in args.catalog:
-        if not Path(folder).exists():
+        if not os.path.lexists(folder):
             raise UsageError(f"--catalog {folder}: no such file or directory")
-    return load_catalog(args.catalog)
+    loaded = load_catalog(args.catalog)
+    if stop and any(f.severity == "error" for _, f in loaded.findings):
+        raise CatalogProblem(_catalog_reports(loaded))
+    return loaded
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula validate PATH...``"""
     from .validate import catalog_reports, validate_paths  # noqa: PLC0415
 
-    loaded = _load_catalog(args)
+    loaded = _load_catalog(args, stop=False)
     try:
         reports = validate_paths(args.paths, loaded)
     except FileNotFoundError as missing:
@@ -178,7 +205,7 @@ def _formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int |
 def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
     from . import worksheet as views  # noqa: PLC0415
-    from .compose import compose  # noqa: PLC0415
+    from .checks import check  # noqa: PLC0415
     from .files import with_lines  # noqa: PLC0415
 
     if args.batches < 1:
@@ -191,7 +218,9 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     formulation, loaded, code = _formulation(args, out)
     if code is not None:
         return code
-    sheet = compose(
+    # The worksheet carries every check that needs no patient: a sheet with an error
+    # is marked NOT FOR COMPOUNDING and the command exits 1 (SPEC §8.1).
+    sheet, found = check(
         formulation,
         loaded.catalog,
         batches=args.batches,
@@ -199,14 +228,17 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
         resolution=resolution,
         dead_volume=dead,
     )
-    findings = with_lines(args.formulation, list(sheet.findings))
+    findings = with_lines(args.formulation, found)
     if args.format == "json":
-        _write_json(views.to_data(sheet, [finding_json(f) for f in findings]), out)
+        data = views.to_data(sheet, [finding_json(f) for f in findings])
+        data["compoundable"] = not has_errors(findings)
+        _write_json(data, out)
     elif args.format == "markdown":
         out.write(views.to_markdown(sheet, loaded.catalog, formulation.name, findings))
     else:
         lines = [finding_line(args.formulation, f) for f in findings]
-        out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines))
+        errors = [finding_line(args.formulation, f) for f in findings if f.severity == "error"]
+        out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines, errors))
     return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
 
 
@@ -448,6 +480,18 @@ def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         add(commands, common)
 
 
+def _one_line_arguments(words: Sequence[str]) -> None:
+    """Every argument is one line of text (SPEC §8.2); ``--scan`` may carry the GS1 group
+    separator (ASCII 29)."""
+    for n, word in enumerate(words):
+        scan = (n > 0 and words[n - 1] == "--scan") or word.startswith("--scan=")
+        problem = control_character(word.replace("\x1d", "") if scan else word)
+        if problem is not None:
+            raise UsageError(
+                f"argument {one_line(word)!r} holds {problem}: arguments are one line of text"
+            )
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run ``mesoformula`` with *argv*; return the exit code."""
     out = out if out is not None else sys.stdout
@@ -465,10 +509,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         if args.format in {"markdown", "html"} and not getattr(args, args.format, False):
             raise UsageError(f"--format {args.format} is not available for '{args.command}'")
+        _one_line_arguments(words)
         return handler(args, out)
     except UsageError as error:
-        sys.stderr.write(f"mesoformula: error: {error}\n")
+        sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")
         return EXIT_USAGE
+    except CatalogProblem as problem:
+        sys.stderr.write(
+            "mesoformula: error: a catalog in use cannot be read or has errors; nothing was "
+            "done. Fix the catalog file(s) below.\n"
+        )
+        _print_reports(problem.reports, "json" if args.format == "json" else "text", out)
+        return EXIT_FINDINGS
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK
     except KeyboardInterrupt:  # pragma: no cover

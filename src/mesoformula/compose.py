@@ -19,19 +19,23 @@ It never raises for a formulation that does not add up: problems are findings
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import attrs
 
 from .catalog import Catalog, Ingredient, Product
-from .findings import Finding
+from .findings import Finding, Severity
 from .formulation import Component, Formulation
 from .references import reference_findings
 from .units import KIND_BY_UNIT, Quantity, fmt
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.
 DEFAULT_RESOLUTION = 0.01
+#: Rounding that moves a component's concentration by more than this is a warning ...
+ROUNDING_WARNING = 0.05
+#: ... and by more than this an error (SPEC §8.1).
+ROUNDING_ERROR = 0.10
 
 Role = Literal["active", "excipient"]
 
@@ -427,13 +431,19 @@ def _draw(
         return None
     error = (volume - exact) / exact if exact > 0 else 0.0
     if index is not None and abs(volume - exact) > 1e-9:
+        severity: Severity = "info"
+        advice = ""
+        if abs(error) > ROUNDING_ERROR:
+            severity, advice = "error", ": use a finer syringe or a more dilute stock"
+        elif abs(error) > ROUNDING_WARNING:
+            severity, advice = "warning", ": consider a finer syringe or a more dilute stock"
         findings.append(
             Finding(
                 code="volume.rounding",
-                severity="info",
+                severity=severity,
                 message=f"draw of {fmt(exact)} mL from '{product.id}' rounded to "
                 f"{fmt(volume)} mL (resolution {fmt(resolution or 0)} mL): "
-                f"concentration error {error * 100:+.2f}%",
+                f"concentration error {error * 100:+.2f}%{advice}",
                 location=where,
                 ingredient=ingredient,
             )
@@ -570,7 +580,7 @@ def _contents(
     used = [d for d in [*draws, *([diluent] if diluent is not None else [])] if d.volume.value > 0]
     for draw in used:
         product = catalog.products[draw.product]
-        tables: tuple[tuple[Role, dict[str, Quantity]], ...] = (
+        tables: tuple[tuple[Role, Mapping[str, Quantity]], ...] = (
             ("active", product.strengths),
             ("excipient", product.excipients),
         )

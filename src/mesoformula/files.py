@@ -14,6 +14,7 @@ expands), files of at most :data:`MAX_FILE_BYTES`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -36,7 +37,9 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._fields import IntRange
-from .catalog import CATALOG_FORMAT, CatalogFile
+from ._frozen import FrozenMap
+from ._text import control_character
+from .catalog import CATALOG_FORMAT, CatalogFile, Condition
 from .exceptions import FileError, UnitError
 from .findings import Finding
 from .formulation import FORMULATION_FORMAT, Formulation, shape_findings
@@ -128,6 +131,73 @@ def _strict(tp: type[Any]) -> Callable[[object, object], Any]:
         return value
 
     return hook
+
+
+def _structure_text(value: object, _: object) -> str:
+    """A string of one line: control characters are refused (SPEC §8.2)."""
+    if type(value) is not str:
+        raise _ProblemError("file.schema", f"expected a string (got {_describe(value)})")
+    problem = control_character(value)
+    if problem is not None:
+        raise _ProblemError(
+            "file.schema",
+            f"text must be one line without control characters ({problem}); write it on one line",
+        )
+    return value
+
+
+def _is_frozen_map(tp: Any) -> bool:
+    return get_origin(tp) is FrozenMap
+
+
+def _frozen_map_hook(tp: Any) -> Callable[[object, object], FrozenMap[Any, Any]]:
+    key, value = get_args(tp)
+    as_dict = dict[key, value]  # type: ignore[valid-type]
+    inner = converter.get_structure_hook(as_dict)
+
+    def hook(data: object, _: object) -> FrozenMap[Any, Any]:
+        if not isinstance(data, dict):
+            raise _ProblemError("file.schema", f"expected a table (got {_describe(data)})")
+        return FrozenMap(inner(data, as_dict))
+
+    return hook
+
+
+def _unstructure_frozen_map(tp: Any) -> Callable[[FrozenMap[Any, Any]], dict[Any, Any]]:
+    def hook(data: FrozenMap[Any, Any]) -> dict[Any, Any]:
+        return {k: converter.unstructure(v) for k, v in data.items()}
+
+    return hook
+
+
+def _condition_hooks(
+    conv: cattrs.Converter,
+) -> tuple[Callable[[object, object], Condition], Callable[[Condition], object]]:
+    """A condition is a bare ingredient id or a table ``{ingredient, at_least}``."""
+
+    @functools.cache
+    def table() -> Callable[[Any, Any], Condition]:
+        return make_dict_structure_fn(Condition, conv, _cattrs_forbid_extra_keys=True)
+
+    @functools.cache
+    def as_table() -> Callable[[Condition], dict[str, Any]]:
+        return make_dict_unstructure_fn(Condition, conv, _cattrs_omit_if_default=True)
+
+    def structure(value: object, _: object) -> Condition:
+        if isinstance(value, str):
+            return Condition(ingredient=_structure_text(value, str))
+        if isinstance(value, dict):
+            return table()(value, Condition)
+        raise _ProblemError(
+            "file.schema",
+            "expected an ingredient id or a table { ingredient, at_least } "
+            f"(got {_describe(value)})",
+        )
+
+    def unstructure(condition: Condition) -> object:
+        return condition.ingredient if condition.at_least is None else as_table()(condition)
+
+    return structure, unstructure
 
 
 def _structure_date(value: object, _: object) -> dt.date:
@@ -288,8 +358,9 @@ def _optional_hook(tp: Any) -> Callable[[object, object], Any]:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    for tp in (str, bool, int, float):
+    for tp in (bool, int, float):
         conv.register_structure_hook(tp, _strict(tp))
+    conv.register_structure_hook(str, _structure_text)
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook(dt.datetime, _structure_datetime)
     conv.register_structure_hook_factory(_is_annotated(Accepts), _quantity_hook)
@@ -298,10 +369,15 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_tuple, _tuple_hook)
     conv.register_structure_hook_factory(_is_optional, _optional_hook)
     conv.register_structure_hook_factory(attrs.has, _attrs_structure)
+    conv.register_structure_hook_factory(_is_frozen_map, _frozen_map_hook)
     conv.register_unstructure_hook(Quantity, dump_quantity)
     conv.register_unstructure_hook_factory(
         lambda tp: attrs.has(tp) and tp is not Quantity, _attrs_unstructure
     )
+    conv.register_unstructure_hook_factory(_is_frozen_map, _unstructure_frozen_map)
+    structure_condition, unstructure_condition = _condition_hooks(conv)
+    conv.register_structure_hook(Condition, structure_condition)
+    conv.register_unstructure_hook(Condition, unstructure_condition)
     return conv
 
 

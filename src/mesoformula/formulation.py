@@ -8,12 +8,14 @@ from typing import Any, Final, Literal
 import attrs
 
 from ._fields import Amount, Count, Duration, TargetConcentration, Volume
+from ._validate import validated
 from .findings import Finding
 
 FORMULATION_FORMAT: Final = "mesoformula.formulation/1"
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Component:
     """
     One product drawn into the preparation.
@@ -31,6 +33,7 @@ class Component:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Administration:
     """
     How the preparation is given: per session, per point, over a course.
@@ -51,6 +54,7 @@ class Administration:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Preparation:
     """
     How the preparation is compounded and stored; drives the beyond-use date.
@@ -77,6 +81,7 @@ class Preparation:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class AcceptedRisk:
     """
     A finding the prescriber accepts, with a written justification.
@@ -91,6 +96,7 @@ class AcceptedRisk:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Formulation:
     """
     A mesotherapy cocktail (``format = "mesoformula.formulation/1"``).

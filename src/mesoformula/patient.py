@@ -7,11 +7,13 @@ from typing import Final, Literal
 import attrs
 
 from ._fields import BodyWeight
+from ._validate import validated
 
 PATIENT_FORMAT: Final = "mesoformula.patient/1"
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Patient:
     """
     A patient (``format = "mesoformula.patient/1"``).

@@ -98,20 +98,23 @@ def stock_reference_findings(sheet: StockSheet | CountSheet, catalog: Catalog) -
 
 def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
     """
-    Return an ``allergen.unknown`` warning for every allergy term the catalog cannot
-    match to an allergen group, an ingredient id or a synonym: never silently ignored.
+    Return an ``allergen.unknown`` warning, with the nearest known spelling, for every
+    allergy term the catalog cannot match (:meth:`Catalog.allergy`): never silently
+    ignored.
     """
     findings: list[Finding] = []
-    groups = {g.casefold() for g in catalog.allergen_groups}
     for n, term in enumerate(patient.allergies):
-        if term.strip().casefold() in groups or catalog.find(term):
+        if any(catalog.allergy(term)):
             continue
+        near = _near(term.strip(), list(catalog.allergy_spellings()), casefold=True)
+        hint = f" (did you mean '{near}'?)" if near else ""
         findings.append(
             Finding(
                 code="allergen.unknown",
                 severity="warning",
-                message=f"allergy '{term}' matches no allergen group, ingredient or synonym "
-                "in the catalog, so it cannot be checked: use a catalog term or add it",
+                message=f"allergy '{term}' matches no allergen group, ingredient, synonym, "
+                f"class or tag in the catalog{hint}, so it cannot be checked: use a catalog "
+                "term or add it",
                 location=f"allergies[{n}]",
             )
         )
@@ -129,8 +132,12 @@ def _unknown_product(product_id: str, location: str, catalog: Catalog) -> Findin
     )
 
 
-def _near(word: str, options: list[str]) -> str | None:
+def _near(word: str, options: list[str], *, casefold: bool = False) -> str | None:
     import difflib  # noqa: PLC0415 - only on the error path
 
+    if casefold:
+        folded = {o.casefold(): o for o in options}
+        found = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.75)
+        return folded[found[0]] if found else None
     found = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     return found[0] if found else None

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import attrs
 
 from ._fields import IntRange
+from ._frozen import FrozenMap
 from .files import KIND_CLASSES, KIND_FORMATS, file_key
 from .units import Accepts
 
@@ -82,7 +83,7 @@ def _schema_of(tp: Any, definitions: dict[str, Any]) -> dict[str, Any]:
             "minItems": len(args),
             "maxItems": len(args),
         }
-    if origin is dict:
+    if origin is dict or origin is FrozenMap:
         return {"type": "object", "additionalProperties": _schema_of(get_args(tp)[1], definitions)}
     if tp is str:
         return {"type": "string"}

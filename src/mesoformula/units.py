@@ -150,11 +150,43 @@ class Accepts:
         units: Canonical units of the kinds accepted.
         what: The kind described for people, used in error messages.
         zero: Whether zero is meaningful for this field.
+        low: Smallest plausible value in the canonical unit (``value.range`` below it).
+        high: Largest plausible value in the canonical unit (``value.range`` above it).
     """
 
     units: frozenset[str]
     what: str
     zero: bool = False
+    low: float | None = None
+    high: float | None = None
+
+    def check(self, quantity: Quantity, shown: str | None = None) -> Quantity:
+        """
+        Return *quantity* if this field accepts it; raise :class:`UnitError` otherwise
+        (``unit.dimension`` for the wrong kind, ``unit.invalid`` for a negative or zero
+        value, ``value.range`` outside ``low``..``high``). Never clamps.
+        """
+        shown = shown or str(quantity)
+        if quantity.unit not in self.units:
+            raise UnitError(
+                "unit.dimension",
+                f"must be {self.what} (got '{shown}', {_article(quantity.kind.name)})",
+            )
+        value = quantity.value
+        if value < 0 or (value == 0 and not self.zero):
+            bound = "zero or more" if self.zero else "greater than zero"
+            raise UnitError("unit.invalid", f"must be {bound} (got '{shown}')")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            unit = quantity.unit
+            raise UnitError(
+                "value.range",
+                f"'{shown}' is outside the plausible range of {fmt(self.low or 0)} to "
+                f"{fmt(self.high or math.inf)} {unit} for {self.what}: check the value "
+                "and its unit",
+            )
+        return quantity
 
 
 @attrs.frozen(order=True)
@@ -168,6 +200,21 @@ class Quantity:
 
     value: float
     unit: str
+
+    def __attrs_post_init__(self) -> None:
+        # Built in code, a quantity is held to the same rules as one read from a file:
+        # a canonical unit and a finite number (``Quantity(88, "lb")`` raises).
+        if self.unit not in KIND_BY_UNIT:
+            raise UnitError(
+                "unit.unknown",
+                f"'{str(self.unit)[:20]}' is not a canonical unit of mesoformula "
+                f"({', '.join(KIND_BY_UNIT)}): parse text with parse_quantity()",
+            )
+        value = self.value
+        if type(value) not in (float, int) or not math.isfinite(value):
+            raise UnitError(
+                "unit.invalid", f"a quantity's value must be a finite number (got {value!r})"
+            )
 
     @property
     def kind(self) -> Kind:
@@ -208,9 +255,11 @@ def registry() -> pint.UnitRegistry[float]:
     return pint.UnitRegistry(str(DEFINITIONS), on_redefinition="raise")
 
 
-_NUMBER = r"[+-]?(?:\d{1,40}(?:\.\d{0,40})?|\.\d{1,40})(?:[eE][+-]?\d{1,3})?"
+# ASCII digits only: ``\d`` would also match full-width and Arabic-Indic digits, which
+# float() reads ("１０ mL" would pass as 10 mL).
+_NUMBER = r"[+-]?(?:[0-9]{1,40}(?:\.[0-9]{0,40})?|\.[0-9]{1,40})(?:[eE][+-]?[0-9]{1,3})?"
 _QUANTITY = re.compile(rf"\s*(?P<num>{_NUMBER})(?P<rest>.*)\Z", re.DOTALL)
-_RATIO = re.compile(r"\s*1\s*:\s*(?P<den>\d{1,3}(?:,\d{3})+|\d{1,12})\s*\Z")
+_RATIO = re.compile(r"\s*1\s*:\s*(?P<den>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,12})\s*\Z")
 _PERCENT = re.compile(r"%\s*(?P<basis>w/v|w/w|v/v)", re.IGNORECASE)
 
 
@@ -317,10 +366,7 @@ def _checked(value: float, kind: Kind, factor: float, shown: str, accepts: Accep
     converted = value * factor
     if not math.isfinite(converted):
         raise UnitError("unit.invalid", f"'{shown}' is too large to be a real quantity")
-    if converted < 0 or (converted == 0 and not accepts.zero):
-        bound = "zero or more" if accepts.zero else "greater than zero"
-        raise UnitError("unit.invalid", f"must be {bound} (got '{shown}')")
-    return Quantity(converted + 0.0, kind.unit)
+    return accepts.check(Quantity(converted + 0.0, kind.unit), shown)
 
 
 def _parse_string(raw: str) -> tuple[float, Kind, float, str]:
@@ -339,7 +385,7 @@ def _parse_string(raw: str) -> tuple[float, Kind, float, str]:
             f"'{shown}' does not start with a finite number (write e.g. '10 mg')",
         )
     rest = match["rest"]
-    if re.match(r",\d", rest):
+    if re.match(r",[0-9]", rest):
         fixed = shown.replace(",", ".", 1)
         raise UnitError(
             "unit.invalid", f"'{shown}' has a decimal comma: write a decimal point ('{fixed}')"

@@ -6,10 +6,12 @@ follow at the hood, and Markdown for records. Pure functions from a
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from typing import Any
 
-from ._text import text_table
+from ._text import one_line, text_table
 from .catalog import Catalog
 from .compose import Content, Draw, Worksheet
 from .findings import Finding
@@ -167,16 +169,34 @@ def _administration(worksheet: Worksheet) -> str | None:
     return text
 
 
-def to_text(worksheet: Worksheet, catalog: Catalog, title: str, findings: list[str]) -> str:
-    """Return the worksheet as aligned text a pharmacist can follow at the hood."""
+def to_text(
+    worksheet: Worksheet,
+    catalog: Catalog,
+    title: str,
+    findings: list[str],
+    errors: list[str] | None = None,
+) -> str:
+    """
+    Return the worksheet as aligned text a pharmacist can follow at the hood.
+
+    With *errors* (finding lines of error severity) the sheet starts with
+    ``NOT FOR COMPOUNDING: N error(s)`` and lists them (SPEC §8.1).
+    """
     draws, contents = _rows(worksheet, catalog)
     resolution = (
         f"syringe resolution {fmt(worksheet.resolution.value)} mL"
         if worksheet.resolution is not None
         else "volumes not rounded"
     )
+    errors = errors or []
+    banner = (
+        [f"NOT FOR COMPOUNDING: {len(errors)} error(s)", *(f"  {f}" for f in errors), ""]
+        if errors
+        else []
+    )
     lines = [
-        f"WORKSHEET  {worksheet.formulation} v{worksheet.version}  {title}",
+        *banner,
+        f"WORKSHEET  {worksheet.formulation} v{worksheet.version}  {one_line(title)}",
         (
             f"{worksheet.batches} batch(es) of {worksheet.final_volume} = "
             f"{worksheet.total_volume} in all; {resolution}"
@@ -213,8 +233,20 @@ def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: li
             *("| " + " | ".join(row) + " |" for row in rows),
         ]
 
+    errors = [f for f in findings if f.severity == "error"]
+    banner = (
+        [
+            f"**NOT FOR COMPOUNDING: {len(errors)} error(s)**",
+            "",
+            *(f"- `{f.code}` {_md(f.message)}" for f in errors),
+            "",
+        ]
+        if errors
+        else []
+    )
     lines = [
-        f"# Worksheet: {title} (`{worksheet.formulation}` v{worksheet.version})",
+        *banner,
+        f"# Worksheet: {_md(title)} (`{worksheet.formulation}` v{worksheet.version})",
         "",
         (
             f"{worksheet.batches} batch(es) of {worksheet.final_volume} = "
@@ -235,7 +267,15 @@ def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: li
     if findings:
         lines += ["", "## Findings", ""]
         lines += [
-            f"- **{f.severity}** `{f.code}` {f.location + ': ' if f.location else ''}{f.message}"
+            f"- **{f.severity}** `{f.code}` {f.location + ': ' if f.location else ''}"
+            f"{_md(f.message)}"
             for f in findings
         ]
     return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    """One line of Markdown text: control characters shown escaped, markup characters
+    and HTML escaped, so that a name or message cannot break out of its line."""
+    escaped = html.escape(one_line(text), quote=False)
+    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", escaped)

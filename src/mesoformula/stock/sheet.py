@@ -8,6 +8,7 @@ from typing import Final, Literal
 import attrs
 
 from mesoformula._fields import NonNegative, VolumeOrEmpty
+from mesoformula._validate import validated
 
 STOCK_FORMAT: Final = "mesoformula.stock/1"
 COUNT_FORMAT: Final = "mesoformula.count/1"
@@ -15,6 +16,7 @@ LotStatus = Literal["released", "quarantine", "recalled"]
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class OpenedContainer:
     """A container of a lot that has been punctured, with what is left in it."""
 
@@ -23,6 +25,7 @@ class OpenedContainer:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class Lot:
     """
     One lot of a product.
@@ -52,6 +55,7 @@ class Lot:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class StockSheet:
     """A stock sheet (``format = "mesoformula.stock/1"``)."""
 
@@ -60,6 +64,7 @@ class StockSheet:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class CountedLot:
     """
     What a stocktake found of one lot.
@@ -82,6 +87,7 @@ class CountedLot:
 
 
 @attrs.frozen(kw_only=True)
+@validated
 class CountSheet:
     """
     A stocktake (``format = "mesoformula.count/1"``).
