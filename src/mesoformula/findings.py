@@ -37,6 +37,11 @@ CODES: dict[str, str] = {
     "dose.concentration": "a concentration limit exceeded",
     "dose.preparation": "a per-preparation (per admixture) limit exceeded",
     "dose.unchecked": "a limit exists but cannot be evaluated",
+    "dose.nolimit": "info: an active ingredient has no dose limit in the catalog, so its dose "
+    "is not checked",
+    "dose.additive": "the additive fraction of a group (local anaesthetics) exceeds 1",
+    "value.range": "a value outside its plausible or storable range",
+    "catalog.condition": "warning: a bare-id condition unlocks a higher limit at any amount",
     "allergen.direct": "an allergy matches an ingredient or excipient",
     "allergen.cross": "an allergy matches through a cross-reactivity rule",
     "allergen.unknown": "an allergy term the catalog does not know",
@@ -44,6 +49,8 @@ CODES: dict[str, str] = {
     "compat.no-admixture": "a product whose label forbids admixture is mixed",
     "status.withdrawn": "an ingredient withdrawn from the market",
     "contra.pregnancy": "contraindicated in pregnancy and the patient is pregnant",
+    "contra.unknown": "warning: the patient is pregnant and the catalog does not give the "
+    "ingredient's pregnancy safety",
     "stock.shortfall": "not enough usable stock",
     "stock.expired": "a lot is past its expiry",
     "stock.unusable": "a lot cannot be used (quarantine, recall, in-use period over)",
