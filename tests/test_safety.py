@@ -498,3 +498,22 @@ class TestRoundingAndRanges:
         code, text = run("validate", str(SAFETY / patient))
         assert 1 == code
         assert "error value.range weight" in text
+
+
+def test_the_json_schema_takes_both_condition_forms() -> None:
+    """A bare id and a threshold table are both valid conditions for other validators."""
+    import jsonschema
+
+    from mesoformula.schema import json_schema
+
+    limit = {
+        "basis": "session",
+        "max": "1 mg",
+        "source": "s",
+        "unless_present": ["epinephrine", {"ingredient": "epinephrine", "at_least": "1:200000"}],
+    }
+    data = {
+        "format": "mesoformula.catalog/1",
+        "ingredients": [{"id": "x", "name": "x", "class": "anesthetic", "limits": [limit]}],
+    }
+    jsonschema.validate(data, json_schema("catalog"))

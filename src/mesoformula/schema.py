@@ -14,6 +14,7 @@ import attrs
 
 from ._fields import IntRange
 from ._frozen import FrozenMap
+from .catalog import Condition
 from .files import KIND_CLASSES, KIND_FORMATS, file_key
 from .units import Accepts
 
@@ -95,27 +96,34 @@ def _schema_of(tp: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "string", "format": "date-time"}
     if tp is dt.date:
         return {"type": "string", "format": "date"}
+    if tp is Condition:  # a bare ingredient id or a threshold table (SPEC §8.1)
+        return {"anyOf": [{"type": "string"}, _attrs_schema(tp, definitions)]}
     if isinstance(tp, type) and attrs.has(tp):
-        name = tp.__name__
-        if name not in definitions:
-            definitions[name] = {}
-            hints = typing.get_type_hints(tp, include_extras=True)
-            properties: dict[str, Any] = {}
-            required: list[str] = []
-            for f in attrs.fields(tp):
-                key = file_key(f)
-                prop = _schema_of(hints[f.name], definitions)
-                if f.__doc__:
-                    prop["description"] = f.__doc__
-                properties[key] = prop
-                if f.default is attrs.NOTHING:
-                    required.append(key)
-            definitions[name] = {
-                "type": "object",
-                "description": (tp.__doc__ or "").strip().splitlines()[0],
-                "properties": properties,
-                "required": required,
-                "additionalProperties": False,
-            }
-        return {"$ref": f"#/$defs/{name}"}
+        return _attrs_schema(tp, definitions)
     raise TypeError(f"no JSON Schema for {tp!r}")
+
+
+def _attrs_schema(tp: type[Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an attrs model, defined once under ``$defs``."""
+    name = tp.__name__
+    if name not in definitions:
+        definitions[name] = {}
+        hints = typing.get_type_hints(tp, include_extras=True)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        for f in attrs.fields(tp):
+            key = file_key(f)
+            prop = _schema_of(hints[f.name], definitions)
+            if f.__doc__:
+                prop["description"] = f.__doc__
+            properties[key] = prop
+            if f.default is attrs.NOTHING:
+                required.append(key)
+        definitions[name] = {
+            "type": "object",
+            "description": (tp.__doc__ or "").strip().splitlines()[0],
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        }
+    return {"$ref": f"#/$defs/{name}"}
