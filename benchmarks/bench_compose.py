@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mesoformula.catalog import load_catalog
-from mesoformula.compose import compose
+from mesoformula.composition import compose
 from mesoformula.files import read
+from mesoformula.files.catalogs import load_catalog
 from mesoformula.formulation import Formulation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,10 +19,10 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-from mesoformula.catalog import load_catalog
-from mesoformula.checks import check
 from mesoformula.files import read
+from mesoformula.files.catalogs import load_catalog
 from mesoformula.formulation import Formulation
+from mesoformula.rules.checks import check
 from mesoformula.validate import validate_paths
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mesoformula.catalog import LoadedCatalog, load_catalog
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mesoformula import _cache
-from mesoformula.catalog import load_catalog
+from mesoformula.files import _cache
+from mesoformula.files.catalogs import load_catalog
 
 from .conftest import DATA
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mesoformula.catalog import Catalog, Condition, LoadedCatalog, load_catalog
+from mesoformula.catalog import Catalog, Condition
 from mesoformula.exceptions import CatalogError
 from mesoformula.files import read
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.units import Quantity
 
 from .conftest import CATALOG, DATA
@@ -59,7 +60,7 @@ class TestShippedCatalog:
 
     def test_shipped_dir_is_the_repository_catalog(self) -> None:
         """In a source checkout the shipped catalog is the top-level catalog/."""
-        from mesoformula.catalog import shipped_catalog_dir
+        from mesoformula.files.catalogs import shipped_catalog_dir
 
         assert CATALOG.resolve() == shipped_catalog_dir().resolve()
 

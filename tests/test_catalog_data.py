@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mesoformula.catalog import Condition, LoadedCatalog
+from mesoformula.catalog import Condition
 from mesoformula.catalog_view import markdown
+from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.units import Quantity
 
 from .conftest import ROOT

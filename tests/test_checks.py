@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesoformula.catalog import LoadedCatalog, load_catalog
-from mesoformula.checks import accept_risks, check
 from mesoformula.cli import main
 from mesoformula.files import load
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.findings import Finding
 from mesoformula.formulation import AcceptedRisk, Administration, Component, Formulation
 from mesoformula.patient import Patient
-from mesoformula.references import patient_term_findings
+from mesoformula.rules.checks import accept_risks, check
+from mesoformula.rules.references import patient_term_findings
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES
@@ -339,8 +339,8 @@ class TestProperties:
         self, loaded: LoadedCatalog, data: st.DataObject, batches: int
     ) -> None:
         """Scaling batches never changes per-session, per-kg, point or course findings."""
-        from mesoformula.checks import check_preparation
-        from mesoformula.compose import compose
+        from mesoformula.composition import compose
+        from mesoformula.rules.checks import check_preparation
 
         formulation = data.draw(formulations(loaded))
         patient = data.draw(PATIENTS)

@@ -1,4 +1,4 @@
-"""Tests for mesoformula.compose: the worksheet's numbers, hand-checked and by property."""
+"""Tests for mesoformula.composition: the worksheet's numbers, hand-checked and by property."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesoformula.catalog import Catalog, CatalogFile, Ingredient, LoadedCatalog, Product
+from mesoformula.catalog import Catalog, CatalogFile, Ingredient, Product
 from mesoformula.cli import main
-from mesoformula.compose import Worksheet, compose, convert
+from mesoformula.composition import Worksheet, compose
 from mesoformula.files import load
+from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.formulation import Administration, Component, Formulation
-from mesoformula.units import Quantity
+from mesoformula.units import Quantity, convert
 
 from .conftest import DATA, EXAMPLES
 

@@ -75,7 +75,7 @@ def test_every_finding_code_is_documented() -> None:
 def test_compose_tutorial_python_numbers() -> None:
     """The Python numbers shown in the compose tutorial are what compose returns."""
     import mesoformula
-    from mesoformula.compose import compose
+    from mesoformula.composition import compose
     from mesoformula.units import Quantity
 
     page = (DOCS / "tutorial" / "compose-a-cocktail.md").read_text(encoding="utf-8")

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from mesoformula.exceptions import FileError
 from mesoformula.files import MAX_FILE_BYTES, dumps, load, loads, read
+from mesoformula.files.schema import json_schema
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
-from mesoformula.schema import json_schema
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES

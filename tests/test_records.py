@@ -12,9 +12,9 @@ from pathlib import Path
 import attrs
 import pytest
 
-from mesoformula.catalog import LoadedCatalog
 from mesoformula.cli import main
 from mesoformula.files import load
+from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.formulation import Formulation
 from mesoformula.record_views import batch_html, master_html
 from mesoformula.records import batch_record, consume_batch, master_record

@@ -19,15 +19,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mesoformula.catalog import LoadedCatalog, Product, load_catalog
-from mesoformula.checks import check, is_active
+from mesoformula.catalog import Product
 from mesoformula.cli import main
 from mesoformula.exceptions import UnitError
 from mesoformula.files import load, read
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.findings import Finding
 from mesoformula.formulation import Administration, Component, Formulation
 from mesoformula.patient import Patient
-from mesoformula.references import patient_term_findings
+from mesoformula.rules.checks import check
+from mesoformula.rules.doses import is_active
+from mesoformula.rules.references import patient_term_findings
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES
@@ -502,7 +504,7 @@ class TestRoundingAndRanges:
 
 def test_the_json_schema_takes_both_condition_forms() -> None:
     """A bare id and a threshold table are both valid conditions for other validators."""
-    from mesoformula.schema import json_schema
+    from mesoformula.files.schema import json_schema
 
     jsonschema = pytest.importorskip("jsonschema")  # in the test extra: runs in CI
 

@@ -3,94 +3,105 @@ mesoformula: compose, check and reconcile mesotherapy cocktails.
 
 Typed models (attrs) with unit-safe quantities, a sourced catalog, and checks that
 never guess: a number that cannot be checked is reported as not checked.
+
+The names below are the public API; each is imported on first use (PEP 562), so
+``import mesoformula`` costs almost nothing and ``validate`` never loads the SQLite store.
+The house: a pure core (:mod:`.units`, :mod:`.findings`, the models, :mod:`.composition`,
+:mod:`.rules`, :mod:`.bud`, :mod:`.stock.allocation`), an edge that reads and writes
+(:mod:`.files`, :mod:`.stock`), and the command line (:mod:`.cli`).
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .catalog import (
-    AllergenGroup,
-    Catalog,
-    CatalogFile,
-    CrossReactivity,
-    DoseLimit,
-    Incompatibility,
-    Ingredient,
-    LoadedCatalog,
-    PolicyLimit,
-    Product,
-    load_catalog,
-)
-from .checks import check
-from .compose import Content, Draw, Worksheet, compose
-from .exceptions import (
-    CatalogError,
-    FileError,
-    MesoformulaError,
-    UnitError,
-)
-from .files import Document, dump, dumps, load, loads, read
-from .findings import Finding
-from .formulation import AcceptedRisk, Administration, Component, Formulation, Preparation
-from .patient import Patient
-from .schema import json_schema
-from .stock.sheet import Lot, OpenedContainer, StockSheet
-from .units import Quantity, parse_quantity
-from .validate import FileReport, validate_file, validate_paths
 
 if TYPE_CHECKING:
     from .bud import Bud, assign_bud
+    from .catalog import Catalog, Ingredient, Product
+    from .composition import Worksheet, compose
+    from .exceptions import CatalogError, FileError, MesoformulaError, UnitError
+    from .files import dumps, load, read
+    from .files.catalogs import LoadedCatalog, load_catalog
+    from .files.schema import json_schema
+    from .findings import Finding
+    from .formulation import AcceptedRisk, Administration, Component, Formulation, Preparation
+    from .patient import Patient
     from .records import batch_record, consume_batch, master_record
+    from .rules.checks import check
+    from .units import Quantity, parse_quantity
+    from .validate import FileReport, validate_file, validate_paths
 
-# Loaded on first use: records need the SQLite store, which `validate` never does.
-_LAZY = {
+_WHERE = {
+    "AcceptedRisk": "formulation",
+    "Administration": "formulation",
     "Bud": "bud",
+    "Catalog": "catalog",
+    "CatalogError": "exceptions",
+    "Component": "formulation",
+    "FileError": "exceptions",
+    "FileReport": "validate",
+    "Finding": "findings",
+    "Formulation": "formulation",
+    "Ingredient": "catalog",
+    "LoadedCatalog": "files.catalogs",
+    "MesoformulaError": "exceptions",
+    "Patient": "patient",
+    "Preparation": "formulation",
+    "Product": "catalog",
+    "Quantity": "units",
+    "UnitError": "exceptions",
+    "Worksheet": "composition",
     "assign_bud": "bud",
     "batch_record": "records",
+    "check": "rules.checks",
+    "compose": "composition",
     "consume_batch": "records",
+    "dumps": "files",
+    "json_schema": "files.schema",
+    "load": "files",
+    "load_catalog": "files.catalogs",
     "master_record": "records",
+    "parse_quantity": "units",
+    "read": "files",
+    "validate_file": "validate",
+    "validate_paths": "validate",
 }
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
+    module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'mesoformula' has no attribute {name!r}")
-    import importlib  # noqa: PLC0415 - only for the lazy names
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
 
 
 __all__ = [
     "AcceptedRisk",
     "Administration",
-    "AllergenGroup",
     "Bud",
     "Catalog",
     "CatalogError",
-    "CatalogFile",
     "Component",
-    "Content",
-    "CrossReactivity",
-    "Document",
-    "DoseLimit",
-    "Draw",
     "FileError",
     "FileReport",
     "Finding",
     "Formulation",
-    "Incompatibility",
     "Ingredient",
     "LoadedCatalog",
-    "Lot",
     "MesoformulaError",
-    "OpenedContainer",
     "Patient",
-    "PolicyLimit",
     "Preparation",
     "Product",
     "Quantity",
-    "StockSheet",
     "UnitError",
     "Worksheet",
     "__version__",
@@ -99,12 +110,10 @@ __all__ = [
     "check",
     "compose",
     "consume_batch",
-    "dump",
     "dumps",
     "json_schema",
     "load",
     "load_catalog",
-    "loads",
     "master_record",
     "parse_quantity",
     "read",

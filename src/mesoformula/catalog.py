@@ -8,10 +8,8 @@ id, and every replacement is reported as an ``info`` finding (SPEC §2.3).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import attrs
@@ -22,7 +20,7 @@ from ._validate import validated
 from .exceptions import CatalogError
 from .findings import Finding
 from .formulation import AcceptedRisk
-from .units import ACTIVITY, AMOUNT, CONCENTRATION, PER_KG, Quantity
+from .units import AMOUNT, CONCENTRATION, PER_KG, Quantity
 
 CATALOG_FORMAT: Final = "mesoformula.catalog/1"
 
@@ -392,7 +390,7 @@ class Catalog:
         risks: list[AcceptedRisk] = []
         findings: list[tuple[str, Finding]] = []
         for path, file in files:
-            for key, what, entries, target in _sections(file, ingredients, products, groups):
+            for key, what, entries, target in sections(file, ingredients, products, groups):
                 for index, entry in enumerate(entries):
                     tag = f"{key}:{entry.id}"
                     previous = target.get(entry.id)
@@ -555,12 +553,13 @@ def allergy_key(term: str) -> str:
     return _WORD_END.sub(lambda m: "ite" if m.group() == "ate" else "", text)
 
 
-def _sections(
+def sections(
     file: CatalogFile,
     ingredients: dict[str, Ingredient],
     products: dict[str, Product],
     groups: dict[str, AllergenGroup],
 ) -> list[tuple[str, str, Sequence[Ingredient | Product | AllergenGroup], dict[str, Any]]]:
+    """The id-keyed sections of a catalog file: (file key, what, entries, merge target)."""
     return [
         ("ingredients", "ingredient", file.ingredients, ingredients),
         ("products", "product", file.products, products),
@@ -568,362 +567,13 @@ def _sections(
     ]
 
 
-def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
-    """
-    Check one catalog file against the merged *catalog* it belongs to.
-
-    Reports ids defined twice in the file (``catalog.duplicate``), references that do
-    not resolve (``ref.*``), limits, groups and rules without a source
-    (``catalog.source``) and limit values of the wrong kind for their basis
-    (``unit.dimension``). Locations point into the file.
-    """
-    findings: list[Finding] = []
-    for key, what, entries, _ in _sections(file, {}, {}, {}):
-        seen: set[str] = set()
-        for index, entry in enumerate(entries):
-            if entry.id in seen:
-                findings.append(
-                    _error(
-                        "catalog.duplicate",
-                        f"{what} '{entry.id}' is defined twice in this file; keep one",
-                        f"{key}[{index}].id",
-                    )
-                )
-            seen.add(entry.id)
-    classes = {i.class_ for i in catalog.ingredients.values()}
-    tags = {t for i in catalog.ingredients.values() for t in i.tags}
-    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes | tags
-    for n, ingredient in enumerate(file.ingredients):
-        at = f"ingredients[{n}]"
-        for k, group in enumerate(ingredient.allergen_groups):
-            if group not in catalog.allergen_groups:
-                findings.append(
-                    _error(
-                        "ref.allergen",
-                        f"allergen group '{group}' is not in the catalog",
-                        f"{at}.allergen_groups[{k}]",
-                    )
-                )
-        for k, limit in enumerate(ingredient.limits):
-            findings.extend(_limit_findings(catalog, f"{at}.limits[{k}]", limit))
-        if ingredient.status == "withdrawn" and not ingredient.status_reason:
-            findings.append(
-                _error(
-                    "file.schema", "a withdrawn ingredient needs a status_reason", f"{at}.status"
-                )
-            )
-        for unit in ingredient.activity_mass:
-            if unit not in ACTIVITY:
-                findings.append(
-                    _error(
-                        "unit.unknown",
-                        f"activity_mass is keyed by an activity unit "
-                        f"({', '.join(sorted(ACTIVITY))}), not '{unit}'",
-                        f"{at}.activity_mass",
-                    )
-                )
-    for n, product in enumerate(file.products):
-        at = f"products[{n}]"
-        for table in ("strengths", "excipients"):
-            for ingredient_id in getattr(product, table):
-                if ingredient_id not in catalog.ingredients:
-                    findings.append(
-                        _error(
-                            "ref.ingredient",
-                            f"ingredient '{ingredient_id}' is not in the catalog",
-                            f"{at}.{table}.{ingredient_id}",
-                        )
-                    )
-        if product.use == "multi-dose" and product.in_use_days is None:
-            findings.append(
-                Finding(
-                    code="file.schema",
-                    severity="warning",
-                    message="a multi-dose product should give in_use_days (after first "
-                    "puncture); without it opened containers are usable until lot expiry",
-                    location=f"{at}.in_use_days",
-                )
-            )
-    for n, allergen_group in enumerate(file.allergen_groups):
-        if not allergen_group.source.strip():
-            findings.append(_nosource(f"allergen_groups[{n}].source"))
-    for n, cross in enumerate(file.cross_reactivity):
-        for k, group_id in enumerate(cross.groups):
-            if group_id not in catalog.allergen_groups:
-                findings.append(
-                    _error(
-                        "ref.allergen",
-                        f"allergen group '{group_id}' is not in the catalog",
-                        f"cross_reactivity[{n}].groups[{k}]",
-                    )
-                )
-        if not cross.source.strip():
-            findings.append(_nosource(f"cross_reactivity[{n}].source"))
-    for n, rule in enumerate(file.incompatibilities):
-        for side in ("a", "b"):
-            term = getattr(rule, side)
-            if term not in terms:
-                findings.append(
-                    _error(
-                        "ref.ingredient",
-                        f"'{term}' is no ingredient, allergen group, class or tag in the catalog",
-                        f"incompatibilities[{n}].{side}",
-                    )
-                )
-        if not rule.source.strip():
-            findings.append(_nosource(f"incompatibilities[{n}].source"))
-    for n, policy in enumerate(file.limits):
-        if policy.ingredient not in catalog.ingredients:
-            findings.append(
-                _error(
-                    "ref.ingredient",
-                    f"ingredient '{policy.ingredient}' is not in the catalog",
-                    f"limits[{n}].ingredient",
-                )
-            )
-        findings.extend(_limit_findings(catalog, f"limits[{n}]", policy.as_limit()))
-    for n, own in enumerate(file.ingredients):
-        findings.extend(_condition_warnings(f"ingredients[{n}].limits", own.limits))
-    for n, additive in enumerate(file.additive_limits):
-        findings.extend(_additive_findings(catalog, f"additive_limits[{n}]", additive))
-    for n, risk in enumerate(file.accepted_risks):
-        if not risk.justification.strip():
-            findings.append(_blank_justification(f"accepted_risks[{n}].justification"))
-    return findings
-
-
-def _blank_justification(location: str) -> Finding:
-    return _error(
-        "file.schema",
-        "an accepted risk needs a written justification (it is empty): it accepts nothing "
-        "until one is given",
-        location,
-    )
-
-
-def _condition_warnings(at: str, limits: Sequence[DoseLimit]) -> list[Finding]:
-    """
-    ``catalog.condition`` where a bare-id condition unlocks a higher limit: any trace of
-    the ingredient would lift the stricter limit (SPEC §8.1).
-    """
-    findings: list[Finding] = []
-    for k, limit in enumerate(limits):
-        for key in ("unless_present", "when_present"):
-            for j, condition in enumerate(getattr(limit, key)):
-                if condition.at_least is not None:
-                    continue
-                if key == "when_present" and not any(
-                    other.basis == limit.basis
-                    and other.max.unit == limit.max.unit
-                    and other.max.value < limit.max.value
-                    for other in limits
-                ):
-                    continue  # not a higher limit: it only adds a check
-                findings.append(
-                    Finding(
-                        code="catalog.condition",
-                        severity="warning",
-                        message=f"'{condition.ingredient}' as a bare id "
-                        + (
-                            "lifts this limit"
-                            if key == "unless_present"
-                            else "unlocks this higher limit"
-                        )
-                        + " at any amount, even a trace: give the threshold as "
-                        f'{{ ingredient = "{condition.ingredient}", at_least = "..." }}',
-                        location=f"{at}[{k}].{key}[{j}]",
-                    )
-                )
-    return findings
-
-
-def _additive_findings(catalog: Catalog, at: str, additive: AdditiveLimit) -> list[Finding]:
-    findings: list[Finding] = []
-    if not additive.source.strip():
-        findings.append(_nosource(f"{at}.source"))
-    classes = {i.class_ for i in catalog.ingredients.values()}
-    tags = {t for i in catalog.ingredients.values() for t in i.tags}
-    for k, member in enumerate(additive.members):
-        kind, _, name = member.partition(":")
-        known = (
-            (kind == "class" and name in classes)
-            or (kind == "tag" and name in tags)
-            or (not name and member in catalog.ingredients)
-        )
-        if not known:
-            findings.append(
-                _error(
-                    "ref.ingredient",
-                    f"'{member}' is no ingredient id, 'class:NAME' or 'tag:NAME' of the catalog",
-                    f"{at}.members[{k}]",
-                )
-            )
-    return findings
-
-
-def _limit_findings(catalog: Catalog, at: str, limit: DoseLimit) -> list[Finding]:
-    findings: list[Finding] = []
-    if not limit.source.strip():
-        findings.append(_nosource(f"{at}.source"))
-    accepted = BASIS_UNITS[limit.basis]
-    if limit.max.unit not in accepted:
-        findings.append(
-            _error(
-                "unit.dimension",
-                f"a '{limit.basis}' limit must be in {' or '.join(sorted(accepted))} "
-                f"(got '{limit.max}')",
-                f"{at}.max",
-            )
-        )
-    for key in ("unless_present", "when_present"):
-        for k, other in enumerate(getattr(limit, key)):
-            if other.ingredient not in catalog.ingredients:
-                findings.append(
-                    _error(
-                        "ref.ingredient",
-                        f"ingredient '{other.ingredient}' is not in the catalog",
-                        f"{at}.{key}[{k}]",
-                    )
-                )
-    return findings
-
-
-def _error(code: str, message: str, location: str) -> Finding:
-    return Finding(code=code, severity="error", message=message, location=location)
-
-
-def _info(code: str, message: str, location: str) -> Finding:
+def _info(code: str, message: str, location: str) -> Finding:  # merge findings
     return Finding(code=code, severity="info", message=message, location=location)
 
 
-def _nosource(location: str) -> Finding:
-    return _error(
-        "catalog.source",
-        "no source: every limit, allergen group and rule must say where it comes from",
-        location,
-    )
-
-
-def shipped_catalog_dir() -> Path:
-    """Return the folder of the shipped catalog (in the wheel, or the source tree)."""
-    packaged = Path(__file__).with_name("_catalog")
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "catalog"
-
-
-CATALOG_SUFFIXES: Final = frozenset({".toml", ".json", ".yaml", ".yml"})
-
-
-def catalog_paths(folder: Path) -> list[Path]:
-    """
-    Return the catalog files in *folder*, sorted, recursively: every entry whose suffix
-    is ``.toml``, ``.json``, ``.yaml`` or ``.yml`` in any case and that is not a folder.
-    Broken links and unreadable files are returned too, so that reading them reports
-    the problem instead of leaving them out.
-    """
-    return discover(folder)[0]
-
-
-def discover(folder: Path) -> tuple[list[Path], list[tuple[str, Finding]]]:
-    """
-    Return the catalog files in *folder* (see :func:`catalog_paths`) and a ``file.io``
-    finding for every sub-folder that cannot be listed: a catalog folder is read whole
-    or the command says what it could not read.
-    """
-    found: list[Path] = []
-    problems: list[tuple[str, Finding]] = []
-
-    def unreadable(error: OSError) -> None:
-        where = error.filename or str(folder)
-        problems.append(
-            (
-                str(where),
-                _error(
-                    "file.io",
-                    f"cannot list this catalog folder: {error.strerror or error}",
-                    "",
-                ),
-            )
-        )
-
-    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
-        dirs.sort()
-        for name in files:
-            if os.path.splitext(name)[1].lower() in CATALOG_SUFFIXES:  # noqa: PTH122
-                found.append(Path(root) / name)
-    return sorted(found), problems
-
-
-@attrs.frozen(kw_only=True)
-class LoadedCatalog:
-    """
-    A merged catalog with the files it was built from and their findings.
-
-    Attributes:
-        catalog: The merged catalog.
-        files: (path, file) in load order.
-        findings: (path, finding) pairs: read problems, overrides, integrity.
-    """
-
-    catalog: Catalog
-    files: tuple[tuple[str, CatalogFile], ...]
-    findings: tuple[tuple[str, Finding], ...]
-
-
-def load_catalog(
-    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: bool = True
-) -> LoadedCatalog:
-    """
-    Load the shipped catalog and then each folder (or file) of *extra*, in order.
-
-    A file that cannot be read contributes its findings and nothing else. Findings
-    come back paired with the file they concern.
-
-    With *cache* (the default, unless ``MESOFORMULA_NO_CACHE`` is set) the merged result
-    is kept in a private per-user cache, keyed by the version of mesoformula and the path,
-    size and modification time of every catalog file; any change rebuilds it.
-    """
-    paths: list[Path] = []
-    problems: list[tuple[str, Finding]] = []
-    folders = [shipped_catalog_dir()] if shipped else []
-    for item in [*folders, *map(Path, extra)]:
-        if item.is_dir():
-            found, unlisted = discover(item)
-            paths.extend(found)
-            problems.extend(unlisted)
-        else:
-            paths.append(item)
-    if cache and not os.environ.get("MESOFORMULA_NO_CACHE"):
-        from . import _cache  # noqa: PLC0415 - only when caching
-
-        loaded = _cache.cached(paths, lambda: _load(paths))
-    else:
-        loaded = _load(paths)
-    if problems:
-        loaded = attrs.evolve(loaded, findings=(*problems, *loaded.findings))
-    return loaded
-
-
-def _load(paths: Sequence[Path]) -> LoadedCatalog:
-    from .files import read, with_lines  # noqa: PLC0415 - files imports this module
-
-    files: list[tuple[str, CatalogFile]] = []
-    findings: list[tuple[str, Finding]] = []
-    for path in paths:
-        document = read(path, expect="catalog")
-        findings.extend((str(path), f) for f in document.findings)
-        if isinstance(document.model, CatalogFile):
-            files.append((str(path), document.model))
-    catalog, merge_findings = Catalog.from_files(files)
-    findings.extend(merge_findings)
-    for path_name, file in files:
-        integrity = file_findings(file, catalog)
-        findings.extend((path_name, f) for f in with_lines(path_name, integrity))
-    return LoadedCatalog(catalog=catalog, files=tuple(files), findings=tuple(findings))
-
-
 __all__ = [
+    "BASIS_UNITS",
+    "CATALOG_FORMAT",
     "AdditiveLimit",
     "AllergenGroup",
     "Catalog",
@@ -933,10 +583,9 @@ __all__ = [
     "DoseLimit",
     "Incompatibility",
     "Ingredient",
-    "LoadedCatalog",
     "PolicyLimit",
     "Product",
     "allergy_key",
-    "file_findings",
-    "load_catalog",
+    "conditions",
+    "sections",
 ]

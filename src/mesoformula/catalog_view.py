@@ -447,6 +447,6 @@ def markdown(catalog: Catalog) -> str:
 if __name__ == "__main__":  # pragma: no cover - the docs generator
     import sys
 
-    from .catalog import load_catalog
+    from .files.catalogs import load_catalog
 
     sys.stdout.write(markdown(load_catalog().catalog))

@@ -136,7 +136,7 @@ def _load_catalog(args: argparse.Namespace, *, stop: bool = True) -> Any:
     cannot be read or has errors stops the command: its findings are reported and it
     exits 1 without doing its work (SPEC §8.1).
     """
-    from .catalog import load_catalog  # noqa: PLC0415 - keep start-up lean
+    from .files.catalogs import load_catalog  # noqa: PLC0415 - keep start-up lean
 
     for folder in args.catalog:
         if not os.path.lexists(folder):
@@ -205,8 +205,8 @@ def _formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int |
 def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
     from . import worksheet as views  # noqa: PLC0415
-    from .checks import check  # noqa: PLC0415
     from .files import with_lines  # noqa: PLC0415
+    from .rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")
@@ -244,11 +244,11 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula check FORMULATION --patient PATIENT``"""
-    from .checks import check  # noqa: PLC0415
     from .files import read, with_lines  # noqa: PLC0415
     from .formulation import Formulation  # noqa: PLC0415
     from .patient import Patient  # noqa: PLC0415
-    from .references import patient_term_findings  # noqa: PLC0415
+    from .rules.checks import check  # noqa: PLC0415
+    from .rules.references import patient_term_findings  # noqa: PLC0415
     from .validate import FileReport  # noqa: PLC0415
 
     loaded = _load_catalog(args)
@@ -299,7 +299,7 @@ def _catalog_reports(loaded: Any) -> list[Any]:
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula schema KIND``"""
-    from .schema import json_schema  # noqa: PLC0415
+    from .files.schema import json_schema  # noqa: PLC0415
 
     _write_json(json_schema(args.kind), out)
     return EXIT_OK

@@ -94,7 +94,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
     from .files import read  # noqa: PLC0415
-    from .references import stock_reference_findings  # noqa: PLC0415
+    from .rules.references import stock_reference_findings  # noqa: PLC0415
     from .stock.sheet import StockSheet  # noqa: PLC0415
     from .validate import FileReport  # noqa: PLC0415
 
@@ -201,10 +201,10 @@ def _worksheet(
     args: argparse.Namespace, out: TextIO
 ) -> tuple[Any, Any, Any, list[Any], int | None]:
     """Read, compose and check the formulation; on read problems print and return a code."""
-    from .checks import check  # noqa: PLC0415
     from .cli import _formulation  # noqa: PLC0415
-    from .compose import compose  # noqa: PLC0415
+    from .composition import compose  # noqa: PLC0415
     from .files import with_lines  # noqa: PLC0415
+    from .rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")

@@ -21,12 +21,12 @@ from typing import Any
 
 from .bud import EDITION, STORAGE_RANGES, ContainerUse, LotUse, assign_bud, span, table_row
 from .catalog import Catalog
-from .checks import check
-from .compose import compose
+from .composition import compose
 from .files import converter, unstructure
 from .findings import Finding
 from .findings import to_json as finding_to_json
 from .formulation import Formulation
+from .rules.checks import check
 from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
 from .stock.store import ConsumeResult, Stock

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import attrs
 
-from .catalog import Catalog, CatalogFile, LoadedCatalog, file_findings
+from .catalog import Catalog, CatalogFile
 from .files import SUFFIXES, read, with_lines
+from .files.catalogs import LoadedCatalog
 from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
-from .references import patient_term_findings, stock_reference_findings
+from .rules.catalog import file_findings
+from .rules.references import patient_term_findings, stock_reference_findings
 from .stock.sheet import CountSheet, StockSheet
 
 
@@ -37,7 +39,7 @@ FormulationCheck = Callable[[Formulation, Catalog], list[Finding]]
 
 
 def _patient_independent(formulation: Formulation, catalog: Catalog) -> list[Finding]:
-    from .checks import check  # noqa: PLC0415 - keeps `import mesoformula.validate` light
+    from .rules.checks import check  # noqa: PLC0415 - keeps `import mesoformula.validate` light
 
     return check(formulation, catalog)[1]
 

@@ -1,7 +1,7 @@
 """
 The worksheet in the forms people and programs read: JSON (SPEC §4.1), aligned text to
 follow at the hood, and Markdown for records. Pure functions from a
-:class:`~mesoformula.compose.Worksheet` to data or strings.
+:class:`~mesoformula.composition.Worksheet` to data or strings.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from ._text import one_line, text_table
 from .catalog import Catalog
-from .compose import Content, Draw, Worksheet
+from .composition import Content, Draw, Worksheet
 from .findings import Finding
 from .units import Quantity, fmt, to_json
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from mesoformula.compose import Worksheet
+from mesoformula.composition import Worksheet
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
 

@@ -24,11 +24,11 @@ from typing import Literal
 
 import attrs
 
-from .catalog import Catalog, Ingredient, Product
+from .catalog import Catalog, Product
 from .findings import Finding, Severity
 from .formulation import Component, Formulation
-from .references import reference_findings
-from .units import KIND_BY_UNIT, Quantity, fmt
+from .rules.references import reference_findings
+from .units import KIND_BY_UNIT, Quantity, convert, fmt
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.
 DEFAULT_RESOLUTION = 0.01
@@ -190,54 +190,6 @@ class Worksheet:
             if entry.ingredient == ingredient:
                 return entry
         raise KeyError(ingredient)
-
-
-# --------------------------------------------------------------------------- conversions
-
-
-def convert(value: float, unit: str, target: str, ingredient: Ingredient | None) -> float | None:
-    """
-    Convert an amount or concentration of *ingredient* from *unit* to *target*.
-
-    Mass, mEq and mmol convert through the ingredient's molar mass and valence;
-    activity (IU, USP_U) converts to mass only through its declared ``activity_mass``.
-    Returns None when no declared factor allows the conversion.
-    """
-    if unit == target:
-        return value
-    num, _, den = unit.partition("/")
-    tnum, _, tden = target.partition("/")
-    if den != tden:
-        return None
-    factor = _amount_factor(num, tnum, ingredient)
-    return None if factor is None else value * factor
-
-
-def _amount_factor(unit: str, target: str, ingredient: Ingredient | None) -> float | None:
-    if unit == target:
-        return 1.0
-    if ingredient is None:
-        return None
-    mg_per = _mg_per_unit(unit, ingredient)
-    mg_per_target = _mg_per_unit(target, ingredient)
-    if mg_per is None or mg_per_target is None:
-        return None
-    return mg_per / mg_per_target
-
-
-def _mg_per_unit(unit: str, ingredient: Ingredient) -> float | None:
-    """Milligrams in one *unit* of *ingredient*, where the catalog declares how."""
-    if unit == "mg":
-        return 1.0
-    molar = ingredient.molar_mass.value if ingredient.molar_mass else None  # g/mol = mg/mmol
-    if unit == "mmol":
-        return molar
-    if unit == "mEq":
-        if molar is None or not ingredient.valence:
-            return None
-        return molar / ingredient.valence
-    mass = ingredient.activity_mass.get(unit)
-    return mass.value if mass is not None else None
 
 
 # --------------------------------------------------------------------------- compose

@@ -3,16 +3,16 @@ References: every id a file names exists in the catalog. Pure functions: no I/O.
 
 Formulations (products, ingredients, diluent, accepted risks), stock sheets (products)
 and patients' allergy terms (groups, ingredients, synonyms) are checked here; the
-safety checks on a composed preparation are in :mod:`mesoformula.checks`.
+safety checks on a composed preparation are in :mod:`mesoformula.rules`.
 """
 
 from __future__ import annotations
 
-from .catalog import Catalog
-from .findings import Finding
-from .formulation import Formulation
-from .patient import Patient
-from .stock.sheet import CountSheet, StockSheet
+from mesoformula.catalog import Catalog
+from mesoformula.findings import Finding
+from mesoformula.formulation import Formulation
+from mesoformula.patient import Patient
+from mesoformula.stock.sheet import CountSheet, StockSheet
 
 
 def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:
@@ -141,3 +141,6 @@ def _near(word: str, options: list[str], *, casefold: bool = False) -> str | Non
         return folded[found[0]] if found else None
     found = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     return found[0] if found else None
+
+
+__all__ = ["patient_term_findings", "reference_findings", "stock_reference_findings"]

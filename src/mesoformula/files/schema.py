@@ -12,11 +12,12 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 import attrs
 
-from ._fields import IntRange
-from ._frozen import FrozenMap
-from .catalog import Condition
-from .files import KIND_CLASSES, KIND_FORMATS, file_key
-from .units import Accepts
+from mesoformula._fields import IntRange
+from mesoformula._frozen import FrozenMap
+from mesoformula.catalog import Condition
+from mesoformula.units import Accepts
+
+from . import KIND_CLASSES, KIND_FORMATS, file_key
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -127,3 +128,6 @@ def _attrs_schema(tp: type[Any], definitions: dict[str, Any]) -> dict[str, Any]:
             "additionalProperties": False,
         }
     return {"$ref": f"#/$defs/{name}"}
+
+
+__all__ = ["QUANTITY_PATTERN", "json_schema"]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from ._version import __version__
+from mesoformula._version import __version__
 
 T = TypeVar("T")
 
@@ -36,10 +36,10 @@ def _key(paths: Sequence[Path]) -> str:
     digest = hashlib.sha256(__version__.encode())
     # The pickled models change with the code: the package's own modules are part of the
     # key, so that an edited checkout never reads a catalog pickled by another version.
-    package = Path(__file__).parent
-    for module in sorted(package.glob("*.py")):
+    package = Path(__file__).parents[1]
+    for module in sorted(package.rglob("*.py")):
         info = module.stat()
-        digest.update(f"{module.name}|{info.st_size}|{info.st_mtime_ns}".encode())
+        digest.update(f"{module.relative_to(package)}|{info.st_size}|{info.st_mtime_ns}".encode())
     for path in paths:
         try:
             info = path.stat()

@@ -1,0 +1,291 @@
+"""
+Files in and out: TOML, YAML and JSON through cattrs, and the JSON Schema (SPEC §2).
+
+Every file declares its kind in a top-level ``format`` key. :func:`read` reports every
+problem of a file at once, as findings with a code, a location (``components[1].volume``)
+and, where the syntax allows, a line. :func:`load` raises :class:`FileError` carrying
+those findings; :func:`dumps` writes a model so that ``loads(dumps(x)) == x``.
+
+Input is strict: no NaN or infinity, no booleans where numbers belong, no numbers where
+strings belong, no extra keys, YAML without anchors or aliases (an alias bomb never
+expands), files of at most :data:`MAX_FILE_BYTES`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+
+from mesoformula.catalog import CATALOG_FORMAT, CatalogFile
+from mesoformula.exceptions import FileError
+from mesoformula.findings import Finding
+from mesoformula.formulation import FORMULATION_FORMAT, Formulation, shape_findings
+from mesoformula.patient import PATIENT_FORMAT, Patient
+from mesoformula.stock.sheet import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
+
+from ._converter import ProblemError, converter, describe, file_key
+from ._lines import SUFFIXES, Syntax, locate_all, syntax_of, with_lines
+from ._syntax import PARSERS, SyntaxProblem, check_nesting
+
+#: Largest file read, in bytes; a larger file is refused before it is parsed.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+Model = Formulation | Patient | CatalogFile | StockSheet | CountSheet
+
+
+M = TypeVar("M", Formulation, Patient, CatalogFile, StockSheet, CountSheet)
+
+
+#: ``format`` value -> (kind name, model class).
+FORMATS: dict[str, tuple[str, type[Any]]] = {
+    FORMULATION_FORMAT: ("formulation", Formulation),
+    PATIENT_FORMAT: ("patient", Patient),
+    CATALOG_FORMAT: ("catalog", CatalogFile),
+    STOCK_FORMAT: ("stock", StockSheet),
+    COUNT_FORMAT: ("count", CountSheet),
+}
+
+
+KIND_CLASSES: dict[str, type[Any]] = dict(FORMATS.values())
+
+
+KIND_FORMATS: dict[str, str] = {kind: fmt for fmt, (kind, _) in FORMATS.items()}
+
+
+@attrs.frozen(kw_only=True)
+class Document:
+    """
+    What :func:`read` makes of a file.
+
+    Attributes:
+        path: The file read.
+        kind: ``formulation``, ``patient``, ``catalog`` or ``stock``; None when the
+            file is not readable far enough to tell.
+        model: The structured model, or None when the file has errors.
+        findings: Every problem found, in file order.
+    """
+
+    path: str
+    kind: str | None
+    model: Model | None
+    findings: tuple[Finding, ...]
+
+
+def read(path: str | Path, *, expect: str | None = None) -> Document:
+    """
+    Read one file; never raises for bad content, reports it as findings instead.
+
+    *expect* names the kind the caller needs (``catalog``); another kind is a
+    ``file.schema`` error.
+    """
+    name = str(path)
+    syntax = syntax_of(path)
+    if syntax is None:
+        return _failed(name, "file.schema", "unknown file type: use .toml, .yaml, .yml or .json")
+    try:
+        with open(path, "rb") as handle:  # noqa: PTH123 - the cheapest open, per file
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return _failed(
+                    name, "file.io", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
+                )
+            raw = handle.read()
+    except OSError as error:
+        return _failed(name, "file.io", f"cannot read the file: {error.strerror or error}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return _failed(name, "file.syntax", f"not UTF-8 text (byte {error.start})")
+    return loads(text, syntax, path=name, expect=expect)
+
+
+def loads(
+    text: str, syntax: Syntax, *, path: str = "<string>", expect: str | None = None
+) -> Document:
+    """Parse *text* in *syntax* and structure it into the model its ``format`` names."""
+    try:
+        check_nesting(text, syntax)
+        data = PARSERS[syntax](text)
+    except SyntaxProblem as problem:
+        return _failed(path, "file.syntax", problem.message, line=problem.line)
+    except (RecursionError, MemoryError):
+        return _failed(path, "file.syntax", "the file is nested too deeply to read")
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        return _failed(path, "file.syntax", f"cannot read a value: {error}")
+    if not isinstance(data, dict):
+        return _failed(path, "file.schema", "the top level must be a table of keys")
+    fmt = data.get("format")
+    if fmt not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        message = (
+            "the file has no 'format' key" if fmt is None else f"unknown format {describe(fmt)}"
+        )
+        return _failed(path, "file.schema", f"{message}; expected one of {known}", "format")
+    kind, cls = FORMATS[fmt]
+    if expect is not None and kind != expect:
+        return _failed(
+            path,
+            "file.schema",
+            f"expected a {expect} file (format {KIND_FORMATS[expect]!r}), got a {kind} file",
+            "format",
+        )
+    model: Any = None
+    findings: list[Finding] = []
+    try:
+        model = converter.structure(data, cls)
+    except (ClassValidationError, IterableValidationError) as group:
+        findings = [_finding(location, error) for location, error in _walk(group, cls)]
+    except Exception as error:
+        findings = [_finding("", error)]
+    if cls is Formulation:
+        findings.extend(shape_findings(data))
+    if findings:
+        findings = locate_all(findings, text, syntax)
+    if any(f.severity == "error" for f in findings):
+        model = None
+    return Document(path=path, kind=kind, model=model, findings=tuple(findings))
+
+
+def load(path: str | Path, cls: type[M]) -> M:
+    """
+    Load a file that must hold a model of *cls*; raise :class:`FileError` otherwise.
+    """
+    kind = next(k for k, c in KIND_CLASSES.items() if c is cls)
+    document = read(path, expect=kind)
+    if document.model is None or not isinstance(document.model, cls):
+        raise FileError(str(path), document.findings)
+    return document.model
+
+
+def _failed(
+    path: str, code: str, message: str, location: str = "", line: int | None = None
+) -> Document:
+    finding = Finding(code=code, severity="error", message=message, location=location, line=line)
+    return Document(path=path, kind=None, model=None, findings=(finding,))
+
+
+def _walk(
+    error: BaseException, cls: type[Any], path: str = ""
+) -> Iterator[tuple[str, BaseException]]:
+    """Flatten a cattrs exception group into (location, leaf error) pairs."""
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without = error.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                owner = _attrs_owner(note)
+                key = _rename(owner, str(note.name)) if owner else str(note.name)
+                yield from _walk(sub, cls, f"{path}.{key}" if path else key)
+            else:
+                index = note.index
+                step = f"[{index}]" if isinstance(index, int) else f".{index}"
+                yield from _walk(sub, cls, f"{path}{step}")
+        for sub in without:
+            yield from _walk(sub, cls, path)
+    else:
+        yield path, error
+
+
+def _attrs_owner(note: Any) -> type[Any] | None:
+    owner = getattr(note, "type", None)
+    return owner if isinstance(owner, type) and attrs.has(owner) else None
+
+
+def _rename(owner: type[Any], name: str) -> str:
+    for f in attrs.fields(owner):
+        if f.name == name:
+            return file_key(f)
+    return name
+
+
+def _finding(location: str, error: BaseException) -> Finding:
+    if isinstance(error, ProblemError):
+        code, message = error.code, error.message
+    elif isinstance(error, ForbiddenExtraKeysError):
+        names = sorted(error.extra_fields)
+        extra = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        allowed = ", ".join(file_key(f) for f in attrs.fields(error.cl))
+        code, message = "file.schema", f"unknown key(s) {extra} (allowed: {allowed})"
+        if len(names) == 1:
+            location = f"{location}.{extra}" if location else extra
+        return Finding(code=code, severity="error", message=message, location=location)
+    elif isinstance(error, KeyError):
+        key = location.rsplit(".", 1)[-1]
+        code, message = "file.schema", f"required key '{key}' is missing"
+    elif isinstance(error, TypeError | ValueError | AttributeError):
+        code, message = "file.schema", f"wrong type or shape: {error}"
+    else:
+        code, message = "file.schema", f"cannot read this value ({type(error).__name__})"
+    return Finding(code=code, severity="error", message=message, location=location)
+
+
+def unstructure(model: Model) -> dict[str, Any]:
+    """Return *model* as plain data: the file shape, quantities as strings."""
+    data: dict[str, Any] = converter.unstructure(model)
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def dumps(model: Model, syntax: Syntax = "toml") -> str:
+    """Write *model* in *syntax*; :func:`loads` reads it back equal to *model*."""
+    data = unstructure(model)
+    if syntax == "toml":
+        import tomli_w  # noqa: PLC0415 - only writers pay for the import
+
+        return tomli_w.dumps(data)
+    if syntax == "json":
+        return json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n"
+    import yaml  # noqa: PLC0415
+
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def dump(model: Model, path: str | Path) -> None:
+    """Write *model* to *path* in the syntax its suffix names."""
+    syntax = syntax_of(path)
+    if syntax is None:
+        raise ValueError(f"unknown file type {Path(path).suffix!r}: use .toml, .yaml or .json")
+    Path(path).write_text(dumps(model, syntax), encoding="utf-8")
+
+
+__all__ = [
+    "FORMATS",
+    "KIND_CLASSES",
+    "KIND_FORMATS",
+    "MAX_FILE_BYTES",
+    "SUFFIXES",
+    "Document",
+    "Model",
+    "Syntax",
+    "converter",
+    "dump",
+    "dumps",
+    "file_key",
+    "load",
+    "loads",
+    "read",
+    "syntax_of",
+    "unstructure",
+    "with_lines",
+]

@@ -1,0 +1,102 @@
+"""The three syntaxes: parsers that report a line, and the nesting guard."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from typing import Any, Literal
+
+Syntax = Literal["toml", "yaml", "json"]
+
+
+class SyntaxProblem(Exception):  # noqa: N818 - a problem reported as a finding
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+#: Deepest nesting of brackets, braces or indentation read. mesoformula's files nest a
+#: handful of levels; a deeper file is refused before a parser can exhaust the stack
+#: (PyYAML's C parser crashes the process on 50,000 nested brackets).
+MAX_NESTING = 64
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def check_nesting(text: str, syntax: Syntax) -> None:
+    if syntax == "yaml":
+        indents = (len(line) - len(line.lstrip(" \t")) for line in text.splitlines())
+        if max(indents, default=0) > 4 * MAX_NESTING:
+            raise SyntaxProblem(
+                f"indented more than {4 * MAX_NESTING} columns: not a mesoformula file"
+            )
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return  # cannot nest deeper than it has openings
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            line = text.count("\n", 0, match.start()) + 1
+            raise SyntaxProblem(
+                f"nested more than {MAX_NESTING} levels deep (line {line}): not a mesoformula file",
+                line,
+            )
+
+
+def _parse_toml(text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"line (\d+)", str(error))
+        raise SyntaxProblem(f"TOML: {error}", int(found.group(1)) if found else None) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise SyntaxProblem(f"JSON: {name} is not a number mesoformula accepts")
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise SyntaxProblem(
+            f"JSON: {error.msg} (at line {error.lineno}, column {error.colno})", error.lineno
+        ) from None
+    except RecursionError:
+        raise SyntaxProblem("JSON: nested too deeply") from None
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml  # noqa: PLC0415 - only YAML users pay for the import
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = event.start_mark
+                line = mark.line + 1 if mark is not None else None
+                raise SyntaxProblem(
+                    f"YAML: anchors and aliases are not accepted (line {line})", line
+                )
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, aliases refused
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        where = f" (line {line}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise SyntaxProblem(f"YAML: {problem}{where}", line) from None
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "toml": _parse_toml,
+    "json": _parse_json,
+    "yaml": _parse_yaml,
+}
+
+
+__all__ = ["MAX_NESTING", "PARSERS", "SyntaxProblem", "check_nesting"]

@@ -1,0 +1,148 @@
+"""
+Loading catalogs: the shipped catalog, then each user folder or file, merged in order,
+with the findings of every file (SPEC §2.3). Catalog folders are read whole by one rule
+(:func:`discover`); the merged result is cached per user (:mod:`._cache`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from mesoformula.catalog import Catalog, CatalogFile
+from mesoformula.findings import Finding
+from mesoformula.rules.catalog import file_findings
+
+from . import read, with_lines
+
+
+def shipped_catalog_dir() -> Path:
+    """Return the folder of the shipped catalog (in the wheel, or the source tree)."""
+    packaged = Path(__file__).parents[1] / "_catalog"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "catalog"
+
+
+CATALOG_SUFFIXES: Final = frozenset({".toml", ".json", ".yaml", ".yml"})
+
+
+def catalog_paths(folder: Path) -> list[Path]:
+    """
+    Return the catalog files in *folder*, sorted, recursively: every entry whose suffix
+    is ``.toml``, ``.json``, ``.yaml`` or ``.yml`` in any case and that is not a folder.
+    Broken links and unreadable files are returned too, so that reading them reports
+    the problem instead of leaving them out.
+    """
+    return discover(folder)[0]
+
+
+def discover(folder: Path) -> tuple[list[Path], list[tuple[str, Finding]]]:
+    """
+    Return the catalog files in *folder* (see :func:`catalog_paths`) and a ``file.io``
+    finding for every sub-folder that cannot be listed: a catalog folder is read whole
+    or the command says what it could not read.
+    """
+    found: list[Path] = []
+    problems: list[tuple[str, Finding]] = []
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or str(folder)
+        problems.append(
+            (
+                str(where),
+                Finding(
+                    code="file.io",
+                    severity="error",
+                    message=f"cannot list this catalog folder: {error.strerror or error}",
+                ),
+            )
+        )
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        dirs.sort()
+        for name in files:
+            if os.path.splitext(name)[1].lower() in CATALOG_SUFFIXES:  # noqa: PTH122
+                found.append(Path(root) / name)
+    return sorted(found), problems
+
+
+@attrs.frozen(kw_only=True)
+class LoadedCatalog:
+    """
+    A merged catalog with the files it was built from and their findings.
+
+    Attributes:
+        catalog: The merged catalog.
+        files: (path, file) in load order.
+        findings: (path, finding) pairs: read problems, overrides, integrity.
+    """
+
+    catalog: Catalog
+    files: tuple[tuple[str, CatalogFile], ...]
+    findings: tuple[tuple[str, Finding], ...]
+
+
+def load_catalog(
+    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: bool = True
+) -> LoadedCatalog:
+    """
+    Load the shipped catalog and then each folder (or file) of *extra*, in order.
+
+    A file that cannot be read contributes its findings and nothing else. Findings
+    come back paired with the file they concern.
+
+    With *cache* (the default, unless ``MESOFORMULA_NO_CACHE`` is set) the merged result
+    is kept in a private per-user cache, keyed by the version of mesoformula and the path,
+    size and modification time of every catalog file; any change rebuilds it.
+    """
+    paths: list[Path] = []
+    problems: list[tuple[str, Finding]] = []
+    folders = [shipped_catalog_dir()] if shipped else []
+    for item in [*folders, *map(Path, extra)]:
+        if item.is_dir():
+            found, unlisted = discover(item)
+            paths.extend(found)
+            problems.extend(unlisted)
+        else:
+            paths.append(item)
+    if cache and not os.environ.get("MESOFORMULA_NO_CACHE"):
+        from . import _cache  # noqa: PLC0415 - only when caching
+
+        loaded = _cache.cached(paths, lambda: _load(paths))
+    else:
+        loaded = _load(paths)
+    if problems:
+        loaded = attrs.evolve(loaded, findings=(*problems, *loaded.findings))
+    return loaded
+
+
+def _load(paths: Sequence[Path]) -> LoadedCatalog:
+
+    files: list[tuple[str, CatalogFile]] = []
+    findings: list[tuple[str, Finding]] = []
+    for path in paths:
+        document = read(path, expect="catalog")
+        findings.extend((str(path), f) for f in document.findings)
+        if isinstance(document.model, CatalogFile):
+            files.append((str(path), document.model))
+    catalog, merge_findings = Catalog.from_files(files)
+    findings.extend(merge_findings)
+    for path_name, file in files:
+        integrity = file_findings(file, catalog)
+        findings.extend((path_name, f) for f in with_lines(path_name, integrity))
+    return LoadedCatalog(catalog=catalog, files=tuple(files), findings=tuple(findings))
+
+
+__all__ = [
+    "CATALOG_SUFFIXES",
+    "LoadedCatalog",
+    "catalog_paths",
+    "discover",
+    "load_catalog",
+    "shipped_catalog_dir",
+]

@@ -1,0 +1,255 @@
+"""
+Catalog integrity: what one catalog file must satisfy within the merged catalog it belongs
+to (unique ids, references that resolve, sources, kinds of limit values, conditions,
+additive groups, justified accepted risks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mesoformula.catalog import (
+    BASIS_UNITS,
+    AdditiveLimit,
+    Catalog,
+    CatalogFile,
+    DoseLimit,
+    sections,
+)
+from mesoformula.findings import Finding
+from mesoformula.units import ACTIVITY
+
+
+def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """
+    Check one catalog file against the merged *catalog* it belongs to.
+
+    Reports ids defined twice in the file (``catalog.duplicate``), references that do
+    not resolve (``ref.*``), limits, groups and rules without a source
+    (``catalog.source``) and limit values of the wrong kind for their basis
+    (``unit.dimension``). Locations point into the file.
+    """
+    findings: list[Finding] = []
+    for key, what, entries, _ in sections(file, {}, {}, {}):
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if entry.id in seen:
+                findings.append(
+                    _error(
+                        "catalog.duplicate",
+                        f"{what} '{entry.id}' is defined twice in this file; keep one",
+                        f"{key}[{index}].id",
+                    )
+                )
+            seen.add(entry.id)
+    classes = {i.class_ for i in catalog.ingredients.values()}
+    tags = {t for i in catalog.ingredients.values() for t in i.tags}
+    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes | tags
+    for n, ingredient in enumerate(file.ingredients):
+        at = f"ingredients[{n}]"
+        for k, group in enumerate(ingredient.allergen_groups):
+            if group not in catalog.allergen_groups:
+                findings.append(
+                    _error(
+                        "ref.allergen",
+                        f"allergen group '{group}' is not in the catalog",
+                        f"{at}.allergen_groups[{k}]",
+                    )
+                )
+        for k, limit in enumerate(ingredient.limits):
+            findings.extend(_limit_findings(catalog, f"{at}.limits[{k}]", limit))
+        if ingredient.status == "withdrawn" and not ingredient.status_reason:
+            findings.append(
+                _error(
+                    "file.schema", "a withdrawn ingredient needs a status_reason", f"{at}.status"
+                )
+            )
+        for unit in ingredient.activity_mass:
+            if unit not in ACTIVITY:
+                findings.append(
+                    _error(
+                        "unit.unknown",
+                        f"activity_mass is keyed by an activity unit "
+                        f"({', '.join(sorted(ACTIVITY))}), not '{unit}'",
+                        f"{at}.activity_mass",
+                    )
+                )
+    for n, product in enumerate(file.products):
+        at = f"products[{n}]"
+        for table in ("strengths", "excipients"):
+            for ingredient_id in getattr(product, table):
+                if ingredient_id not in catalog.ingredients:
+                    findings.append(
+                        _error(
+                            "ref.ingredient",
+                            f"ingredient '{ingredient_id}' is not in the catalog",
+                            f"{at}.{table}.{ingredient_id}",
+                        )
+                    )
+        if product.use == "multi-dose" and product.in_use_days is None:
+            findings.append(
+                Finding(
+                    code="file.schema",
+                    severity="warning",
+                    message="a multi-dose product should give in_use_days (after first "
+                    "puncture); without it opened containers are usable until lot expiry",
+                    location=f"{at}.in_use_days",
+                )
+            )
+    for n, allergen_group in enumerate(file.allergen_groups):
+        if not allergen_group.source.strip():
+            findings.append(_nosource(f"allergen_groups[{n}].source"))
+    for n, cross in enumerate(file.cross_reactivity):
+        for k, group_id in enumerate(cross.groups):
+            if group_id not in catalog.allergen_groups:
+                findings.append(
+                    _error(
+                        "ref.allergen",
+                        f"allergen group '{group_id}' is not in the catalog",
+                        f"cross_reactivity[{n}].groups[{k}]",
+                    )
+                )
+        if not cross.source.strip():
+            findings.append(_nosource(f"cross_reactivity[{n}].source"))
+    for n, rule in enumerate(file.incompatibilities):
+        for side in ("a", "b"):
+            term = getattr(rule, side)
+            if term not in terms:
+                findings.append(
+                    _error(
+                        "ref.ingredient",
+                        f"'{term}' is no ingredient, allergen group, class or tag in the catalog",
+                        f"incompatibilities[{n}].{side}",
+                    )
+                )
+        if not rule.source.strip():
+            findings.append(_nosource(f"incompatibilities[{n}].source"))
+    for n, policy in enumerate(file.limits):
+        if policy.ingredient not in catalog.ingredients:
+            findings.append(
+                _error(
+                    "ref.ingredient",
+                    f"ingredient '{policy.ingredient}' is not in the catalog",
+                    f"limits[{n}].ingredient",
+                )
+            )
+        findings.extend(_limit_findings(catalog, f"limits[{n}]", policy.as_limit()))
+    for n, own in enumerate(file.ingredients):
+        findings.extend(_condition_warnings(f"ingredients[{n}].limits", own.limits))
+    for n, additive in enumerate(file.additive_limits):
+        findings.extend(_additive_findings(catalog, f"additive_limits[{n}]", additive))
+    for n, risk in enumerate(file.accepted_risks):
+        if not risk.justification.strip():
+            findings.append(_blank_justification(f"accepted_risks[{n}].justification"))
+    return findings
+
+
+def _blank_justification(location: str) -> Finding:
+    return _error(
+        "file.schema",
+        "an accepted risk needs a written justification (it is empty): it accepts nothing "
+        "until one is given",
+        location,
+    )
+
+
+def _condition_warnings(at: str, limits: Sequence[DoseLimit]) -> list[Finding]:
+    """
+    ``catalog.condition`` where a bare-id condition unlocks a higher limit: any trace of
+    the ingredient would lift the stricter limit (SPEC §8.1).
+    """
+    findings: list[Finding] = []
+    for k, limit in enumerate(limits):
+        for key in ("unless_present", "when_present"):
+            for j, condition in enumerate(getattr(limit, key)):
+                if condition.at_least is not None:
+                    continue
+                if key == "when_present" and not any(
+                    other.basis == limit.basis
+                    and other.max.unit == limit.max.unit
+                    and other.max.value < limit.max.value
+                    for other in limits
+                ):
+                    continue  # not a higher limit: it only adds a check
+                findings.append(
+                    Finding(
+                        code="catalog.condition",
+                        severity="warning",
+                        message=f"'{condition.ingredient}' as a bare id "
+                        + (
+                            "lifts this limit"
+                            if key == "unless_present"
+                            else "unlocks this higher limit"
+                        )
+                        + " at any amount, even a trace: give the threshold as "
+                        f'{{ ingredient = "{condition.ingredient}", at_least = "..." }}',
+                        location=f"{at}[{k}].{key}[{j}]",
+                    )
+                )
+    return findings
+
+
+def _additive_findings(catalog: Catalog, at: str, additive: AdditiveLimit) -> list[Finding]:
+    findings: list[Finding] = []
+    if not additive.source.strip():
+        findings.append(_nosource(f"{at}.source"))
+    classes = {i.class_ for i in catalog.ingredients.values()}
+    tags = {t for i in catalog.ingredients.values() for t in i.tags}
+    for k, member in enumerate(additive.members):
+        kind, _, name = member.partition(":")
+        known = (
+            (kind == "class" and name in classes)
+            or (kind == "tag" and name in tags)
+            or (not name and member in catalog.ingredients)
+        )
+        if not known:
+            findings.append(
+                _error(
+                    "ref.ingredient",
+                    f"'{member}' is no ingredient id, 'class:NAME' or 'tag:NAME' of the catalog",
+                    f"{at}.members[{k}]",
+                )
+            )
+    return findings
+
+
+def _limit_findings(catalog: Catalog, at: str, limit: DoseLimit) -> list[Finding]:
+    findings: list[Finding] = []
+    if not limit.source.strip():
+        findings.append(_nosource(f"{at}.source"))
+    accepted = BASIS_UNITS[limit.basis]
+    if limit.max.unit not in accepted:
+        findings.append(
+            _error(
+                "unit.dimension",
+                f"a '{limit.basis}' limit must be in {' or '.join(sorted(accepted))} "
+                f"(got '{limit.max}')",
+                f"{at}.max",
+            )
+        )
+    for key in ("unless_present", "when_present"):
+        for k, other in enumerate(getattr(limit, key)):
+            if other.ingredient not in catalog.ingredients:
+                findings.append(
+                    _error(
+                        "ref.ingredient",
+                        f"ingredient '{other.ingredient}' is not in the catalog",
+                        f"{at}.{key}[{k}]",
+                    )
+                )
+    return findings
+
+
+def _error(code: str, message: str, location: str) -> Finding:
+    return Finding(code=code, severity="error", message=message, location=location)
+
+
+def _nosource(location: str) -> Finding:
+    return _error(
+        "catalog.source",
+        "no source: every limit, allergen group and rule must say where it comes from",
+        location,
+    )
+
+
+__all__ = ["file_findings"]

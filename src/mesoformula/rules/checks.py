@@ -1,0 +1,118 @@
+"""
+Safety checks on a composed preparation: rules in, findings out (SPEC §3).
+
+Pure functions, no I/O, no printing. :func:`check_preparation` runs
+
+* **dose limits** per session, per kg, per point, per course, per preparation and on
+  the final concentration, cumulative over every product carrying the ingredient, with
+  conditions (``unless_present`` / ``when_present``), the strictest applicable limit
+  deciding and a dose exactly at the limit passing;
+* **allergens**, direct (ingredient, synonym or allergen group, excipients included)
+  and through cross-reactivity rules;
+* **incompatibilities** between ingredients from different products, and products whose
+  label forbids admixture;
+* **withdrawn** ingredients and **pregnancy** contraindications;
+
+then applies **accepted risks**: a matching error is downgraded to a warning carrying
+the written justification; it is never dropped. Whatever cannot be evaluated (no
+weight, no conversion factor, no administration) is ``dose.unchecked``, never fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from mesoformula.catalog import Catalog
+from mesoformula.composition import Worksheet, compose
+from mesoformula.findings import Finding
+from mesoformula.formulation import AcceptedRisk, Formulation
+from mesoformula.patient import Patient
+
+from .compat import compatibility_findings, status_findings
+from .doses import additive_findings, dose_findings
+from .patient import allergen_findings, pregnancy_findings
+
+
+def check(
+    formulation: Formulation,
+    catalog: Catalog,
+    patient: Patient | None = None,
+    **options: Any,
+) -> tuple[Worksheet, list[Finding]]:
+    """
+    Compose *formulation* and run every check; return the worksheet and all findings
+    (composition findings first). *options* go to :func:`~mesoformula.composition.compose`
+    (``batches``, ``final_volume``, ``resolution``, ``dead_volume``).
+
+    An accepted risk whose justification is blank accepts nothing and is itself a
+    ``file.schema`` error (SPEC §8.1).
+    """
+    worksheet = compose(formulation, catalog, **options)
+    findings = [*worksheet.findings, *check_preparation(worksheet, catalog, patient)]
+    risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
+    findings += [
+        Finding(
+            code="file.schema",
+            severity="error",
+            message=f"the accepted risk for {risk.code} has no justification, so it accepts "
+            "nothing: write why the prescriber accepts it",
+            location=f"accepted_risks[{n}].justification",
+        )
+        for n, risk in enumerate(formulation.accepted_risks)
+        if not _justified(risk)
+    ]
+    return worksheet, accept_risks(findings, risks)
+
+
+def _justified(risk: AcceptedRisk) -> bool:
+    return bool(risk.justification.strip())
+
+
+def check_preparation(
+    worksheet: Worksheet, catalog: Catalog, patient: Patient | None = None
+) -> list[Finding]:
+    """
+    Return the safety findings of a composed preparation; with a *patient*, the
+    patient-specific ones too (per-kg limits, allergies, pregnancy).
+    """
+    present = [c for c in worksheet.contents if c.total_value > 0]
+    findings: list[Finding] = []
+    findings += dose_findings(present, catalog, patient)
+    findings += additive_findings(present, catalog, patient)
+    findings += compatibility_findings(present, worksheet, catalog)
+    findings += status_findings(present, catalog)
+    if patient is not None:
+        findings += allergen_findings(present, catalog, patient)
+        findings += pregnancy_findings(present, catalog, patient)
+    return findings
+
+
+def accept_risks(findings: Iterable[Finding], risks: Sequence[AcceptedRisk]) -> list[Finding]:
+    """
+    Apply accepted risks: a finding whose code (and ingredient, when the risk names
+    one) matches keeps being reported, as a warning at most, with the justification.
+    """
+    result = []
+    for finding in findings:
+        risk = next(
+            (
+                r
+                for r in risks
+                if r.code == finding.code
+                and (r.ingredient is None or r.ingredient == finding.ingredient)
+            ),
+            None,
+        )
+        if risk is not None and finding.severity != "info":
+            result.append(
+                attrs.evolve(finding, severity="warning", justification=risk.justification.strip())
+            )
+        else:
+            result.append(finding)
+    return result
+
+
+__all__ = ["accept_risks", "check", "check_preparation"]

@@ -1,0 +1,142 @@
+"""
+Patient rules: allergies (direct, through groups, classes and tags, and through
+cross-reactivity, excipients included) and pregnancy (contraindicated, caution, unknown).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mesoformula.catalog import Catalog
+from mesoformula.composition import Content
+from mesoformula.findings import Finding
+from mesoformula.patient import Patient
+
+from .doses import is_active
+
+
+def allergy_terms(patient: Patient, catalog: Catalog) -> tuple[set[str], set[str], set[str]]:
+    """
+    Resolve a patient's allergy terms (:meth:`Catalog.allergy`: ids, names, synonyms,
+    groups, classes and tags, as people spell them): the ingredient ids named, the
+    allergen groups named, and the groups of the ingredients named.
+    """
+    named_ingredients: set[str] = set()
+    named_groups: set[str] = set()
+    for term in patient.allergies:
+        ingredients, groups = catalog.allergy(term)
+        named_ingredients |= ingredients
+        named_groups |= groups
+    groups_of_named = {g for i in named_ingredients for g in catalog.ingredients[i].allergen_groups}
+    return named_ingredients, named_groups, groups_of_named
+
+
+def allergen_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """
+    Return ``allergen.direct`` and ``allergen.cross`` findings for the patient, actives
+    and excipients alike.
+    """
+    named, groups, groups_of_named = allergy_terms(patient, catalog)
+    allergic_groups = groups | groups_of_named
+    findings: list[Finding] = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None:
+            continue
+        role = "an excipient" if content.role == "excipient" else "an active"
+        carried = ", ".join(content.products)
+        shared = set(ingredient.allergen_groups) & allergic_groups
+        if ingredient.id in named or shared:
+            why = (
+                "the patient is allergic to it"
+                if ingredient.id in named
+                else f"it belongs to allergen group {', '.join(sorted(shared))}, to which the "
+                "patient is allergic"
+            )
+            findings.append(
+                Finding(
+                    code="allergen.direct",
+                    severity="error",
+                    message=f"{ingredient.name} ({role}, from {carried}): {why}. Choose a "
+                    "product without it",
+                    ingredient=ingredient.id,
+                    source="; ".join(
+                        catalog.allergen_groups[g].source
+                        for g in sorted(shared)
+                        if g in catalog.allergen_groups
+                    )
+                    or None,
+                )
+            )
+            continue
+        for rule in catalog.cross_reactivity:
+            first, second = rule.groups
+            for mine, theirs in ((first, second), (second, first)):
+                if mine in allergic_groups and theirs in ingredient.allergen_groups:
+                    findings.append(
+                        Finding(
+                            code="allergen.cross",
+                            severity=rule.severity,
+                            message=f"{ingredient.name} ({role}, from {carried}) is in group "
+                            f"{theirs}, which may cross-react with the patient's allergy to "
+                            f"{mine}: {rule.note}",
+                            ingredient=ingredient.id,
+                            source=rule.source,
+                        )
+                    )
+                    break
+            else:
+                continue
+            break
+    return findings
+
+
+def pregnancy_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """
+    Return pregnancy findings for a pregnant patient: ``contra.pregnancy`` (error when
+    contraindicated, warning for caution) and ``contra.unknown`` (warning) for every
+    active ingredient whose pregnancy safety the catalog does not give: unknown is not
+    safe.
+    """
+    if not patient.pregnant:
+        return []
+    findings = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None or not is_active(content, catalog):
+            continue
+        if ingredient.pregnancy is None:
+            findings.append(
+                Finding(
+                    code="contra.unknown",
+                    severity="warning",
+                    message=f"the catalog does not say whether {ingredient.name} is safe in "
+                    "pregnancy and the patient is pregnant: unknown is not safe; check the "
+                    "literature before giving it",
+                    ingredient=ingredient.id,
+                )
+            )
+            continue
+        if ingredient.pregnancy not in {"contraindicated", "caution"}:
+            continue
+        contraindicated = ingredient.pregnancy == "contraindicated"
+        findings.append(
+            Finding(
+                code="contra.pregnancy",
+                severity="error" if contraindicated else "warning",
+                message=f"{ingredient.name} is "
+                + ("contraindicated" if contraindicated else "to be used with caution")
+                + " in pregnancy and the patient is pregnant"
+                + (": remove it" if contraindicated else ": weigh the need"),
+                ingredient=ingredient.id,
+                source="; ".join(ingredient.sources) or None,
+            )
+        )
+    return findings
+
+
+__all__ = ["allergen_findings", "allergy_terms", "pregnancy_findings"]
