@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mesoformula.catalog import Condition
-from mesoformula.catalog_view import markdown
 from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.units import Quantity
 
 from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from catalog_page import markdown
 
 #: Lidocaine's higher maximum needs epinephrine at 1:200,000 (0.005 mg/mL) or stronger.
 EPINEPHRINE = (Condition(ingredient="epinephrine", at_least=Quantity(0.005, "mg/mL")),)

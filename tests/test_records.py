@@ -13,10 +13,10 @@ import attrs
 import pytest
 
 from mesoformula.cli import main
+from mesoformula.cli.views.records import batch_html, master_html
 from mesoformula.files import load
 from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.formulation import Formulation
-from mesoformula.record_views import batch_html, master_html
 from mesoformula.records import batch_record, consume_batch, master_record
 from mesoformula.stock import Stock, StockSheet
 

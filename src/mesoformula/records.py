@@ -11,7 +11,7 @@ Compounding records, master formulation records and labels (SPEC §4.1, §6).
 * :func:`master_record` builds the master formulation record of a formulation.
 
 Rendering to Markdown and a self-contained, printable HTML page is in
-:mod:`mesoformula.record_views`.
+:mod:`mesoformula.cli.views.records`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .bud import EDITION, STORAGE_RANGES, ContainerUse, LotUse, assign_bud, span
 from .catalog import Catalog
 from .composition import compose
 from .files import converter, unstructure
+from .files.wire import to_data
 from .findings import Finding
 from .findings import to_json as finding_to_json
 from .formulation import Formulation
@@ -30,7 +31,6 @@ from .rules.checks import check
 from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
 from .stock.store import ConsumeResult, Stock
-from .worksheet import to_data
 
 RECORD_VERSION = 1
 

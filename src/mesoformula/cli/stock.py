@@ -14,91 +14,44 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._text import text_table
-from .cli import (
+from mesoformula._text import text_table
+from mesoformula.exceptions import StockError
+
+from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
-    _load_catalog,
-    _print_reports,
-    _write_json,
+    actor_of,
+    at_time,
+    entry_id,
     finding_json,
     finding_line,
+    load_catalog_of,
+    lot_id,
+    open_store,
+    parse_signed_volume,
+    print_reports,
+    read_formulation,
+    write_json,
 )
-from .exceptions import StockError
-
-
-def _entry_id(text: str) -> int:
-    """A whole number for an id or a count, within what the store can hold."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value < 2**62:
-        raise argparse.ArgumentTypeError(f"{text} is out of range")
-    return value
-
-
-def _at(args: argparse.Namespace) -> dt.datetime:
-    text = getattr(args, "at", None)
-    if not text:
-        return dt.datetime.now().replace(microsecond=0)
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
-        ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
-
-
-def _actor(args: argparse.Namespace) -> str:
-    if getattr(args, "actor", None):
-        return str(args.actor)
-    import getpass  # noqa: PLC0415 - only commands that write need it
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no login name in some containers
-        return "unknown"
-
-
-def _store(args: argparse.Namespace, *, create: bool = False) -> Any:
-    from .exceptions import StockError  # noqa: PLC0415
-    from .stock.store import Stock  # noqa: PLC0415
-
-    try:
-        return Stock.open(args.db, create=create)
-    except StockError as error:
-        raise UsageError(str(error)) from None
-
-
-def _lot_id(stock: Any, args: argparse.Namespace) -> int:
-    from .exceptions import UnknownEntry  # noqa: PLC0415
-
-    try:
-        return int(stock.find_lot(args.lot, args.product))
-    except UnknownEntry as error:
-        raise UsageError(str(error)) from None
+from .record import cmd_record_batch, cmd_record_master
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     """``stock init``: create (or migrate) the store."""
-    with _store(args, create=True) as stock:
+    with open_store(args, create=True) as stock:
         out.write(f"stock store ready: {stock.path} (schema version {stock.schema_version})\n")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
-    from .files import read  # noqa: PLC0415
-    from .rules.references import stock_reference_findings  # noqa: PLC0415
-    from .stock.sheet import StockSheet  # noqa: PLC0415
-    from .validate import FileReport  # noqa: PLC0415
+    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.rules.references import stock_reference_findings  # noqa: PLC0415
+    from mesoformula.stock.sheet import StockSheet  # noqa: PLC0415
+    from mesoformula.validate import FileReport  # noqa: PLC0415
 
-    loaded = _load_catalog(args)
+    loaded = load_catalog_of(args)
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
     document = read(args.file, expect="stock")
@@ -107,9 +60,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         findings += stock_reference_findings(document.model, loaded.catalog)
     if any(f.severity == "error" for f in findings) or not isinstance(document.model, StockSheet):
         report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
-        return _print_reports([report], args.format, out)
-    at, actor = _at(args), _actor(args)
-    with _store(args, create=True) as stock:
+        return print_reports([report], args.format, out)
+    at, actor = at_time(args), actor_of(args)
+    with open_store(args, create=True) as stock:
         try:
             entries = stock.import_sheet(
                 document.model,
@@ -122,7 +75,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not imported (nothing was recorded): {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        _write_json({"imported": len(document.model.lots), "entries": entries}, out)
+        write_json({"imported": len(document.model.lots), "entries": entries}, out)
     else:
         out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
     return EXIT_OK
@@ -130,9 +83,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """``stock export``: the store's lots as a stock sheet (TOML, or JSON)."""
-    from .files import dumps  # noqa: PLC0415
+    from mesoformula.files import dumps  # noqa: PLC0415
 
-    with _store(args) as stock:
+    with open_store(args) as stock:
         sheet = stock.export()
     out.write(dumps(sheet, "json" if args.format == "json" else "toml"))
     return EXIT_OK
@@ -140,10 +93,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from .stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
 
-    at = _at(args)
-    with _store(args) as stock:
+    at = at_time(args)
+    with open_store(args) as stock:
         views = stock.lots([args.product] if args.product else None)
     if args.expiring_within is not None:
         limit = at.date() + dt.timedelta(days=args.expiring_within)
@@ -175,7 +128,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             }
         )
     if args.format == "json":
-        _write_json([{k: v for k, v in r.items() if k != "_state"} for r in rows], out)
+        write_json([{k: v for k, v in r.items() if k != "_state"} for r in rows], out)
         return EXIT_OK
     header = ("product", "lot", "expiry", "status", "unopened", "opened", "usable volume")
     table = [
@@ -201,14 +154,13 @@ def _worksheet(
     args: argparse.Namespace, out: TextIO
 ) -> tuple[Any, Any, Any, list[Any], int | None]:
     """Read, compose and check the formulation; on read problems print and return a code."""
-    from .cli import _formulation  # noqa: PLC0415
-    from .composition import compose  # noqa: PLC0415
-    from .files import with_lines  # noqa: PLC0415
-    from .rules.checks import check  # noqa: PLC0415
+    from mesoformula.composition import compose  # noqa: PLC0415
+    from mesoformula.files import with_lines  # noqa: PLC0415
+    from mesoformula.rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")
-    formulation, loaded, code = _formulation(args, out)
+    formulation, loaded, code = read_formulation(args, out)
     if code is not None:
         return None, None, None, [], code
     worksheet = compose(formulation, loaded.catalog, batches=args.batches)
@@ -218,13 +170,13 @@ def _worksheet(
 
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """``stock plan FORMULATION [--batches N]``: allocate, change nothing."""
-    from .stock.reconcile import needs_of, plan_findings  # noqa: PLC0415
+    from mesoformula.stock.reconcile import needs_of, plan_findings  # noqa: PLC0415
 
     formulation, _, worksheet, findings, code = _worksheet(args, out)
     if code is not None:
         return code
-    at = _at(args)
-    with _store(args) as stock:
+    at = at_time(args)
+    with open_store(args) as stock:
         plan = stock.plan(needs_of(worksheet), at=at)
     findings = [*findings, *plan_findings(plan)]
     return _print_plan(
@@ -242,8 +194,8 @@ def _print_plan(
     out: TextIO,
     extra: dict[str, Any] | None = None,
 ) -> int:
-    from .stock.allocation import to_ml  # noqa: PLC0415
-    from .stock.reconcile import plan_json  # noqa: PLC0415
+    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.stock.reconcile import plan_json  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
     if args.format == "json":
@@ -254,7 +206,7 @@ def _print_plan(
             at=at,
             findings=[finding_json(f) for f in findings],
         )
-        _write_json({**data, **(extra or {})}, out)
+        write_json({**data, **(extra or {})}, out)
         return EXIT_FINDINGS if failed else EXIT_OK
     out.write(
         f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
@@ -284,18 +236,17 @@ def _print_plan(
 
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
-    from .cli import _formulation  # noqa: PLC0415
-    from .files import with_lines  # noqa: PLC0415
-    from .records import consume_batch  # noqa: PLC0415
-    from .stock.reconcile import plan_findings  # noqa: PLC0415
+    from mesoformula.files import with_lines  # noqa: PLC0415
+    from mesoformula.records import consume_batch  # noqa: PLC0415
+    from mesoformula.stock.reconcile import plan_findings  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")
-    formulation, loaded, code = _formulation(args, out)
+    formulation, loaded, code = read_formulation(args, out)
     if code is not None:
         return int(code)
-    at, actor = _at(args), _actor(args)
-    with _store(args) as stock:
+    at, actor = at_time(args), actor_of(args)
+    with open_store(args) as stock:
         try:
             result, findings = consume_batch(
                 stock,
@@ -339,23 +290,23 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
     """``stock count COUNTFILE``: record a stocktake."""
-    from .exceptions import StockError  # noqa: PLC0415
-    from .files import read  # noqa: PLC0415
-    from .stock.allocation import to_ml  # noqa: PLC0415
-    from .stock.sheet import CountSheet  # noqa: PLC0415
-    from .validate import FileReport  # noqa: PLC0415
+    from mesoformula.exceptions import StockError  # noqa: PLC0415
+    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.stock.sheet import CountSheet  # noqa: PLC0415
+    from mesoformula.validate import FileReport  # noqa: PLC0415
 
-    loaded = _load_catalog(args)
+    loaded = load_catalog_of(args)
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
     document = read(args.file, expect="count")
     if not isinstance(document.model, CountSheet):
-        return _print_reports(
+        return print_reports(
             [FileReport(path=args.file, kind=document.kind, findings=document.findings)],
             args.format,
             out,
         )
-    with _store(args) as stock:
+    with open_store(args) as stock:
         try:
             lines = stock.count(document.model, loaded.catalog, actor=getattr(args, "actor", None))
         except StockError as error:
@@ -375,7 +326,7 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
         for line in lines
     ]
     if args.format == "json":
-        _write_json({"counted_at": document.model.counted_at.isoformat(), "lots": data}, out)
+        write_json({"counted_at": document.model.counted_at.isoformat(), "lots": data}, out)
         return EXIT_OK
     for line in data:
         if line["found"]:
@@ -395,11 +346,11 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     """``stock history [--lot L [--product P]] [--batch ID]``."""
     import attrs  # noqa: PLC0415
 
-    with _store(args) as stock:
-        lot_id = _lot_id(stock, args) if args.lot else None
-        entries = stock.history(lot_id, correlation=args.batch)
+    with open_store(args) as stock:
+        lot = lot_id(stock, args) if args.lot else None
+        entries = stock.history(lot, correlation=args.batch)
     if args.format == "json":
-        _write_json([attrs.asdict(e) for e in entries], out)
+        write_json([attrs.asdict(e) for e in entries], out)
         return EXIT_OK
     for e in entries:
         parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]
@@ -421,9 +372,9 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
-    from .exceptions import StockError, UnknownEntry  # noqa: PLC0415
+    from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
 
-    with _store(args) as stock:
+    with open_store(args) as stock:
         try:
             result = action(stock)
         except UnknownEntry as error:
@@ -432,7 +383,7 @@ def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
             out.write(f"refused: {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        _write_json({"entries": result if isinstance(result, list) else [result]}, out)
+        write_json({"entries": result if isinstance(result, list) else [result]}, out)
     else:
         out.write(f"recorded journal entr{'ies' if isinstance(result, list) else 'y'} {result}\n")
     return EXIT_OK
@@ -443,7 +394,7 @@ def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
     return _write_action(
         args,
         out,
-        lambda s: s.undo(args.entry, reason=args.reason, at=_at(args), actor=_actor(args)),
+        lambda s: s.undo(args.entry, reason=args.reason, at=at_time(args), actor=actor_of(args)),
     )
 
 
@@ -454,10 +405,10 @@ def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
 
     def action(stock: Any) -> Any:
         return stock.discard(
-            _lot_id(stock, args),
+            lot_id(stock, args),
             reason=args.reason,
-            at=_at(args),
-            actor=_actor(args),
+            at=at_time(args),
+            actor=actor_of(args),
             containers=args.containers or 0,
             container_id=args.container,
         )
@@ -467,20 +418,19 @@ def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_adjust(args: argparse.Namespace, out: TextIO) -> int:
     """``stock adjust --lot L (--containers N | --container ID --volume V) --reason R``."""
-    from .cli import _parse_signed_volume  # noqa: PLC0415
 
     if not args.containers and args.container is None:
         raise UsageError("say what to adjust: --containers N or --container ID --volume V")
     if args.container is not None and args.volume is None:
         raise UsageError("--container needs --volume (e.g. --volume -0.5mL or --volume '+1 mL')")
-    volume = _parse_signed_volume(args.volume) if args.volume is not None else 0.0
+    volume = parse_signed_volume(args.volume) if args.volume is not None else 0.0
 
     def action(stock: Any) -> Any:
         return stock.adjust(
-            _lot_id(stock, args),
+            lot_id(stock, args),
             reason=args.reason,
-            at=_at(args),
-            actor=_actor(args),
+            at=at_time(args),
+            actor=actor_of(args),
             containers_delta=args.containers or 0,
             container_id=args.container,
             volume_delta_ml=volume,
@@ -495,18 +445,18 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
         args,
         out,
         lambda s: s.set_status(
-            _lot_id(s, args), args.to, reason=args.reason, at=_at(args), actor=_actor(args)
+            lot_id(s, args), args.to, reason=args.reason, at=at_time(args), actor=actor_of(args)
         ),
     )
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     """``stock verify``: hash chain and cache == fold."""
-    with _store(args) as stock:
+    with open_store(args) as stock:
         problems = stock.verify()
         entries = len(stock.history())
     if args.format == "json":
-        _write_json({"sound": not problems, "entries": entries, "problems": problems}, out)
+        write_json({"sound": not problems, "entries": entries, "problems": problems}, out)
     else:
         for problem in problems:
             out.write(f"PROBLEM: {problem}\n")
@@ -519,59 +469,11 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
     """``stock rebuild``: rebuild the balance cache from the journal."""
-    with _store(args) as stock:
+    with open_store(args) as stock:
         stock.rebuild()
         problems = stock.verify()
     out.write("cache rebuilt from the journal\n" if not problems else "\n".join(problems) + "\n")
     return EXIT_FINDINGS if problems else EXIT_OK
-
-
-def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
-    """``record batch --batch-id ID [--formulation FILE]``: the compounding record."""
-    from . import record_views  # noqa: PLC0415
-    from .exceptions import FileError, UnknownEntry  # noqa: PLC0415
-    from .files import load  # noqa: PLC0415
-    from .formulation import Formulation  # noqa: PLC0415
-    from .records import batch_record  # noqa: PLC0415
-
-    formulation = None
-    if args.formulation:
-        try:
-            formulation = load(args.formulation, Formulation)
-        except FileError as error:
-            raise UsageError(str(error)) from None
-    with _store(args) as stock:
-        try:
-            record = batch_record(stock, args.batch_id, formulation=formulation)
-        except UnknownEntry as error:
-            raise UsageError(str(error)) from None
-    if args.format == "json":
-        _write_json(record, out)
-    elif args.format == "html":
-        out.write(record_views.batch_html(record))
-    else:
-        out.write(record_views.batch_markdown(record))
-    failed = any(f["severity"] == "error" for f in record["findings"])
-    return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
-    """``record master FORMULATION``: the master formulation record."""
-    from . import record_views  # noqa: PLC0415
-    from .cli import _formulation  # noqa: PLC0415
-    from .records import master_record  # noqa: PLC0415
-
-    formulation, loaded, code = _formulation(args, out)
-    if code is not None:
-        return int(code)
-    record = master_record(formulation, loaded.catalog)
-    if args.format == "json":
-        _write_json(record, out)
-    elif args.format == "html":
-        out.write(record_views.master_html(record))
-    else:
-        out.write(record_views.master_markdown(record))
-    return EXIT_FINDINGS if any(f["severity"] == "error" for f in record["checks"]) else EXIT_OK
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -625,19 +527,19 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     history.add_argument("--product")
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
-    undo.add_argument("entry", type=_entry_id, metavar="ENTRY")
+    undo.add_argument("entry", type=entry_id, metavar="ENTRY")
     undo.add_argument("--reason", default="")
     discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
     discard.add_argument("--lot", required=True)
     discard.add_argument("--product")
-    discard.add_argument("--containers", type=_entry_id, default=0)
-    discard.add_argument("--container", type=_entry_id, metavar="ID")
+    discard.add_argument("--containers", type=entry_id, default=0)
+    discard.add_argument("--container", type=entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
     adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
     adjust.add_argument("--lot", required=True)
     adjust.add_argument("--product")
     adjust.add_argument("--containers", type=int, default=0, help="+N or -N unopened")
-    adjust.add_argument("--container", type=_entry_id, metavar="ID", help="an opened container")
+    adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
     adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
     adjust.add_argument("--reason", required=True)
     status = add("status", cmd_status, "quarantine, release or recall a lot")

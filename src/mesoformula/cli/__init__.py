@@ -1,0 +1,200 @@
+"""
+The command line: parse arguments, call the library, print, choose the exit code.
+
+Exit codes (SPEC §4): 0 no error finding, 1 at least one error finding (or a stock
+shortfall), 2 usage error or a path that does not exist, 3 an internal error (a bug:
+please report it; ``MESOFORMULA_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from mesoformula import __version__
+from mesoformula._text import one_line
+
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    CatalogProblem,
+    UsageError,
+    common_options,
+    one_line_arguments,
+    print_reports,
+)
+from .catalog import cmd_catalog_list, cmd_catalog_show
+from .compose import cmd_compose
+from .validate import cmd_check, cmd_schema, cmd_validate
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """
+    Return the argument parser of ``mesoformula``.
+
+    The ``stock`` and ``record`` commands are left out when *argv* names one of the
+    other commands (and not them), which keeps the start of ``validate`` short.
+    """
+    common = common_options()
+    parser = argparse.ArgumentParser(
+        prog="mesoformula",
+        description="Compose, check and reconcile mesotherapy cocktails.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mesoformula {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[common],
+        help="validate formulation, patient, catalog and stock files",
+        description="Validate files (directories recursively) against the catalog; "
+        "runs every check that needs no patient.",
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument(
+        "--min-severity",
+        choices=["info", "warning", "error"],
+        default="info",
+        help="report only findings of this severity or worse (default: all)",
+    )
+    validate.set_defaults(handler=cmd_validate)
+
+    schema = commands.add_parser(
+        "schema", parents=[common], help="print the JSON Schema of a file kind"
+    )
+    schema.add_argument("kind", choices=["formulation", "patient", "catalog", "stock", "count"])
+    schema.set_defaults(handler=cmd_schema)
+
+    catalog = commands.add_parser("catalog", help="browse the catalog")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", metavar="ACTION")
+    catalog_commands.required = True
+    listing = catalog_commands.add_parser(
+        "list", parents=[common], help="list ingredients, products and allergen groups"
+    )
+    listing.add_argument("--class", dest="klass", metavar="CLASS", help="only this class")
+    listing.add_argument(
+        "--allergen", metavar="GROUP", help="only what belongs to or carries this allergen group"
+    )
+    listing.add_argument(
+        "--kind",
+        action="append",
+        choices=["ingredients", "products", "allergens", "rules"],
+        help="only these sections (repeatable)",
+    )
+    listing.set_defaults(handler=cmd_catalog_list)
+    show = catalog_commands.add_parser(
+        "show", parents=[common], help="show one ingredient, product or allergen group"
+    )
+    show.add_argument("id")
+    show.set_defaults(handler=cmd_catalog_show)
+
+    check = commands.add_parser(
+        "check",
+        parents=[common],
+        help="all of validate plus the patient-specific checks",
+        description="Check a formulation for a patient: dose limits per kg, allergies "
+        "(direct and cross-reactive, excipients included), pregnancy, and every check "
+        "validate runs.",
+    )
+    check.add_argument("formulation", metavar="FORMULATION")
+    check.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
+    check.add_argument(
+        "--min-severity",
+        choices=["info", "warning", "error"],
+        default="info",
+        help="report only findings of this severity or worse (default: all)",
+    )
+    check.set_defaults(handler=cmd_check)
+
+    compose = commands.add_parser(
+        "compose",
+        parents=[common],
+        help="the worksheet: what to draw, diluent, contents, doses",
+        description="Compose a formulation: volumes to draw, containers to open, q.s. "
+        "diluent, final concentrations and doses per session, point and course.",
+    )
+    compose.add_argument("formulation", metavar="FORMULATION")
+    compose.add_argument("--batches", type=int, default=1, help="batches prepared together")
+    compose.add_argument(
+        "--final-volume", metavar="VOLUME", help="target final volume of one batch"
+    )
+    compose.add_argument(
+        "--resolution",
+        default="0.01 mL",
+        metavar="VOLUME",
+        help="syringe resolution draws are rounded to (default 0.01 mL; 'none' to not round)",
+    )
+    compose.add_argument(
+        "--dead-volume", metavar="VOLUME", help="volume lost per draw (syringe hub, overage)"
+    )
+    compose.set_defaults(handler=cmd_compose, markdown=True)
+
+    base = {"validate", "schema", "catalog", "check", "compose"}
+    if argv is None or not base & set(argv) or {"stock", "record"} & set(argv):
+        _add_more_commands(commands, common)
+    return parser
+
+
+#: Further commands register here: (name, adder) where adder(subparsers, common).
+EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
+
+
+def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    from .stock import add_commands  # noqa: PLC0415 - only when named
+
+    add_commands(commands, common)
+    for add in EXTRA_COMMANDS:
+        add(commands, common)
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run ``mesoformula`` with *argv*; return the exit code."""
+    out = out if out is not None else sys.stdout
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words)
+    try:
+        args = parser.parse_args(words)
+    except SystemExit as stop:  # argparse: --help, --version, usage errors
+        return int(stop.code or 0)
+    if not hasattr(args, "format"):
+        args.format = "text"
+    if not hasattr(args, "catalog"):
+        args.catalog = []
+    handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    try:
+        if args.format in {"markdown", "html"} and not getattr(args, args.format, False):
+            raise UsageError(f"--format {args.format} is not available for '{args.command}'")
+        one_line_arguments(words)
+        return handler(args, out)
+    except UsageError as error:
+        sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")
+        return EXIT_USAGE
+    except CatalogProblem as problem:
+        sys.stderr.write(
+            "mesoformula: error: a catalog in use cannot be read or has errors; nothing was "
+            "done. Fix the catalog file(s) below.\n"
+        )
+        print_reports(problem.reports, "json" if args.format == "json" else "text", out)
+        return EXIT_FINDINGS
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return EXIT_OK
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except Exception as error:
+        if os.environ.get("MESOFORMULA_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"mesoformula: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
+        )
+        return EXIT_INTERNAL
+
+
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,267 @@
+"""
+What every command shares: exit codes, usage errors, the common options, reading the
+catalog and the formulation argument, finding lines and reports, the store and --at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from mesoformula._text import control_character, one_line
+from mesoformula.findings import Finding, count
+from mesoformula.findings import to_json as finding_to_json
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A command used wrongly: printed and exits 2."""
+
+
+class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like findings
+    """The catalogs in use cannot be read or are invalid: the command does not run."""
+
+    def __init__(self, reports: Sequence[Any]) -> None:
+        super().__init__("the catalog has errors")
+        self.reports = reports
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
+    return finding_to_json(finding)
+
+
+def finding_line(path: str, finding: Finding) -> str:
+    """Return a finding as one line of text: ``path:line: severity code where: message``."""
+    where = f"{one_line(path)}:{finding.line}" if finding.line is not None else one_line(path)
+    location = f"{one_line(finding.location)}: " if finding.location else ""
+    text = f"{where}: {finding.severity} {finding.code} {location}{one_line(finding.message)}"
+    if (
+        finding.source
+        and finding.severity != "info"
+        and finding.code.startswith(("dose.", "allergen.", "compat."))
+    ):
+        text += f" [source: {finding.source}]"
+    if finding.justification:
+        text += f" [accepted: {one_line(finding.justification)}]"
+    return text
+
+
+def write_json(data: object, out: TextIO) -> None:
+    json.dump(data, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def summarize(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
+    findings = [f for r in reports for f in r.findings]
+    return {
+        "files": len(reports),
+        "errors": count(findings, "error"),
+        "warnings": count(findings, "warning"),
+        "nolimit": nolimit,
+    }
+
+
+def count_nolimit(reports: Sequence[Any]) -> int:
+    """Ingredients reported without a dose limit (``dose.nolimit``), counted before any
+    severity filter: the summary always says how many doses went unchecked."""
+    return sum(1 for r in reports for f in r.findings if f.code == "dose.nolimit")
+
+
+RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def at_least(reports: Sequence[Any], severity: str) -> list[Any]:
+    """The reports with only the findings of *severity* or worse (files are kept)."""
+    import attrs  # noqa: PLC0415
+
+    floor = RANK[severity]
+    return [
+        attrs.evolve(r, findings=tuple(f for f in r.findings if RANK[f.severity] >= floor))
+        for r in reports
+    ]
+
+
+def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
+    nolimit = count_nolimit(reports)
+    reports = at_least(reports, severity)
+    summary = summarize(reports, nolimit)
+    if fmt == "json":
+        write_json(
+            {
+                "files": [
+                    {
+                        "path": r.path,
+                        "kind": r.kind,
+                        "findings": [finding_json(f) for f in r.findings],
+                    }
+                    for r in reports
+                ],
+                "summary": summary,
+            },
+            out,
+        )
+    else:
+        for report in reports:
+            for finding in report.findings:
+                out.write(finding_line(report.path, finding) + "\n")
+        unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
+        out.write(
+            f"{summary['files']} file(s): {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s){unchecked}\n"
+        )
+    return EXIT_FINDINGS if summary["errors"] else EXIT_OK
+
+
+def load_catalog_of(args: argparse.Namespace, *, stop: bool = True) -> Any:
+    """
+    Load the shipped catalog and every ``--catalog``; a path that does not exist is a
+    usage error. With *stop* (every command but ``validate``), a catalog file that
+    cannot be read or has errors stops the command: its findings are reported and it
+    exits 1 without doing its work (SPEC §8.1).
+    """
+    from mesoformula.files.catalogs import load_catalog  # noqa: PLC0415 - keep start-up lean
+
+    for folder in args.catalog:
+        if not os.path.lexists(folder):
+            raise UsageError(f"--catalog {folder}: no such file or directory")
+    loaded = load_catalog(args.catalog)
+    if stop and any(f.severity == "error" for _, f in loaded.findings):
+        raise CatalogProblem(catalog_reports_of(loaded))
+    return loaded
+
+
+def parse_volume(text: str, what: str) -> Any:
+    from mesoformula.exceptions import UnitError  # noqa: PLC0415
+    from mesoformula.units import Accepts, parse_quantity  # noqa: PLC0415
+
+    try:
+        return parse_quantity(text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')"))
+    except UnitError as error:
+        raise UsageError(f"{what}: {error.message}") from None
+
+
+def parse_signed_volume(text: str) -> float:
+    """A volume with an optional sign, for corrections: ``-0.5 mL``, ``+1 mL``."""
+    stripped = text.strip()
+    sign = -1.0 if stripped.startswith("-") else 1.0
+    magnitude = stripped.lstrip("+-").strip()
+    value: float = parse_volume(magnitude, "--volume").value
+    return sign * value
+
+
+def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None]:
+    """Read the formulation argument; on problems print them and return an exit code."""
+    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.formulation import Formulation  # noqa: PLC0415
+    from mesoformula.validate import FileReport  # noqa: PLC0415
+
+    loaded = load_catalog_of(args)
+    if not Path(args.formulation).is_file():
+        raise UsageError(f"{args.formulation}: no such file")
+    document = read(args.formulation, expect="formulation")
+    if not isinstance(document.model, Formulation):
+        report = FileReport(path=args.formulation, kind=document.kind, findings=document.findings)
+        fmt = "json" if args.format == "json" else "text"
+        return None, loaded, print_reports([report], fmt, out)
+    return document.model, loaded, None
+
+
+def catalog_reports_of(loaded: Any) -> list[Any]:
+    from mesoformula.validate import catalog_reports  # noqa: PLC0415
+
+    return catalog_reports(loaded, include_info=False)
+
+
+def common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--format",
+        choices=["text", "json", "markdown", "html"],
+        default=argparse.SUPPRESS,
+        help="output for people (text, default), programs (json) or records "
+        "(markdown, html: where the command offers them)",
+    )
+    common.add_argument(
+        "--catalog",
+        action="append",
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="a catalog folder or file merged over the shipped catalog (repeatable; "
+        "later ids override earlier ones)",
+    )
+    return common
+
+
+def one_line_arguments(words: Sequence[str]) -> None:
+    """Every argument is one line of text (SPEC §8.2); ``--scan`` may carry the GS1 group
+    separator (ASCII 29)."""
+    for n, word in enumerate(words):
+        scan = (n > 0 and words[n - 1] == "--scan") or word.startswith("--scan=")
+        problem = control_character(word.replace("\x1d", "") if scan else word)
+        if problem is not None:
+            raise UsageError(
+                f"argument {one_line(word)!r} holds {problem}: arguments are one line of text"
+            )
+
+
+def entry_id(text: str) -> int:
+    """A whole number for an id or a count, within what the store can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**62:
+        raise argparse.ArgumentTypeError(f"{text} is out of range")
+    return value
+
+
+def at_time(args: argparse.Namespace) -> dt.datetime:
+    text = getattr(args, "at", None)
+    if not text:
+        return dt.datetime.now().replace(microsecond=0)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def actor_of(args: argparse.Namespace) -> str:
+    if getattr(args, "actor", None):
+        return str(args.actor)
+    import getpass  # noqa: PLC0415 - only commands that write need it
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no login name in some containers
+        return "unknown"
+
+
+def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    from mesoformula.exceptions import StockError  # noqa: PLC0415
+    from mesoformula.stock.store import Stock  # noqa: PLC0415
+
+    try:
+        return Stock.open(args.db, create=create)
+    except StockError as error:
+        raise UsageError(str(error)) from None
+
+
+def lot_id(stock: Any, args: argparse.Namespace) -> int:
+    from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
+
+    try:
+        return int(stock.find_lot(args.lot, args.product))
+    except UnknownEntry as error:
+        raise UsageError(str(error)) from None

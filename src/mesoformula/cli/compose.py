@@ -1,0 +1,60 @@
+"""``mesoformula compose``: the worksheet, checked (SPEC §4, §8.1)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from mesoformula.findings import has_errors
+
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    UsageError,
+    finding_json,
+    finding_line,
+    parse_volume,
+    read_formulation,
+    write_json,
+)
+
+
+def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
+    from mesoformula.cli.views import worksheet as views  # noqa: PLC0415
+    from mesoformula.files import with_lines  # noqa: PLC0415
+    from mesoformula.files.wire import to_data  # noqa: PLC0415
+    from mesoformula.rules.checks import check  # noqa: PLC0415
+
+    if args.batches < 1:
+        raise UsageError(f"--batches must be at least 1 (got {args.batches})")
+    target = parse_volume(args.final_volume, "--final-volume") if args.final_volume else None
+    resolution = None
+    if args.resolution != "none":
+        resolution = parse_volume(args.resolution, "--resolution").value
+    dead = parse_volume(args.dead_volume, "--dead-volume").value if args.dead_volume else 0.0
+    formulation, loaded, code = read_formulation(args, out)
+    if code is not None:
+        return code
+    # The worksheet carries every check that needs no patient: a sheet with an error
+    # is marked NOT FOR COMPOUNDING and the command exits 1 (SPEC §8.1).
+    sheet, found = check(
+        formulation,
+        loaded.catalog,
+        batches=args.batches,
+        final_volume=target,
+        resolution=resolution,
+        dead_volume=dead,
+    )
+    findings = with_lines(args.formulation, found)
+    if args.format == "json":
+        data = to_data(sheet, [finding_json(f) for f in findings])
+        data["compoundable"] = not has_errors(findings)
+        write_json(data, out)
+    elif args.format == "markdown":
+        out.write(views.to_markdown(sheet, loaded.catalog, formulation.name, findings))
+    else:
+        lines = [finding_line(args.formulation, f) for f in findings]
+        errors = [finding_line(args.formulation, f) for f in findings if f.severity == "error"]
+        out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines, errors))
+    return EXIT_FINDINGS if has_errors(findings) else EXIT_OK

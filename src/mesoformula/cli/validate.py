@@ -1,0 +1,94 @@
+"""``mesoformula validate``, ``check`` and ``schema``: files against the catalog."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from mesoformula.findings import Finding
+
+from ._common import (
+    EXIT_OK,
+    UsageError,
+    catalog_reports_of,
+    load_catalog_of,
+    print_reports,
+    write_json,
+)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula validate PATH...``"""
+    from mesoformula.validate import catalog_reports, validate_paths  # noqa: PLC0415
+
+    loaded = load_catalog_of(args, stop=False)
+    try:
+        reports = validate_paths(args.paths, loaded)
+    except FileNotFoundError as missing:
+        raise UsageError(f"{missing}: no such file or directory") from None
+    # Problems of the catalogs in use come first: a user catalog with errors makes
+    # every check against it suspect. Overrides are listed as info.
+    validated = {Path(r.path).resolve() for r in reports}
+    catalog_problems = [
+        r for r in catalog_reports(loaded) if Path(r.path).resolve() not in validated
+    ]
+    reports = [*catalog_problems, *reports]
+    return print_reports(reports, args.format, out, args.min_severity)
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula check FORMULATION --patient PATIENT``"""
+    from mesoformula.files import read, with_lines  # noqa: PLC0415
+    from mesoformula.formulation import Formulation  # noqa: PLC0415
+    from mesoformula.patient import Patient  # noqa: PLC0415
+    from mesoformula.rules.checks import check  # noqa: PLC0415
+    from mesoformula.rules.references import patient_term_findings  # noqa: PLC0415
+    from mesoformula.validate import FileReport  # noqa: PLC0415
+
+    loaded = load_catalog_of(args)
+    for path in (args.formulation, args.patient):
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such file")
+    patient_doc = read(args.patient, expect="patient")
+    formulation_doc = read(args.formulation, expect="formulation")
+    reports = []
+    patient = patient_doc.model if isinstance(patient_doc.model, Patient) else None
+    patient_findings = list(patient_doc.findings)
+    if patient is not None:
+        patient_findings += with_lines(args.patient, patient_term_findings(patient, loaded.catalog))
+    formulation_findings = list(formulation_doc.findings)
+    if isinstance(formulation_doc.model, Formulation):
+        if patient is None:
+            formulation_findings.append(
+                Finding(
+                    code="file.schema",
+                    severity="error",
+                    message="the patient file cannot be read, so the patient-specific checks "
+                    "were not run",
+                )
+            )
+        _, found = check(formulation_doc.model, loaded.catalog, patient)
+        formulation_findings += with_lines(args.formulation, found)
+    reports.append(
+        FileReport(
+            path=args.formulation, kind=formulation_doc.kind, findings=tuple(formulation_findings)
+        )
+    )
+    reports.append(
+        FileReport(path=args.patient, kind=patient_doc.kind, findings=tuple(patient_findings))
+    )
+    catalog_problems = [
+        r
+        for r in catalog_reports_of(loaded)
+        if r.findings and any(f.severity != "info" for f in r.findings)
+    ]
+    return print_reports([*catalog_problems, *reports], args.format, out, args.min_severity)
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula schema KIND``"""
+    from mesoformula.files.schema import json_schema  # noqa: PLC0415
+
+    write_json(json_schema(args.kind), out)
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Renderers for people: text, Markdown and printable HTML of the core results."""

@@ -1,0 +1,139 @@
+"""
+Generate ``docs/reference/catalog.md`` from the shipped catalog (a development tool, not
+part of the package): ``python tools/catalog_page.py > docs/reference/catalog.md``.
+A test keeps the page current.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from mesoformula.catalog import Catalog
+from mesoformula.files.catalogs import load_catalog
+
+
+def markdown(catalog: Catalog) -> str:
+    """
+    Return the catalog as a Markdown reference page: every ingredient with its limits
+    and their sources, every product, allergen group and rule.
+
+    ``docs/reference/catalog.md`` is this page for the shipped catalog; a test keeps it
+    current (``python tools/catalog_page.py > docs/reference/catalog.md``).
+    """
+    out = [
+        "# Reference: the shipped catalog",
+        "",
+        "Generated from `catalog/` by `python tools/catalog_page.py`; do not edit.",
+        "Every limit and rule carries its source. A limit marked *advisory* is a warning;",
+        "one marked *absolute* is an error. Limits from another route's label say so.",
+        "",
+        (
+            f"{len(catalog.ingredients)} ingredients, {len(catalog.products)} products, "
+            f"{len(catalog.allergen_groups)} allergen groups, {len(catalog.cross_reactivity)} "
+            f"cross-reactivity rules, {len(catalog.incompatibilities)} incompatibilities."
+        ),
+        "",
+        "## Ingredients",
+        "",
+    ]
+    for ingredient in sorted(catalog.ingredients.values(), key=lambda i: (i.class_, i.id)):
+        out.append(f"### {ingredient.name} (`{ingredient.id}`)")
+        out.append("")
+        facts = [f"class: {ingredient.class_}"]
+        if ingredient.synonyms:
+            facts.append("synonyms: " + ", ".join(ingredient.synonyms))
+        if ingredient.identifiers:
+            facts.append(
+                "identifiers: " + ", ".join(f"{k} {v}" for k, v in ingredient.identifiers.items())
+            )
+        if ingredient.molar_mass:
+            facts.append(f"molar mass: {ingredient.molar_mass}")
+        if ingredient.allergen_groups:
+            facts.append("allergen groups: " + ", ".join(ingredient.allergen_groups))
+        if ingredient.status == "withdrawn":
+            facts.append(f"**withdrawn**: {ingredient.status_reason}")
+        if ingredient.pregnancy:
+            facts.append(f"pregnancy: {ingredient.pregnancy}")
+        out.extend(f"- {fact}" for fact in facts)
+        for limit in ingredient.limits:
+            kind = "absolute" if limit.severity == "error" else "advisory"
+            cond = ""
+            if limit.unless_present:
+                cond = f", unless {', '.join(map(str, limit.unless_present))} present"
+            if limit.when_present:
+                cond = f", when {', '.join(map(str, limit.when_present))} present"
+            route = f", licensed {limit.route} label dose" if limit.route else ""
+            out.append(
+                f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}{route}) — {limit.source}"
+            )
+        if ingredient.notes:
+            out.append(f"- notes: {ingredient.notes}")
+        if ingredient.sources:
+            out.append("- sources: " + "; ".join(ingredient.sources))
+        out.append("")
+    out += [
+        "## Products",
+        "",
+        "| id | container | volume | strengths | excipients |",
+        "|---|---|---|---|---|",
+    ]
+    for product in sorted(catalog.products.values(), key=lambda p: p.id):
+        flags = " (no admixture)" if product.no_admixture else ""
+        out.append(
+            f"| `{product.id}` | {product.container}, {product.use}{flags} | {product.volume} | "
+            + ", ".join(f"{k} {v}" for k, v in product.strengths.items())
+            + " | "
+            + ", ".join(f"{k} {v}" for k, v in product.excipients.items())
+            + " |"
+        )
+    out += [
+        "",
+        "## Allergen groups",
+        "",
+        "| id | name | also written | source |",
+        "|---|---|---|---|",
+    ]
+    for group in sorted(catalog.allergen_groups.values(), key=lambda g: g.id):
+        out.append(
+            f"| `{group.id}` | {group.name} | {', '.join(group.synonyms)} | {group.source} |"
+        )
+    out += [
+        "",
+        "## Additive limits",
+        "",
+        "The members' fractions of their own maxima add up and must not exceed 100%.",
+        "",
+        "| id | members | basis | severity | source |",
+        "|---|---|---|---|---|",
+    ]
+    for additive in catalog.additive_limits:
+        out.append(
+            f"| `{additive.id}` | {', '.join(additive.members)} | {additive.basis} | "
+            f"{additive.severity} | {additive.source} |"
+        )
+    out += [
+        "",
+        "## Cross-reactivity",
+        "",
+        "| groups | severity | note | source |",
+        "|---|---|---|---|",
+    ]
+    for cross in catalog.cross_reactivity:
+        out.append(
+            f"| {' ↔ '.join(cross.groups)} | {cross.severity} | {cross.note} | {cross.source} |"
+        )
+    out += [
+        "",
+        "## Incompatibilities",
+        "",
+        "| a | b | severity | reason | source |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in catalog.incompatibilities:
+        severity = rule.severity + (" (inferred)" if rule.inferred else "")
+        out.append(f"| {rule.a} | {rule.b} | {severity} | {rule.reason} | {rule.source} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(markdown(load_catalog().catalog))
