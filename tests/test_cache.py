@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import pickle
 import time
 from pathlib import Path
 
 import pytest
 
+from mesoformula.cli import main
+from mesoformula.cli._common import cache_directory
 from mesoformula.files import _cache
 from mesoformula.files.catalogs import load_catalog
 
@@ -18,7 +21,9 @@ from .conftest import DATA
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("MESOFORMULA_NO_CACHE", raising=False)
-    return tmp_path / "cache" / "mesoformula"
+    folder = cache_directory()
+    assert tmp_path / "cache" / "mesoformula" == folder
+    return folder
 
 
 class TestCache:
@@ -26,9 +31,9 @@ class TestCache:
 
     def test_same_result(self, cache_home: Path) -> None:
         """A cached load equals a fresh one, and the cache file is private."""
-        first = load_catalog()
-        second = load_catalog()
-        fresh = load_catalog(cache=False)
+        first = load_catalog(cache=cache_home)
+        second = load_catalog(cache=cache_home)
+        fresh = load_catalog()
         assert (first.catalog, first.findings) == (fresh.catalog, fresh.findings)
         assert second.catalog == fresh.catalog
         (entry,) = cache_home.glob("catalog-*.pickle")
@@ -40,29 +45,29 @@ class TestCache:
         folder = tmp_path / "clinic"
         folder.mkdir()
         (folder / "p.toml").write_text((DATA / "catalog-override" / "clinic.toml").read_text())
-        before = load_catalog([folder])
+        before = load_catalog([folder], cache=cache_home)
         text = (folder / "p.toml").read_text().replace("local supplier", "other supplier")
         time.sleep(0.01)
         (folder / "p.toml").write_text(text)
-        after = load_catalog([folder])
+        after = load_catalog([folder], cache=cache_home)
         assert before.catalog.products["sodium-chloride-0.9-10ml"].name.endswith("(local supplier)")
         assert after.catalog.products["sodium-chloride-0.9-10ml"].name.endswith("(other supplier)")
 
     def test_shared_directory_is_not_trusted(self, cache_home: Path) -> None:
         """A cache directory others can write to is never read."""
-        load_catalog()
+        load_catalog(cache=cache_home)
         cache_home.chmod(0o777)
         (entry,) = cache_home.glob("catalog-*.pickle")
         entry.write_bytes(pickle.dumps("planted by someone else"))
-        assert load_catalog().catalog == load_catalog(cache=False).catalog
+        assert load_catalog().catalog == load_catalog(cache=cache_home).catalog
         assert not _cache._private(cache_home)
 
     def test_corrupt_cache_is_rebuilt(self, cache_home: Path) -> None:
         """A corrupt cache file is ignored and replaced."""
-        load_catalog()
+        load_catalog(cache=cache_home)
         (entry,) = cache_home.glob("catalog-*.pickle")
         entry.write_bytes(b"\x80\x05garbage")
-        assert load_catalog().catalog == load_catalog(cache=False).catalog
+        assert load_catalog().catalog == load_catalog(cache=cache_home).catalog
         assert entry.read_bytes() != b"\x80\x05garbage"
 
     def test_disabled_by_environment(
@@ -70,5 +75,6 @@ class TestCache:
     ) -> None:
         """MESOFORMULA_NO_CACHE turns the cache off."""
         monkeypatch.setenv("MESOFORMULA_NO_CACHE", "1")
-        load_catalog()
+        assert cache_directory() is None
+        assert 0 == main(["catalog", "list"], out=io.StringIO())
         assert not cache_home.exists()

@@ -147,7 +147,7 @@ EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
 
 
 def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    from .stock import add_commands  # noqa: PLC0415 - only when named
+    from ._stock_args import add_commands  # noqa: PLC0415 - only when named
 
     add_commands(commands, common)
     for add in EXTRA_COMMANDS:

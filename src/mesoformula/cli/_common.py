@@ -19,6 +19,21 @@ from mesoformula.findings import to_json as finding_to_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+#: The store when neither ``--db`` nor ``$MESOFORMULA_DB`` names one (SPEC §4).
+DEFAULT_DB = "mesoformula.db"
+
+
+def cache_directory() -> Path | None:
+    """
+    The private per-user catalog cache (``$XDG_CACHE_HOME/mesoformula`` or
+    ``~/.cache/mesoformula``), or None when ``MESOFORMULA_NO_CACHE`` is set. The
+    environment is read here, at the command line, never in the library.
+    """
+    if os.environ.get("MESOFORMULA_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mesoformula"
+
 
 class UsageError(Exception):
     """A command used wrongly: printed and exits 2."""
@@ -131,7 +146,7 @@ def load_catalog_of(args: argparse.Namespace, *, stop: bool = True) -> Any:
     for folder in args.catalog:
         if not os.path.lexists(folder):
             raise UsageError(f"--catalog {folder}: no such file or directory")
-    loaded = load_catalog(args.catalog)
+    loaded = load_catalog(args.catalog, cache=cache_directory())
     if stop and any(f.severity == "error" for _, f in loaded.findings):
         raise CatalogProblem(catalog_reports_of(loaded))
     return loaded
@@ -252,8 +267,9 @@ def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
     from mesoformula.exceptions import StockError  # noqa: PLC0415
     from mesoformula.stock.store import Stock  # noqa: PLC0415
 
+    path = args.db or os.environ.get("MESOFORMULA_DB") or DEFAULT_DB
     try:
-        return Stock.open(args.db, create=create)
+        return Stock.open(path, create=create)
     except StockError as error:
         raise UsageError(str(error)) from None
 

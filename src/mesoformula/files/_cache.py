@@ -26,12 +26,6 @@ from mesoformula._version import __version__
 T = TypeVar("T")
 
 
-def directory() -> Path:
-    """The cache directory of the current user."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mesoformula"
-
-
 def _key(paths: Sequence[Path]) -> str:
     digest = hashlib.sha256(__version__.encode())
     # The pickled models change with the code: the package's own modules are part of the
@@ -61,9 +55,8 @@ def _private(path: Path) -> bool:
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def cached(paths: Sequence[Path], build: Callable[[], T]) -> T:
-    """Return the cached value for *paths*, or *build* it and cache it."""
-    folder = directory()
+def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
+    """Return the value cached in *folder* for *paths*, or *build* it and cache it."""
     target = folder / f"catalog-{_key(paths)}.pickle"
     if _private(folder) and _private(target):
         try:

@@ -88,7 +88,7 @@ class LoadedCatalog:
 
 
 def load_catalog(
-    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: bool = True
+    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: Path | None = None
 ) -> LoadedCatalog:
     """
     Load the shipped catalog and then each folder (or file) of *extra*, in order.
@@ -96,9 +96,10 @@ def load_catalog(
     A file that cannot be read contributes its findings and nothing else. Findings
     come back paired with the file they concern.
 
-    With *cache* (the default, unless ``MESOFORMULA_NO_CACHE`` is set) the merged result
-    is kept in a private per-user cache, keyed by the version of mesoformula and the path,
-    size and modification time of every catalog file; any change rebuilds it.
+    With *cache* (a directory private to the user; the command line passes
+    ``~/.cache/mesoformula``) the merged result is kept there, keyed by the version and the
+    modules of mesoformula and the path, size and modification time of every catalog
+    file; any change rebuilds it.
     """
     paths: list[Path] = []
     problems: list[tuple[str, Finding]] = []
@@ -110,10 +111,10 @@ def load_catalog(
             problems.extend(unlisted)
         else:
             paths.append(item)
-    if cache and not os.environ.get("MESOFORMULA_NO_CACHE"):
+    if cache is not None:
         from . import _cache  # noqa: PLC0415 - only when caching
 
-        loaded = _cache.cached(paths, lambda: _load(paths))
+        loaded = _cache.cached(cache, paths, lambda: _load(paths))
     else:
         loaded = _load(paths)
     if problems:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
     from .count import CountLine
     from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
-    from .store import ConsumeResult, Entry, LotView, Stock, default_path
+    from .store import ConsumeResult, Entry, LotView, Stock
 
 _WHERE = {
     "Allocation": "allocation",
@@ -34,7 +34,6 @@ _WHERE = {
     "Entry": "store",
     "LotView": "store",
     "Stock": "store",
-    "default_path": "store",
 }
 
 __all__ = [
@@ -55,7 +54,6 @@ __all__ = [
     "Stock",
     "StockSheet",
     "allocate",
-    "default_path",
 ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,11 +45,6 @@ DEFAULT_DB = "mesoformula.db"
 
 Status = Literal["released", "quarantine", "recalled"]
 _STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
-
-
-def default_path() -> str:
-    """``$MESOFORMULA_DB`` or ``./mesoformula.db`` (SPEC §4)."""
-    return os.environ.get("MESOFORMULA_DB") or DEFAULT_DB
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -143,7 +137,7 @@ class Stock:
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, create: bool = True) -> Stock:
+    def open(cls, path: str | Path = DEFAULT_DB, *, create: bool = True) -> Stock:
         """
         Open (and create, and migrate forward) the store at *path*.
 
@@ -152,7 +146,7 @@ class Stock:
                 a database.
             StoreVersionError: when the database is newer than this library.
         """
-        name = str(path if path is not None else default_path())
+        name = str(path)
         if not create and not Path(name).exists():
             raise StockError(f"{name}: no stock store here (run 'mesoformula stock init')")
         try:

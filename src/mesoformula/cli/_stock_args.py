@@ -1,0 +1,119 @@
+"""The arguments of ``mesoformula stock ...`` and ``record ...`` (built only when named)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._common import entry_id
+from .record import cmd_record_batch, cmd_record_master
+from .stock import (
+    cmd_adjust,
+    cmd_consume,
+    cmd_count,
+    cmd_discard,
+    cmd_export,
+    cmd_history,
+    cmd_import,
+    cmd_init,
+    cmd_list,
+    cmd_plan,
+    cmd_rebuild,
+    cmd_status,
+    cmd_undo,
+    cmd_verify,
+)
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``mesoformula stock ...``."""
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="the store (default $MESOFORMULA_DB or ./mesoformula.db)",
+    )
+    store.add_argument(
+        "--at", metavar="ISO-DATETIME", help="the time of the operation (default now)"
+    )
+    store.add_argument("--actor", metavar="NAME", help="who does it (default the login name)")
+    parents = [common, store]
+
+    stock = commands.add_parser("stock", help="lots, plans, consumption and counts on SQLite")
+    actions = stock.add_subparsers(dest="stock_command", metavar="ACTION")
+    actions.required = True
+
+    def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(
+            name, parents=parents, help=help_text, description=help_text
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    add("init", cmd_init, "create the store (or migrate it forward)")
+    add("import", cmd_import, "receive the lots of a stock sheet").add_argument(
+        "file", metavar="STOCKFILE"
+    )
+    add("export", cmd_export, "write the store's lots as a stock sheet")
+    listing = add("list", cmd_list, "lots with balances, expiry and status")
+    listing.add_argument(
+        "--expiring-within", type=int, metavar="DAYS", help="only lots expiring within DAYS of --at"
+    )
+    listing.add_argument("--product", help="only this product")
+    for name, handler, text in (
+        ("plan", cmd_plan, "which lots a formulation would use; changes nothing"),
+        ("consume", cmd_consume, "consume a batch: all lots or none, once per batch id"),
+    ):
+        parser = add(name, handler, text)
+        parser.add_argument("formulation", metavar="FORMULATION")
+        parser.add_argument("--batches", type=int, default=1)
+        if name == "consume":
+            parser.add_argument("--batch-id", required=True, metavar="ID")
+    add("count", cmd_count, "record a stocktake").add_argument("file", metavar="COUNTFILE")
+    history = add("history", cmd_history, "journal entries")
+    history.add_argument("--lot")
+    history.add_argument("--product")
+    history.add_argument("--batch", metavar="ID", help="entries of one batch")
+    undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
+    undo.add_argument("entry", type=entry_id, metavar="ENTRY")
+    undo.add_argument("--reason", default="")
+    discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
+    discard.add_argument("--lot", required=True)
+    discard.add_argument("--product")
+    discard.add_argument("--containers", type=entry_id, default=0)
+    discard.add_argument("--container", type=entry_id, metavar="ID")
+    discard.add_argument("--reason", required=True)
+    adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
+    adjust.add_argument("--lot", required=True)
+    adjust.add_argument("--product")
+    adjust.add_argument("--containers", type=int, default=0, help="+N or -N unopened")
+    adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
+    adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
+    adjust.add_argument("--reason", required=True)
+    status = add("status", cmd_status, "quarantine, release or recall a lot")
+    status.add_argument("--lot", required=True)
+    status.add_argument("--product")
+    status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
+    status.add_argument("--reason", required=True)
+    add("verify", cmd_verify, "prove the journal intact and the cache equal to its fold")
+    add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
+
+    record = commands.add_parser("record", help="compounding and master formulation records")
+    kinds = record.add_subparsers(dest="record_command", metavar="KIND")
+    kinds.required = True
+    batch = kinds.add_parser(
+        "batch",
+        parents=parents,
+        help="the compounding record of a consumed batch, with lots and beyond-use date",
+    )
+    batch.add_argument("--batch-id", required=True, metavar="ID")
+    batch.add_argument(
+        "--formulation", metavar="FILE", help="prove this file is the recorded version"
+    )
+    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True)
+    master = kinds.add_parser(
+        "master", parents=[common], help="the master formulation record of a formulation"
+    )
+    master.add_argument("formulation", metavar="FORMULATION")
+    master.set_defaults(handler=cmd_record_master, markdown=True, html=True)
