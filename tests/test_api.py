@@ -74,3 +74,27 @@ def test_api_reference_names_every_export() -> None:
         name for name in mesoformula.__all__ if name != "__version__" and f"`{name}" not in page
     ]
     assert [] == missing
+
+
+def test_errors_pickle() -> None:
+    """Errors cross process boundaries (multiprocessing, task queues) intact."""
+    import pickle
+
+    from mesoformula.exceptions import FileError, UnitError
+    from mesoformula.findings import Finding
+
+    unit = pickle.loads(pickle.dumps(UnitError("unit.invalid", "bad")))
+    assert ("unit.invalid", "bad") == (unit.code, str(unit))
+    finding = Finding(code="file.io", severity="error", message="cannot read")
+    error = pickle.loads(pickle.dumps(FileError("x.toml", [finding])))
+    assert ("x.toml", (finding,), "x.toml: cannot read") == (error.path, error.findings, str(error))
+
+
+def test_schema_properties_carry_no_attrs_docstring() -> None:
+    """The generated JSON Schema does not describe every property with attrs' own
+    Attribute docstring."""
+    import json
+
+    from mesoformula.files.schema import json_schema
+
+    assert "Read-only representation of an attribute" not in json.dumps(json_schema("catalog"))

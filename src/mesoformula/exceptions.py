@@ -35,20 +35,26 @@ class UnitError(MesoformulaError, ValueError):
     """A quantity cannot be accepted; ``code`` is the finding code (``unit.*``)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)  # the arguments again: errors pickle
         self.code = code
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class FileError(MesoformulaError, ValueError):
     """A file could not be loaded; ``findings`` lists every problem found in it."""
 
     def __init__(self, path: str, findings: Sequence[Finding]) -> None:
-        first = findings[0].message if findings else "unreadable file"
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        super().__init__(f"{path}: {first}{more}")
+        super().__init__(path, tuple(findings))  # the arguments again: errors pickle
         self.path = path
         self.findings = tuple(findings)
+
+    def __str__(self) -> str:
+        first = self.findings[0].message if self.findings else "unreadable file"
+        more = f" (and {len(self.findings) - 1} more)" if len(self.findings) > 1 else ""
+        return f"{self.path}: {first}{more}"
 
 
 class CatalogError(MesoformulaError, LookupError):

@@ -8,14 +8,15 @@ integrity for catalog files. Checks that need a patient are not run here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 
 from .catalog import Catalog, CatalogFile
-from .files import SUFFIXES, read, with_lines
+from .files import read, with_lines
 from .files.catalogs import LoadedCatalog
+from .files.discovery import expand
 from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
@@ -45,28 +46,6 @@ def _patient_independent(formulation: Formulation, catalog: Catalog) -> list[Fin
 
 
 FORMULATION_CHECKS: list[FormulationCheck] = [_patient_independent]
-
-
-def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """
-    Return the files *paths* name: files as given, directories recursively (files with
-    a known suffix only), sorted within each directory.
-
-    Raises:
-        FileNotFoundError: for a path that does not exist.
-    """
-    found: list[Path] = []
-    for item in paths:
-        path = Path(item)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            )
-        elif path.exists():
-            found.append(path)
-        else:
-            raise FileNotFoundError(str(path))
-    return found
 
 
 def validate_file(path: str | Path, loaded: LoadedCatalog) -> FileReport:

@@ -6,10 +6,8 @@ with the findings of every file (SPEC §2.3). Catalog folders are read whole by 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
 
 import attrs
 
@@ -18,6 +16,7 @@ from mesoformula.findings import Finding
 from mesoformula.rules.catalog import file_findings
 
 from . import read, with_lines
+from .discovery import discover
 
 
 def shipped_catalog_dir() -> Path:
@@ -26,49 +25,6 @@ def shipped_catalog_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[3] / "catalog"
-
-
-CATALOG_SUFFIXES: Final = frozenset({".toml", ".json", ".yaml", ".yml"})
-
-
-def catalog_paths(folder: Path) -> list[Path]:
-    """
-    Return the catalog files in *folder*, sorted, recursively: every entry whose suffix
-    is ``.toml``, ``.json``, ``.yaml`` or ``.yml`` in any case and that is not a folder.
-    Broken links and unreadable files are returned too, so that reading them reports
-    the problem instead of leaving them out.
-    """
-    return discover(folder)[0]
-
-
-def discover(folder: Path) -> tuple[list[Path], list[tuple[str, Finding]]]:
-    """
-    Return the catalog files in *folder* (see :func:`catalog_paths`) and a ``file.io``
-    finding for every sub-folder that cannot be listed: a catalog folder is read whole
-    or the command says what it could not read.
-    """
-    found: list[Path] = []
-    problems: list[tuple[str, Finding]] = []
-
-    def unreadable(error: OSError) -> None:
-        where = error.filename or str(folder)
-        problems.append(
-            (
-                str(where),
-                Finding(
-                    code="file.io",
-                    severity="error",
-                    message=f"cannot list this catalog folder: {error.strerror or error}",
-                ),
-            )
-        )
-
-    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
-        dirs.sort()
-        for name in files:
-            if os.path.splitext(name)[1].lower() in CATALOG_SUFFIXES:  # noqa: PTH122
-                found.append(Path(root) / name)
-    return sorted(found), problems
 
 
 @attrs.frozen(kw_only=True)
@@ -140,10 +96,7 @@ def _load(paths: Sequence[Path]) -> LoadedCatalog:
 
 
 __all__ = [
-    "CATALOG_SUFFIXES",
     "LoadedCatalog",
-    "catalog_paths",
-    "discover",
     "load_catalog",
     "shipped_catalog_dir",
 ]

@@ -115,8 +115,6 @@ def _attrs_schema(tp: type[Any], definitions: dict[str, Any]) -> dict[str, Any]:
         for f in attrs.fields(tp):
             key = file_key(f)
             prop = _schema_of(hints[f.name], definitions)
-            if f.__doc__:
-                prop["description"] = f.__doc__
             properties[key] = prop
             if f.default is attrs.NOTHING:
                 required.append(key)
