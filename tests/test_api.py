@@ -6,6 +6,8 @@ import importlib
 import inspect
 import pkgutil
 
+import pytest
+
 import mesoformula
 import mesoformula.stock
 
@@ -98,3 +100,18 @@ def test_schema_properties_carry_no_attrs_docstring() -> None:
     from mesoformula.files.schema import json_schema
 
     assert "Read-only representation of an attribute" not in json.dumps(json_schema("catalog"))
+
+
+def test_no_import_cycle() -> None:
+    """No module of mesoformula imports, through any chain, a module that imports it
+    (type-checking imports aside): data flows one way."""
+    grimp = pytest.importorskip("grimp")  # comes with import-linter, in the test extra
+
+    graph = grimp.build_graph("mesoformula", exclude_type_checking_imports=True)
+    cycles = [
+        (module, imported)
+        for module in sorted(graph.modules)
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    ]
+    assert [] == cycles
