@@ -30,7 +30,7 @@ def build(path: Path, lots: int, entries: int, products: int) -> None:
     """Write a store of *lots* lots over *products* products and *entries* entries."""
     rng = random.Random(7)
     with Stock.open(path) as stock:
-        db = stock._db
+        db = stock.ledger.db
         db.execute("BEGIN")
         db.executemany(
             "INSERT INTO lots (lot_id, product, lot, expiry, received, nominal_ul, single_dose,"
@@ -133,14 +133,14 @@ def main() -> None:
             needs = [Need(product=f"product-{n}", volume_ul=25_000) for n in (1, 2, 3)]
             lot_ids = [
                 r[0]
-                for r in stock._db.execute(
+                for r in stock.ledger.db.execute(
                     "SELECT lot_id FROM lots"
                     " WHERE product IN ('product-1', 'product-2', 'product-3')"
                 )
             ]
 
             def aggregate() -> object:
-                return stock._db.execute(
+                return stock.ledger.db.execute(
                     "SELECT lot_id, SUM(containers_delta) FROM journal WHERE lot_id IN"
                     f" ({','.join(map(str, lot_ids))}) GROUP BY lot_id"
                 ).fetchall()

@@ -88,30 +88,30 @@ class TestLedger:
         """The journal's triggers refuse UPDATE and DELETE."""
         receive(store, VIAL, "V1", 1)
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            store._db.execute("UPDATE journal SET containers_delta = 99")
+            store.ledger.db.execute("UPDATE journal SET containers_delta = 99")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            store._db.execute("DELETE FROM journal")
+            store.ledger.db.execute("DELETE FROM journal")
 
     def test_verify_detects_tampering_and_deletion(self, store: Stock) -> None:
         """With the triggers dropped, a changed entry and a deleted one are both found."""
         for n in range(3):
             receive(store, VIAL, f"V{n}", 2)
         assert [] == store.verify()
-        store._db.execute("DROP TRIGGER journal_no_update")
-        store._db.execute("DROP TRIGGER journal_no_delete")
-        store._db.execute("UPDATE journal SET containers_delta = 9 WHERE entry_id = 1")
+        store.ledger.db.execute("DROP TRIGGER journal_no_update")
+        store.ledger.db.execute("DROP TRIGGER journal_no_delete")
+        store.ledger.db.execute("UPDATE journal SET containers_delta = 9 WHERE entry_id = 1")
         problems = store.verify()
         assert any("entry 1 was changed" in p for p in problems)
         assert any("lot 1: cached balance" in p for p in problems)
-        store._db.execute("DELETE FROM journal WHERE entry_id = 2")
+        store.ledger.db.execute("DELETE FROM journal WHERE entry_id = 2")
         assert any("entries 2..2 are missing" in p for p in store.verify())
-        store._db.execute("DELETE FROM journal WHERE entry_id = 3")
+        store.ledger.db.execute("DELETE FROM journal WHERE entry_id = 3")
         assert any("missing from the end" in p for p in store.verify())
 
     def test_cache_is_rebuildable(self, store: Stock) -> None:
         """A corrupted cache is found by verify and rebuilt from the journal."""
         receive(store, VIAL, "V1", 3)
-        store._db.execute("UPDATE lot_balance SET unopened = 7")
+        store.ledger.db.execute("UPDATE lot_balance SET unopened = 7")
         assert store.verify()
         store.rebuild()
         assert [] == store.verify()
@@ -260,7 +260,7 @@ class TestSchema:
 
     def test_wal(self, store: Stock) -> None:
         """The store runs in WAL mode."""
-        assert "wal" == store._db.execute("PRAGMA journal_mode").fetchone()[0]
+        assert "wal" == store.ledger.db.execute("PRAGMA journal_mode").fetchone()[0]
 
 
 # --------------------------------------------------------------------------- processes
@@ -313,8 +313,8 @@ CRASHER = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from mesoformula.stock import Need, Stock
-    from mesoformula.stock.store import Stock as S
-    original = S._append
+    from mesoformula.stock.ledger import Ledger as S
+    original = S.append
     count = [0]
     def slow(self, *args, **kwargs):
         count[0] += 1
@@ -322,7 +322,7 @@ CRASHER = textwrap.dedent(
             print("MID-CONSUME", flush=True)
             time.sleep(60)
         return original(self, *args, **kwargs)
-    S._append = slow
+    S.append = slow
     with Stock.open(sys.argv[1]) as stock:
         stock.consume([Need(product="amp-2", volume_ul=5000)], batch_id="CRASH",
                       formulation="f", version=1, checksum="c", batches=1,
@@ -642,6 +642,6 @@ def test_require_sound(tmp_path: Path) -> None:
     with Stock.open(tmp_path / "s.db") as stock:
         receive(stock, VIAL, "V1", 2)
         stock.require_sound()
-        stock._db.execute("UPDATE lot_balance SET unopened = 5")
+        stock.ledger.db.execute("UPDATE lot_balance SET unopened = 5")
         with pytest.raises(LedgerIntegrityError, match="cached balance"):
             stock.require_sound()

@@ -28,9 +28,10 @@ from .findings import Finding
 from .findings import to_json as finding_to_json
 from .formulation import Formulation
 from .rules.checks import check
+from .stock import ConsumeResult
 from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
-from .stock.store import ConsumeResult, Stock
+from .stock.store import Stock
 
 RECORD_VERSION = 1
 

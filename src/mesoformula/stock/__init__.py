@@ -11,10 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._consume import ConsumeResult
     from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
     from .count import CountLine
+    from .queries import Entry, LotView
     from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
-    from .store import ConsumeResult, Entry, LotView, Stock
+    from .store import Stock
 
 _WHERE = {
     "Allocation": "allocation",
@@ -29,10 +31,10 @@ _WHERE = {
     "Lot": "sheet",
     "OpenedContainer": "sheet",
     "StockSheet": "sheet",
-    "ConsumeResult": "store",
+    "ConsumeResult": "_consume",
     "CountLine": "count",
-    "Entry": "store",
-    "LotView": "store",
+    "Entry": "queries",
+    "LotView": "queries",
     "Stock": "store",
 }
 

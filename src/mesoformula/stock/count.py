@@ -61,9 +61,9 @@ def record_count(
     at = sheet.counted_at
     correlation = f"count {_iso(at)}"
     lines = []
-    with stock._write():
+    with stock.transaction():
         for counted in sheet.lots:
-            row = stock._db.execute(
+            row = stock.ledger.db.execute(
                 "SELECT lot_id FROM lots WHERE product = ? AND lot = ?",
                 (counted.product, counted.lot),
             ).fetchone()
@@ -81,7 +81,7 @@ def record_count(
                     containers=counted.containers,
                     opened=tuple(OpenedContainer(at=at, remaining=r) for r in counted.opened),
                 )
-                entries = stock._receive(
+                entries = stock.ledger.receive(
                     found,
                     product,
                     at=at,
@@ -116,7 +116,7 @@ def _count_lot(
     variance = counted.containers - expected_unopened
     if variance:
         entries.append(
-            stock._adjust(
+            stock.ledger.adjust(
                 lot_id,
                 reason=counted.reason,
                 at=at,
@@ -131,7 +131,7 @@ def _count_lot(
             delta = counted_ul[index] - expected
             if delta:
                 entries.append(
-                    stock._adjust(
+                    stock.ledger.adjust(
                         lot_id,
                         reason=counted.reason,
                         at=at,
@@ -142,10 +142,10 @@ def _count_lot(
                     )
                 )
         else:
-            _, remaining, live = stock._container(container_id)
+            _, remaining, live = stock.ledger.container(container_id)
             if live:
                 entries.append(
-                    stock._append(
+                    stock.ledger.append(
                         "discard",
                         lot_id,
                         at=at,
@@ -158,9 +158,9 @@ def _count_lot(
                     )
                 )
     for extra in counted_ul[len(expected_containers) :]:
-        container_id = stock._new_container(lot_id, at)
+        container_id = stock.ledger.new_container(lot_id, at)
         entries.append(
-            stock._append(
+            stock.ledger.append(
                 "receive",
                 lot_id,
                 at=at,
@@ -172,7 +172,9 @@ def _count_lot(
                 correlation=correlation,
             )
         )
-    row = stock._db.execute("SELECT product, lot FROM lots WHERE lot_id = ?", (lot_id,)).fetchone()
+    row = stock.ledger.db.execute(
+        "SELECT product, lot FROM lots WHERE lot_id = ?", (lot_id,)
+    ).fetchone()
     return CountLine(
         product=row[0],
         lot=row[1],
@@ -189,7 +191,7 @@ def _fold_lot(
     stock: Stock, lot_id: int, *, until: dt.datetime
 ) -> tuple[int, list[tuple[int, int]]]:
     """Unopened containers and live containers' volumes of a lot as of *until*."""
-    rows = stock._db.execute(
+    rows = stock.ledger.db.execute(
         "SELECT container_id, containers_delta, volume_delta, live_delta FROM journal"
         " WHERE lot_id = ? AND at <= ? ORDER BY entry_id",
         (lot_id, _iso(until)),

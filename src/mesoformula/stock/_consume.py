@@ -1,0 +1,137 @@
+"""Consuming a batch: allocate, then record every draw, opening and waste at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from mesoformula.exceptions import StockError
+
+from .allocation import Need, Plan, allocate
+from .ledger import Ledger, iso
+from .queries import Queries, plan_from_json, plan_to_json
+
+
+@attrs.frozen(kw_only=True)
+class ConsumeResult:
+    """What :meth:`Stock.consume` did: the plan, and whether it was already consumed."""
+
+    batch_id: str
+    plan: Plan
+    consumed: bool
+    already: bool
+    entries: tuple[int, ...]
+
+
+def consume(
+    ledger: Ledger,
+    queries: Queries,
+    needs: Sequence[Need],
+    *,
+    batch_id: str,
+    formulation: str,
+    version: int,
+    checksum: str,
+    batches: int,
+    at: dt.datetime,
+    actor: str,
+    record: dict[str, Any] | None = None,
+) -> ConsumeResult:
+    """
+    Consume a batch: allocate and record every draw, opening and single-dose waste
+    in one transaction, or nothing when stock is short.
+
+    Idempotent per *batch_id*: consuming the same batch again changes nothing and
+    returns the recorded plan.
+
+    Raises:
+        StockError: the batch id was used for another formulation.
+    """
+    with ledger.transaction():
+        existing = ledger.db.execute(
+            "SELECT formulation, checksum, plan FROM batches WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        if existing is not None:
+            if (existing[0], existing[1]) != (formulation, checksum):
+                raise StockError(
+                    f"batch '{batch_id}' was already consumed for formulation '{existing[0]}' "
+                    "with different content: use a new batch id"
+                )
+            return ConsumeResult(
+                batch_id=batch_id,
+                plan=plan_from_json(existing[2]),
+                consumed=True,
+                already=True,
+                entries=tuple(e.entry_id for e in queries.history(correlation=batch_id)),
+            )
+        products = sorted({n.product for n in needs})
+        plan = allocate(needs, queries.states(products) if products else [], at=at)
+        if not plan.ok:
+            return ConsumeResult(
+                batch_id=batch_id, plan=plan, consumed=False, already=False, entries=()
+            )
+        entries: list[int] = []
+        resolved = []
+        for allocation in plan.allocations:
+            takes = []
+            for take in allocation.takes:
+                container_id = take.container_id
+                if take.opens:
+                    entry, container_id = ledger.open_container(
+                        allocation.lot_id, at=at, actor=actor, reason="", correlation=batch_id
+                    )
+                    entries.append(entry)
+                assert container_id is not None
+                entries.append(
+                    ledger.draw(
+                        container_id,
+                        take.volume_ul,
+                        at=at,
+                        actor=actor,
+                        reason="",
+                        correlation=batch_id,
+                    )
+                )
+                if take.waste_ul:
+                    entries.append(
+                        ledger.append(
+                            "discard",
+                            allocation.lot_id,
+                            at=at,
+                            actor=actor,
+                            container_id=container_id,
+                            volume_delta=-take.waste_ul,
+                            live_delta=-1,
+                            reason="single-dose remainder",
+                            correlation=batch_id,
+                        )
+                    )
+                takes.append(attrs.evolve(take, container_id=container_id))
+            resolved.append(attrs.evolve(allocation, takes=tuple(takes)))
+        plan = attrs.evolve(plan, allocations=tuple(resolved))
+        ledger.db.execute(
+            "INSERT INTO batches (batch_id, formulation, version, checksum, batches, at,"
+            " actor, plan, record)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                batch_id,
+                formulation,
+                version,
+                checksum,
+                batches,
+                iso(at),
+                actor,
+                json.dumps(plan_to_json(plan)),
+                json.dumps(record or {}),
+            ),
+        )
+        return ConsumeResult(
+            batch_id=batch_id, plan=plan, consumed=True, already=False, entries=tuple(entries)
+        )
+
+
+__all__ = ["ConsumeResult", "consume"]

@@ -1,0 +1,43 @@
+"""The store's schema history: packaged migrations applied by ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The packaged migrations, as (version, SQL), in order."""
+    found = []
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        version = int(path.name.split("_", 1)[0])
+        found.append((version, path.read_text(encoding="utf-8")))
+    return found
+
+
+SCHEMA_VERSION = max(v for v, _ in migrations())
+
+
+def statements(sql: str) -> list[str]:
+    """
+    Split a migration into statements with SQLite's own parser
+    (:func:`sqlite3.complete_statement`): triggers keep their inner semicolons wherever
+    ``BEGIN`` stands on its line.
+    """
+    found: list[str] = []
+    current = ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            found.append(current.strip())
+            current = ""
+    if current.strip() and not all(
+        not part.strip() or part.strip().startswith("--") for part in current.splitlines()
+    ):
+        raise ValueError(f"a migration ends inside a statement: {current.strip()[:60]!r}")
+    return found
+
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrations", "statements"]

@@ -1,0 +1,346 @@
+"""
+The ledger: the append-only, hash-chained journal and the balance cache it keeps, and
+the write primitives the store's commands are made of (SPEC §5).
+
+Every primitive expects the caller to hold the write transaction (:meth:`Ledger.transaction`,
+``BEGIN IMMEDIATE``); each appends journal entries and folds them into the cache in that
+same transaction, so the cache never disagrees with the journal after a commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import attrs
+
+from mesoformula.catalog import Product
+from mesoformula.exceptions import InsufficientStock, StockError, UnknownEntry
+
+from . import audit
+from .allocation import to_ml, to_ul
+from .sheet import Lot
+
+Status = Literal["released", "quarantine", "recalled"]
+STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
+
+
+def iso(moment: dt.datetime) -> str:
+    """An instant as stored: ISO 8601 to the second."""
+    return moment.isoformat(timespec="seconds")
+
+
+@attrs.define
+class Ledger:
+    """The journal and balance cache of one SQLite connection."""
+
+    db: sqlite3.Connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def append(
+        self,
+        kind: str,
+        lot_id: int,
+        *,
+        at: dt.datetime,
+        actor: str,
+        container_id: int | None = None,
+        containers_delta: int = 0,
+        volume_delta: int = 0,
+        live_delta: int = 0,
+        status: str | None = None,
+        status_before: str | None = None,
+        reason: str = "",
+        correlation: str | None = None,
+        undoes: int | None = None,
+    ) -> int:
+        """Append one entry and fold it into the cache; the caller holds the write lock."""
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
+        entry_id = (int(row[0]) if row else 0) + 1
+        last = self.db.execute("SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
+        prev = last[0] if last else audit.GENESIS
+        recorded = iso(dt.datetime.now())
+        fields = (
+            entry_id,
+            iso(at),
+            recorded,
+            actor,
+            kind,
+            lot_id,
+            container_id,
+            containers_delta,
+            volume_delta,
+            live_delta,
+            status,
+            status_before,
+            reason,
+            correlation,
+            undoes,
+        )
+        self.db.execute(
+            "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
+            " containers_delta, volume_delta, live_delta, status, status_before, reason,"
+            " correlation, undoes, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*fields, prev, audit.entry_hash(prev, fields)),
+        )
+        self.fold_into_cache(
+            lot_id,
+            container_id=container_id,
+            containers_delta=containers_delta,
+            volume_delta=volume_delta,
+            live_delta=live_delta,
+            status=status,
+        )
+        return entry_id
+
+    def fold_into_cache(
+        self,
+        lot_id: int,
+        *,
+        container_id: int | None,
+        containers_delta: int,
+        volume_delta: int,
+        live_delta: int,
+        status: str | None,
+    ) -> None:
+        if containers_delta or status is not None:
+            self.db.execute(
+                "UPDATE lot_balance SET unopened = unopened + ?, status = COALESCE(?, status)"
+                " WHERE lot_id = ?",
+                (containers_delta, status, lot_id),
+            )
+        if container_id is not None and (volume_delta or live_delta):
+            updated = self.db.execute(
+                "UPDATE container_balance SET remaining_ul = remaining_ul + ?, live = live + ?"
+                " WHERE container_id = ?",
+                (volume_delta, live_delta, container_id),
+            ).rowcount
+            if not updated:
+                self.db.execute(
+                    "INSERT INTO container_balance (container_id, remaining_ul, live)"
+                    " VALUES (?, ?, ?)",
+                    (container_id, volume_delta, live_delta),
+                )
+
+    def lot_row(self, lot_id: int) -> sqlite3.Row | tuple[Any, ...]:
+        row = self.db.execute(
+            "SELECT l.lot_id, l.product, l.lot, l.expiry, l.received, l.location, b.status,"
+            " b.unopened, l.nominal_ul, l.single_dose, l.in_use_days"
+            " FROM lots l JOIN lot_balance b USING (lot_id) WHERE l.lot_id = ?",
+            (lot_id,),
+        ).fetchone()
+        if row is None:
+            raise UnknownEntry(f"no lot with id {lot_id}")
+        return row  # type: ignore[no-any-return]
+
+    def receive(
+        self,
+        lot: Lot,
+        product: Product,
+        *,
+        at: dt.datetime,
+        actor: str,
+        reason: str,
+        correlation: str | None,
+    ) -> list[int]:
+        row = self.db.execute(
+            "SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ?", (lot.product, lot.lot)
+        ).fetchone()
+        expiry = lot.expiry.isoformat() if lot.expiry else None
+        if row is None:
+            cursor = self.db.execute(
+                "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
+                " single_dose, in_use_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    lot.product,
+                    lot.lot,
+                    expiry,
+                    (lot.received or at.date()).isoformat(),
+                    lot.gtin,
+                    lot.location,
+                    to_ul(product.volume.value),
+                    int(product.use == "single-dose"),
+                    product.in_use_days,
+                ),
+            )
+            lot_id = int(cursor.lastrowid or 0)
+            self.db.execute(
+                "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
+                (lot_id,),
+            )
+        else:
+            lot_id = int(row[0])
+            if row[1] != expiry:
+                raise StockError(
+                    f"lot '{lot.lot}' of '{lot.product}' is in the store with expiry "
+                    f"{row[1] or 'none'}, not {expiry or 'none'}: check the label"
+                )
+        entries = []
+        if lot.containers:
+            entries.append(
+                self.append(
+                    "receive",
+                    lot_id,
+                    at=at,
+                    actor=actor,
+                    containers_delta=lot.containers,
+                    reason=reason,
+                    correlation=correlation,
+                )
+            )
+        for opened in lot.opened:
+            container_id = self.new_container(lot_id, opened.at)
+            entries.append(
+                self.append(
+                    "receive",
+                    lot_id,
+                    at=at,
+                    actor=actor,
+                    container_id=container_id,
+                    volume_delta=to_ul(opened.remaining.value),
+                    live_delta=1,
+                    reason=f"{reason} (opened container)",
+                    correlation=correlation,
+                )
+            )
+        status = self.db.execute(
+            "SELECT status FROM lot_balance WHERE lot_id = ?", (lot_id,)
+        ).fetchone()[0]
+        if lot.status != status:
+            entries.append(
+                self.append(
+                    STATUS_KIND[lot.status],
+                    lot_id,
+                    at=at,
+                    actor=actor,
+                    status=lot.status,
+                    status_before=status,
+                    reason=reason,
+                    correlation=correlation,
+                )
+            )
+        return entries
+
+    def new_container(self, lot_id: int, opened_at: dt.datetime) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO containers (lot_id, opened_at) VALUES (?, ?)", (lot_id, iso(opened_at))
+        )
+        return int(cursor.lastrowid or 0)
+
+    def open_container(
+        self, lot_id: int, *, at: dt.datetime, actor: str, reason: str, correlation: str | None
+    ) -> tuple[int, int]:
+        row = self.lot_row(lot_id)
+        if row[7] < 1:
+            raise InsufficientStock(f"lot '{row[2]}' has no unopened container to open")
+        container_id = self.new_container(lot_id, at)
+        entry = self.append(
+            "open",
+            lot_id,
+            at=at,
+            actor=actor,
+            container_id=container_id,
+            containers_delta=-1,
+            volume_delta=int(row[8]),
+            live_delta=1,
+            reason=reason,
+            correlation=correlation,
+        )
+        return entry, container_id
+
+    def container(self, container_id: int) -> tuple[int, int, int]:
+        row = self.db.execute(
+            "SELECT c.lot_id, b.remaining_ul, b.live FROM containers c"
+            " JOIN container_balance b USING (container_id) WHERE c.container_id = ?",
+            (container_id,),
+        ).fetchone()
+        if row is None:
+            raise UnknownEntry(f"no opened container with id {container_id}")
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def draw(
+        self,
+        container_id: int,
+        volume: int,
+        *,
+        at: dt.datetime,
+        actor: str,
+        reason: str,
+        correlation: str | None,
+    ) -> int:
+        lot_id, remaining, live = self.container(container_id)
+        if not live or volume > remaining or volume <= 0:
+            raise InsufficientStock(
+                f"container {container_id} holds {to_ml(remaining):g} mL"
+                + ("" if live else " and is closed")
+                + f"; cannot draw {to_ml(volume):g} mL"
+            )
+        emptied = volume == remaining
+        return self.append(
+            "draw",
+            lot_id,
+            at=at,
+            actor=actor,
+            container_id=container_id,
+            volume_delta=-volume,
+            live_delta=-1 if emptied else 0,
+            reason=reason or ("emptied" if emptied else ""),
+            correlation=correlation,
+        )
+
+    def adjust(
+        self,
+        lot_id: int,
+        *,
+        reason: str,
+        at: dt.datetime,
+        actor: str,
+        containers_delta: int = 0,
+        container_id: int | None = None,
+        volume_delta: int = 0,
+        correlation: str | None = None,
+    ) -> int:
+        row = self.lot_row(lot_id)
+        if row[7] + containers_delta < 0:
+            raise InsufficientStock(
+                f"lot '{row[2]}' has {row[7]} unopened container(s); an adjustment of "
+                f"{containers_delta} would make it negative"
+            )
+        live_delta = 0
+        if container_id is not None:
+            _, remaining, live = self.container(container_id)
+            if remaining + volume_delta < 0:
+                raise InsufficientStock(
+                    f"container {container_id} holds {to_ml(remaining):g} mL; an adjustment of "
+                    f"{to_ml(volume_delta):g} mL would make it negative"
+                )
+            if live and remaining + volume_delta == 0:
+                live_delta = -1
+        return self.append(
+            "adjust",
+            lot_id,
+            at=at,
+            actor=actor,
+            containers_delta=containers_delta,
+            container_id=container_id,
+            volume_delta=volume_delta,
+            live_delta=live_delta,
+            reason=reason,
+            correlation=correlation,
+        )
+
+
+__all__ = ["STATUS_KIND", "Ledger", "Status", "iso"]
