@@ -58,3 +58,21 @@ LimitValue = Annotated[
 # is refused with a finding that names the bound, never clamped.
 Count = Annotated[int, IntRange(1, 1_000_000)]
 NonNegative = Annotated[int, IntRange(0, 1_000_000)]
+
+
+__all__ = [
+    "Amount",
+    "BodyWeight",
+    "ContainerVolume",
+    "Count",
+    "Duration",
+    "IntRange",
+    "LimitValue",
+    "Mass",
+    "MolarMass",
+    "NonNegative",
+    "Strength",
+    "TargetConcentration",
+    "Volume",
+    "VolumeOrEmpty",
+]

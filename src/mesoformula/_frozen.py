@@ -61,3 +61,9 @@ class FrozenMap(Mapping[K, V]):
 def frozen_map(data: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> FrozenMap[K, V]:
     """Return *data* as a :class:`FrozenMap` (the same object if it already is one)."""
     return data if isinstance(data, FrozenMap) else FrozenMap(data)
+
+
+__all__ = [
+    "FrozenMap",
+    "frozen_map",
+]

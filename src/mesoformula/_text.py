@@ -58,3 +58,10 @@ def one_line(text: str) -> str:
     if _CONTROL.search(text) is None:
         return text
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+__all__ = [
+    "control_character",
+    "one_line",
+    "text_table",
+]

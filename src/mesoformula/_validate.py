@@ -182,3 +182,8 @@ def _instance(tp: type, value: Any, where: str) -> None:
 
 def _anything(value: Any, where: str) -> None:
     """No rule (an internal field)."""
+
+
+__all__ = [
+    "validated",
+]

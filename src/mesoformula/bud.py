@@ -298,3 +298,20 @@ def _unassigned(why: str, location: str) -> Finding:
         location=location,
         source=EDITION,
     )
+
+
+__all__ = [
+    "BUD_TABLE",
+    "EDITION",
+    "IMMEDIATE_USE",
+    "STORAGE_RANGES",
+    "Bud",
+    "BudRow",
+    "ContainerUse",
+    "GovernedBy",
+    "LotUse",
+    "Storage",
+    "assign_bud",
+    "span",
+    "table_row",
+]

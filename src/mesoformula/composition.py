@@ -579,3 +579,16 @@ def _error(code: str, location: str, message: str, ingredient: str | None = None
     return Finding(
         code=code, severity="error", message=message, location=location, ingredient=ingredient
     )
+
+
+__all__ = [
+    "DEFAULT_RESOLUTION",
+    "ROUNDING_ERROR",
+    "ROUNDING_WARNING",
+    "Content",
+    "Dosing",
+    "Draw",
+    "Role",
+    "Worksheet",
+    "compose",
+]

@@ -79,3 +79,16 @@ class InsufficientStock(StockError, ValueError):  # noqa: N818 - the domain's ow
 
 class UnknownEntry(StockError, LookupError):  # noqa: N818 - reads as a noun like KeyError
     """A journal entry, lot or batch that the store does not hold."""
+
+
+__all__ = [
+    "CatalogError",
+    "FileError",
+    "InsufficientStock",
+    "LedgerIntegrityError",
+    "MesoformulaError",
+    "StockError",
+    "StoreVersionError",
+    "UnitError",
+    "UnknownEntry",
+]

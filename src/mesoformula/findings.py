@@ -122,3 +122,13 @@ def count(findings: Iterable[Finding], severity: Severity) -> int:
 def has_errors(findings: Iterable[Finding]) -> bool:
     """Return whether any finding is an error."""
     return any(f.severity == "error" for f in findings)
+
+
+__all__ = [
+    "CODES",
+    "Finding",
+    "Severity",
+    "count",
+    "has_errors",
+    "to_json",
+]

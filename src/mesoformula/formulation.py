@@ -171,3 +171,14 @@ def shape_findings(data: Mapping[str, Any]) -> list[Finding]:
 
 def _schema(location: str, message: str) -> Finding:
     return Finding(code="file.schema", severity="error", message=message, location=location)
+
+
+__all__ = [
+    "FORMULATION_FORMAT",
+    "AcceptedRisk",
+    "Administration",
+    "Component",
+    "Formulation",
+    "Preparation",
+    "shape_findings",
+]

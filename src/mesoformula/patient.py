@@ -30,3 +30,9 @@ class Patient:
     weight: BodyWeight | None = None
     allergies: tuple[str, ...] = ()
     pregnant: bool = False
+
+
+__all__ = [
+    "PATIENT_FORMAT",
+    "Patient",
+]

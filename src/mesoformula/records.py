@@ -322,3 +322,12 @@ def master_record(formulation: Formulation, catalog: Catalog) -> dict[str, Any]:
         "checks": [finding_to_json(f) for f in findings],
         "source": f"mesoformula catalog; BUD table {EDITION}",
     }
+
+
+__all__ = [
+    "RECORD_VERSION",
+    "batch_record",
+    "consume_batch",
+    "label",
+    "master_record",
+]

@@ -507,3 +507,29 @@ def _mg_per_unit(unit: str, ingredient: Substance) -> float | None:
 def to_json(q: Quantity) -> dict[str, float | str]:
     """Return *q* in the JSON shape of SPEC §4.1: ``{"value": float, "unit": str}``."""
     return {"value": q.value, "unit": q.unit}
+
+
+__all__ = [
+    "ACTIVITY",
+    "AMOUNT",
+    "CONCENTRATION",
+    "DEFINITIONS",
+    "FRACTION",
+    "KINDS",
+    "KIND_BY_UNIT",
+    "MAX_LENGTH",
+    "PER_KG",
+    "Accepts",
+    "Dims",
+    "F",
+    "Kind",
+    "Quantity",
+    "Substance",
+    "convert",
+    "dump_quantity",
+    "fmt",
+    "parse_quantity",
+    "parse_unit",
+    "registry",
+    "to_json",
+]

@@ -88,3 +88,13 @@ def catalog_reports(loaded: LoadedCatalog, *, include_info: bool = True) -> list
         if include_info or finding.severity != "info":
             grouped.setdefault(path, []).append(finding)
     return [FileReport(path=p, kind="catalog", findings=tuple(f)) for p, f in grouped.items()]
+
+
+__all__ = [
+    "FORMULATION_CHECKS",
+    "FileReport",
+    "FormulationCheck",
+    "catalog_reports",
+    "validate_file",
+    "validate_paths",
+]

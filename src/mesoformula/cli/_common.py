@@ -281,3 +281,31 @@ def lot_id(stock: Any, args: argparse.Namespace) -> int:
         return int(stock.find_lot(args.lot, args.product))
     except UnknownEntry as error:
         raise UsageError(str(error)) from None
+
+
+__all__ = [
+    "DEFAULT_DB",
+    "RANK",
+    "CatalogProblem",
+    "UsageError",
+    "actor_of",
+    "at_least",
+    "at_time",
+    "cache_directory",
+    "catalog_reports_of",
+    "common_options",
+    "count_nolimit",
+    "entry_id",
+    "finding_json",
+    "finding_line",
+    "load_catalog_of",
+    "lot_id",
+    "one_line_arguments",
+    "open_store",
+    "parse_signed_volume",
+    "parse_volume",
+    "print_reports",
+    "read_formulation",
+    "summarize",
+    "write_json",
+]

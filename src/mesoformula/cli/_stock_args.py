@@ -117,3 +117,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     master.add_argument("formulation", metavar="FORMULATION")
     master.set_defaults(handler=cmd_record_master, markdown=True, html=True)
+
+
+__all__ = [
+    "add_commands",
+]

@@ -37,3 +37,9 @@ def cmd_catalog_show(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(catalog_view.show_text(shown))
     return EXIT_OK
+
+
+__all__ = [
+    "cmd_catalog_list",
+    "cmd_catalog_show",
+]

@@ -58,3 +58,8 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
         errors = [finding_line(args.formulation, f) for f in findings if f.severity == "error"]
         out.write(views.to_text(sheet, loaded.catalog, formulation.name, lines, errors))
     return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
+
+
+__all__ = [
+    "cmd_compose",
+]

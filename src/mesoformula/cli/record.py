@@ -60,3 +60,9 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(record_views.master_markdown(record))
     return EXIT_FINDINGS if any(f["severity"] == "error" for f in record["checks"]) else EXIT_OK
+
+
+__all__ = [
+    "cmd_record_batch",
+    "cmd_record_master",
+]

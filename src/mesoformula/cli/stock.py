@@ -472,3 +472,21 @@ def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
         problems = stock.verify()
     out.write("cache rebuilt from the journal\n" if not problems else "\n".join(problems) + "\n")
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+__all__ = [
+    "cmd_adjust",
+    "cmd_consume",
+    "cmd_count",
+    "cmd_discard",
+    "cmd_export",
+    "cmd_history",
+    "cmd_import",
+    "cmd_init",
+    "cmd_list",
+    "cmd_plan",
+    "cmd_rebuild",
+    "cmd_status",
+    "cmd_undo",
+    "cmd_verify",
+]

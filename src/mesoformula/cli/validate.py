@@ -92,3 +92,10 @@ def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
 
     write_json(json_schema(args.kind), out)
     return EXIT_OK
+
+
+__all__ = [
+    "cmd_check",
+    "cmd_schema",
+    "cmd_validate",
+]

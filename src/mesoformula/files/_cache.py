@@ -80,3 +80,8 @@ def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
     except Exception:
         return value
     return value
+
+
+__all__ = [
+    "cached",
+]

@@ -302,3 +302,22 @@ def _exclusion(lot: LotState, reason: Reason, container_id: int | None = None) -
         reason=reason,
         container_id=container_id,
     )
+
+
+__all__ = [
+    "UL_PER_ML",
+    "Allocation",
+    "ContainerState",
+    "Exclusion",
+    "LotState",
+    "Need",
+    "Plan",
+    "Reason",
+    "Shortfall",
+    "Take",
+    "allocate",
+    "container_until",
+    "to_ml",
+    "to_ul",
+    "usable_until",
+]

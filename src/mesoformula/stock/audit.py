@@ -118,3 +118,12 @@ def rebuild(db: sqlite3.Connection) -> None:
         "INSERT INTO container_balance (container_id, remaining_ul, live) VALUES (?, ?, ?)",
         [(k, v[0], v[1]) for k, v in containers.items()],
     )
+
+
+__all__ = [
+    "GENESIS",
+    "entry_hash",
+    "fold",
+    "rebuild",
+    "verify",
+]

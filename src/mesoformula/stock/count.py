@@ -206,3 +206,9 @@ def _fold_lot(
             live[container_id] = live.get(container_id, 0) + ld
     containers = sorted(c for c, state in live.items() if state == 1)
     return unopened, [(c, volume[c]) for c in containers]
+
+
+__all__ = [
+    "CountLine",
+    "record_count",
+]

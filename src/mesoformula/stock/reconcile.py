@@ -110,3 +110,11 @@ def plan_json(
         ],
         "findings": findings,
     }
+
+
+__all__ = [
+    "checksum",
+    "needs_of",
+    "plan_findings",
+    "plan_json",
+]

@@ -100,3 +100,15 @@ class CountSheet:
     counted_at: dt.datetime
     counted_by: str
     lots: tuple[CountedLot, ...] = ()
+
+
+__all__ = [
+    "COUNT_FORMAT",
+    "STOCK_FORMAT",
+    "CountSheet",
+    "CountedLot",
+    "Lot",
+    "LotStatus",
+    "OpenedContainer",
+    "StockSheet",
+]

@@ -497,3 +497,9 @@ class Stock:
         problems = self.verify()
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
+
+
+__all__ = [
+    "DEFAULT_DB",
+    "Stock",
+]

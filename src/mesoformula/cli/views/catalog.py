@@ -319,3 +319,11 @@ def show_text(data: dict[str, Any]) -> str:
     for source in data.get("sources", []):
         lines.append(f"  source: {source}")
     return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "listing",
+    "listing_text",
+    "show",
+    "show_text",
+]

@@ -277,3 +277,11 @@ def _product_rows(record: dict[str, Any]) -> list[list[Any]]:
 
 def _kv(table: dict[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in table.items()) or "-"
+
+
+__all__ = [
+    "batch_html",
+    "batch_markdown",
+    "master_html",
+    "master_markdown",
+]

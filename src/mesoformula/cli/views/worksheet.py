@@ -221,3 +221,10 @@ def _md(text: str) -> str:
     and HTML escaped, so that a name or message cannot break out of its line."""
     escaped = html.escape(one_line(text), quote=False)
     return re.sub(r"([\\`*_\[\]|#])", r"\\\1", escaped)
+
+
+__all__ = [
+    "Rows",
+    "to_markdown",
+    "to_text",
+]
