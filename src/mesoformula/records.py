@@ -95,60 +95,54 @@ def batch_record(
         UnknownEntry: no batch with that id.
     """
     batch = stock.batch(batch_id)
-    snapshot = batch["record"]
+    snapshot = batch.snapshot
     recorded = converter.structure(snapshot["formulation"], Formulation)
-    compounded_at = dt.datetime.fromisoformat(batch["at"])
+    compounded_at = batch.at
     findings: list[Finding] = []
-    if formulation is not None and checksum(formulation) != batch["checksum"]:
+    if formulation is not None and checksum(formulation) != batch.checksum:
         findings.append(
             Finding(
                 code="record.mismatch",
                 severity="error",
                 message=f"the formulation file ({checksum(formulation)}) is not the version "
-                f"recorded for batch {batch_id} ({batch['checksum']}): it was edited since",
+                f"recorded for batch {batch_id} ({batch.checksum}): it was edited since",
             )
         )
     lots = {view.lot_id: view for view in stock.lots()}
     containers = stock.containers(
-        [
-            t["container_id"]
-            for a in batch["plan"]["allocations"]
-            for t in a["takes"]
-            if t["container_id"]
-        ]
+        [t.container_id for a in batch.plan.allocations for t in a.takes if t.container_id]
     )
     components = []
     lot_uses, container_uses = [], []
-    for allocation in batch["plan"]["allocations"]:
-        takes = allocation["takes"]
-        lot = lots.get(allocation["lot_id"])
-        expiry = dt.date.fromisoformat(allocation["expiry"]) if allocation["expiry"] else None
+    names = snapshot.get("products", {})
+    for allocation in batch.plan.allocations:
+        takes = allocation.takes
+        lot = lots.get(allocation.lot_id)
+        expiry = allocation.expiry
         components.append(
             {
-                "product": allocation["product"],
-                "product_name": snapshot.get("products", {})
-                .get(allocation["product"], {})
-                .get("name"),
-                "lot": allocation["lot"],
-                "expiry": allocation["expiry"],
-                "volume": {"value": to_ml(sum(t["volume_ul"] for t in takes)), "unit": "mL"},
-                "containers_opened": sum(1 for t in takes if t["opens"]),
-                "waste": {"value": to_ml(sum(t["waste_ul"] for t in takes)), "unit": "mL"},
-                "containers": [t["container_id"] for t in takes],
+                "product": allocation.product,
+                "product_name": names.get(allocation.product, {}).get("name"),
+                "lot": allocation.lot,
+                "expiry": expiry.isoformat() if expiry else None,
+                "volume": {"value": to_ml(sum(t.volume_ul for t in takes)), "unit": "mL"},
+                "containers_opened": sum(1 for t in takes if t.opens),
+                "waste": {"value": to_ml(sum(t.waste_ul for t in takes)), "unit": "mL"},
+                "containers": [t.container_id for t in takes],
                 "location": lot.location if lot is not None else None,
             }
         )
-        lot_uses.append(LotUse(product=allocation["product"], lot=allocation["lot"], expiry=expiry))
+        lot_uses.append(LotUse(product=allocation.product, lot=allocation.lot, expiry=expiry))
         for take in takes:
-            info = containers.get(take["container_id"])
-            if info is not None and not info["single_dose"]:
+            info = containers.get(take.container_id) if take.container_id else None
+            if info is not None and not info.single_dose:
                 container_uses.append(
                     ContainerUse(
-                        product=allocation["product"],
-                        lot=allocation["lot"],
-                        container_id=take["container_id"],
-                        opened_at=info["opened_at"],
-                        in_use_days=info["in_use_days"],
+                        product=allocation.product,
+                        lot=allocation.lot,
+                        container_id=take.container_id,
+                        opened_at=info.opened_at,
+                        in_use_days=info.in_use_days,
                     )
                 )
     only_sterile = all(p.get("sterile", True) for p in snapshot.get("products", {}).values())
@@ -168,10 +162,10 @@ def batch_record(
             "id": recorded.id,
             "name": recorded.name,
             "version": recorded.version,
-            "checksum": batch["checksum"],
+            "checksum": batch.checksum,
         },
-        "batches": batch["batches"],
-        "preparer": batch["actor"],
+        "batches": batch.batches,
+        "preparer": batch.actor,
         "verifier": None,
         "components": components,
         "worksheet": snapshot.get("worksheet"),

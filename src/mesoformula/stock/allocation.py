@@ -65,6 +65,9 @@ class LotState:
         nominal_ul: Volume of one container.
         single_dose: Containers are used whole (the rest is waste).
         in_use_days: Days an opened multi-dose container may be used.
+        location: Where the lot is kept (for listings).
+
+    The store's listings use the same class (``LotView`` is this class).
     """
 
     lot_id: int
@@ -76,8 +79,19 @@ class LotState:
     unopened: int
     containers: tuple[ContainerState, ...]
     nominal_ul: int
-    single_dose: bool
-    in_use_days: int | None
+    single_dose: bool = False
+    in_use_days: int | None = None
+    location: str | None = None
+
+    @property
+    def opened(self) -> tuple[ContainerState, ...]:
+        """The opened containers (live ones)."""
+        return self.containers
+
+    @property
+    def volume_ul(self) -> int:
+        """Everything usable in the lot: unopened containers and what opened ones hold."""
+        return self.unopened * self.nominal_ul + sum(c.remaining_ul for c in self.containers)
 
 
 @attrs.frozen(kw_only=True)

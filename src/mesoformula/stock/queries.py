@@ -52,69 +52,91 @@ class Entry:
     undoes: int | None
 
 
-@attrs.frozen(kw_only=True)
-class LotView:
-    """A lot with its balance, for listings."""
-
-    lot_id: int
-    product: str
-    lot: str
-    expiry: dt.date | None
-    received: dt.date | None
-    location: str | None
-    status: str
-    unopened: int
-    opened: tuple[ContainerState, ...]
-    nominal_ul: int
-
-    @property
-    def volume_ul(self) -> int:
-        """Everything usable in the lot: unopened containers and what opened ones hold."""
-        return self.unopened * self.nominal_ul + sum(c.remaining_ul for c in self.opened)
-
-
 def date_of(text: str | None) -> dt.date | None:
     """A stored date, or None."""
     return dt.date.fromisoformat(text) if text else None
 
 
+#: A lot with its balance, for listings: the allocation view, which carries the location.
+LotView = LotState
+
+
+@attrs.frozen(kw_only=True)
+class ContainerInfo:
+    """What the beyond-use date needs of an opened container."""
+
+    opened_at: dt.datetime
+    in_use_days: int | None
+    single_dose: bool
+
+
+@attrs.frozen(kw_only=True)
+class StoredBatch:
+    """
+    A consumed batch as stored: who, when, which formulation version, the plan with
+    container ids, and the snapshot saved for its record (JSON data).
+    """
+
+    batch_id: str
+    formulation: str
+    version: int
+    checksum: str
+    batches: int
+    at: dt.datetime
+    actor: str
+    plan: Plan
+    snapshot: dict[str, Any]
+
+
 @attrs.define
 class Queries:
-    """The read side of one SQLite connection."""
+    """The read side of one SQLite connection (rows read by column name)."""
 
     db: sqlite3.Connection
 
-    def lots(self, products: Sequence[str] | None = None) -> list[LotView]:
-        """Every lot with its balance (of *products*, when given), by product and expiry."""
-        query = (
+    def _lot_states(self, where: str = "", params: Sequence[Any] = ()) -> list[LotState]:
+        rows = self.db.execute(
             "SELECT l.lot_id, l.product, l.lot, l.expiry, l.received, l.location, b.status,"
-            " b.unopened, l.nominal_ul FROM lots l JOIN lot_balance b USING (lot_id)"
-        )
-        params: list[Any] = []
-        if products is not None:
-            query += f" WHERE l.product IN ({','.join('?' * len(products))})"
-            params = list(products)
-        rows = self.db.execute(query, params).fetchall()
-        containers = self.live_containers([int(r[0]) for r in rows])
-        views = [
-            LotView(
-                lot_id=int(r[0]),
-                product=r[1],
-                lot=r[2],
-                expiry=date_of(r[3]),
-                received=date_of(r[4]),
-                location=r[5],
-                status=r[6],
-                unopened=int(r[7]),
-                opened=tuple(containers.get(int(r[0]), [])),
-                nominal_ul=int(r[8]),
+            " b.unopened, l.nominal_ul, l.single_dose, l.in_use_days"
+            " FROM lots l JOIN lot_balance b USING (lot_id)" + where,
+            list(params),
+        ).fetchall()
+        containers = self.live_containers([int(r["lot_id"]) for r in rows])
+        return [
+            LotState(
+                lot_id=int(r["lot_id"]),
+                product=r["product"],
+                lot=r["lot"],
+                expiry=date_of(r["expiry"]),
+                received=date_of(r["received"]),
+                location=r["location"],
+                status=r["status"],
+                unopened=int(r["unopened"]),
+                containers=tuple(containers.get(int(r["lot_id"]), [])),
+                nominal_ul=int(r["nominal_ul"]),
+                single_dose=bool(r["single_dose"]),
+                in_use_days=r["in_use_days"],
             )
             for r in rows
         ]
+
+    def lots(self, products: Sequence[str] | None = None) -> list[LotView]:
+        """Every lot with its balance (of *products*, when given), by product and expiry."""
+        if products is None:
+            views = self._lot_states()
+        else:
+            views = self._lot_states(
+                f" WHERE l.product IN ({','.join('?' * len(products))})", products
+            )
         views.sort(key=lambda v: (v.product, v.expiry is None, v.expiry or dt.date.max, v.lot))
         return views
 
+    def states(self, products: Sequence[str]) -> list[LotState]:
+        """The allocation view of every lot of *products*."""
+        return self._lot_states(f" WHERE l.product IN ({','.join('?' * len(products))})", products)
+
     def live_containers(self, lot_ids: Sequence[int]) -> dict[int, list[ContainerState]]:
+        """The live (opened, not used up) containers of *lot_ids*, oldest first."""
         found: dict[int, list[ContainerState]] = {}
         if not lot_ids:
             return found
@@ -125,44 +147,17 @@ class Queries:
             " ORDER BY c.opened_at, c.container_id",
             (json.dumps(list(lot_ids)),),
         ).fetchall()
-        for lot_id, container_id, opened_at, remaining in rows:
-            found.setdefault(int(lot_id), []).append(
+        for row in rows:
+            found.setdefault(int(row["lot_id"]), []).append(
                 ContainerState(
-                    container_id=int(container_id),
-                    opened_at=dt.datetime.fromisoformat(opened_at),
-                    remaining_ul=int(remaining),
+                    container_id=int(row["container_id"]),
+                    opened_at=dt.datetime.fromisoformat(row["opened_at"]),
+                    remaining_ul=int(row["remaining_ul"]),
                 )
             )
         return found
 
-    def states(self, products: Sequence[str]) -> list[LotState]:
-        """The allocation view of every lot of *products*."""
-        rows = self.db.execute(
-            "SELECT l.lot_id, l.product, l.lot, l.expiry, l.received, b.status, b.unopened,"
-            " l.nominal_ul, l.single_dose, l.in_use_days"
-            " FROM lots l JOIN lot_balance b USING (lot_id)"
-            f" WHERE l.product IN ({','.join('?' * len(products))})",
-            list(products),
-        ).fetchall()
-        containers = self.live_containers([int(r[0]) for r in rows])
-        return [
-            LotState(
-                lot_id=int(r[0]),
-                product=r[1],
-                lot=r[2],
-                expiry=date_of(r[3]),
-                received=date_of(r[4]),
-                status=r[5],
-                unopened=int(r[6]),
-                containers=tuple(containers.get(int(r[0]), [])),
-                nominal_ul=int(r[7]),
-                single_dose=bool(r[8]),
-                in_use_days=r[9],
-            )
-            for r in rows
-        ]
-
-    def containers(self, container_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def containers(self, container_ids: Sequence[int]) -> dict[int, ContainerInfo]:
         """Opening time, in-use days and single-dose flag of the given containers."""
         rows = self.db.execute(
             "SELECT c.container_id, c.opened_at, l.in_use_days, l.single_dose FROM containers c"
@@ -170,11 +165,11 @@ class Queries:
             (json.dumps(list(container_ids)),),
         ).fetchall()
         return {
-            int(r[0]): {
-                "opened_at": dt.datetime.fromisoformat(r[1]),
-                "in_use_days": r[2],
-                "single_dose": bool(r[3]),
-            }
+            int(r["container_id"]): ContainerInfo(
+                opened_at=dt.datetime.fromisoformat(r["opened_at"]),
+                in_use_days=r["in_use_days"],
+                single_dose=bool(r["single_dose"]),
+            )
             for r in rows
         }
 
@@ -182,35 +177,41 @@ class Queries:
         """Journal entries, oldest first (of one lot, or of one batch / count)."""
         rows = self.db.execute(
             "SELECT j.entry_id, j.at, j.recorded, j.actor, j.kind, j.lot_id, l.product, l.lot,"
-            " j.container_id, j.containers_delta, j.volume_delta, j.live_delta, j.status,"
-            " j.status_before, j.reason, j.correlation, j.undoes"
+            " j.container_id, j.containers_delta, j.volume_delta AS volume_delta_ul,"
+            " j.live_delta, j.status, j.status_before, j.reason, j.correlation, j.undoes"
             " FROM journal j JOIN lots l USING (lot_id)"
             " WHERE (? IS NULL OR j.lot_id = ?) AND (? IS NULL OR j.correlation = ?)"
             " ORDER BY j.entry_id",
             (lot_id, lot_id, correlation, correlation),
         ).fetchall()
-        return [
-            Entry(
-                entry_id=r[0],
-                at=r[1],
-                recorded=r[2],
-                actor=r[3],
-                kind=r[4],
-                lot_id=r[5],
-                product=r[6],
-                lot=r[7],
-                container_id=r[8],
-                containers_delta=r[9],
-                volume_delta_ul=r[10],
-                live_delta=r[11],
-                status=r[12],
-                status_before=r[13],
-                reason=r[14],
-                correlation=r[15],
-                undoes=r[16],
-            )
-            for r in rows
-        ]
+        return [Entry(**dict(zip(row.keys(), row, strict=True))) for row in rows]
+
+    def batch(self, batch_id: str) -> StoredBatch:
+        """
+        The stored record of a consumed batch: formulation, version, checksum, time,
+        actor, plan (allocations with container ids) and the snapshot saved with it.
+
+        Raises:
+            UnknownEntry: no batch with that id.
+        """
+        row = self.db.execute(
+            "SELECT batch_id, formulation, version, checksum, batches, at, actor, plan, record"
+            " FROM batches WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        if row is None:
+            raise UnknownEntry(f"no consumed batch '{batch_id}' in the store")
+        return StoredBatch(
+            batch_id=row["batch_id"],
+            formulation=row["formulation"],
+            version=row["version"],
+            checksum=row["checksum"],
+            batches=row["batches"],
+            at=dt.datetime.fromisoformat(row["at"]),
+            actor=row["actor"],
+            plan=plan_from_json(row["plan"]),
+            snapshot=json.loads(row["record"]),
+        )
 
     def export(self) -> StockSheet:
         """The store's lots as a stock sheet (unopened and opened containers, status)."""
@@ -237,33 +238,6 @@ class Queries:
                 )
             )
         return StockSheet(lots=tuple(lots))
-
-    def batch(self, batch_id: str) -> dict[str, Any]:
-        """
-        The stored record of a consumed batch: formulation, version, checksum, time,
-        actor, plan (allocations with container ids) and the record saved with it.
-
-        Raises:
-            UnknownEntry: no batch with that id.
-        """
-        row = self.db.execute(
-            "SELECT batch_id, formulation, version, checksum, batches, at, actor, plan, record"
-            " FROM batches WHERE batch_id = ?",
-            (batch_id,),
-        ).fetchone()
-        if row is None:
-            raise UnknownEntry(f"no consumed batch '{batch_id}' in the store")
-        return {
-            "batch_id": row[0],
-            "formulation": row[1],
-            "version": row[2],
-            "checksum": row[3],
-            "batches": row[4],
-            "at": row[5],
-            "actor": row[6],
-            "plan": json.loads(row[7]),
-            "record": json.loads(row[8]),
-        }
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -303,4 +277,13 @@ def plan_from_json(text: str) -> Plan:
     )
 
 
-__all__ = ["Entry", "LotView", "Queries", "date_of", "plan_from_json", "plan_to_json"]
+__all__ = [
+    "ContainerInfo",
+    "Entry",
+    "LotView",
+    "Queries",
+    "StoredBatch",
+    "date_of",
+    "plan_from_json",
+    "plan_to_json",
+]

@@ -39,7 +39,7 @@ from ._schema import SCHEMA_VERSION, migrations, statements
 from .allocation import LotState, Need, Plan, allocate, to_ul
 from .count import CountLine, record_count
 from .ledger import STATUS_KIND, Ledger, Status
-from .queries import Entry, LotView, Queries
+from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
 from .sheet import CountSheet, Lot, StockSheet
 
 #: The file ``Stock.open`` uses when given none.
@@ -76,6 +76,7 @@ class Stock:
             raise StockError(f"{name}: no stock store here (run 'mesoformula stock init')")
         try:
             db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
+            db.row_factory = sqlite3.Row  # rows by column name (and still by position)
             db.execute("PRAGMA busy_timeout = 60000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
@@ -400,7 +401,7 @@ class Stock:
         """The allocation view of every lot of *products*."""
         return self.queries.states(products)
 
-    def containers(self, container_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def containers(self, container_ids: Sequence[int]) -> dict[int, ContainerInfo]:
         """Opening time, in-use days and single-dose flag of the given containers."""
         return self.queries.containers(container_ids)
 
@@ -449,7 +450,7 @@ class Stock:
             record=record,
         )
 
-    def batch(self, batch_id: str) -> dict[str, Any]:
+    def batch(self, batch_id: str) -> StoredBatch:
         """The stored record of a consumed batch (see :meth:`Queries.batch`)."""
         return self.queries.batch(batch_id)
 
