@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from mesoformula.catalog import Catalog, CatalogFile, Ingredient, Product
 from mesoformula.cli import main
-from mesoformula.composition import Worksheet, compose
+from mesoformula.composition import compose
+from mesoformula.conversion import convert
 from mesoformula.files import load
 from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.formulation import Administration, Component, Formulation
-from mesoformula.units import Quantity, convert
+from mesoformula.units import Quantity
+from mesoformula.worksheet import Worksheet
 
 from .conftest import DATA, EXAMPLES
 

@@ -21,7 +21,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from .bud import Bud, assign_bud
     from .catalog import Catalog, Ingredient, Product
-    from .composition import Worksheet, compose
+    from .composition import compose
     from .exceptions import CatalogError, FileError, MesoformulaError, UnitError
     from .files import dumps, load, read
     from .files.catalogs import LoadedCatalog, load_catalog
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .rules.checks import check
     from .units import Quantity, parse_quantity
     from .validate import FileReport, validate_file, validate_paths
+    from .worksheet import Worksheet
 
 _WHERE = {
     "AcceptedRisk": "formulation",
@@ -53,7 +54,7 @@ _WHERE = {
     "Product": "catalog",
     "Quantity": "units",
     "UnitError": "exceptions",
-    "Worksheet": "composition",
+    "Worksheet": "worksheet",
     "assign_bud": "bud",
     "batch_record": "records",
     "check": "rules.checks",

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
-
-import attrs
 
 from .catalog import Catalog, Product
+from .conversion import convert
 from .findings import Finding, Severity
 from .formulation import Component, Formulation
 from .rules.references import reference_findings
-from .units import KIND_BY_UNIT, Quantity, convert, fmt
+from .units import Quantity, fmt
+from .worksheet import NUMERATOR, Content, Dosing, Draw, Role, Worksheet, clean
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.
 DEFAULT_RESOLUTION = 0.01
@@ -36,160 +35,6 @@ DEFAULT_RESOLUTION = 0.01
 ROUNDING_WARNING = 0.05
 #: ... and by more than this an error (SPEC §8.1).
 ROUNDING_ERROR = 0.10
-
-Role = Literal["active", "excipient"]
-
-_NUMERATOR = {unit: unit.partition("/")[0] for unit in KIND_BY_UNIT}
-
-
-def _clean(value: float) -> float:
-    """Drop float noise below 12 significant digits (7.8000000000000007 -> 7.8)."""
-    if value == 0 or not math.isfinite(value):
-        return value + 0.0
-    return round(value, 11 - math.floor(math.log10(abs(value)))) + 0.0
-
-
-@attrs.frozen(kw_only=True)
-class Draw:
-    """
-    What to draw from one product.
-
-    Attributes:
-        component: Index of the component in the formulation; None for the diluent.
-        product: Product id.
-        ingredient: The active the component's amount or concentration is of.
-        volume: Volume that goes into the preparation (rounded to the resolution).
-        exact: Volume before rounding, in mL.
-        draw_volume: Volume taken from the containers: ``volume`` plus dead volume.
-        containers: Containers to open.
-        container_volume: Volume of one container.
-        use: ``single-dose`` (used whole) or ``multi-dose``.
-        waste: Remainder of single-dose containers, discarded.
-        rounding_error: Relative error the rounding causes in this component's
-            concentration (``(volume - exact) / exact``).
-    """
-
-    component: int | None
-    product: str
-    ingredient: str | None
-    volume: Quantity
-    exact: float
-    draw_volume: Quantity
-    containers: int
-    container_volume: Quantity
-    use: Literal["single-dose", "multi-dose"]
-    waste: Quantity
-    rounding_error: float
-
-
-@attrs.frozen(kw_only=True)
-class Content:
-    """
-    One ingredient of the preparation.
-
-    ``per_batch`` is the amount in one batch, ``total`` in everything prepared
-    (``batches`` batches); per session / point / course follow the administration and
-    are None when it does not say. The ``*_value`` fields hold the raw magnitudes in
-    ``unit`` (per mL for the concentration), which checks compare with a tolerance; the
-    Quantity properties round away float noise for people.
-    """
-
-    ingredient: str
-    role: Role
-    unit: str
-    concentration_value: float
-    per_batch_value: float
-    total_value: float
-    per_session_value: float | None
-    per_point_value: float | None
-    per_course_value: float | None
-    products: tuple[str, ...]
-
-    @property
-    def concentration(self) -> Quantity:
-        """Final concentration in the preparation."""
-        return Quantity(_clean(self.concentration_value), f"{self.unit}/mL")
-
-    @property
-    def per_batch(self) -> Quantity:
-        """Amount in one batch."""
-        return Quantity(_clean(self.per_batch_value), self.unit)
-
-    @property
-    def total(self) -> Quantity:
-        """Amount in everything prepared."""
-        return Quantity(_clean(self.total_value), self.unit)
-
-    @property
-    def per_session(self) -> Quantity | None:
-        """Amount given in one session, if the administration says."""
-        return _maybe(self.per_session_value, self.unit)
-
-    @property
-    def per_point(self) -> Quantity | None:
-        """Amount given at one injection point, if the administration says."""
-        return _maybe(self.per_point_value, self.unit)
-
-    @property
-    def per_course(self) -> Quantity | None:
-        """Amount given over the course, if the administration says."""
-        return _maybe(self.per_course_value, self.unit)
-
-
-def _maybe(value: float | None, unit: str) -> Quantity | None:
-    return None if value is None else Quantity(_clean(value), unit)
-
-
-@attrs.frozen(kw_only=True)
-class Dosing:
-    """How the preparation is given, with what follows from it."""
-
-    volume_per_session: Quantity | None
-    points_per_session: float | None
-    volume_per_point: Quantity | None
-    sessions: int
-    sessions_per_batch: int | None
-
-
-@attrs.frozen(kw_only=True)
-class Worksheet:
-    """
-    The result of :func:`compose`.
-
-    Attributes:
-        formulation: Formulation id.
-        version: Formulation version.
-        batches: Number of batches prepared together.
-        scale: Factor applied to one batch (batches x target / final volume).
-        final_volume: Final volume of one batch.
-        total_volume: Volume prepared in all.
-        resolution: Syringe resolution draws were rounded to (None: not rounded).
-        draws: One per component that could be resolved, in order.
-        diluent: The q.s. draw, if the formulation names a diluent.
-        contents: Every ingredient, actives first.
-        dosing: The administration, if given.
-        findings: Problems found while composing.
-    """
-
-    formulation: str
-    version: int
-    batches: int
-    scale: float
-    final_volume: Quantity
-    total_volume: Quantity
-    resolution: Quantity | None
-    draws: tuple[Draw, ...]
-    diluent: Draw | None
-    contents: tuple[Content, ...]
-    dosing: Dosing | None
-    findings: tuple[Finding, ...]
-
-    def content(self, ingredient: str) -> Content:
-        """Return the content entry of *ingredient* (KeyError if absent)."""
-        for entry in self.contents:
-            if entry.ingredient == ingredient:
-                return entry
-        raise KeyError(ingredient)
 
 
 # --------------------------------------------------------------------------- compose
@@ -237,7 +82,7 @@ def compose(
     base = formulation.final_volume.value
     target = final_volume.value if final_volume is not None else base
     scale = batches * target / base
-    total = _clean(base * scale)
+    total = clean(base * scale)
 
     draws: list[Draw] = []
     for index, component in enumerate(formulation.components):
@@ -267,7 +112,7 @@ def compose(
         if draw is not None:
             draws.append(draw)
 
-    drawn = _clean(sum(d.volume.value for d in draws))
+    drawn = clean(sum(d.volume.value for d in draws))
     diluent = _diluent(formulation, catalog, total, drawn, findings)
     prepared = drawn + (diluent.volume.value if diluent is not None else 0.0)
     volume = max(total, prepared) if prepared > 0 else total
@@ -280,7 +125,7 @@ def compose(
         version=formulation.version,
         batches=batches,
         scale=scale,
-        final_volume=Quantity(_clean(target), "mL"),
+        final_volume=Quantity(clean(target), "mL"),
         total_volume=Quantity(total, "mL"),
         resolution=Quantity(resolution, "mL") if resolution is not None else None,
         draws=tuple(draws),
@@ -367,7 +212,7 @@ def _draw(
     volume = exact
     if resolution is not None:
         volume = round(exact / resolution) * resolution
-    volume = _clean(volume)
+    volume = clean(volume)
     where = f"components[{index}]" if index is not None else "diluent"
     if exact > 0 and volume == 0:
         findings.append(
@@ -400,7 +245,7 @@ def _draw(
                 ingredient=ingredient,
             )
         )
-    taken = _clean(volume + (dead_volume if volume > 0 else 0.0))
+    taken = clean(volume + (dead_volume if volume > 0 else 0.0))
     return _make_draw(
         index, product, ingredient, volume=volume, exact=exact, taken=taken, error=error
     )
@@ -419,7 +264,7 @@ def _make_draw(
     """A draw of *taken* mL from *product*: containers to open and single-dose waste."""
     size = product.volume.value
     containers = math.ceil(taken / size - 1e-9) if taken > 0 else 0
-    waste = _clean(containers * size - taken) if product.use == "single-dose" else 0.0
+    waste = clean(containers * size - taken) if product.use == "single-dose" else 0.0
     return Draw(
         component=index,
         product=product.id,
@@ -442,7 +287,7 @@ def _diluent(
     drawn: float,
     findings: list[Finding],
 ) -> Draw | None:
-    room = _clean(total - drawn)
+    room = clean(total - drawn)
     if room < -1e-9:
         findings.append(
             _error(
@@ -509,9 +354,9 @@ def _dosing(formulation: Formulation, total: float, findings: list[Finding]) -> 
             )
         sessions_per_batch = math.floor(total / per_session + 1e-9)
     return Dosing(
-        volume_per_session=Quantity(_clean(per_session), "mL") if per_session else None,
-        points_per_session=_clean(points) if points else None,
-        volume_per_point=Quantity(_clean(per_point), "mL") if per_point else None,
+        volume_per_session=Quantity(clean(per_session), "mL") if per_session else None,
+        points_per_session=clean(points) if points else None,
+        volume_per_point=Quantity(clean(per_point), "mL") if per_point else None,
         sessions=admin.sessions,
         sessions_per_batch=sessions_per_batch,
     )
@@ -538,7 +383,7 @@ def _contents(
         )
         for role, table in tables:
             for ingredient_id, strength in table.items():
-                key = (ingredient_id, _NUMERATOR[strength.unit])
+                key = (ingredient_id, NUMERATOR[strength.unit])
                 amounts[key] = amounts.get(key, 0.0) + strength.value * draw.volume.value
                 if role == "active" or key not in roles:
                     roles[key] = role
@@ -585,10 +430,5 @@ __all__ = [
     "DEFAULT_RESOLUTION",
     "ROUNDING_ERROR",
     "ROUNDING_WARNING",
-    "Content",
-    "Dosing",
-    "Draw",
-    "Role",
-    "Worksheet",
     "compose",
 ]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mesoformula.composition import Content, Draw, Worksheet
 from mesoformula.units import Quantity, to_json
+from mesoformula.worksheet import Content, Draw, Worksheet
 
 
 def _q(q: Quantity | None) -> dict[str, float | str] | None:

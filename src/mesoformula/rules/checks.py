@@ -26,10 +26,11 @@ from typing import Any
 import attrs
 
 from mesoformula.catalog import Catalog
-from mesoformula.composition import Worksheet, compose
+from mesoformula.composition import compose
 from mesoformula.findings import Finding
 from mesoformula.formulation import AcceptedRisk, Formulation
 from mesoformula.patient import Patient
+from mesoformula.worksheet import Worksheet
 
 from .compat import compatibility_findings, status_findings
 from .doses import additive_findings, dose_findings

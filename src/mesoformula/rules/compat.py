@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mesoformula.catalog import Catalog
-from mesoformula.composition import Content, Worksheet
 from mesoformula.findings import Finding
+from mesoformula.worksheet import Content, Worksheet
 
 
 def compatibility_findings(

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from mesoformula.catalog import Catalog, Condition, DoseLimit, Ingredient
-from mesoformula.composition import Content
+from mesoformula.conversion import convert
 from mesoformula.findings import Finding, Severity
 from mesoformula.patient import Patient
-from mesoformula.units import Quantity, convert, fmt
+from mesoformula.units import Quantity, fmt
+from mesoformula.worksheet import Content
 
 #: Relative tolerance of limit comparisons: a dose at the limit passes, float noise
 #: (4.5 mg/kg x 40 kg = 180.00000000000003 mg) never raises a false alarm.

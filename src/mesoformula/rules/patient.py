@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mesoformula.catalog import Catalog
-from mesoformula.composition import Content
 from mesoformula.findings import Finding
 from mesoformula.patient import Patient
+from mesoformula.worksheet import Content
 
 from .doses import is_active
 

@@ -10,9 +10,9 @@ import hashlib
 import json
 from typing import Any
 
-from mesoformula.composition import Worksheet
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
+from mesoformula.worksheet import Worksheet
 
 from .allocation import Need, Plan, to_ml, to_ul
 

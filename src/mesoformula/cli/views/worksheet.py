@@ -12,9 +12,9 @@ import re
 
 from mesoformula._text import one_line, text_table
 from mesoformula.catalog import Catalog
-from mesoformula.composition import Draw, Worksheet
 from mesoformula.findings import Finding
 from mesoformula.units import Quantity, fmt
+from mesoformula.worksheet import Draw, Worksheet
 
 
 def _volume(worksheet: Worksheet, value: float) -> str:

@@ -1,0 +1,366 @@
+"""
+The entries of a catalog file (SPEC §2.3): ingredients with their limits and conditions,
+products, allergen groups, cross-reactivity, incompatibilities, house limits, additive
+groups. Frozen, validated when built, read-only maps. :mod:`mesoformula.catalog` merges
+them into a :class:`~mesoformula.catalog.Catalog` and re-exports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final, Literal
+
+import attrs
+
+from ._fields import ContainerVolume, LimitValue, Mass, MolarMass, NonNegative, Strength
+from ._frozen import FrozenMap, frozen_map
+from ._validate import validated
+from .formulation import AcceptedRisk
+from .units import AMOUNT, CONCENTRATION, PER_KG, Quantity
+
+CATALOG_FORMAT: Final = "mesoformula.catalog/1"
+
+Basis = Literal["session", "per-kg-session", "point", "course", "concentration", "preparation"]
+RuleSeverity = Literal["error", "warning"]
+Storage = Literal["room", "refrigerator", "freezer"]
+
+#: Which kinds of limit value each basis takes.
+BASIS_UNITS: dict[str, frozenset[str]] = {
+    "session": AMOUNT,
+    "point": AMOUNT,
+    "course": AMOUNT,
+    "per-kg-session": PER_KG,
+    "concentration": CONCENTRATION,
+    "preparation": AMOUNT,
+}
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class Condition:
+    """
+    A condition on the rest of the preparation: *ingredient* is present, at a final
+    concentration of at least *at_least* when that is given.
+
+    In files a condition is either a bare ingredient id (``"epinephrine"``: any amount)
+    or a table ``{ ingredient = "epinephrine", at_least = "0.005 mg/mL" }``. A trace
+    never satisfies a threshold condition; a concentration that cannot be compared with
+    the threshold (no conversion factor) does not satisfy it either.
+    """
+
+    ingredient: str
+    at_least: Strength | None = None
+
+    def __str__(self) -> str:
+        if self.at_least is None:
+            return self.ingredient
+        return f"{self.ingredient} at {self.at_least} or more"
+
+
+# Converters to read-only maps, one per value type (mypy's attrs plugin needs them
+# non-generic).
+def text_map(data: Mapping[str, str]) -> FrozenMap[str, str]:
+    """A read-only copy of *data* (an attrs converter)."""
+    return frozen_map(data)
+
+
+def quantity_map(data: Mapping[str, Quantity]) -> FrozenMap[str, Quantity]:
+    """A read-only copy of *data* (an attrs converter)."""
+    return frozen_map(data)
+
+
+def conditions(items: Iterable[str | Condition]) -> tuple[Condition, ...]:
+    """Return condition items as :class:`Condition` (a bare id means any amount)."""
+    return tuple(c if isinstance(c, Condition) else Condition(ingredient=c) for c in items)
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class DoseLimit:
+    """
+    A dose limit of one ingredient, cumulative over every product that carries it.
+
+    Attributes:
+        basis: What the limit is per: ``session``, ``per-kg-session``, ``point``,
+            ``course``, ``concentration`` (of the final preparation) or
+            ``preparation`` (amount in one batch, e.g. hyaluronidase per admixture).
+        max: The largest dose that passes; a dose exactly at the limit passes.
+        severity: ``error`` for an absolute maximum, ``warning`` for an advisory norm.
+        unless_present: The limit does not apply when any of these conditions holds
+            (lidocaine 4.5 mg/kg unless epinephrine at 0.005 mg/mL or more).
+        when_present: The limit applies only when one of these conditions holds.
+        source: Where the number comes from. Never empty in a shipped catalog.
+        note: What the limit means (licensed route, population, ...).
+        route: The licensed route the number comes from when it is not a route of
+            mesotherapy (``IV``, ``IM``): findings then say so in their message.
+    """
+
+    basis: Basis
+    max: LimitValue
+    severity: RuleSeverity = "error"
+    unless_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    when_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    source: str
+    note: str = ""
+    route: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class Ingredient:
+    """
+    An active substance or an excipient.
+
+    Attributes:
+        id: Stable id (``lidocaine-hcl``).
+        name: Name for people.
+        class_: Pharmacological class (``anesthetic``, ``vitamin``, ``excipient``, ...);
+            the file key is ``class``.
+        synonyms: Brand and INN spellings, matched case-insensitively.
+        identifiers: CAS, UNII and the like.
+        molar_mass: For mEq and molar conversions.
+        valence: Charge per molecule, for mEq.
+        allergen_groups: Allergen group ids this ingredient belongs to.
+        tags: Free tags that incompatibility rules can name (``hyaluronidase``,
+            ``acidic-stock``).
+        status: ``active`` or ``withdrawn`` (with ``status_reason``).
+        pregnancy: ``ok``, ``caution`` or ``contraindicated``; absent when unknown.
+        activity_mass: Mass of one activity unit (``{IU = "0.025 ug"}``); activity is
+            compared with mass only through this declared factor.
+        limits: Dose limits.
+        notes: Free text, including which limits could not be sourced.
+        sources: Sources of the monograph data (identifiers, class, status).
+    """
+
+    id: str
+    name: str
+    class_: str = attrs.field(metadata={"key": "class"})
+    synonyms: tuple[str, ...] = ()
+    identifiers: FrozenMap[str, str] = attrs.field(factory=FrozenMap, converter=text_map)
+    molar_mass: MolarMass | None = None
+    valence: NonNegative | None = None
+    allergen_groups: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    status: Literal["active", "withdrawn"] = "active"
+    status_reason: str | None = None
+    pregnancy: Literal["ok", "caution", "contraindicated"] | None = None
+    activity_mass: FrozenMap[str, Mass] = attrs.field(factory=FrozenMap, converter=quantity_map)
+    limits: tuple[DoseLimit, ...] = ()
+    notes: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class Product:
+    """
+    A stock presentation: what is on the shelf and drawn from.
+
+    Attributes:
+        id: Stable id (``lidocaine-hcl-2pct-20ml-mdv``).
+        name: Name for people, as on the label.
+        container: ``ampoule``, ``vial``, ``bottle``, ``prefilled-syringe``, ``bag``
+            or ``cartridge``.
+        use: ``single-dose`` (used whole, remainder wasted) or ``multi-dose``.
+        volume: Nominal volume of one container.
+        sterile: Whether the product is a sterile starting component.
+        storage: ``room``, ``refrigerator`` or ``freezer``.
+        in_use_days: Days a multi-dose container may be used after first puncture.
+        no_admixture: The label says not to mix it with other drugs.
+        strengths: Active ingredient id -> concentration.
+        excipients: Excipient ingredient id -> concentration.
+        source: Where the presentation data comes from.
+        notes: Free text.
+    """
+
+    id: str
+    name: str
+    container: Literal["ampoule", "vial", "bottle", "prefilled-syringe", "bag", "cartridge"]
+    use: Literal["single-dose", "multi-dose"]
+    volume: ContainerVolume
+    sterile: bool = True
+    storage: Storage = "room"
+    in_use_days: NonNegative | None = None
+    no_admixture: bool = False
+    strengths: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
+    excipients: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
+    source: str = ""
+    notes: str = ""
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class AllergenGroup:
+    """
+    A group of substances a patient can be allergic to as one (``sulfite``).
+
+    ``synonyms`` are the words people write for the group (``sulphite``,
+    ``metabisulfite``, ``benzocaine`` for the ester anaesthetics); allergy terms are
+    matched against them as against the id and the name.
+    """
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...] = ()
+    source: str
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class CrossReactivity:
+    """An allergy to one group that may extend to another (esters <-> PABA)."""
+
+    groups: tuple[str, str]
+    severity: RuleSeverity
+    note: str
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class Incompatibility:
+    """
+    Two things that must not be mixed.
+
+    ``a`` and ``b`` are ingredient ids, allergen group ids, ingredient classes or tags.
+    ``inferred`` rules come from reasoning on sourced facts (pH), not a label.
+    """
+
+    a: str
+    b: str
+    severity: RuleSeverity
+    reason: str
+    source: str
+    inferred: bool = False
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class PolicyLimit:
+    """
+    A clinic's own limit, added to an ingredient without replacing it.
+
+    The strictest applicable limit decides; the finding names its source.
+    """
+
+    ingredient: str
+    basis: Basis
+    max: LimitValue
+    severity: RuleSeverity = "error"
+    unless_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    when_present: tuple[Condition, ...] = attrs.field(default=(), converter=conditions)
+    source: str
+    note: str = ""
+    route: str | None = None
+
+    def as_limit(self) -> DoseLimit:
+        """Return the limit this policy adds."""
+        return DoseLimit(
+            basis=self.basis,
+            max=self.max,
+            severity=self.severity,
+            unless_present=self.unless_present,
+            when_present=self.when_present,
+            source=self.source,
+            note=self.note,
+            route=self.route,
+        )
+
+
+def ingredient_map(data: Mapping[str, Ingredient]) -> FrozenMap[str, Ingredient]:
+    """A read-only copy of *data* (an attrs converter)."""
+    return frozen_map(data)
+
+
+def product_map(data: Mapping[str, Product]) -> FrozenMap[str, Product]:
+    """A read-only copy of *data* (an attrs converter)."""
+    return frozen_map(data)
+
+
+def group_map(data: Mapping[str, AllergenGroup]) -> FrozenMap[str, AllergenGroup]:
+    """A read-only copy of *data* (an attrs converter)."""
+    return frozen_map(data)
+
+
+AdditiveBasis = Literal["per-kg-session", "session"]
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class AdditiveLimit:
+    """
+    A group of ingredients whose toxicities add up (SPEC §8.1): for each basis, the sum
+    over the members present of dose / that member's strictest applicable limit must
+    not exceed 1.
+
+    Attributes:
+        id: Stable id (``local-anaesthetics``).
+        members: Ingredient ids, ``class:NAME`` or ``tag:NAME``.
+        basis: ``per-kg-session`` or ``session``.
+        severity: ``error`` (the members' absolute maxima are summed) or ``warning``
+            (advisory norms count as well).
+        source: Where the rule comes from.
+        note: What it means.
+    """
+
+    id: str
+    members: tuple[str, ...]
+    basis: AdditiveBasis
+    severity: RuleSeverity = "error"
+    source: str
+    note: str = ""
+
+    def includes(self, ingredient: Ingredient) -> bool:
+        """Whether *ingredient* is a member of this group."""
+        for member in self.members:
+            kind, _, name = member.partition(":")
+            if (kind == "class" and name == ingredient.class_) or (
+                kind == "tag" and name in ingredient.tags
+            ):
+                return True
+            if not name and member == ingredient.id:
+                return True
+        return False
+
+
+@attrs.frozen(kw_only=True)
+@validated
+class CatalogFile:
+    """One catalog file (``format = "mesoformula.catalog/1"``)."""
+
+    format: Literal["mesoformula.catalog/1"] = CATALOG_FORMAT
+    ingredients: tuple[Ingredient, ...] = ()
+    products: tuple[Product, ...] = ()
+    allergen_groups: tuple[AllergenGroup, ...] = ()
+    cross_reactivity: tuple[CrossReactivity, ...] = ()
+    incompatibilities: tuple[Incompatibility, ...] = ()
+    limits: tuple[PolicyLimit, ...] = ()
+    additive_limits: tuple[AdditiveLimit, ...] = ()
+    accepted_risks: tuple[AcceptedRisk, ...] = ()
+
+
+__all__ = [
+    "BASIS_UNITS",
+    "CATALOG_FORMAT",
+    "AdditiveBasis",
+    "AdditiveLimit",
+    "AllergenGroup",
+    "Basis",
+    "CatalogFile",
+    "Condition",
+    "CrossReactivity",
+    "DoseLimit",
+    "Incompatibility",
+    "Ingredient",
+    "PolicyLimit",
+    "Product",
+    "RuleSeverity",
+    "Storage",
+    "conditions",
+    "group_map",
+    "ingredient_map",
+    "product_map",
+    "quantity_map",
+    "text_map",
+]
