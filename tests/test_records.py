@@ -14,10 +14,11 @@ import pytest
 
 from mesoformula.cli import main
 from mesoformula.cli.views.records import batch_html, master_html
+from mesoformula.compounding import batch_record, consume_batch, master_record
 from mesoformula.files import load
 from mesoformula.files.catalogs import LoadedCatalog
+from mesoformula.files.wire import batch_record_data, master_record_data
 from mesoformula.formulation import Formulation
-from mesoformula.records import batch_record, consume_batch, master_record
 from mesoformula.stock import Stock, StockSheet
 
 from .conftest import EXAMPLES
@@ -44,7 +45,7 @@ class TestBatchRecord:
         )
         assert result is not None
         assert result.consumed
-        record = batch_record(stocked, "B-1")
+        record = batch_record_data(batch_record(stocked, "B-1"))
         drawn = {
             (a.product, a.lot): (a.volume_ul / 1000, a.containers_opened, a.waste_ul / 1000)
             for a in result.plan.allocations
@@ -76,7 +77,7 @@ class TestBatchRecord:
         """Category 1 at room temperature: BUD 12 h after compounding; the label shows it."""
         formulation = load(EXAMPLES / "vitamin-b-complex.yaml", Formulation)
         consume_batch(stocked, formulation, loaded.catalog, batch_id="B-1", at=AT, actor="p")
-        record = batch_record(stocked, "B-1")
+        record = batch_record_data(batch_record(stocked, "B-1"))
         assert {"at": "2026-12-01T22:00:00", "governed_by": "usp797"}.items() <= record[
             "bud"
         ].items()
@@ -90,7 +91,7 @@ class TestBatchRecord:
         )  # category 2, fridge: 10 d
         at = dt.datetime(2029, 2, 25, 10)  # biotin lot BT-2602 expires 2029-02-28
         consume_batch(stocked, formulation, loaded.catalog, batch_id="B-2", at=at, actor="p")
-        record = batch_record(stocked, "B-2")
+        record = batch_record_data(batch_record(stocked, "B-2"))
         assert ("2029-02-28T23:59:59", "lot-expiry") == (
             record["bud"]["at"],
             record["bud"]["governed_by"],
@@ -102,13 +103,15 @@ class TestBatchRecord:
         consume_batch(stocked, formulation, loaded.catalog, batch_id="B-1", at=AT, actor="p")
         assert [] == [
             f
-            for f in batch_record(stocked, "B-1", formulation=formulation)["findings"]
+            for f in batch_record_data(batch_record(stocked, "B-1", formulation=formulation))[
+                "findings"
+            ]
             if f["severity"] == "error"
         ]
         edited = attrs.evolve(formulation, name="Vitamin B complex (edited)")
         (mismatch,) = [
             f
-            for f in batch_record(stocked, "B-1", formulation=edited)["findings"]
+            for f in batch_record_data(batch_record(stocked, "B-1", formulation=edited))["findings"]
             if f["severity"] == "error"
         ]
         assert "record.mismatch" == mismatch["code"]
@@ -134,8 +137,8 @@ class TestMasterRecord:
 
     def test_contents(self, loaded: LoadedCatalog) -> None:
         """Ingredients, calculations, method, container, storage, BUD rule, QC and source."""
-        record = master_record(
-            load(EXAMPLES / "hair-revitalizing.toml", Formulation), loaded.catalog
+        record = master_record_data(
+            master_record(load(EXAMPLES / "hair-revitalizing.toml", Formulation), loaded.catalog)
         )
         assert {
             "formulation",

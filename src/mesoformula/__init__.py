@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .bud import Bud, assign_bud
     from .catalog import Catalog, Ingredient, Product
     from .composition import compose
+    from .compounding import batch_record, consume_batch, master_record
     from .exceptions import CatalogError, FileError, MesoformulaError, UnitError
     from .files import dumps, load, read
     from .files.catalogs import LoadedCatalog, load_catalog
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from .findings import Finding
     from .formulation import AcceptedRisk, Administration, Component, Formulation, Preparation
     from .patient import Patient
-    from .records import batch_record, consume_batch, master_record
     from .rules.checks import check
     from .units import Quantity, parse_quantity
     from .validate import FileReport, validate_file, validate_paths
@@ -56,15 +56,15 @@ _WHERE = {
     "UnitError": "exceptions",
     "Worksheet": "worksheet",
     "assign_bud": "bud",
-    "batch_record": "records",
+    "batch_record": "compounding",
     "check": "rules.checks",
     "compose": "composition",
-    "consume_batch": "records",
+    "consume_batch": "compounding",
     "dumps": "files",
     "json_schema": "files.schema",
     "load": "files",
     "load_catalog": "files.catalogs",
-    "master_record": "records",
+    "master_record": "compounding",
     "parse_quantity": "units",
     "read": "files",
     "validate_file": "validate",

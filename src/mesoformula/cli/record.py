@@ -18,10 +18,11 @@ from ._common import (
 def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
     """``record batch --batch-id ID [--formulation FILE]``: the compounding record."""
     from mesoformula.cli.views import records as record_views  # noqa: PLC0415
+    from mesoformula.compounding import batch_record  # noqa: PLC0415
     from mesoformula.exceptions import FileError, UnknownEntry  # noqa: PLC0415
     from mesoformula.files import load  # noqa: PLC0415
+    from mesoformula.files.wire import batch_record_data  # noqa: PLC0415
     from mesoformula.formulation import Formulation  # noqa: PLC0415
-    from mesoformula.records import batch_record  # noqa: PLC0415
 
     formulation = None
     if args.formulation:
@@ -35,31 +36,32 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     if args.format == "json":
-        write_json(record, out)
+        write_json(batch_record_data(record), out)
     elif args.format == "html":
         out.write(record_views.batch_html(record))
     else:
         out.write(record_views.batch_markdown(record))
-    failed = any(f["severity"] == "error" for f in record["findings"])
+    failed = any(f.severity == "error" for f in record.findings)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     """``record master FORMULATION``: the master formulation record."""
     from mesoformula.cli.views import records as record_views  # noqa: PLC0415
-    from mesoformula.records import master_record  # noqa: PLC0415
+    from mesoformula.compounding import master_record  # noqa: PLC0415
+    from mesoformula.files.wire import master_record_data  # noqa: PLC0415
 
     formulation, loaded, code = read_formulation(args, out)
     if code is not None:
         return int(code)
     record = master_record(formulation, loaded.catalog)
     if args.format == "json":
-        write_json(record, out)
+        write_json(master_record_data(record), out)
     elif args.format == "html":
         out.write(record_views.master_html(record))
     else:
         out.write(record_views.master_markdown(record))
-    return EXIT_FINDINGS if any(f["severity"] == "error" for f in record["checks"]) else EXIT_OK
+    return EXIT_FINDINGS if any(f.severity == "error" for f in record.checks) else EXIT_OK
 
 
 __all__ = [

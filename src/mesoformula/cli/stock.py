@@ -234,8 +234,8 @@ def _print_plan(
 
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
+    from mesoformula.compounding import consume_batch  # noqa: PLC0415
     from mesoformula.files import with_lines  # noqa: PLC0415
-    from mesoformula.records import consume_batch  # noqa: PLC0415
     from mesoformula.stock.reconcile import plan_findings  # noqa: PLC0415
 
     if args.batches < 1:

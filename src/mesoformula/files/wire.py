@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesoformula.findings import Finding
+from mesoformula.findings import to_json as finding_to_json
+from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
 
@@ -68,4 +71,110 @@ def to_data(worksheet: Worksheet, findings: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-__all__ = ["to_data"]
+def _finding(finding: Finding) -> dict[str, Any]:
+    return finding_to_json(finding)
+
+
+def batch_record_data(record: BatchRecord) -> dict[str, Any]:
+    """The compounding record in the JSON shape of SPEC §4.1 ``record batch``."""
+    bud = record.bud
+    label = record.label
+    return {
+        "batch_id": record.batch_id,
+        "compounded_at": record.compounded_at.isoformat(timespec="seconds"),
+        "formulation": {
+            "id": record.formulation.id,
+            "name": record.formulation.name,
+            "version": record.formulation.version,
+            "checksum": record.formulation.checksum,
+        },
+        "batches": record.batches,
+        "preparer": record.preparer,
+        "verifier": record.verifier,
+        "components": [
+            {
+                "product": c.product,
+                "product_name": c.product_name,
+                "lot": c.lot,
+                "expiry": c.expiry.isoformat() if c.expiry else None,
+                "volume": to_json(c.volume),
+                "containers_opened": c.containers_opened,
+                "waste": to_json(c.waste),
+                "containers": list(c.containers),
+                "location": c.location,
+            }
+            for c in record.components
+        ],
+        "worksheet": dict(record.worksheet) if record.worksheet is not None else None,
+        "checks": [_finding(f) for f in record.checks],
+        "bud": {
+            "at": bud.at.isoformat(timespec="seconds") if bud.at else None,
+            "governed_by": bud.governed_by,
+            "reason": bud.reason,
+            "rule": bud.rule,
+        },
+        "storage": {
+            "condition": record.storage.condition,
+            "description": record.storage.description,
+        },
+        "label": label_data(label),
+        "findings": [_finding(f) for f in record.findings],
+    }
+
+
+def label_data(label: Label) -> dict[str, Any]:
+    """A label as JSON data, its printed text included."""
+    return {
+        "name": label.name,
+        "actives": list(label.actives),
+        "route": label.route,
+        "batch_id": label.batch_id,
+        "bud": label.bud.isoformat(timespec="minutes") if label.bud else None,
+        "storage": label.storage,
+        "text": label.text,
+    }
+
+
+def master_record_data(record: MasterRecord) -> dict[str, Any]:
+    """The master formulation record as JSON data."""
+    formulation = record.formulation
+    calculations = to_data(record.worksheet, [])
+    preparation = formulation.preparation
+    return {
+        "formulation": {
+            "id": formulation.id,
+            "name": formulation.name,
+            "version": formulation.version,
+            "checksum": record.checksum,
+            "route": formulation.route,
+            "dosage_form": record.dosage_form,
+            "final_volume": {"value": formulation.final_volume.value, "unit": "mL"},
+        },
+        "ingredients": calculations["ingredients"],
+        "products": [
+            {
+                "product": p.product,
+                "name": p.name,
+                "strengths": dict(p.strengths),
+                "excipients": dict(p.excipients),
+                "sterile": p.sterile,
+                "source": p.source,
+            }
+            for p in record.products
+        ],
+        "calculations": calculations,
+        "method": [str(step) for step in record.method],
+        "container": preparation.container if preparation and preparation.container else None,
+        "storage": {
+            "condition": record.storage.condition,
+            "description": record.storage.description,
+        },
+        "sterilization": preparation.method if preparation else None,
+        "bud_rule": record.bud_rule,
+        "quality_checks": list(record.quality_checks),
+        "checks": [_finding(f) for f in record.checks],
+        "source": record.source,
+    }
+
+
+__all__ = ["batch_record_data", "label_data", "master_record_data", "to_data"]

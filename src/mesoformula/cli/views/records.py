@@ -6,8 +6,12 @@ printable HTML page (inline style, no script, nothing fetched from the network).
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from mesoformula.findings import Finding
+from mesoformula.records import BatchRecord, MasterRecord
+from mesoformula.units import Quantity
 
 _CSS = """
 body { font: 11pt/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
@@ -32,8 +36,8 @@ th { background: #eee; }
 
 
 def _q(value: Any) -> str:
-    if isinstance(value, dict) and "value" in value and "unit" in value:
-        return f"{value['value']:g} {value['unit']}"
+    if isinstance(value, Quantity):
+        return f"{value.value:g} {value.unit}"
     if value is None:
         return "-"
     return str(value)
@@ -67,59 +71,52 @@ def _page(title: str, body: str) -> str:
 _COMPONENT_HEADER = ("product", "lot", "expiry", "volume drawn", "containers opened", "waste")
 
 
-def _component_rows(record: dict[str, Any]) -> list[list[Any]]:
+def _component_rows(record: BatchRecord) -> list[list[Any]]:
     return [
         [
-            c["product"],
-            c["lot"],
-            c["expiry"] or "none",
-            c["volume"],
-            c["containers_opened"],
-            c["waste"],
+            c.product,
+            c.lot,
+            c.expiry.isoformat() if c.expiry else "none",
+            c.volume,
+            c.containers_opened,
+            c.waste,
         ]
-        for c in record["components"]
+        for c in record.components
     ]
 
 
-def _finding_rows(findings: Sequence[dict[str, Any]]) -> list[list[Any]]:
+def _finding_rows(findings: Sequence[Finding]) -> list[list[Any]]:
     return [
-        [
-            f["severity"],
-            f["code"],
-            f.get("location") or "",
-            f["message"],
-            f.get("justification") or "",
-        ]
-        for f in findings
+        [f.severity, f.code, f.location or "", f.message, f.justification or ""] for f in findings
     ]
 
 
 _FINDING_HEADER = ("severity", "code", "where", "message", "accepted because")
 
 
-def _batch_meta(record: dict[str, Any], *, blank: str) -> list[tuple[str, Any]]:
-    formulation = record["formulation"]
-    bud = record["bud"]
+def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
+    formulation = record.formulation
+    bud = record.bud
     return [
+        ("formulation", f"{formulation.name} ({formulation.id}) version {formulation.version}"),
+        ("checksum", formulation.checksum),
+        ("compounded at", record.compounded_at.isoformat(timespec="seconds")),
+        ("batches", record.batches),
+        ("preparer", record.preparer),
+        ("verifier", record.verifier or blank),
         (
-            "formulation",
-            f"{formulation['name']} ({formulation['id']}) version {formulation['version']}",
+            "beyond-use date",
+            bud.at.isoformat(timespec="seconds") if bud.at else "NOT ASSIGNED - do not release",
         ),
-        ("checksum", formulation["checksum"]),
-        ("compounded at", record["compounded_at"]),
-        ("batches", record["batches"]),
-        ("preparer", record["preparer"]),
-        ("verifier", record["verifier"] or blank),
-        ("beyond-use date", bud["at"] or "NOT ASSIGNED - do not release"),
-        ("BUD governed by", f"{bud['governed_by'] or '-'}: {bud['reason']}"),
-        ("storage", record["storage"]["description"] or "not stated"),
+        ("BUD governed by", f"{bud.governed_by or '-'}: {bud.reason}"),
+        ("storage", record.storage.description or "not stated"),
     ]
 
 
-def batch_markdown(record: dict[str, Any]) -> str:
+def batch_markdown(record: BatchRecord) -> str:
     """The compounding record as Markdown."""
     lines = [
-        f"# Compounding record: batch {record['batch_id']}",
+        f"# Compounding record: batch {record.batch_id}",
         "",
         *_md_table(("field", "value"), _batch_meta(record, blank="________________")),
         "",
@@ -130,67 +127,67 @@ def batch_markdown(record: dict[str, Any]) -> str:
         "## Checks at compounding",
         "",
         *(
-            _md_table(_FINDING_HEADER, _finding_rows(record["checks"]))
-            if record["checks"]
+            _md_table(_FINDING_HEADER, _finding_rows(record.checks))
+            if record.checks
             else ["No findings."]
         ),
         "",
         "## Record findings",
         "",
         *(
-            _md_table(_FINDING_HEADER, _finding_rows(record["findings"]))
-            if record["findings"]
+            _md_table(_FINDING_HEADER, _finding_rows(record.findings))
+            if record.findings
             else ["None."]
         ),
         "",
         "## Label",
         "",
         "```text",
-        record["label"]["text"],
+        record.label.text,
         "```",
     ]
     return "\n".join(lines) + "\n"
 
 
-def batch_html(record: dict[str, Any]) -> str:
+def batch_html(record: BatchRecord) -> str:
     """The compounding record as a self-contained printable HTML page."""
     meta = _html_table(("field", "value"), _batch_meta(record, blank=""), css="meta")
     checks = (
-        _html_table(_FINDING_HEADER, _finding_rows(record["checks"]))
-        if record["checks"]
+        _html_table(_FINDING_HEADER, _finding_rows(record.checks))
+        if record.checks
         else "<p>No findings.</p>"
     )
     problems = (
-        _html_table(_FINDING_HEADER, _finding_rows(record["findings"]))
-        if record["findings"]
+        _html_table(_FINDING_HEADER, _finding_rows(record.findings))
+        if record.findings
         else "<p>None.</p>"
     )
     body = (
-        f"<h1>Compounding record: batch {html.escape(record['batch_id'])}</h1>{meta}"
+        f"<h1>Compounding record: batch {html.escape(record.batch_id)}</h1>{meta}"
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
         f"<h2>Checks at compounding</h2>{checks}"
         f"<h2>Record findings</h2>{problems}"
-        f'<h2>Label</h2><div class="label">{html.escape(record["label"]["text"])}</div>'
+        f'<h2>Label</h2><div class="label">{html.escape(record.label.text)}</div>'
         '<p class="sign"><span>Prepared by</span><span>Verified by</span>'
         "<span>Date and time</span></p>"
     )
-    return _page(f"Compounding record {record['batch_id']}", body)
+    return _page(f"Compounding record {record.batch_id}", body)
 
 
-def _ingredient_rows(record: dict[str, Any]) -> list[list[Any]]:
+def _ingredient_rows(record: MasterRecord) -> list[list[Any]]:
     return [
-        [i["ingredient"], i["role"], i["concentration"], i["per_batch"], ", ".join(i["products"])]
-        for i in record["ingredients"]
+        [c.ingredient, c.role, c.concentration, c.per_batch, ", ".join(c.products)]
+        for c in record.worksheet.contents
     ]
 
 
 _INGREDIENT_HEADER = ("ingredient", "role", "concentration", "per batch", "from")
 
 
-def master_markdown(record: dict[str, Any]) -> str:
+def master_markdown(record: MasterRecord) -> str:
     """The master formulation record as Markdown."""
     lines = [
-        f"# Master formulation record: {record['formulation']['name']}",
+        f"# Master formulation record: {record.formulation.name}",
         "",
         *_md_table(("field", "value"), _master_meta(record)),
         "",
@@ -204,78 +201,74 @@ def master_markdown(record: dict[str, Any]) -> str:
         "",
         "## Method",
         "",
-        *record["method"],
+        *(str(step) for step in record.method),
         "",
         "## Quality checks",
         "",
-        *(f"- {q}" for q in record["quality_checks"]),
+        *(f"- {q}" for q in record.quality_checks),
         "",
         *(
-            _md_table(_FINDING_HEADER, _finding_rows(record["checks"]))
-            if record["checks"]
+            _md_table(_FINDING_HEADER, _finding_rows(record.checks))
+            if record.checks
             else ["No findings."]
         ),
         "",
-        f"Source: {record['source']}",
+        f"Source: {record.source}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def master_html(record: dict[str, Any]) -> str:
+def master_html(record: MasterRecord) -> str:
     """The master formulation record as a self-contained printable HTML page."""
-    formulation = record["formulation"]
+    formulation = record.formulation
     meta = _html_table(("field", "value"), _master_meta(record), css="meta")
-    method = "".join(
-        f"<li>{html.escape(step.split('. ', 1)[-1])}</li>" for step in record["method"]
-    )
-    quality = "".join(f"<li>{html.escape(q)}</li>" for q in record["quality_checks"])
+    method = "".join(f"<li>{html.escape(step.text)}</li>" for step in record.method)
+    quality = "".join(f"<li>{html.escape(q)}</li>" for q in record.quality_checks)
     checks = (
-        _html_table(_FINDING_HEADER, _finding_rows(record["checks"]))
-        if record["checks"]
+        _html_table(_FINDING_HEADER, _finding_rows(record.checks))
+        if record.checks
         else "<p>No findings.</p>"
     )
     body = (
-        f"<h1>Master formulation record: {html.escape(formulation['name'])}</h1>{meta}"
+        f"<h1>Master formulation record: {html.escape(formulation.name)}</h1>{meta}"
         f"<h2>Ingredients</h2>{_html_table(_INGREDIENT_HEADER, _ingredient_rows(record))}"
         f"<h2>Products</h2>{_html_table(_PRODUCT_HEADER, _product_rows(record))}"
         f"<h2>Method</h2><ol>{method}</ol>"
         f"<h2>Quality checks</h2><ul>{quality}</ul>{checks}"
-        f"<p>Source: {html.escape(record['source'])}</p>"
+        f"<p>Source: {html.escape(record.source)}</p>"
     )
-    return _page(f"Master formulation record {formulation['id']}", body)
+    return _page(f"Master formulation record {formulation.id}", body)
 
 
-def _master_meta(record: dict[str, Any]) -> list[tuple[str, Any]]:
-    formulation = record["formulation"]
+def _master_meta(record: MasterRecord) -> list[tuple[str, Any]]:
+    formulation = record.formulation
+    preparation = formulation.preparation
     return [
-        ("id and version", f"{formulation['id']} v{formulation['version']}"),
-        ("checksum", formulation["checksum"]),
-        ("dosage form", formulation["dosage_form"]),
-        ("final volume", formulation["final_volume"]),
-        ("container-closure", record["container"] or "not specified in the formulation"),
-        ("storage", record["storage"]["description"] or "not stated"),
-        ("sterilization", record["sterilization"] or "not stated"),
-        ("BUD rule", record["bud_rule"]),
+        ("id and version", f"{formulation.id} v{formulation.version}"),
+        ("checksum", record.checksum),
+        ("dosage form", record.dosage_form),
+        ("final volume", formulation.final_volume),
+        (
+            "container-closure",
+            (preparation.container if preparation else None) or "not specified in the formulation",
+        ),
+        ("storage", record.storage.description or "not stated"),
+        ("sterilization", preparation.method if preparation else "not stated"),
+        ("BUD rule", record.bud_rule),
     ]
 
 
 _PRODUCT_HEADER = ("product", "name", "strengths", "excipients", "sterile")
 
 
-def _product_rows(record: dict[str, Any]) -> list[list[Any]]:
+def _product_rows(record: MasterRecord) -> list[list[Any]]:
     return [
-        [
-            p["product"],
-            p["name"],
-            _kv(p["strengths"]),
-            _kv(p["excipients"]),
-            "yes" if p["sterile"] else "NO",
-        ]
-        for p in record["products"]
+        [p.product, p.name, _kv(p.strengths), _kv(p.excipients), "yes" if p.sterile else "NO"]
+        for p in record.products
     ]
 
 
-def _kv(table: dict[str, str]) -> str:
+def _kv(table: Mapping[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in table.items()) or "-"
 
 

@@ -1,0 +1,239 @@
+"""
+Compounding with the store: consume a batch with the snapshot its record needs, read the
+compounding record of a batch back, and build a formulation's master record (SPEC §4.1,
+§6). The records are data (:mod:`mesoformula.records`); their JSON forms are in
+:mod:`mesoformula.files.wire`, their Markdown and HTML in :mod:`mesoformula.cli.views.records`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ._frozen import FrozenMap
+from .bud import EDITION, ContainerUse, LotUse, assign_bud
+from .catalog import Catalog
+from .composition import compose
+from .files import converter, unstructure
+from .files.wire import to_data
+from .findings import Finding
+from .findings import to_json as finding_to_json
+from .formulation import Formulation
+from .records import (
+    RECORD_VERSION,
+    BatchRecord,
+    MasterProduct,
+    MasterRecord,
+    RecordComponent,
+    RecordedFormulation,
+    StorageText,
+    bud_rule,
+    make_label,
+    method_steps,
+)
+from .rules.checks import check
+from .stock import ConsumeResult
+from .stock.allocation import to_ml
+from .stock.reconcile import checksum, needs_of
+from .stock.store import Stock
+from .units import Quantity
+
+
+def consume_batch(
+    stock: Stock,
+    formulation: Formulation,
+    catalog: Catalog,
+    *,
+    batch_id: str,
+    batches: int = 1,
+    at: dt.datetime,
+    actor: str,
+) -> tuple[ConsumeResult | None, list[Finding]]:
+    """
+    Compose, check and consume a batch. Returns (None, findings) without touching the
+    store when the checks find an error; otherwise the consume result and the findings
+    (the checks at the time, saved with the batch).
+    """
+    worksheet = compose(formulation, catalog, batches=batches)
+    findings = check(formulation, catalog)[1]
+    if any(f.severity == "error" for f in findings):
+        return None, findings
+    products = {
+        d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
+    }
+    snapshot = {
+        "record_version": RECORD_VERSION,
+        "formulation": unstructure(formulation),
+        "formulation_name": formulation.name,
+        "worksheet": to_data(worksheet, []),
+        "checks": [finding_to_json(f) for f in findings],
+        "products": {
+            p: {"name": catalog.products[p].name, "sterile": catalog.products[p].sterile}
+            for p in sorted(products)
+        },
+    }
+    result = stock.consume(
+        needs_of(worksheet),
+        batch_id=batch_id,
+        formulation=formulation.id,
+        version=formulation.version,
+        checksum=checksum(formulation),
+        batches=batches,
+        at=at,
+        actor=actor,
+        record=snapshot,
+    )
+    return result, findings
+
+
+def batch_record(
+    stock: Stock, batch_id: str, *, formulation: Formulation | None = None
+) -> BatchRecord:
+    """
+    The compounding record of a consumed batch. With *formulation*, a file whose
+    content differs from the recorded version is an error finding (``record.mismatch``).
+
+    Raises:
+        UnknownEntry: no batch with that id.
+    """
+    batch = stock.batch(batch_id)
+    snapshot = batch.snapshot
+    recorded = converter.structure(snapshot["formulation"], Formulation)
+    findings: list[Finding] = []
+    if formulation is not None and checksum(formulation) != batch.checksum:
+        findings.append(
+            Finding(
+                code="record.mismatch",
+                severity="error",
+                message=f"the formulation file ({checksum(formulation)}) is not the version "
+                f"recorded for batch {batch_id} ({batch.checksum}): it was edited since",
+            )
+        )
+    lots = {view.lot_id: view for view in stock.lots()}
+    containers = stock.containers(
+        [t.container_id for a in batch.plan.allocations for t in a.takes if t.container_id]
+    )
+    names = snapshot.get("products", {})
+    components = []
+    lot_uses, container_uses = [], []
+    for allocation in batch.plan.allocations:
+        takes = allocation.takes
+        lot = lots.get(allocation.lot_id)
+        components.append(
+            RecordComponent(
+                product=allocation.product,
+                product_name=names.get(allocation.product, {}).get("name"),
+                lot=allocation.lot,
+                expiry=allocation.expiry,
+                volume=Quantity(to_ml(sum(t.volume_ul for t in takes)), "mL"),
+                containers_opened=sum(1 for t in takes if t.opens),
+                waste=Quantity(to_ml(sum(t.waste_ul for t in takes)), "mL"),
+                containers=tuple(t.container_id for t in takes),
+                location=lot.location if lot is not None else None,
+            )
+        )
+        lot_uses.append(
+            LotUse(product=allocation.product, lot=allocation.lot, expiry=allocation.expiry)
+        )
+        for take in takes:
+            info = containers.get(take.container_id) if take.container_id else None
+            if info is not None and take.container_id is not None and not info.single_dose:
+                container_uses.append(
+                    ContainerUse(
+                        product=allocation.product,
+                        lot=allocation.lot,
+                        container_id=take.container_id,
+                        opened_at=info.opened_at,
+                        in_use_days=info.in_use_days,
+                    )
+                )
+    only_sterile = all(p.get("sterile", True) for p in names.values())
+    bud = assign_bud(
+        recorded.preparation,
+        compounded_at=batch.at,
+        only_sterile=only_sterile,
+        lots=lot_uses,
+        containers=container_uses,
+    )
+    findings.extend(bud.findings)
+    worksheet = snapshot.get("worksheet")
+    ingredients = (worksheet or {}).get("ingredients", [])
+    actives = tuple(
+        (i["ingredient"], Quantity(i["concentration"]["value"], i["concentration"]["unit"]))
+        for i in ingredients
+        if i.get("role") == "active"
+    )
+    total = (worksheet or {}).get("total_volume") or {"value": 0.0, "unit": "mL"}
+    return BatchRecord(
+        batch_id=batch_id,
+        compounded_at=batch.at,
+        formulation=RecordedFormulation(
+            id=recorded.id, name=recorded.name, version=recorded.version, checksum=batch.checksum
+        ),
+        batches=batch.batches,
+        preparer=batch.actor,
+        verifier=None,
+        components=tuple(components),
+        worksheet=FrozenMap(worksheet) if worksheet is not None else None,
+        checks=tuple(converter.structure(f, Finding) for f in snapshot.get("checks", [])),
+        bud=bud,
+        storage=StorageText.of(recorded.preparation.storage if recorded.preparation else None),
+        label=make_label(
+            recorded,
+            actives,
+            Quantity(float(total["value"]), total["unit"]),
+            batch_id=batch_id,
+            bud=bud.at,
+        ),
+        findings=tuple(findings),
+    )
+
+
+def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
+    """The master formulation record of *formulation* against *catalog*."""
+    worksheet, findings = check(formulation, catalog)
+    used = [
+        d
+        for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
+        if d.product in catalog.products
+    ]
+    only_sterile = all(catalog.products[d.product].sterile for d in used)
+    preparation = formulation.preparation
+    return MasterRecord(
+        formulation=formulation,
+        checksum=checksum(formulation),
+        worksheet=worksheet,
+        products=tuple(
+            MasterProduct(
+                product=d.product,
+                name=catalog.products[d.product].name,
+                strengths=FrozenMap(
+                    (k, str(v)) for k, v in catalog.products[d.product].strengths.items()
+                ),
+                excipients=FrozenMap(
+                    (k, str(v)) for k, v in catalog.products[d.product].excipients.items()
+                ),
+                sterile=catalog.products[d.product].sterile,
+                source=catalog.products[d.product].source,
+            )
+            for d in used
+        ),
+        method=method_steps(worksheet, catalog),
+        storage=StorageText.of(preparation.storage if preparation else None),
+        bud_rule=bud_rule(formulation, only_sterile=only_sterile),
+        quality_checks=(
+            "mesoformula checks at the time of this record (below)",
+            "visual inspection: particles, colour, clarity, container integrity",
+            "final volume against the worksheet",
+            "label against the compounding record",
+            *(
+                ("sterility test (required for this category / BUD)",)
+                if preparation and preparation.sterility_tested
+                else ()
+            ),
+        ),
+        checks=tuple(findings),
+        source=f"mesoformula catalog; BUD table {EDITION}",
+    )
+
+
+__all__ = ["batch_record", "consume_batch", "master_record"]
