@@ -8,6 +8,7 @@ from typing import Any, Literal
 import attrs
 
 from .units import Quantity
+from .units import to_json as quantity_json
 
 Severity = Literal["error", "warning", "info"]
 
@@ -106,7 +107,7 @@ def to_json(finding: Finding) -> dict[str, Any]:
     for key in ("value", "limit"):
         quantity = getattr(finding, key)
         if quantity is not None:
-            data[key] = {"value": quantity.value, "unit": quantity.unit}
+            data[key] = quantity_json(quantity)
     for key in ("source", "justification"):
         value = getattr(finding, key)
         if value is not None:

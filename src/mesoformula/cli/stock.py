@@ -91,7 +91,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.stock.allocation import ml_json  # noqa: PLC0415
 
     at = at_time(args)
     with open_store(args) as stock:
@@ -116,11 +116,11 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                     {
                         "container": c.container_id,
                         "opened_at": c.opened_at.isoformat(),
-                        "remaining": {"value": to_ml(c.remaining_ul), "unit": "mL"},
+                        "remaining": ml_json(c.remaining_ul),
                     }
                     for c in v.opened
                 ],
-                "volume": {"value": to_ml(v.volume_ul), "unit": "mL"},
+                "volume": ml_json(v.volume_ul),
                 "location": v.location,
                 "_state": state,
             }

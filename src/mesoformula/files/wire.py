@@ -148,7 +148,7 @@ def master_record_data(record: MasterRecord) -> dict[str, Any]:
             "checksum": record.checksum,
             "route": formulation.route,
             "dosage_form": record.dosage_form,
-            "final_volume": {"value": formulation.final_volume.value, "unit": "mL"},
+            "final_volume": to_json(formulation.final_volume),
         },
         "ingredients": calculations["ingredients"],
         "products": [

@@ -23,6 +23,8 @@ from typing import Literal
 
 import attrs
 
+from mesoformula.units import Quantity, to_json
+
 Reason = Literal["expired", "quarantine", "recalled", "in-use-expired", "empty"]
 
 #: The ledger's unit: 1 mL = 1000 µL, kept as integers so sums are exact.
@@ -37,6 +39,11 @@ def to_ul(ml: float) -> int:
 def to_ml(ul: int) -> float:
     """Whole microlitres to millilitres."""
     return ul / UL_PER_ML
+
+
+def ml_json(microlitres: int) -> dict[str, float | str]:
+    """A ledger volume in the JSON shape of SPEC §4.1 (``{"value": mL, "unit": "mL"}``)."""
+    return to_json(Quantity(to_ml(microlitres), "mL"))
 
 
 @attrs.frozen(kw_only=True)
@@ -331,6 +338,7 @@ __all__ = [
     "Take",
     "allocate",
     "container_until",
+    "ml_json",
     "to_ml",
     "to_ul",
     "usable_until",

@@ -14,7 +14,7 @@ from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
 from mesoformula.worksheet import Worksheet
 
-from .allocation import Need, Plan, to_ml, to_ul
+from .allocation import Need, Plan, ml_json, to_ml, to_ul
 
 
 def needs_of(worksheet: Worksheet) -> list[Need]:
@@ -88,9 +88,9 @@ def plan_json(
                 "product": a.product,
                 "lot": a.lot,
                 "expiry": a.expiry.isoformat() if a.expiry else None,
-                "volume": {"value": to_ml(a.volume_ul), "unit": "mL"},
+                "volume": ml_json(a.volume_ul),
                 "containers_opened": a.containers_opened,
-                "waste": {"value": to_ml(a.waste_ul), "unit": "mL"},
+                "waste": ml_json(a.waste_ul),
                 "containers": [t.container_id for t in a.takes if t.container_id is not None],
             }
             for a in plan.allocations
@@ -103,8 +103,8 @@ def plan_json(
         "shortfalls": [
             {
                 "product": s.product,
-                "needed": {"value": to_ml(s.needed_ul), "unit": "mL"},
-                "available": {"value": to_ml(s.available_ul), "unit": "mL"},
+                "needed": ml_json(s.needed_ul),
+                "available": ml_json(s.available_ul),
             }
             for s in plan.shortfalls
         ],

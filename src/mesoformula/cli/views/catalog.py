@@ -10,13 +10,13 @@ from typing import Any
 
 from mesoformula._text import text_table
 from mesoformula.catalog import Catalog, Condition, DoseLimit, Ingredient, Product
-from mesoformula.units import fmt
+from mesoformula.units import fmt, to_json
 
 
 def _limit(limit: DoseLimit) -> dict[str, Any]:
     data: dict[str, Any] = {
         "basis": limit.basis,
-        "max": {"value": limit.max.value, "unit": limit.max.unit},
+        "max": to_json(limit.max),
         "severity": limit.severity,
         "source": limit.source,
     }
@@ -38,7 +38,7 @@ def _condition(condition: Condition) -> str | dict[str, Any]:
     at_least = condition.at_least
     return {
         "ingredient": condition.ingredient,
-        "at_least": {"value": at_least.value, "unit": at_least.unit},
+        "at_least": to_json(at_least),
     }
 
 
