@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 
 from .catalog import Catalog, CatalogFile
-from .files import read, with_lines
+from .files import read
 from .files.catalogs import LoadedCatalog
 from .files.discovery import expand
 from .findings import Finding
@@ -64,7 +64,7 @@ def validate_file(path: str | Path, loaded: LoadedCatalog) -> FileReport:
         extra.extend(stock_reference_findings(model, catalog))
     elif isinstance(model, CatalogFile):
         extra.extend(_catalog_file_findings(Path(path), model, loaded))
-    findings.extend(with_lines(path, extra))
+    findings.extend(document.locate(extra))
     return FileReport(path=str(path), kind=document.kind, findings=tuple(findings))
 
 

@@ -171,8 +171,12 @@ def parse_signed_volume(text: str) -> float:
     return sign * value
 
 
-def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None]:
-    """Read the formulation argument; on problems print them and return an exit code."""
+def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None, Any]:
+    """
+    Read the formulation argument: (formulation, loaded catalog, None, document), or on
+    problems print them and return (None, loaded, exit code, document). The document
+    keeps the text, to locate later findings in it without reading the file again.
+    """
     from mesoformula.files import read  # noqa: PLC0415
     from mesoformula.formulation import Formulation  # noqa: PLC0415
     from mesoformula.validate import FileReport  # noqa: PLC0415
@@ -184,8 +188,8 @@ def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, i
     if not isinstance(document.model, Formulation):
         report = FileReport(path=args.formulation, kind=document.kind, findings=document.findings)
         fmt = "json" if args.format == "json" else "text"
-        return None, loaded, print_reports([report], fmt, out)
-    return document.model, loaded, None
+        return None, loaded, print_reports([report], fmt, out), document
+    return document.model, loaded, None, document
 
 
 def catalog_reports_of(loaded: Any) -> list[Any]:

@@ -22,7 +22,6 @@ from ._common import (
 def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
     from mesoformula.cli.views import worksheet as views  # noqa: PLC0415
-    from mesoformula.files import with_lines  # noqa: PLC0415
     from mesoformula.files.wire import to_data  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
 
@@ -33,7 +32,7 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     if args.resolution != "none":
         resolution = parse_volume(args.resolution, "--resolution").value
     dead = parse_volume(args.dead_volume, "--dead-volume").value if args.dead_volume else 0.0
-    formulation, loaded, code = read_formulation(args, out)
+    formulation, loaded, code, document = read_formulation(args, out)
     if code is not None:
         return code
     # The worksheet carries every check that needs no patient: a sheet with an error
@@ -46,7 +45,7 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
         resolution=resolution,
         dead_volume=dead,
     )
-    findings = with_lines(args.formulation, found)
+    findings = document.locate(found)
     if args.format == "json":
         data = to_data(sheet, [finding_json(f) for f in findings])
         data["compoundable"] = not has_errors(findings)

@@ -51,7 +51,7 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.compounding import master_record  # noqa: PLC0415
     from mesoformula.files.wire import master_record_data  # noqa: PLC0415
 
-    formulation, loaded, code = read_formulation(args, out)
+    formulation, loaded, code, _ = read_formulation(args, out)
     if code is not None:
         return int(code)
     record = master_record(formulation, loaded.catalog)

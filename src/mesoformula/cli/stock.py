@@ -153,16 +153,15 @@ def _worksheet(
 ) -> tuple[Any, Any, Any, list[Any], int | None]:
     """Read, compose and check the formulation; on read problems print and return a code."""
     from mesoformula.composition import compose  # noqa: PLC0415
-    from mesoformula.files import with_lines  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")
-    formulation, loaded, code = read_formulation(args, out)
+    formulation, loaded, code, document = read_formulation(args, out)
     if code is not None:
         return None, None, None, [], code
     worksheet = compose(formulation, loaded.catalog, batches=args.batches)
-    findings = with_lines(args.formulation, check(formulation, loaded.catalog)[1])
+    findings = document.locate(check(formulation, loaded.catalog)[1])
     return formulation, loaded, worksheet, findings, None
 
 
@@ -235,12 +234,11 @@ def _print_plan(
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
     from mesoformula.compounding import consume_batch  # noqa: PLC0415
-    from mesoformula.files import with_lines  # noqa: PLC0415
     from mesoformula.stock.reconcile import plan_findings  # noqa: PLC0415
 
     if args.batches < 1:
         raise UsageError(f"--batches must be at least 1 (got {args.batches})")
-    formulation, loaded, code = read_formulation(args, out)
+    formulation, loaded, code, document = read_formulation(args, out)
     if code is not None:
         return int(code)
     at, actor = at_time(args), actor_of(args)
@@ -258,7 +256,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
         except StockError as error:
             out.write(f"not consumed: {error}\n")
             return EXIT_FINDINGS
-    findings = with_lines(args.formulation, findings)
+    findings = document.locate(findings)
     if result is None:
         for finding in findings:
             if finding.severity == "error":

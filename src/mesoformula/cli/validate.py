@@ -39,7 +39,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula check FORMULATION --patient PATIENT``"""
-    from mesoformula.files import read, with_lines  # noqa: PLC0415
+    from mesoformula.files import read  # noqa: PLC0415
     from mesoformula.formulation import Formulation  # noqa: PLC0415
     from mesoformula.patient import Patient  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
@@ -56,7 +56,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     patient = patient_doc.model if isinstance(patient_doc.model, Patient) else None
     patient_findings = list(patient_doc.findings)
     if patient is not None:
-        patient_findings += with_lines(args.patient, patient_term_findings(patient, loaded.catalog))
+        patient_findings += patient_doc.locate(patient_term_findings(patient, loaded.catalog))
     formulation_findings = list(formulation_doc.findings)
     if isinstance(formulation_doc.model, Formulation):
         if patient is None:
@@ -69,7 +69,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
                 )
             )
         _, found = check(formulation_doc.model, loaded.catalog, patient)
-        formulation_findings += with_lines(args.formulation, found)
+        formulation_findings += formulation_doc.locate(found)
     reports.append(
         FileReport(
             path=args.formulation, kind=formulation_doc.kind, findings=tuple(formulation_findings)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,12 +31,13 @@ from cattrs.errors import (
 from mesoformula.catalog import CATALOG_FORMAT, CatalogFile
 from mesoformula.exceptions import FileError
 from mesoformula.findings import Finding
-from mesoformula.formulation import FORMULATION_FORMAT, Formulation, shape_findings
+from mesoformula.formulation import FORMULATION_FORMAT, Formulation
 from mesoformula.patient import PATIENT_FORMAT, Patient
 from mesoformula.stock.sheet import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
 
 from ._converter import ProblemError, converter, describe, file_key
 from ._lines import SUFFIXES, Syntax, locate_all, syntax_of, with_lines
+from ._shape import shape_findings
 from ._syntax import PARSERS, SyntaxProblem, check_nesting
 
 #: Largest file read, in bytes; a larger file is refused before it is parsed.
@@ -76,12 +77,23 @@ class Document:
             file is not readable far enough to tell.
         model: The structured model, or None when the file has errors.
         findings: Every problem found, in file order.
+
+    The document keeps the file's text, so that findings of later checks get their
+    lines from it (:meth:`locate`) without reading the file again.
     """
 
     path: str
     kind: str | None
     model: Model | None
     findings: tuple[Finding, ...]
+    text: str = attrs.field(default="", eq=False, repr=False)
+    syntax: Syntax | None = attrs.field(default=None, eq=False, repr=False)
+
+    def locate(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Fill in the line of each finding that has a location, from the text read."""
+        if self.syntax is None or not self.text:
+            return list(findings)
+        return locate_all(list(findings), self.text, self.syntax)
 
 
 def read(path: str | Path, *, expect: str | None = None) -> Document:
@@ -156,7 +168,9 @@ def loads(
         findings = locate_all(findings, text, syntax)
     if any(f.severity == "error" for f in findings):
         model = None
-    return Document(path=path, kind=kind, model=model, findings=tuple(findings))
+    return Document(
+        path=path, kind=kind, model=model, findings=tuple(findings), text=text, syntax=syntax
+    )
 
 
 def load(path: str | Path, cls: type[M]) -> M:

@@ -15,7 +15,7 @@ from mesoformula.catalog import Catalog, CatalogFile
 from mesoformula.findings import Finding
 from mesoformula.rules.catalog import file_findings
 
-from . import read, with_lines
+from . import Document, read
 from .discovery import discover
 
 
@@ -79,19 +79,20 @@ def load_catalog(
 
 
 def _load(paths: Sequence[Path]) -> LoadedCatalog:
-
     files: list[tuple[str, CatalogFile]] = []
+    documents: dict[str, Document] = {}
     findings: list[tuple[str, Finding]] = []
     for path in paths:
         document = read(path, expect="catalog")
         findings.extend((str(path), f) for f in document.findings)
         if isinstance(document.model, CatalogFile):
             files.append((str(path), document.model))
+            documents[str(path)] = document
     catalog, merge_findings = Catalog.from_files(files)
     findings.extend(merge_findings)
     for path_name, file in files:
         integrity = file_findings(file, catalog)
-        findings.extend((path_name, f) for f in with_lines(path_name, integrity))
+        findings.extend((path_name, f) for f in documents[path_name].locate(integrity))
     return LoadedCatalog(catalog=catalog, files=tuple(files), findings=tuple(findings))
 
 
