@@ -191,8 +191,8 @@ def _print_plan(
     out: TextIO,
     extra: dict[str, Any] | None = None,
 ) -> int:
+    from mesoformula.files.wire import plan_json  # noqa: PLC0415
     from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
-    from mesoformula.stock.reconcile import plan_json  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
     if args.format == "json":

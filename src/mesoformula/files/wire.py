@@ -5,11 +5,13 @@ command line's ``--format json`` and for what the store keeps with a batch.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
+from mesoformula.stock.allocation import Plan, ml_json
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
 
@@ -177,4 +179,46 @@ def master_record_data(record: MasterRecord) -> dict[str, Any]:
     }
 
 
-__all__ = ["batch_record_data", "label_data", "master_record_data", "to_data"]
+def plan_json(
+    plan: Plan,
+    *,
+    formulation: str,
+    batches: int,
+    at: dt.datetime,
+    findings: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The plan in the JSON shape of SPEC §4.1."""
+    return {
+        "formulation": formulation,
+        "batches": batches,
+        "at": at.isoformat(timespec="seconds"),
+        "allocations": [
+            {
+                "product": a.product,
+                "lot": a.lot,
+                "expiry": a.expiry.isoformat() if a.expiry else None,
+                "volume": ml_json(a.volume_ul),
+                "containers_opened": a.containers_opened,
+                "waste": ml_json(a.waste_ul),
+                "containers": [t.container_id for t in a.takes if t.container_id is not None],
+            }
+            for a in plan.allocations
+        ],
+        "excluded": [
+            {"product": e.product, "lot": e.lot, "reason": e.reason}
+            | ({"container": e.container_id} if e.container_id is not None else {})
+            for e in plan.excluded
+        ],
+        "shortfalls": [
+            {
+                "product": s.product,
+                "needed": ml_json(s.needed_ul),
+                "available": ml_json(s.available_ul),
+            }
+            for s in plan.shortfalls
+        ],
+        "findings": findings,
+    }
+
+
+__all__ = ["batch_record_data", "label_data", "master_record_data", "plan_json", "to_data"]

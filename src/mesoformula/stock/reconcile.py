@@ -5,16 +5,14 @@ and in the JSON of SPEC §4.1 (``stock plan`` and the plan part of ``stock consu
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from typing import Any
 
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
 from mesoformula.worksheet import Worksheet
 
-from .allocation import Need, Plan, ml_json, to_ml, to_ul
+from .allocation import Need, Plan, to_ml, to_ul
 
 
 def needs_of(worksheet: Worksheet) -> list[Need]:
@@ -70,51 +68,8 @@ def plan_findings(plan: Plan) -> list[Finding]:
     return findings
 
 
-def plan_json(
-    plan: Plan,
-    *,
-    formulation: str,
-    batches: int,
-    at: dt.datetime,
-    findings: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The plan in the JSON shape of SPEC §4.1."""
-    return {
-        "formulation": formulation,
-        "batches": batches,
-        "at": at.isoformat(timespec="seconds"),
-        "allocations": [
-            {
-                "product": a.product,
-                "lot": a.lot,
-                "expiry": a.expiry.isoformat() if a.expiry else None,
-                "volume": ml_json(a.volume_ul),
-                "containers_opened": a.containers_opened,
-                "waste": ml_json(a.waste_ul),
-                "containers": [t.container_id for t in a.takes if t.container_id is not None],
-            }
-            for a in plan.allocations
-        ],
-        "excluded": [
-            {"product": e.product, "lot": e.lot, "reason": e.reason}
-            | ({"container": e.container_id} if e.container_id is not None else {})
-            for e in plan.excluded
-        ],
-        "shortfalls": [
-            {
-                "product": s.product,
-                "needed": ml_json(s.needed_ul),
-                "available": ml_json(s.available_ul),
-            }
-            for s in plan.shortfalls
-        ],
-        "findings": findings,
-    }
-
-
 __all__ = [
     "checksum",
     "needs_of",
     "plan_findings",
-    "plan_json",
 ]
