@@ -340,54 +340,7 @@ class Stock:
                 make a balance negative.
         """
         with self.transaction():
-            row = self.ledger.db.execute(
-                "SELECT kind, lot_id, container_id, containers_delta, volume_delta, live_delta,"
-                " status, status_before, undoes, correlation FROM journal WHERE entry_id = ?",
-                (entry_id,),
-            ).fetchone()
-            if row is None:
-                raise UnknownEntry(f"no journal entry {entry_id}")
-            kind, lot_id, container_id, cd, vd, ld, status, before, _, correlation = row
-            if kind == "undo":
-                raise StockError(
-                    f"entry {entry_id} is an undo; undo is not undone (record the movement again)"
-                )
-            if self.ledger.db.execute(
-                "SELECT 1 FROM journal WHERE undoes = ?", (entry_id,)
-            ).fetchone():
-                raise StockError(f"entry {entry_id} was undone already")
-            lot = self.ledger.lot_row(lot_id)
-            if lot[7] - cd < 0:
-                raise InsufficientStock(
-                    f"undoing entry {entry_id} would leave lot '{lot[2]}' with a negative "
-                    "number of unopened containers (they were used since)"
-                )
-            if container_id is not None:
-                _, remaining, live = self.ledger.container(container_id)
-                if remaining - vd < 0 or live - ld not in (0, 1):
-                    raise InsufficientStock(
-                        f"undoing entry {entry_id} would leave container {container_id} "
-                        "negative (it was drawn from since)"
-                    )
-            if status is not None and lot[6] != status:
-                raise StockError(
-                    f"lot '{lot[2]}' changed status since entry {entry_id}; set it directly"
-                )
-            return self.ledger.append(
-                "undo",
-                lot_id,
-                at=at,
-                actor=actor,
-                container_id=container_id,
-                containers_delta=-cd,
-                volume_delta=-vd,
-                live_delta=-ld,
-                status=before if status is not None else None,
-                status_before=status,
-                reason=reason or f"undo of entry {entry_id}",
-                correlation=correlation,
-                undoes=entry_id,
-            )
+            return self.ledger.compensate(entry_id, reason=reason, at=at, actor=actor)
 
     # ------------------------------------------------------------------ reading
 
