@@ -331,3 +331,21 @@ class TestNeverRaises:
             return
         document = loads(text, "json")
         assert document.model is not None or document.findings
+
+
+def test_many_findings_get_their_own_lines() -> None:
+    """Thousands of findings in one file each get the line of their own component
+    (located from one index of the text, not one scan of the file per finding)."""
+    head = [
+        'format = "mesoformula.formulation/1"',
+        'id = "x"',
+        'name = "x"',
+        'route = "intradermal"',
+        'final_volume = "10 mL"',
+    ]
+    body = []
+    for n in range(3000):
+        body += ["[[components]]", f'product = "p-{n}"', 'volume = "1,5 mL"']
+    document = loads("\n".join(head + body) + "\n", "toml")
+    lines = [f.line for f in document.findings if f.location.endswith(".volume")]
+    assert [len(head) + 3 * n + 3 for n in range(3000)] == lines
