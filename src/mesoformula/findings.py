@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
+from ._json import JSONObject
 from .units import Quantity
 from .units import to_json as quantity_json
 
@@ -92,9 +93,9 @@ class Finding:
     justification: str | None = None
 
 
-def to_json(finding: Finding) -> dict[str, Any]:
+def to_json(finding: Finding) -> JSONObject:
     """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
-    data: dict[str, Any] = {
+    data: JSONObject = {
         "code": finding.code,
         "severity": finding.severity,
         "message": finding.message,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from mesoformula._json import JSONObject
 from mesoformula._text import control_character, one_line
 from mesoformula.findings import Finding, count
 from mesoformula.findings import to_json as finding_to_json
@@ -47,7 +48,7 @@ class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like
         self.reports = reports
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(finding: Finding) -> JSONObject:
     """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
     return finding_to_json(finding)
 

@@ -14,6 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, TextIO
 
+from mesoformula._json import JSONObject
 from mesoformula._text import text_table
 from mesoformula.exceptions import StockError
 
@@ -189,7 +190,7 @@ def _print_plan(
     at: dt.datetime,
     findings: list[Any],
     out: TextIO,
-    extra: dict[str, Any] | None = None,
+    extra: JSONObject | None = None,
 ) -> int:
     from mesoformula.files.wire import plan_json  # noqa: PLC0415
     from mesoformula.stock.allocation import to_ml  # noqa: PLC0415

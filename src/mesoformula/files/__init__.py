@@ -28,6 +28,7 @@ from cattrs.errors import (
     IterableValidationError,
 )
 
+from mesoformula._json import JSONObject
 from mesoformula.catalog import CATALOG_FORMAT, CatalogFile
 from mesoformula.exceptions import FileError
 from mesoformula.findings import Finding
@@ -245,9 +246,9 @@ def _finding(location: str, error: BaseException) -> Finding:
     return Finding(code=code, severity="error", message=message, location=location)
 
 
-def unstructure(model: Model) -> dict[str, Any]:
+def unstructure(model: Model) -> JSONObject:
     """Return *model* as plain data: the file shape, quantities as strings."""
-    data: dict[str, Any] = converter.unstructure(model)
+    data: JSONObject = converter.unstructure(model)
     return data
 
 

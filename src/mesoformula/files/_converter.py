@@ -16,6 +16,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from mesoformula._fields import IntRange
 from mesoformula._frozen import FrozenMap
+from mesoformula._json import JSONObject
 from mesoformula._text import control_character
 from mesoformula.catalog import Condition
 from mesoformula.exceptions import UnitError
@@ -111,7 +112,7 @@ def _condition_hooks(
         return make_dict_structure_fn(Condition, conv, _cattrs_forbid_extra_keys=True)
 
     @functools.cache
-    def as_table() -> Callable[[Condition], dict[str, Any]]:
+    def as_table() -> Callable[[Condition], JSONObject]:
         return make_dict_unstructure_fn(Condition, conv, _cattrs_omit_if_default=True)
 
     def structure(value: object, _: object) -> Condition:
@@ -244,14 +245,14 @@ def file_key(field: attrs.Attribute[Any]) -> str:
 
 
 def _attrs_structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
-    overrides: dict[str, Any] = {
+    overrides: JSONObject = {
         f.name: override(rename=file_key(f)) for f in attrs.fields(cls) if "key" in f.metadata
     }
     return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)
 
 
 def _attrs_unstructure(cls: type[Any]) -> Callable[[Any], Any]:
-    overrides: dict[str, Any] = {}
+    overrides: JSONObject = {}
     for f in attrs.fields(cls):
         if f.name == "format":
             overrides[f.name] = override(omit_if_default=False)

@@ -14,18 +14,19 @@ import attrs
 
 from mesoformula._fields import IntRange
 from mesoformula._frozen import FrozenMap
+from mesoformula._json import JSONObject
 from mesoformula.catalog import Condition
 from mesoformula.units import Accepts
 
 from . import KIND_CLASSES, KIND_FORMATS, file_key
 
 
-def json_schema(kind: str) -> dict[str, Any]:
+def json_schema(kind: str) -> JSONObject:
     """
     Return the JSON Schema (draft 2020-12) of a file kind, generated from its model.
     """
     cls = KIND_CLASSES[kind]
-    definitions: dict[str, Any] = {}
+    definitions: JSONObject = {}
     root = _schema_of(cls, definitions)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -39,7 +40,7 @@ def json_schema(kind: str) -> dict[str, Any]:
 QUANTITY_PATTERN = r"^\s*([0-9.]+([eE][+-]?[0-9]+)?\s*\S.*|1\s*:\s*[0-9,]+)\s*$"
 
 
-def _schema_of(tp: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+def _schema_of(tp: Any, definitions: JSONObject) -> JSONObject:
     origin = get_origin(tp)
     if origin is Annotated:
         base = get_args(tp)[0]
@@ -104,13 +105,13 @@ def _schema_of(tp: Any, definitions: dict[str, Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema for {tp!r}")
 
 
-def _attrs_schema(tp: type[Any], definitions: dict[str, Any]) -> dict[str, Any]:
+def _attrs_schema(tp: type[Any], definitions: JSONObject) -> JSONObject:
     """The schema of an attrs model, defined once under ``$defs``."""
     name = tp.__name__
     if name not in definitions:
         definitions[name] = {}
         hints = typing.get_type_hints(tp, include_extras=True)
-        properties: dict[str, Any] = {}
+        properties: JSONObject = {}
         required: list[str] = []
         for f in attrs.fields(tp):
             key = file_key(f)

@@ -6,8 +6,8 @@ command line's ``--format json`` and for what the store keeps with a batch.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from mesoformula._json import JSONObject
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
@@ -20,7 +20,7 @@ def _q(q: Quantity | None) -> dict[str, float | str] | None:
     return to_json(q) if q is not None else None
 
 
-def _draw_json(draw: Draw) -> dict[str, Any]:
+def _draw_json(draw: Draw) -> JSONObject:
     return {
         "product": draw.product,
         "ingredient": draw.ingredient,
@@ -33,7 +33,7 @@ def _draw_json(draw: Draw) -> dict[str, Any]:
     }
 
 
-def _content_json(content: Content) -> dict[str, Any]:
+def _content_json(content: Content) -> JSONObject:
     return {
         "ingredient": content.ingredient,
         "role": content.role,
@@ -47,7 +47,7 @@ def _content_json(content: Content) -> dict[str, Any]:
     }
 
 
-def to_data(worksheet: Worksheet, findings: list[dict[str, Any]]) -> dict[str, Any]:
+def to_data(worksheet: Worksheet, findings: list[JSONObject]) -> JSONObject:
     """Return the worksheet in the JSON shape of SPEC §4.1 ``compose``."""
     dosing = worksheet.dosing
     return {
@@ -73,11 +73,11 @@ def to_data(worksheet: Worksheet, findings: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def _finding(finding: Finding) -> dict[str, Any]:
+def _finding(finding: Finding) -> JSONObject:
     return finding_to_json(finding)
 
 
-def batch_record_data(record: BatchRecord) -> dict[str, Any]:
+def batch_record_data(record: BatchRecord) -> JSONObject:
     """The compounding record in the JSON shape of SPEC §4.1 ``record batch``."""
     bud = record.bud
     label = record.label
@@ -124,7 +124,7 @@ def batch_record_data(record: BatchRecord) -> dict[str, Any]:
     }
 
 
-def label_data(label: Label) -> dict[str, Any]:
+def label_data(label: Label) -> JSONObject:
     """A label as JSON data, its printed text included."""
     return {
         "name": label.name,
@@ -137,7 +137,7 @@ def label_data(label: Label) -> dict[str, Any]:
     }
 
 
-def master_record_data(record: MasterRecord) -> dict[str, Any]:
+def master_record_data(record: MasterRecord) -> JSONObject:
     """The master formulation record as JSON data."""
     formulation = record.formulation
     calculations = to_data(record.worksheet, [])
@@ -185,8 +185,8 @@ def plan_json(
     formulation: str,
     batches: int,
     at: dt.datetime,
-    findings: list[dict[str, Any]],
-) -> dict[str, Any]:
+    findings: list[JSONObject],
+) -> JSONObject:
     """The plan in the JSON shape of SPEC §4.1."""
     return {
         "formulation": formulation,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
+from mesoformula._json import JSONObject
 from mesoformula.exceptions import StockError
 
 from .allocation import Need, Plan, allocate
@@ -39,7 +39,7 @@ def consume(
     batches: int,
     at: dt.datetime,
     actor: str,
-    record: dict[str, Any] | None = None,
+    record: JSONObject | None = None,
 ) -> ConsumeResult:
     """
     Consume a batch: allocate and record every draw, opening and single-dose waste

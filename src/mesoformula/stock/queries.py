@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from mesoformula._json import JSONObject
 from mesoformula.exceptions import UnknownEntry
 from mesoformula.units import Quantity
 
@@ -85,7 +86,7 @@ class StoredBatch:
     at: dt.datetime
     actor: str
     plan: Plan
-    snapshot: dict[str, Any]
+    snapshot: JSONObject
 
 
 @attrs.define
@@ -240,7 +241,7 @@ class Queries:
         return StockSheet(lots=tuple(lots))
 
 
-def plan_to_json(plan: Plan) -> dict[str, Any]:
+def plan_to_json(plan: Plan) -> JSONObject:
     """A plan as stored with its batch (container ids included)."""
     return {
         "allocations": [

@@ -20,10 +20,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import attrs
 
+from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
     InsufficientStock,
@@ -377,7 +377,7 @@ class Stock:
         batches: int,
         at: dt.datetime,
         actor: str,
-        record: dict[str, Any] | None = None,
+        record: JSONObject | None = None,
     ) -> ConsumeResult:
         """
         Consume a batch: allocate and record every draw, opening and single-dose waste

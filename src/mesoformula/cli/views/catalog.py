@@ -6,15 +6,15 @@ text form. The views are plain JSON-ready data so programs and people see the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from mesoformula._json import JSONObject
 from mesoformula._text import text_table
 from mesoformula.catalog import Catalog, Condition, DoseLimit, Ingredient, Product
 from mesoformula.units import fmt, to_json
 
 
-def _limit(limit: DoseLimit) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def _limit(limit: DoseLimit) -> JSONObject:
+    data: JSONObject = {
         "basis": limit.basis,
         "max": to_json(limit.max),
         "severity": limit.severity,
@@ -31,7 +31,7 @@ def _limit(limit: DoseLimit) -> dict[str, Any]:
     return data
 
 
-def _condition(condition: Condition) -> str | dict[str, Any]:
+def _condition(condition: Condition) -> str | JSONObject:
     """A bare id as a string, a threshold as ``{ingredient, at_least}`` (as in files)."""
     if condition.at_least is None:
         return condition.ingredient
@@ -42,7 +42,7 @@ def _condition(condition: Condition) -> str | dict[str, Any]:
     }
 
 
-def _shown(condition: str | dict[str, Any]) -> str:
+def _shown(condition: str | JSONObject) -> str:
     if isinstance(condition, str):
         return condition
     at_least = condition["at_least"]
@@ -57,7 +57,7 @@ def _carriers(catalog: Catalog, ingredient_id: str) -> list[str]:
     )
 
 
-def _ingredient_row(ingredient: Ingredient, catalog: Catalog) -> dict[str, Any]:
+def _ingredient_row(ingredient: Ingredient, catalog: Catalog) -> JSONObject:
     return {
         "id": ingredient.id,
         "name": ingredient.name,
@@ -72,7 +72,7 @@ def _strengths(product: Product) -> dict[str, str]:
     return {k: str(v) for k, v in product.strengths.items()}
 
 
-def _product_row(product: Product) -> dict[str, Any]:
+def _product_row(product: Product) -> JSONObject:
     return {
         "id": product.id,
         "name": product.name,
@@ -90,7 +90,7 @@ def listing(
     klass: str | None = None,
     allergen: str | None = None,
     kinds: list[str] | None = None,
-) -> dict[str, Any]:
+) -> JSONObject:
     """
     Return what the catalog holds, optionally only one class or what carries one
     allergen group (ingredients in the group and products containing them).
@@ -116,7 +116,7 @@ def listing(
         )
     ]
     wanted = set(kinds or ["ingredients", "products", "allergens", "rules"])
-    data: dict[str, Any] = {}
+    data: JSONObject = {}
     if "ingredients" in wanted:
         data["ingredients"] = [
             _ingredient_row(i, catalog) for i in sorted(ingredients, key=lambda i: i.id)
@@ -150,7 +150,7 @@ def listing(
     return data
 
 
-def listing_text(data: dict[str, Any]) -> str:
+def listing_text(data: JSONObject) -> str:
     """Return a listing as aligned text tables."""
     lines: list[str] = []
     rows: list[tuple[str, ...]]
@@ -198,7 +198,7 @@ def _table(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]])
     return [title, *text_table(header, rows, pad_last=False), ""]
 
 
-def show(catalog: Catalog, entry_id: str) -> dict[str, Any]:
+def show(catalog: Catalog, entry_id: str) -> JSONObject:
     """
     Return everything about one ingredient, product or allergen group, with sources.
 
@@ -276,7 +276,7 @@ def show(catalog: Catalog, entry_id: str) -> dict[str, Any]:
     raise LookupError(f"no ingredient, product or allergen group '{entry_id}'{suggestion}")
 
 
-def show_text(data: dict[str, Any]) -> str:
+def show_text(data: JSONObject) -> str:
     """Return a :func:`show` result as text for people."""
     lines = [f"{data['name']} ({data['kind']} {data['id']})"]
     simple = [
