@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -83,9 +83,7 @@ class Catalog:
         replacement is reported as ``catalog.override`` (info) against the later file.
         Redefining an entry identically is not reported.
         """
-        ingredients: dict[str, Ingredient] = {}
-        products: dict[str, Product] = {}
-        groups: dict[str, AllergenGroup] = {}
+        merged: dict[str, dict[str, Entry]] = {key: {} for key, _, _ in sections(CatalogFile())}
         origins: dict[str, str] = {}
         cross: list[CrossReactivity] = []
         incompat: list[Incompatibility] = []
@@ -94,7 +92,8 @@ class Catalog:
         risks: list[AcceptedRisk] = []
         findings: list[tuple[str, Finding]] = []
         for path, file in files:
-            for key, what, entries, target in sections(file, ingredients, products, groups):
+            for key, what, entries in sections(file):
+                target = merged[key]
                 for index, entry in enumerate(entries):
                     tag = f"{key}:{entry.id}"
                     previous = target.get(entry.id)
@@ -111,9 +110,9 @@ class Catalog:
             additive.update((a.id, a) for a in file.additive_limits)
             risks.extend(file.accepted_risks)
         catalog = cls(
-            ingredients=ingredients,
-            products=products,
-            allergen_groups=groups,
+            ingredients=_only(merged["ingredients"], Ingredient),
+            products=_only(merged["products"], Product),
+            allergen_groups=_only(merged["allergen_groups"], AllergenGroup),
             cross_reactivity=tuple(cross),
             incompatibilities=tuple(incompat),
             policy_limits=tuple(policies),
@@ -257,18 +256,21 @@ def allergy_key(term: str) -> str:
     return _WORD_END.sub(lambda m: "ite" if m.group() == "ate" else "", text)
 
 
-def sections(
-    file: CatalogFile,
-    ingredients: dict[str, Ingredient],
-    products: dict[str, Product],
-    groups: dict[str, AllergenGroup],
-) -> list[tuple[str, str, Sequence[Ingredient | Product | AllergenGroup], dict[str, Any]]]:
-    """The id-keyed sections of a catalog file: (file key, what, entries, merge target)."""
-    return [
-        ("ingredients", "ingredient", file.ingredients, ingredients),
-        ("products", "product", file.products, products),
-        ("allergen_groups", "allergen group", file.allergen_groups, groups),
-    ]
+Entry = Ingredient | Product | AllergenGroup
+E = TypeVar("E", Ingredient, Product, AllergenGroup)
+
+
+def sections(file: CatalogFile) -> tuple[tuple[str, str, Sequence[Entry]], ...]:
+    """The id-keyed sections of a catalog file: (file key, what, entries)."""
+    return (
+        ("ingredients", "ingredient", file.ingredients),
+        ("products", "product", file.products),
+        ("allergen_groups", "allergen group", file.allergen_groups),
+    )
+
+
+def _only(entries: dict[str, Entry], kind: type[E]) -> dict[str, E]:
+    return {k: v for k, v in entries.items() if isinstance(v, kind)}
 
 
 def _info(code: str, message: str, location: str) -> Finding:  # merge findings
@@ -286,6 +288,7 @@ __all__ = [
     "Condition",
     "CrossReactivity",
     "DoseLimit",
+    "Entry",
     "Incompatibility",
     "Ingredient",
     "PolicyLimit",

@@ -30,7 +30,7 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
     (``unit.dimension``). Locations point into the file.
     """
     findings: list[Finding] = []
-    for key, what, entries, _ in sections(file, {}, {}, {}):
+    for key, what, entries in sections(file):
         seen: set[str] = set()
         for index, entry in enumerate(entries):
             if entry.id in seen:
