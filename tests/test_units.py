@@ -246,3 +246,16 @@ class TestHostileInput:
         parse_unit("mg/mL")
         parse_unit("mg/mL")
         assert 1 == parse_unit.cache_info().hits
+
+
+def test_signed_corrections_use_the_strict_grammar() -> None:
+    """A correction carries one sign and then an ordinary, strictly parsed quantity."""
+    from mesoformula.units import Accepts, parse_signed_quantity
+
+    volume = Accepts(frozenset({"mL"}), "a volume")
+    assert (-1, Quantity(0.5, "mL")) == parse_signed_quantity(" -0.5 mL", volume)
+    assert (1, Quantity(1.0, "mL")) == parse_signed_quantity("+1 mL", volume)
+    with pytest.raises(UnitError):
+        parse_signed_quantity("--1 mL", volume)
+    with pytest.raises(UnitError):
+        parse_signed_quantity("-1,5 mL", volume)

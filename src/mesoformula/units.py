@@ -441,6 +441,17 @@ def _article(name: str) -> str:
     return f"an {name}" if name[0] in "aeiou" or name.startswith("IU") else f"a {name}"
 
 
+def parse_signed_quantity(raw: str, accepts: Accepts) -> tuple[int, Quantity]:
+    """
+    Parse a correction such as ``-0.5 mL`` or ``+1 mL``: the sign (-1 or 1) and the
+    quantity, read by the same strict grammar as every other quantity (one sign at most).
+    """
+    stripped = raw.strip()
+    sign = -1 if stripped.startswith("-") else 1
+    magnitude = stripped[1:] if stripped[:1] in {"-", "+"} else stripped
+    return sign, parse_quantity(magnitude.strip(), accepts)
+
+
 def dump_quantity(q: Quantity) -> str:
     """Write *q* as a string that :func:`parse_quantity` reads back exactly."""
     return f"{q.value!r} {q.unit}"
@@ -469,6 +480,7 @@ __all__ = [
     "dump_quantity",
     "fmt",
     "parse_quantity",
+    "parse_signed_quantity",
     "parse_unit",
     "registry",
     "to_json",

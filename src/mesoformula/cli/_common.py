@@ -165,11 +165,16 @@ def parse_volume(text: str, what: str) -> Any:
 
 def parse_signed_volume(text: str) -> float:
     """A volume with an optional sign, for corrections: ``-0.5 mL``, ``+1 mL``."""
-    stripped = text.strip()
-    sign = -1.0 if stripped.startswith("-") else 1.0
-    magnitude = stripped.lstrip("+-").strip()
-    value: float = parse_volume(magnitude, "--volume").value
-    return sign * value
+    from mesoformula.exceptions import UnitError  # noqa: PLC0415
+    from mesoformula.units import Accepts, parse_signed_quantity  # noqa: PLC0415
+
+    try:
+        sign, volume = parse_signed_quantity(
+            text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')")
+        )
+    except UnitError as error:
+        raise UsageError(f"--volume: {error.message}") from None
+    return sign * volume.value
 
 
 def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, int | None, Any]:

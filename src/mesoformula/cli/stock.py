@@ -92,7 +92,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from mesoformula.stock.allocation import ml_json  # noqa: PLC0415
+    from mesoformula.stock.allocation import expired, ml_json  # noqa: PLC0415
 
     at = at_time(args)
     with open_store(args) as stock:
@@ -103,7 +103,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     rows = []
     for v in views:
         state = v.status
-        if v.expiry is not None and at.date() > v.expiry:
+        if expired(v, at):
             state += ", expired"
         rows.append(
             {
@@ -111,7 +111,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                 "lot": v.lot,
                 "expiry": v.expiry.isoformat() if v.expiry else None,
                 "status": v.status,
-                "expired": v.expiry is not None and at.date() > v.expiry,
+                "expired": expired(v, at),
                 "unopened": v.unopened,
                 "opened": [
                     {
@@ -153,7 +153,6 @@ def _worksheet(
     args: argparse.Namespace, out: TextIO
 ) -> tuple[Any, Any, Any, list[Any], int | None]:
     """Read, compose and check the formulation; on read problems print and return a code."""
-    from mesoformula.composition import compose  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
@@ -161,8 +160,8 @@ def _worksheet(
     formulation, loaded, code, document = read_formulation(args, out)
     if code is not None:
         return None, None, None, [], code
-    worksheet = compose(formulation, loaded.catalog, batches=args.batches)
-    findings = document.locate(check(formulation, loaded.catalog)[1])
+    worksheet, found = check(formulation, loaded.catalog, batches=args.batches)
+    findings = document.locate(found)
     return formulation, loaded, worksheet, findings, None
 
 

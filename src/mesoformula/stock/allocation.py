@@ -186,6 +186,12 @@ def usable_until(lot: LotState) -> dt.datetime | None:
     return dt.datetime.combine(lot.expiry, dt.time.max)
 
 
+def expired(lot: LotState, at: dt.datetime) -> bool:
+    """Whether *lot* is past its expiry at *at* (it is usable through its expiry day)."""
+    until = usable_until(lot)
+    return until is not None and at > until
+
+
 def container_until(lot: LotState, container: ContainerState) -> dt.datetime | None:
     """
     When an opened container stops being usable: the earlier of the lot's expiry
@@ -338,6 +344,7 @@ __all__ = [
     "Take",
     "allocate",
     "container_until",
+    "expired",
     "ml_json",
     "to_ml",
     "to_ul",
