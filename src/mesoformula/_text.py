@@ -3,6 +3,7 @@ one-line rule for text fields (SPEC §8.2)."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Collection, Sequence
 
@@ -52,6 +53,26 @@ def control_character(text: str) -> str | None:
     )
 
 
+def markdown_text(text: str) -> str:
+    """
+    One line of Markdown text that renders as the text it is: control characters shown
+    escaped, HTML escaped (``<script>``, ``onerror=``), and every character Markdown
+    gives a meaning escaped with a backslash (emphasis, code, links, tables, headings),
+    so that a name, an id or a message cannot break out of its line, cell or block.
+    """
+    escaped = html.escape(one_line(text), quote=False)
+    return _MARKDOWN.sub(r"\\\g<0>", escaped)
+
+
+_MARKDOWN = re.compile(r"[\\`*_{}\[\]#|~]")
+
+
+def fence(text: str) -> str:
+    """A code fence longer than any run of backticks in *text* (it cannot be closed early)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def one_line(text: str) -> str:
     """Return *text* with every control character shown as a visible escape (``\\n``),
     so that printed output never carries raw control characters."""
@@ -62,6 +83,8 @@ def one_line(text: str) -> str:
 
 __all__ = [
     "control_character",
+    "fence",
+    "markdown_text",
     "one_line",
     "text_table",
 ]

@@ -9,9 +9,16 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mesoformula._text import fence, markdown_text
 from mesoformula.findings import Finding
 from mesoformula.records import BatchRecord, MasterRecord
 from mesoformula.units import Quantity
+
+#: No script, nothing fetched: styles inline, images only as data (SPEC §8.2).
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 _CSS = """
 body { font: 11pt/1.4 system-ui, sans-serif; margin: 2em; color: #111; }
@@ -47,7 +54,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]
     return [
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
-        *("| " + " | ".join(_q(c).replace("|", "\\|") for c in row) + " |" for row in rows),
+        *("| " + " | ".join(markdown_text(_q(c)) for c in row) + " |" for row in rows),
     ]
 
 
@@ -63,6 +70,7 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], css: str =
 def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
         f"<body>{body}</body></html>\n"
     )
@@ -116,7 +124,7 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
 def batch_markdown(record: BatchRecord) -> str:
     """The compounding record as Markdown."""
     lines = [
-        f"# Compounding record: batch {record.batch_id}",
+        f"# Compounding record: batch {markdown_text(record.batch_id)}",
         "",
         *_md_table(("field", "value"), _batch_meta(record, blank="________________")),
         "",
@@ -142,9 +150,9 @@ def batch_markdown(record: BatchRecord) -> str:
         "",
         "## Label",
         "",
-        "```text",
+        fence(record.label.text) + "text",
         record.label.text,
-        "```",
+        fence(record.label.text),
     ]
     return "\n".join(lines) + "\n"
 
@@ -187,7 +195,7 @@ _INGREDIENT_HEADER = ("ingredient", "role", "concentration", "per batch", "from"
 def master_markdown(record: MasterRecord) -> str:
     """The master formulation record as Markdown."""
     lines = [
-        f"# Master formulation record: {record.formulation.name}",
+        f"# Master formulation record: {markdown_text(record.formulation.name)}",
         "",
         *_md_table(("field", "value"), _master_meta(record)),
         "",
@@ -201,7 +209,7 @@ def master_markdown(record: MasterRecord) -> str:
         "",
         "## Method",
         "",
-        *(str(step) for step in record.method),
+        *(f"{step.number}. {markdown_text(step.text)}" for step in record.method),
         "",
         "## Quality checks",
         "",
@@ -273,6 +281,7 @@ def _kv(table: Mapping[str, str]) -> str:
 
 
 __all__ = [
+    "CSP",
     "batch_html",
     "batch_markdown",
     "master_html",

@@ -6,11 +6,9 @@ follow at the hood, and Markdown for records. Pure functions from a
 
 from __future__ import annotations
 
-import html
 import math
-import re
 
-from mesoformula._text import one_line, text_table
+from mesoformula._text import markdown_text, one_line, text_table
 from mesoformula.catalog import Catalog
 from mesoformula.findings import Finding
 from mesoformula.units import Quantity, fmt
@@ -217,10 +215,7 @@ def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: li
 
 
 def _md(text: str) -> str:
-    """One line of Markdown text: control characters shown escaped, markup characters
-    and HTML escaped, so that a name or message cannot break out of its line."""
-    escaped = html.escape(one_line(text), quote=False)
-    return re.sub(r"([\\`*_\[\]|#])", r"\\\1", escaped)
+    return markdown_text(text)
 
 
 __all__ = [
