@@ -273,13 +273,13 @@ def actor_of(args: argparse.Namespace) -> str:
         return "unknown"
 
 
-def open_store(args: argparse.Namespace, *, create: bool = False) -> Any:
+def open_store(args: argparse.Namespace, *, create: bool = False, readonly: bool = False) -> Any:
     from mesoformula.exceptions import StockError  # noqa: PLC0415
     from mesoformula.stock.store import Stock  # noqa: PLC0415
 
-    path = args.db or os.environ.get("MESOFORMULA_DB") or DEFAULT_DB
+    path = args.db if args.db is not None else os.environ.get("MESOFORMULA_DB") or DEFAULT_DB
     try:
-        return Stock.open(path, create=create)
+        return Stock.open(path, create=create, readonly=readonly)
     except StockError as error:
         raise UsageError(str(error)) from None
 

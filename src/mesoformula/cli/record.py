@@ -30,7 +30,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             formulation = load(args.formulation, Formulation)
         except FileError as error:
             raise UsageError(str(error)) from None
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         try:
             record = batch_record(stock, args.batch_id, formulation=formulation)
         except UnknownEntry as error:

@@ -84,7 +84,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """``stock export``: the store's lots as a stock sheet (TOML, or JSON)."""
     from mesoformula.files import dumps  # noqa: PLC0415
 
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         sheet = stock.export()
     out.write(dumps(sheet, "json" if args.format == "json" else "toml"))
     return EXIT_OK
@@ -95,7 +95,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.stock.allocation import expired, ml_json  # noqa: PLC0415
 
     at = at_time(args)
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         views = stock.lots([args.product] if args.product else None)
     if args.expiring_within is not None:
         limit = at.date() + dt.timedelta(days=args.expiring_within)
@@ -173,7 +173,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     if code is not None:
         return code
     at = at_time(args)
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         plan = stock.plan(needs_of(worksheet), at=at)
     findings = [*findings, *plan_findings(plan)]
     return _print_plan(
@@ -342,7 +342,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     """``stock history [--lot L [--product P]] [--batch ID]``."""
     import attrs  # noqa: PLC0415
 
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         lot = lot_id(stock, args) if args.lot else None
         entries = stock.history(lot, correlation=args.batch)
     if args.format == "json":
@@ -448,7 +448,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     """``stock verify``: hash chain and cache == fold."""
-    with open_store(args) as stock:
+    with open_store(args, readonly=True) as stock:
         problems = stock.verify()
         entries = len(stock.history())
     if args.format == "json":

@@ -62,29 +62,63 @@ class Stock:
     # ------------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_DB, *, create: bool = True) -> Stock:
+    def open(
+        cls, path: str | Path = DEFAULT_DB, *, create: bool = True, readonly: bool = False
+    ) -> Stock:
         """
         Open (and create, and migrate forward) the store at *path*.
 
+        With *readonly* the file is opened read-only (SQLite ``mode=ro``): nothing is
+        created, migrated or written, so a read command never changes the file, and a
+        store the user may only read can still be listed and verified.
+
         Raises:
-            StockError: when the file does not exist and *create* is false, or is not
-                a database.
+            StockError: the path is empty or ``:memory:`` (nothing would be kept), the
+                file does not exist and *create* is false (or *readonly*), it is not a
+                database, it holds another application's tables, or (read-only) it needs a
+                migration first.
             StoreVersionError: when the database is newer than this library.
         """
         name = str(path)
-        if not create and not Path(name).exists():
+        if not name.strip() or name.strip() == ":memory:":
+            raise StockError(
+                f"--db {name!r}: a stock store is a file; an empty path or ':memory:' "
+                "would keep nothing"
+            )
+        if (not create or readonly) and not Path(name).exists():
             raise StockError(f"{name}: no stock store here (run 'mesoformula stock init')")
         try:
-            db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
+            if readonly:
+                uri = f"{Path(name).resolve().as_uri()}?mode=ro"
+                db = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
+            else:
+                db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
             db.row_factory = sqlite3.Row  # rows by column name (and still by position)
             db.execute("PRAGMA busy_timeout = 60000")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = FULL")
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            foreign = (
+                version == 0
+                and db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1"
+                ).fetchone()
+            )
+            if not foreign and not readonly:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
             raise StockError(f"{name}: not a mesoformula stock store ({error})") from None
+        if foreign:
+            db.close()
+            raise StockError(
+                f"{name}: not a mesoformula stock store (it holds another application's "
+                "tables); nothing was changed"
+            )
         stock = cls(name, Ledger(db), Queries(db))
-        stock._migrate()
+        if readonly:
+            stock._check_version(version, readonly=True)
+        else:
+            stock._migrate()
         return stock
 
     def close(self) -> None:
@@ -106,14 +140,25 @@ class Stock:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _check_version(self, version: int, *, readonly: bool = False) -> None:
+        if version > SCHEMA_VERSION:
+            self.close()
+            raise StoreVersionError(
+                f"{self.path}: schema version {version} is newer than this mesoformula "
+                f"understands ({SCHEMA_VERSION}); upgrade mesoformula"
+            )
+        if readonly and version < SCHEMA_VERSION:
+            self.close()
+            raise StockError(
+                f"{self.path}: the store has schema version {version} and needs migrating "
+                f"to {SCHEMA_VERSION}; run a writing command first ('mesoformula stock init')"
+            )
+
     def _migrate(self) -> None:
+        self._check_version(int(self.ledger.db.execute("PRAGMA user_version").fetchone()[0]))
         with self.transaction():
+            # Read again under the write lock: another process may have migrated since.
             version = int(self.ledger.db.execute("PRAGMA user_version").fetchone()[0])
-            if version > SCHEMA_VERSION:
-                raise StoreVersionError(
-                    f"{self.path}: schema version {version} is newer than this mesoformula "
-                    f"understands ({SCHEMA_VERSION}); upgrade mesoformula"
-                )
             for target, sql in migrations():
                 if target > version:
                     for statement in statements(sql):
