@@ -6,6 +6,7 @@ must refuse or survive. Every case asserts no internal error (exit 3).
 from __future__ import annotations
 
 import io
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -111,3 +112,73 @@ class TestStorePaths:
         path = tmp_path / "none.db"
         assert 2 == run("stock", "list", "--db", str(path))[0]
         assert not path.exists()
+
+
+class TestImports:
+    """A delivery is received once; statuses are kept unless a sheet states one."""
+
+    def test_the_same_sheet_twice_is_refused(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        sheet = str(EXAMPLES / "stock.toml")
+        assert 0 == run("stock", "import", sheet, "--db", db)[0]
+        _, listed = run("stock", "list", "--db", db, "--format", "json")
+        code, text = run("stock", "import", sheet, "--db", db)
+        assert 1 == code
+        assert "imported already" in text
+        assert "--again" in text
+        assert listed == run("stock", "list", "--db", db, "--format", "json")[1]
+        assert 0 == run("stock", "import", sheet, "--db", db, "--again")[0]
+        assert listed != run("stock", "list", "--db", db, "--format", "json")[1]
+
+    def test_a_quarantined_lot_stays_quarantined(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        first = tmp_path / "first.toml"
+        first.write_text(
+            'format = "mesoformula.stock/1"\n[[lots]]\nproduct = "lidocaine-hcl-2pct-5ml"\n'
+            'lot = "Q-1"\nexpiry = 2029-01-31\ncontainers = 2\nstatus = "quarantine"\n',
+            encoding="utf-8",
+        )
+        again = tmp_path / "again.toml"
+        again.write_text(
+            'format = "mesoformula.stock/1"\n[[lots]]\nproduct = "lidocaine-hcl-2pct-5ml"\n'
+            'lot = "Q-1"\nexpiry = 2029-01-31\ncontainers = 1\n',
+            encoding="utf-8",
+        )
+        assert 0 == run("stock", "import", str(first), "--db", db)[0]
+        assert 0 == run("stock", "import", str(again), "--db", db)[0]
+        _, text = run("stock", "list", "--db", db, "--format", "json")
+        (lot,) = json.loads(text)
+        assert ("quarantine", 3) == (lot["status"], lot["unopened"])
+
+    def test_a_lot_found_in_a_stocktake_is_quarantined(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        count = tmp_path / "count.toml"
+        count.write_text(
+            'format = "mesoformula.count/1"\ncounted_at = 2026-12-01T09:00:00\n'
+            'counted_by = "ann"\n[[lots]]\nproduct = "lidocaine-hcl-2pct-5ml"\nlot = "F-1"\n'
+            "expiry = 2029-01-31\ncontainers = 2\n",
+            encoding="utf-8",
+        )
+        assert 0 == run("stock", "init", "--db", db)[0]
+        assert 0 == run("stock", "count", str(count), "--db", db)[0]
+        _, text = run("stock", "list", "--db", db, "--format", "json")
+        (lot,) = json.loads(text)
+        assert "quarantine" == lot["status"]
+
+
+def test_a_version_1_store_migrates_and_verifies(tmp_path: Path) -> None:
+    """A store written by schema version 1 opens, migrates and stays sound."""
+    from mesoformula.stock import Stock
+    from mesoformula.stock._schema import SCHEMA_VERSION, migrations, statements
+
+    path = tmp_path / "v1.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    (version, sql), *_ = migrations()
+    assert 1 == version
+    for statement in statements(sql):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with Stock.open(path) as stock:
+        assert SCHEMA_VERSION == stock.schema_version
+        assert [] == stock.verify()

@@ -20,6 +20,7 @@ from mesoformula.catalog import Catalog, CatalogFile, Product
 from mesoformula.cli import main
 from mesoformula.exceptions import InsufficientStock, StockError, StoreVersionError, UnknownEntry
 from mesoformula.stock import Need, Stock
+from mesoformula.stock._schema import SCHEMA_VERSION
 from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.units import Quantity
 
@@ -246,7 +247,7 @@ class TestSchema:
         """user_version is the schema version; a newer database is refused."""
         path = tmp_path / "s.db"
         with Stock.open(path) as stock:
-            assert 1 == stock.schema_version
+            assert SCHEMA_VERSION == stock.schema_version
         db = sqlite3.connect(path)
         db.execute("PRAGMA user_version = 99")
         db.close()

@@ -52,8 +52,12 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         return parser
 
     add("init", cmd_init, "create the store (or migrate it forward)")
-    add("import", cmd_import, "receive the lots of a stock sheet").add_argument(
-        "file", metavar="STOCKFILE"
+    importing = add("import", cmd_import, "receive the lots of a stock sheet")
+    importing.add_argument("file", metavar="STOCKFILE")
+    importing.add_argument(
+        "--again",
+        action="store_true",
+        help="import a sheet whose content was imported before (receives its lots again)",
     )
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")

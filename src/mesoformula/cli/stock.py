@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -61,6 +62,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
         return print_reports([report], args.format, out)
     at, actor = at_time(args), actor_of(args)
+    content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     with open_store(args, create=True) as stock:
         try:
             entries = stock.import_sheet(
@@ -69,6 +71,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 at=at,
                 actor=actor,
                 correlation=f"import {args.file}",
+                content=content,
+                name=Path(args.file).name,
+                again=args.again,
             )
         except StockError as error:
             out.write(f"not imported (nothing was recorded): {error}\n")

@@ -80,6 +80,8 @@ def record_count(
                     expiry=counted.expiry,
                     containers=counted.containers,
                     opened=tuple(OpenedContainer(at=at, remaining=r) for r in counted.opened),
+                    # A lot nobody received is quarantined until someone checks it.
+                    status="quarantine",
                 )
                 entries = stock.ledger.receive(
                     found,

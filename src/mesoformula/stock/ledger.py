@@ -219,7 +219,9 @@ class Ledger:
         status = self.db.execute(
             "SELECT status FROM lot_balance WHERE lot_id = ?", (lot_id,)
         ).fetchone()[0]
-        if lot.status != status:
+        # A lot keeps its status unless the sheet states one (a quarantined lot is not
+        # released by a sheet that says nothing); a new lot without one is released.
+        if lot.status is not None and lot.status != status:
             entries.append(
                 self.append(
                     STATUS_KIND[lot.status],

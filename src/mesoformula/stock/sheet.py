@@ -38,7 +38,8 @@ class Lot:
         containers: Unopened containers.
         opened: Opened containers with their opening time and remaining volume.
         location: Where it is kept.
-        status: ``released``, ``quarantine`` or ``recalled``.
+        status: ``released``, ``quarantine`` or ``recalled``; None (not given): a new lot is
+            released, a lot the store has keeps its status.
         gtin: GS1 GTIN, if known.
         received: Date received.
     """
@@ -49,7 +50,7 @@ class Lot:
     containers: NonNegative = 0
     opened: tuple[OpenedContainer, ...] = ()
     location: str | None = None
-    status: LotStatus = "released"
+    status: LotStatus | None = None
     gtin: str | None = None
     received: dt.date | None = None
 

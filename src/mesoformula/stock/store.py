@@ -38,7 +38,7 @@ from ._consume import ConsumeResult
 from ._schema import SCHEMA_VERSION, migrations, statements
 from .allocation import LotState, Need, Plan, allocate, to_ul
 from .count import CountLine, record_count
-from .ledger import STATUS_KIND, Ledger, Status
+from .ledger import STATUS_KIND, Ledger, Status, iso
 from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
 from .sheet import CountSheet, Lot, StockSheet
 
@@ -225,15 +225,38 @@ class Stock:
         at: dt.datetime,
         actor: str,
         correlation: str | None = None,
+        content: str | None = None,
+        name: str = "",
+        again: bool = False,
     ) -> list[int]:
         """
         Receive every lot of a stock sheet in one transaction: all or nothing.
 
+        *content* is the SHA-256 of the sheet's bytes: a sheet imported already is
+        refused unless *again* (the same delivery must not be received twice). A lot
+        keeps its status unless the sheet states one.
+
         Raises:
-            StockError: a product not in the catalog, or a lot whose expiry differs.
+            StockError: a product not in the catalog, a lot whose expiry differs, or the
+                same content imported before (without *again*).
         """
         entries: list[int] = []
         with self.transaction():
+            if content is not None:
+                earlier = self.ledger.db.execute(
+                    "SELECT at, name FROM imports WHERE sha256 = ? ORDER BY import_id LIMIT 1",
+                    (content,),
+                ).fetchone()
+                if earlier is not None and not again:
+                    raise StockError(
+                        f"this stock sheet was imported already on {earlier['at']} "
+                        f"({earlier['name']}, sha256 {content[:12]}...): importing it again "
+                        "would receive its lots twice; use --again if that is meant"
+                    )
+                self.ledger.db.execute(
+                    "INSERT INTO imports (sha256, name, at, actor, lots) VALUES (?, ?, ?, ?, ?)",
+                    (content, name, iso(at), actor, len(sheet.lots)),
+                )
             for lot in sheet.lots:
                 product = catalog.products.get(lot.product)
                 if product is None:
