@@ -182,3 +182,51 @@ def test_a_version_1_store_migrates_and_verifies(tmp_path: Path) -> None:
     with Stock.open(path) as stock:
         assert SCHEMA_VERSION == stock.schema_version
         assert [] == stock.verify()
+
+
+class TestUndoAndVoid:
+    """A draw of a consumed batch is not undone alone; a batch is voided whole."""
+
+    def consumed(self, tmp_path: Path) -> tuple[str, str]:
+        db = str(tmp_path / "s.db")
+        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db)[0]
+        _, before = run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")
+        formulation = str(EXAMPLES / "hair-revitalizing.toml")
+        at = ("--at", "2026-12-01T10:00")
+        assert 0 == run("stock", "consume", formulation, "--db", db, "--batch-id", "B", *at)[0]
+        return db, before
+
+    def test_a_draw_of_a_batch_cannot_be_undone_alone(self, tmp_path: Path) -> None:
+        db, _ = self.consumed(tmp_path)
+        _, text = run("stock", "history", "--db", db, "--batch", "B", "--format", "json")
+        draw = next(e for e in json.loads(text) if e["kind"] == "draw")
+        _, listed = run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")
+        code, message = run("stock", "undo", str(draw["entry_id"]), "--db", db, "--reason", "x")
+        assert 1 == code
+        assert "void the whole batch" in message
+        assert (
+            listed == run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")[1]
+        )
+
+    def test_void_reverses_the_batch_and_marks_its_record(self, tmp_path: Path) -> None:
+        db, before = self.consumed(tmp_path)
+        code, _ = run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient")
+        assert 0 == code
+        assert (
+            before == run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")[1]
+        )
+        assert (0, "sound") == (run("stock", "verify", "--db", db)[0], "sound")
+        _, text = run("record", "batch", "--batch-id", "B", "--db", db, "--format", "json")
+        record = json.loads(text)
+        assert "wrong patient" == record["void"]["reason"]
+        assert record["label"]["text"].startswith("VOID - DO NOT USE")
+        _, page = run("record", "batch", "--batch-id", "B", "--db", db, "--format", "markdown")
+        assert page.startswith("**VOID - DO NOT USE**")
+        assert 1 == run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "again")[0]
+
+    def test_reasons_are_required(self, tmp_path: Path) -> None:
+        db, _ = self.consumed(tmp_path)
+        assert 2 == run("stock", "void", "--batch-id", "B", "--db", db)[0]
+        assert 1 == run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "  ")[0]
+        assert 2 == run("stock", "undo", "1", "--db", db)[0]
+        assert 2 == run("stock", "void", "--batch-id", "NONE", "--db", db, "--reason", "r")[0]

@@ -127,18 +127,18 @@ class TestLedger:
         assert 3 == store.lots()[0].unopened
         assert ["receive", "discard", "undo"] == [e.kind for e in store.history()]
         with pytest.raises(StockError, match="undone already"):
-            store.undo(entry, reason="", at=AT, actor="t")
+            store.undo(entry, reason="again", at=AT, actor="t")
         with pytest.raises(StockError, match="is an undo"):
-            store.undo(3, reason="", at=AT, actor="t")
+            store.undo(3, reason="an undo of an undo", at=AT, actor="t")
         with pytest.raises(UnknownEntry):
-            store.undo(99, reason="", at=AT, actor="t")
+            store.undo(99, reason="no such entry", at=AT, actor="t")
 
     def test_undo_refused_when_it_would_go_negative(self, store: Stock) -> None:
         """Undoing a receive whose containers were used since is refused."""
         receive(store, VIAL, "V1", 1)
         store.open_container(store.find_lot("V1"), at=AT, actor="t")
         with pytest.raises(InsufficientStock):
-            store.undo(1, reason="", at=AT, actor="t")
+            store.undo(1, reason="receive undone", at=AT, actor="t")
 
     def test_status_and_discard(self, store: Stock) -> None:
         """Quarantine, release and recall are journal entries; discard needs a reason."""
@@ -459,7 +459,8 @@ class TestStockCommands:
             )[0]
         )
         assert 0 == self.run(db, "undo", "15", "--reason", "wrong lot")[0]
-        assert 1 == self.run(db, "undo", "15")[0]  # undone already: refused
+        assert 1 == self.run(db, "undo", "15", "--reason", "again")[0]  # undone already
+        assert 2 == self.run(db, "undo", "15")[0]  # every undo needs --reason
         assert (
             2 == self.run(db, "discard", "--lot", "NOPE", "--containers", "1", "--reason", "x")[0]
         )
@@ -593,7 +594,7 @@ class TestStockCommandErrors:
         """Ids and counts beyond what the store holds are usage errors."""
         db = tmp_path / "s.db"
         self.run(db, "init")
-        assert 2 == self.run(db, "undo", "99999999999999999999999")[0]
+        assert 2 == self.run(db, "undo", "99999999999999999999999", "--reason", "r")[0]
         assert 2 == self.run(db, "discard", "--lot", "L", "--containers", "-1", "--reason", "x")[0]
 
     def test_adjust(self, tmp_path: Path) -> None:

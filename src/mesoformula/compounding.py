@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
+
 from ._frozen import FrozenMap
 from .bud import EDITION, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog
@@ -26,6 +28,7 @@ from .records import (
     RecordComponent,
     RecordedFormulation,
     StorageText,
+    VoidText,
     bud_rule,
     make_label,
     method_steps,
@@ -177,14 +180,20 @@ def batch_record(
         checks=tuple(converter.structure(f, Finding) for f in snapshot.get("checks", [])),
         bud=bud,
         storage=StorageText.of(recorded.preparation.storage if recorded.preparation else None),
-        label=make_label(
-            recorded,
-            actives,
-            Quantity(float(total["value"]), total["unit"]),
-            batch_id=batch_id,
-            bud=bud.at,
+        label=attrs.evolve(
+            make_label(
+                recorded,
+                actives,
+                Quantity(float(total["value"]), total["unit"]),
+                batch_id=batch_id,
+                bud=bud.at,
+            ),
+            void=batch.void is not None,
         ),
         findings=tuple(findings),
+        void=None
+        if batch.void is None
+        else VoidText(at=batch.void.at, actor=batch.void.actor, reason=batch.void.reason),
     )
 
 

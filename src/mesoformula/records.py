@@ -61,11 +61,13 @@ class Label:
     bud: dt.datetime | None
     storage: str | None
     total_volume: Quantity
+    void: bool = False
 
     @property
     def lines(self) -> tuple[str, ...]:
         """The label's lines, as printed."""
         return (
+            *(("VOID - DO NOT USE",) if self.void else ()),
             self.name,
             "Contains: " + ("; ".join(self.actives) if self.actives else "-"),
             f"Route: {self.route}",
@@ -132,6 +134,15 @@ class RecordComponent:
 
 
 @attrs.frozen(kw_only=True)
+class VoidText:
+    """A void on a record: the batch was reversed and must not be used."""
+
+    at: dt.datetime
+    actor: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
 class BatchRecord:
     """
     The compounding record of a consumed batch.
@@ -153,6 +164,7 @@ class BatchRecord:
     storage: StorageText
     label: Label
     findings: tuple[Finding, ...]
+    void: VoidText | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -245,6 +257,7 @@ __all__ = [
     "RecordComponent",
     "RecordedFormulation",
     "StorageText",
+    "VoidText",
     "bud_rule",
     "make_label",
     "method_steps",

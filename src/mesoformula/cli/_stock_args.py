@@ -22,6 +22,7 @@ from .stock import (
     cmd_status,
     cmd_undo,
     cmd_verify,
+    cmd_void,
 )
 
 
@@ -81,7 +82,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
     undo.add_argument("entry", type=entry_id, metavar="ENTRY")
-    undo.add_argument("--reason", default="")
+    undo.add_argument("--reason", required=True, help="why (kept in the journal)")
+    void = add("void", cmd_void, "reverse a whole consumed batch; its record shows it void")
+    void.add_argument("--batch-id", required=True, metavar="ID")
+    void.add_argument("--reason", required=True, help="why (kept with the void)")
     discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
     discard.add_argument("--lot", required=True)
     discard.add_argument("--product")

@@ -399,6 +399,15 @@ def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
+def cmd_void(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock void --batch-id B --reason R``: reverse a consumed batch whole."""
+    return _write_action(
+        args,
+        out,
+        lambda s: s.void(args.batch_id, reason=args.reason, at=at_time(args), actor=actor_of(args)),
+    )
+
+
 def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
     """``stock discard --lot L (--containers N | --container ID) --reason R``."""
     if not args.containers and args.container is None:
@@ -492,4 +501,5 @@ __all__ = [
     "cmd_status",
     "cmd_undo",
     "cmd_verify",
+    "cmd_void",
 ]

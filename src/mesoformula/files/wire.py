@@ -121,6 +121,13 @@ def batch_record_data(record: BatchRecord) -> JSONObject:
         },
         "label": label_data(label),
         "findings": [_finding(f) for f in record.findings],
+        "void": None
+        if record.void is None
+        else {
+            "at": record.void.at.isoformat(timespec="seconds"),
+            "actor": record.void.actor,
+            "reason": record.void.reason,
+        },
     }
 
 

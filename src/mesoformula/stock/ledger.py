@@ -344,14 +344,24 @@ class Ledger:
             correlation=correlation,
         )
 
-    def compensate(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
+    def compensate(
+        self,
+        entry_id: int,
+        *,
+        reason: str,
+        at: dt.datetime,
+        actor: str,
+        voiding: str | None = None,
+    ) -> int:
         """
         Append the compensating entry of *entry_id* (an undo); the caller holds the lock.
+        An entry of a consumed batch is undone only as part of voiding that batch
+        (*voiding* names it): undoing one draw alone would leave its record lying.
 
         Raises:
             UnknownEntry: no such entry.
-            StockError: the entry is an undo, was undone already, or undoing it would
-                make a balance negative.
+            StockError: the entry is an undo, was undone already, belongs to a consumed
+                batch, or undoing it would make a balance negative.
         """
         row = self.db.execute(
             "SELECT kind, lot_id, container_id, containers_delta, volume_delta, live_delta,"
@@ -361,6 +371,18 @@ class Ledger:
         if row is None:
             raise UnknownEntry(f"no journal entry {entry_id}")
         kind, lot_id, container_id, cd, vd, ld, status, before, _, correlation = row
+        if (
+            correlation is not None
+            and correlation != voiding
+            and self.db.execute(
+                "SELECT 1 FROM batches WHERE batch_id = ?", (correlation,)
+            ).fetchone()
+        ):
+            raise StockError(
+                f"entry {entry_id} belongs to consumed batch '{correlation}': undoing it "
+                "alone would leave the batch's record wrong; void the whole batch "
+                f"(mesoformula stock void --batch-id {correlation} --reason ...)"
+            )
         if kind == "undo":
             raise StockError(
                 f"entry {entry_id} is an undo; undo is not undone (record the movement again)"

@@ -72,6 +72,15 @@ class ContainerInfo:
 
 
 @attrs.frozen(kw_only=True)
+class BatchVoid:
+    """A batch reversed whole: when, by whom, why."""
+
+    at: dt.datetime
+    actor: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
 class StoredBatch:
     """
     A consumed batch as stored: who, when, which formulation version, the plan with
@@ -87,6 +96,7 @@ class StoredBatch:
     actor: str
     plan: Plan
     snapshot: JSONObject
+    void: BatchVoid | None = None
 
 
 @attrs.define
@@ -212,6 +222,17 @@ class Queries:
             actor=row["actor"],
             plan=plan_from_json(row["plan"]),
             snapshot=json.loads(row["record"]),
+            void=self._void(batch_id),
+        )
+
+    def _void(self, batch_id: str) -> BatchVoid | None:
+        row = self.db.execute(
+            "SELECT at, actor, reason FROM voids WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return BatchVoid(
+            at=dt.datetime.fromisoformat(row["at"]), actor=row["actor"], reason=row["reason"]
         )
 
     def export(self) -> StockSheet:
@@ -279,6 +300,7 @@ def plan_from_json(text: str) -> Plan:
 
 
 __all__ = [
+    "BatchVoid",
     "ContainerInfo",
     "Entry",
     "LotView",

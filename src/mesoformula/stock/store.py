@@ -398,6 +398,51 @@ class Stock:
                 reason=reason,
             )
 
+    def void(self, batch_id: str, *, reason: str, at: dt.datetime, actor: str) -> list[int]:
+        """
+        Void a consumed batch: undo every entry it made (latest first) in one
+        transaction and record the void with its reason; the record shows it void.
+
+        Raises:
+            UnknownEntry: no such batch.
+            StockError: no reason, voided already, or an entry cannot be undone (its
+                container was drawn from since).
+        """
+        if not reason.strip():
+            raise StockError("voiding a batch needs a reason")
+        with self.transaction():
+            if (
+                self.ledger.db.execute(
+                    "SELECT 1 FROM batches WHERE batch_id = ?", (batch_id,)
+                ).fetchone()
+                is None
+            ):
+                raise UnknownEntry(f"no consumed batch '{batch_id}' in the store")
+            if self.ledger.db.execute(
+                "SELECT 1 FROM voids WHERE batch_id = ?", (batch_id,)
+            ).fetchone():
+                raise StockError(f"batch '{batch_id}' was voided already")
+            entries = [
+                e.entry_id
+                for e in reversed(self.queries.history(correlation=batch_id))
+                if e.kind != "undo"
+            ]
+            undone = [
+                self.ledger.compensate(
+                    entry,
+                    reason=f"void of batch {batch_id}: {reason}",
+                    at=at,
+                    actor=actor,
+                    voiding=batch_id,
+                )
+                for entry in entries
+            ]
+            self.ledger.db.execute(
+                "INSERT INTO voids (batch_id, at, actor, reason) VALUES (?, ?, ?, ?)",
+                (batch_id, iso(at), actor, reason),
+            )
+            return undone
+
     def undo(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
         """
         Undo an entry with a compensating entry (the entry itself stays).
@@ -407,6 +452,8 @@ class Stock:
             StockError: the entry is an undo, was undone already, or undoing it would
                 make a balance negative.
         """
+        if not reason.strip():
+            raise StockError("an undo needs a reason")
         with self.transaction():
             return self.ledger.compensate(entry_id, reason=reason, at=at, actor=actor)
 

@@ -121,9 +121,20 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
     ]
 
 
+def _void(record: BatchRecord) -> str:
+    void = record.void
+    assert void is not None
+    return f"voided {void.at.isoformat(timespec='minutes')} by {void.actor}: {void.reason}"
+
+
 def batch_markdown(record: BatchRecord) -> str:
     """The compounding record as Markdown."""
     lines = [
+        *(
+            [f"**VOID - DO NOT USE**: {markdown_text(_void(record))}", ""]
+            if record.void is not None
+            else []
+        ),
         f"# Compounding record: batch {markdown_text(record.batch_id)}",
         "",
         *_md_table(("field", "value"), _batch_meta(record, blank="________________")),
@@ -170,8 +181,13 @@ def batch_html(record: BatchRecord) -> str:
         if record.findings
         else "<p>None.</p>"
     )
+    void = (
+        f'<p class="error">VOID - DO NOT USE: {html.escape(_void(record))}</p>'
+        if record.void is not None
+        else ""
+    )
     body = (
-        f"<h1>Compounding record: batch {html.escape(record.batch_id)}</h1>{meta}"
+        f"{void}<h1>Compounding record: batch {html.escape(record.batch_id)}</h1>{meta}"
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
         f"<h2>Checks at compounding</h2>{checks}"
         f"<h2>Record findings</h2>{problems}"
