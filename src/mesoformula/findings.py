@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "stock.shortfall": "not enough usable stock",
     "stock.expired": "a lot is past its expiry",
     "stock.unusable": "a lot cannot be used (quarantine, recall, in-use period over)",
+    "stock.unsound": "the balance cache or a lot disagrees with the journal: nothing is done",
     "bud.limited": "what governs the beyond-use date",
     "bud.unassigned": "the beyond-use date cannot be assigned",
     "record.mismatch": "a formulation file is not the version recorded for a batch",

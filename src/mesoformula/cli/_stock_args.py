@@ -13,6 +13,7 @@ from .stock import (
     cmd_count,
     cmd_discard,
     cmd_export,
+    cmd_head,
     cmd_history,
     cmd_import,
     cmd_init,
@@ -104,7 +105,13 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     status.add_argument("--product")
     status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
     status.add_argument("--reason", required=True)
-    add("verify", cmd_verify, "prove the journal intact and the cache equal to its fold")
+    verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
+    verify.add_argument(
+        "--expect-head",
+        metavar="SEQ:SHA256",
+        help="a head printed by 'stock head' and kept elsewhere: prove history up to it intact",
+    )
+    add("head", cmd_head, "print the chain head SEQ:SHA256, to keep elsewhere")
     add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
 
     record = commands.add_parser("record", help="compounding and master formulation records")

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
 from mesoformula._json import JSONObject
 from mesoformula._text import text_table
-from mesoformula.exceptions import StockError
+from mesoformula.exceptions import LedgerIntegrityError, StockError
+from mesoformula.findings import Finding
 
 from ._common import (
     EXIT_FINDINGS,
@@ -179,11 +181,29 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
         return code
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
-        plan = stock.plan(needs_of(worksheet), at=at)
+        try:
+            plan = stock.plan(needs_of(worksheet), at=at)
+        except LedgerIntegrityError as error:
+            return _unsound(args, error, out)
     findings = [*findings, *plan_findings(plan)]
     return _print_plan(
         plan, formulation=formulation.id, args=args, at=at, findings=findings, out=out
     )
+
+
+def _unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
+    """Report ``stock.unsound``: the store disagrees with its journal; nothing was done."""
+    finding = Finding(
+        code="stock.unsound",
+        severity="error",
+        message=f"the store disagrees with its journal, so nothing was planned or consumed: "
+        f"{error}. Run 'mesoformula stock verify' and restore the store from a backup",
+    )
+    if args.format == "json":
+        write_json({"findings": [finding_json(finding)]}, out)
+    else:
+        out.write(finding_line(str(args.db or "store"), finding) + "\n")
+    return EXIT_FINDINGS
 
 
 def _print_plan(
@@ -258,6 +278,8 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 at=at,
                 actor=actor,
             )
+        except LedgerIntegrityError as error:
+            return _unsound(args, error, out)
         except StockError as error:
             out.write(f"not consumed: {error}\n")
             return EXIT_FINDINGS
@@ -460,11 +482,30 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     )
 
 
-def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock verify``: hash chain and cache == fold."""
+def _head(text: str) -> tuple[int, str]:
+    seq, _, digest = text.strip().partition(":")
+    if not seq.isascii() or not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise UsageError(f"--expect-head {text!r}: expected SEQ:SHA256 as 'stock head' prints it")
+    return int(seq), digest
+
+
+def cmd_head(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock head``: the chain head ``SEQ:SHA256`` to keep elsewhere."""
     with open_store(args, readonly=True) as stock:
-        problems = stock.verify()
-        entries = len(stock.history())
+        seq, digest = stock.head()
+    if args.format == "json":
+        write_json({"seq": seq, "hash": digest, "head": f"{seq}:{digest}"}, out)
+    else:
+        out.write(f"{seq}:{digest}\n")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock verify [--expect-head SEQ:SHA256]``: prove the store sound."""
+    expected = _head(args.expect_head) if args.expect_head else None
+    with open_store(args, readonly=True) as stock:
+        problems = stock.verify(expect_head=expected)
+        entries = stock.head()[0]
     if args.format == "json":
         write_json({"sound": not problems, "entries": entries, "problems": problems}, out)
     else:
@@ -492,6 +533,7 @@ __all__ = [
     "cmd_count",
     "cmd_discard",
     "cmd_export",
+    "cmd_head",
     "cmd_history",
     "cmd_import",
     "cmd_init",

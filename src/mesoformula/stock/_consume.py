@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import attrs
 
 from mesoformula._json import JSONObject
-from mesoformula.exceptions import StockError
+from mesoformula.exceptions import LedgerIntegrityError, StockError
 
+from . import audit
 from .allocation import Need, Plan, allocate
 from .ledger import Ledger, iso
 from .queries import Queries, plan_from_json, plan_to_json
@@ -69,7 +70,11 @@ def consume(
                 entries=tuple(e.entry_id for e in queries.history(correlation=batch_id)),
             )
         products = sorted({n.product for n in needs})
-        plan = allocate(needs, queries.states(products) if products else [], at=at)
+        states = queries.states(products) if products else []
+        problems = audit.unsound_lots(ledger.db, [s.lot_id for s in states])
+        if problems:
+            raise LedgerIntegrityError("; ".join(problems))
+        plan = allocate(needs, states, at=at)
         if not plan.ok:
             return ConsumeResult(
                 batch_id=batch_id, plan=plan, consumed=False, already=False, entries=()

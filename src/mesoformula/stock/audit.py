@@ -9,6 +9,7 @@ benchmark, a repair script) share one definition of "sound".
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -17,10 +18,58 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def entry_hash(prev: str, fields: Sequence[object]) -> str:
-    """The hash of a journal entry: SHA-256 of the previous hash and the entry's fields."""
-    text = "|".join("" if f is None else str(f) for f in fields)
-    return hashlib.sha256(f"{prev}|{text}".encode()).hexdigest()
+def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) -> str:
+    """
+    The hash of a journal entry: SHA-256 of the previous hash and the entry's fields.
+
+    Entries with *facts* (schema version 4 on) hash a canonical JSON array of the fields
+    and the facts, so that no field can spill into its neighbour; entries written before
+    keep the first scheme (fields joined by ``|``).
+    """
+    if facts is None:
+        text = "|".join("" if f is None else str(f) for f in fields)
+        return hashlib.sha256(f"{prev}|{text}".encode()).hexdigest()
+    payload = json.dumps([*fields, facts], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev}\n{payload}".encode()).hexdigest()
+
+
+def facts_of(db: sqlite3.Connection, lot_id: int, container_id: int | None) -> str:
+    """
+    What an entry depends on, as canonical JSON: its lot (product, lot number, expiry,
+    received, GTIN, nominal volume, single-dose, in-use days) and its container (lot,
+    opening time).
+    """
+    lot = db.execute(
+        "SELECT product, lot, expiry, received, gtin, nominal_ul, single_dose, in_use_days"
+        " FROM lots WHERE lot_id = ?",
+        (lot_id,),
+    ).fetchone()
+    facts: dict[str, object] = {"lot": None if lot is None else list(lot)}
+    if container_id is not None:
+        container = db.execute(
+            "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
+        ).fetchone()
+        facts["container"] = None if container is None else list(container)
+    return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+#: The triggers that make the journal, batches, imports and voids append-only.
+TRIGGERS = (
+    "journal_no_update",
+    "journal_no_delete",
+    "batches_no_update",
+    "batches_no_delete",
+    "imports_no_update",
+    "imports_no_delete",
+    "voids_no_update",
+    "voids_no_delete",
+)
+
+
+def head(db: sqlite3.Connection) -> tuple[int, str]:
+    """The chain head: the last entry's number and hash (0 and the genesis when empty)."""
+    row = db.execute("SELECT entry_id, hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
 def fold(db: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
@@ -47,19 +96,36 @@ def fold(db: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], dict[int, 
     )
 
 
-def verify(db: sqlite3.Connection) -> list[str]:
+def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None) -> list[str]:
     """
-    Prove the store sound: the hash chain is unbroken (no entry changed, none
-    deleted), and the cached balances equal the fold of the journal. Returns every
+    Prove the store sound: SQLite's own integrity check passes; the append-only
+    triggers are in place; the hash chain is unbroken (no entry changed, none deleted);
+    every entry's lot and container are what the entry recorded (entries with facts);
+    the cached balances equal the fold of the journal; and, with *expect_head* (a head
+    kept elsewhere), the history up to that head was not rewritten. Returns every
     problem found; an empty list means sound.
     """
-    problems = []
+    problems = [
+        f"SQLite integrity check: {row[0]}"
+        for row in db.execute("PRAGMA integrity_check")
+        if row[0] != "ok"
+    ]
+    present = {
+        str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for trigger in TRIGGERS:
+        if trigger not in present and trigger.rsplit("_no_", 1)[0] in tables:
+            problems.append(f"the append-only trigger {trigger} is missing (it was dropped)")
     prev = GENESIS
     expected_id = 1
+    changed: dict[int, str] = {}
+    columns = {str(r[1]) for r in db.execute("PRAGMA table_info(journal)")}
+    facts_column = ", facts" if "facts" in columns else ", NULL"
     for row in db.execute(
         "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
         " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
-        " prev_hash, hash FROM journal ORDER BY entry_id"
+        " prev_hash, hash" + facts_column + " FROM journal ORDER BY entry_id"
     ):
         entry_id = int(row[0])
         if entry_id != expected_id:
@@ -68,10 +134,30 @@ def verify(db: sqlite3.Connection) -> list[str]:
             problems.append(
                 f"entry {entry_id} does not follow the entry before it (hash chain broken)"
             )
-        if entry_hash(row[15], row[:15]) != row[16]:
+        fields, facts = tuple(row[:15]), row[17]
+        if entry_hash(row[15], fields, facts) != row[16]:
             problems.append(f"entry {entry_id} was changed after it was written (hash mismatch)")
+        if facts is not None:
+            now = facts_of(db, int(row[5]), row[6])
+            if now != facts:
+                changed.setdefault(int(row[5]), f"entry {entry_id}")
+        if expect_head is not None and entry_id == expect_head[0] and row[16] != expect_head[1]:
+            problems.append(
+                f"the history up to entry {entry_id} was rewritten: its hash is not the head "
+                "kept elsewhere"
+            )
         prev = row[16]
         expected_id = entry_id + 1
+    for lot_id, where in sorted(changed.items()):
+        problems.append(
+            f"lot {lot_id} (or a container of it) is not what the journal recorded ({where} "
+            "and later): its product, number, expiry, volume or opening was changed"
+        )
+    if expect_head is not None and expect_head[0] >= expected_id:
+        problems.append(
+            f"the head kept elsewhere names entry {expect_head[0]}, and the journal ends at "
+            f"{expected_id - 1}: entries were removed"
+        )
     sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
     if sequence is not None and int(sequence[0]) >= expected_id:
         problems.append(
@@ -105,6 +191,58 @@ def verify(db: sqlite3.Connection) -> list[str]:
     return problems
 
 
+def unsound_lots(db: sqlite3.Connection, lot_ids: Sequence[int]) -> list[str]:
+    """
+    Re-derive the lots *lot_ids* from the journal: their balance and status (and their
+    containers') must equal the cache, and their lot and container rows must be what
+    their latest entries recorded. Returns the problems (empty: sound). Cheap enough to
+    run on every plan and consume: only the entries of those lots are read.
+    """
+    problems: list[str] = []
+    for lot_id in lot_ids:
+        unopened, status = 0, "released"
+        containers: dict[int, list[int]] = {}
+        facts: dict[int | None, str] = {}
+        for row in db.execute(
+            "SELECT container_id, containers_delta, volume_delta, live_delta, status, facts"
+            " FROM journal WHERE lot_id = ? ORDER BY entry_id",
+            (lot_id,),
+        ):
+            unopened += int(row[1])
+            if row[4] is not None:
+                status = row[4]
+            if row[0] is not None:
+                state = containers.setdefault(int(row[0]), [0, 0])
+                state[0] += int(row[2])
+                state[1] += int(row[3])
+            if row[5] is not None:
+                facts[row[0]] = row[5]
+        cached = db.execute(
+            "SELECT unopened, status FROM lot_balance WHERE lot_id = ?", (lot_id,)
+        ).fetchone()
+        if cached is None or (int(cached[0]), cached[1]) != (unopened, status):
+            problems.append(
+                f"lot {lot_id}: the cached balance "
+                f"{None if cached is None else (int(cached[0]), cached[1])} is not what the "
+                f"journal gives ({unopened}, {status})"
+            )
+        for container_id, (remaining, live) in containers.items():
+            row = db.execute(
+                "SELECT remaining_ul, live FROM container_balance WHERE container_id = ?",
+                (container_id,),
+            ).fetchone()
+            if row is None or (int(row[0]), int(row[1])) != (remaining, live):
+                problems.append(f"container {container_id}: the cached balance disagrees")
+        for subject, recorded in facts.items():
+            if facts_of(db, lot_id, subject) != recorded:
+                problems.append(
+                    f"lot {lot_id}: its product, number, expiry, volume or a container's "
+                    "opening is not what the journal recorded"
+                )
+                break
+    return problems
+
+
 def rebuild(db: sqlite3.Connection) -> None:
     """Rebuild the balance cache from the journal; the caller holds the write lock."""
     lots, containers = fold(db)
@@ -122,8 +260,12 @@ def rebuild(db: sqlite3.Connection) -> None:
 
 __all__ = [
     "GENESIS",
+    "TRIGGERS",
     "entry_hash",
+    "facts_of",
     "fold",
+    "head",
     "rebuild",
+    "unsound_lots",
     "verify",
 ]

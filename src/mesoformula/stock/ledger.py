@@ -89,12 +89,13 @@ class Ledger:
             correlation,
             undoes,
         )
+        facts = audit.facts_of(self.db, lot_id, container_id)
         self.db.execute(
             "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
             " containers_delta, volume_delta, live_delta, status, status_before, reason,"
-            " correlation, undoes, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*fields, prev, audit.entry_hash(prev, fields)),
+            " correlation, undoes, prev_hash, hash, facts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*fields, prev, audit.entry_hash(prev, fields, facts), facts),
         )
         self.fold_into_cache(
             lot_id,

@@ -523,9 +523,19 @@ class Stock:
         return self.queries.batch(batch_id)
 
     def plan(self, needs: Sequence[Need], *, at: dt.datetime) -> Plan:
-        """Allocate *needs* against the current stock; changes nothing."""
+        """
+        Allocate *needs* against the current stock; changes nothing.
+
+        Raises:
+            LedgerIntegrityError: a lot it would touch is unsound (its cached balance or
+                its facts disagree with the journal); nothing is planned from it.
+        """
         products = sorted({n.product for n in needs})
-        return allocate(needs, self.states(products) if products else [], at=at)
+        states = self.states(products) if products else []
+        problems = audit.unsound_lots(self.ledger.db, [s.lot_id for s in states])
+        if problems:
+            raise LedgerIntegrityError("; ".join(problems))
+        return allocate(needs, states, at=at)
 
     # ------------------------------------------------------------------ count
 
@@ -548,13 +558,18 @@ class Stock:
         """Recompute every balance from the journal: lots (unopened, status), containers."""
         return audit.fold(self.ledger.db)
 
-    def verify(self) -> list[str]:
+    def verify(self, *, expect_head: tuple[int, str] | None = None) -> list[str]:
         """
-        Prove the store sound: the hash chain is unbroken (no entry changed, none
-        deleted) and the cached balances equal the fold of the journal. Returns every
-        problem found; an empty list means sound.
+        Prove the store sound (see :func:`mesoformula.stock.audit.verify`): SQLite's
+        integrity check, the append-only triggers, the hash chain, the lots and
+        containers each entry recorded, the balances, and with *expect_head* the history
+        up to a head kept elsewhere. Returns every problem found; empty means sound.
         """
-        return audit.verify(self.ledger.db)
+        return audit.verify(self.ledger.db, expect_head=expect_head)
+
+    def head(self) -> tuple[int, str]:
+        """The chain head: the last entry's number and hash (keep it elsewhere)."""
+        return audit.head(self.ledger.db)
 
     def rebuild(self) -> None:
         """Rebuild the balance cache from the journal."""
