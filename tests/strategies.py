@@ -50,12 +50,14 @@ def quantities(
     return st.builds(Quantity, values, st.sampled_from(sorted(units)))
 
 
-volumes = quantities({"mL"})
+# Volumes and durations within what the fields accept (10 L, 100 years).
+volumes = st.builds(Quantity, st.floats(min_value=1e-6, max_value=10_000.0), st.just("mL"))
+volumes_or_empty = volumes | st.just(Quantity(0.0, "mL"))
 container_volumes = st.builds(
     Quantity, st.floats(min_value=0.01, max_value=10_000.0), st.just("mL")
 )
 body_weights = st.builds(Quantity, st.floats(min_value=2.0, max_value=350.0), st.just("kg"))
-durations = quantities({"d"})
+durations = st.builds(Quantity, st.floats(min_value=1e-6, max_value=36_500.0), st.just("d"))
 
 
 def _tuple(
@@ -241,9 +243,7 @@ lots = st.builds(
     lot=ids,
     expiry=st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)),
     containers=st.integers(0, 1000),
-    opened=_tuple(
-        st.builds(OpenedContainer, at=_datetimes, remaining=quantities({"mL"}, zero=True))
-    ),
+    opened=_tuple(st.builds(OpenedContainer, at=_datetimes, remaining=volumes_or_empty)),
     location=st.none() | texts,
     status=st.sampled_from(["released", "quarantine", "recalled"]),
     gtin=st.none() | st.from_regex(r"[0-9]{14}", fullmatch=True),
@@ -255,7 +255,7 @@ counted_lots = st.builds(
     product=ids,
     lot=ids,
     containers=st.integers(0, 1000),
-    opened=_tuple(quantities({"mL"}, zero=True)),
+    opened=_tuple(volumes_or_empty),
     expiry=st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)),
     reason=texts,
 )

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from mesoformula.cli import main
 from mesoformula.cli.views.records import CSP
@@ -230,3 +233,72 @@ class TestUndoAndVoid:
         assert 1 == run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "  ")[0]
         assert 2 == run("stock", "undo", "1", "--db", db)[0]
         assert 2 == run("stock", "void", "--batch-id", "NONE", "--db", db, "--reason", "r")[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "finding"),
+    [
+        ("format-list.toml", 1, "file.schema"),
+        ("key-int.yaml", 1, "file.schema"),
+        ("key-null.yaml", 1, "file.schema"),
+        ("surrogate.json", 1, "file.schema"),
+        ("duplicate.json", 1, "file.syntax"),
+        ("duplicate.yaml", 1, "file.syntax"),
+        ("bom.toml", 0, None),
+        ("bom.json", 0, None),
+        ("huge-volume.toml", 1, "value.range"),
+        ("huge-amount.toml", 1, "value.range"),
+        ("opened-huge.toml", 1, "value.range"),
+        ("stability-huge.toml", 1, "value.range"),
+        ("full-width.toml", 1, "unit.invalid"),
+        ("tiny-product.toml", 1, "value.range"),
+    ],
+)
+def test_hostile_files(name: str, code: int, finding: str | None) -> None:
+    """Every hostile file is a finding (or accepted), never an internal error."""
+    exit_code, text = run("validate", str(HOSTILE / name))
+    assert code == exit_code, text
+    if finding is not None:
+        assert f"error {finding}" in text
+
+
+def test_non_regular_files_are_refused_before_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.toml"
+    zero.symlink_to("/dev/zero")
+    for path in (fifo, zero):
+        code, text = run("validate", str(path))
+        assert 1 == code
+        assert "error file.io" in text
+    assert 1 == run("catalog", "list", "--catalog", str(zero))[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("compose", "examples/hair-revitalizing.toml", "--resolution", "1e-320 mL"),
+        ("compose", "examples/hair-revitalizing.toml", "--batches", "١٠"),
+        ("compose", "examples/hair-revitalizing.toml", "--batches", "99999999999"),
+        ("stock", "list", "--at", "0001-01-01T00:00+14:00"),
+        ("stock", "list", "--at", "9999-12-30T10:00"),
+        ("stock", "list", "--expiring-within", "99999999999"),
+        ("stock", "adjust", "--lot", "x", "--containers", "9223372036854775807", "--reason", "r"),
+        ("stock", "consume", "examples/hair-revitalizing.toml", "--batch-id", "a\nb"),
+    ],
+)
+def test_hostile_arguments_are_usage_errors(
+    argv: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    db = str(tmp_path / "s.db")
+    run("stock", "init", "--db", db)
+    extra = ("--db", db) if argv[0] == "stock" else ()
+    assert 2 == run(*argv, *extra)[0]
+
+
+def test_an_opened_container_above_its_nominal_volume_is_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    code, text = run("stock", "import", str(HOSTILE / "opened-over-nominal.toml"), "--db", db)
+    assert 1 == code
+    assert "more than a whole container" in text

@@ -17,9 +17,17 @@ class IntRange:
     max: int | None = None
 
 
-Volume = Annotated[Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '10 mL')")]
+# Volumes and durations are bounded where they enter: nothing above 10 L is a
+# mesotherapy volume, nothing above 100 years a duration, and both stay far inside what
+# the store's integers and the calendar can hold (value.range, never an overflow).
+MAX_VOLUME_ML = 10_000.0
+MAX_DAYS = 36_500.0
+Volume = Annotated[
+    Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '10 mL')", high=MAX_VOLUME_ML)
+]
 VolumeOrEmpty = Annotated[
-    Quantity, Accepts(frozenset({"mL"}), "a volume (e.g. '12.4 mL')", zero=True)
+    Quantity,
+    Accepts(frozenset({"mL"}), "a volume (e.g. '12.4 mL')", zero=True, high=MAX_VOLUME_ML),
 ]
 Mass = Annotated[Quantity, Accepts(frozenset({"mg"}), "a mass (e.g. '0.025 mg')")]
 # A body weight outside 2-350 kg is a typing or unit error (grams, pounds), not a patient.
@@ -32,7 +40,9 @@ ContainerVolume = Annotated[
     Accepts(frozenset({"mL"}), "a container volume (e.g. '2 mL')", low=0.01, high=10_000.0),
 ]
 MolarMass = Annotated[Quantity, Accepts(frozenset({"g/mol"}), "a molar mass (e.g. '270.8 g/mol')")]
-Duration = Annotated[Quantity, Accepts(frozenset({"d"}), "a duration (e.g. '14 d' or '12 h')")]
+Duration = Annotated[
+    Quantity, Accepts(frozenset({"d"}), "a duration (e.g. '14 d' or '12 h')", high=MAX_DAYS)
+]
 Amount = Annotated[
     Quantity, Accepts(AMOUNT, "an amount (a mass, activity units or mEq, e.g. '0.5 mg')")
 ]
@@ -61,6 +71,8 @@ NonNegative = Annotated[int, IntRange(0, 1_000_000)]
 
 
 __all__ = [
+    "MAX_DAYS",
+    "MAX_VOLUME_ML",
     "Amount",
     "BodyWeight",
     "ContainerVolume",

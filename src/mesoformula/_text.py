@@ -38,7 +38,9 @@ def text_table(
 #: Characters a one-line text field must not hold: C0 and C1 controls (newline, carriage
 #: return, tab, escape, DEL ...), line and paragraph separators, and the bidirectional
 #: overrides and isolates that can make text display in another order than it is stored.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 
 
 def control_character(text: str) -> str | None:
@@ -48,6 +50,9 @@ def control_character(text: str) -> str | None:
         return None
     char = found.group()
     names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape"}
+    if "\ud800" <= char <= "\udfff":
+        where = found.start() + 1
+        return f"a lone surrogate U+{ord(char):04X} (not valid Unicode) at position {where}"
     return names.get(char, f"the control character U+{ord(char):04X}") + (
         f" at position {found.start() + 1}"
     )

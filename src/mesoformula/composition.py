@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ._fields import MAX_VOLUME_ML
 from .catalog import Catalog, Product
 from .conversion import convert
 from .findings import Finding, Severity
@@ -31,6 +32,8 @@ from .worksheet import NUMERATOR, Content, Dosing, Draw, Role, Worksheet, clean
 
 #: Default syringe resolution: draws are rounded to 0.01 mL.
 DEFAULT_RESOLUTION = 0.01
+#: Syringe resolutions accepted: 0.1 µL to 10 mL.
+MIN_RESOLUTION, MAX_RESOLUTION = 0.0001, 10.0
 #: Rounding that moves a component's concentration by more than this is a warning ...
 ROUNDING_WARNING = 0.05
 #: ... and by more than this an error (SPEC §8.1).
@@ -69,8 +72,12 @@ def compose(
     """
     if batches < 1:
         raise ValueError(f"batches must be at least 1 (got {batches})")
-    if resolution is not None and not (math.isfinite(resolution) and resolution > 0):
-        raise ValueError(f"resolution must be a positive number of mL (got {resolution})")
+    if resolution is not None and not (
+        math.isfinite(resolution) and MIN_RESOLUTION <= resolution <= MAX_RESOLUTION
+    ):
+        raise ValueError(
+            f"resolution must be {MIN_RESOLUTION:g} to {MAX_RESOLUTION:g} mL (got {resolution})"
+        )
     if not (math.isfinite(dead_volume) and dead_volume >= 0):
         raise ValueError(f"dead volume must be zero or more mL (got {dead_volume})")
     findings = list(reference_findings(formulation, catalog))
@@ -99,6 +106,17 @@ def compose(
             findings=findings,
         )
         if exact is None:
+            continue
+        if not math.isfinite(exact) or exact > MAX_VOLUME_ML * batches:
+            findings.append(
+                _error(
+                    "value.range",
+                    f"components[{index}]",
+                    f"the component needs {fmt(exact)} mL of '{product.id}', more than "
+                    f"{fmt(MAX_VOLUME_ML)} mL a batch: check its amount or concentration",
+                    component.ingredient or _sole_active(product),
+                )
+            )
             continue
         draw = _draw(
             index=index,

@@ -24,6 +24,7 @@ from ._common import (
     EXIT_USAGE,
     CatalogProblem,
     UsageError,
+    bounded,
     common_options,
     one_line_arguments,
     print_reports,
@@ -121,7 +122,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "diluent, final concentrations and doses per session, point and course.",
     )
     compose.add_argument("formulation", metavar="FORMULATION")
-    compose.add_argument("--batches", type=int, default=1, help="batches prepared together")
+    compose.add_argument(
+        "--batches",
+        type=bounded(1, 1_000, "--batches"),
+        default=1,
+        help="batches prepared together (1 to 1,000)",
+    )
     compose.add_argument(
         "--final-volume", metavar="VOLUME", help="target final volume of one batch"
     )

@@ -236,12 +236,29 @@ def one_line_arguments(words: Sequence[str]) -> None:
             )
 
 
+def bounded(low: int, high: int, what: str) -> Any:
+    """An argparse type: a whole number written in ASCII digits within [low, high]."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        digits = stripped.removeprefix("-").removeprefix("+")
+        if not digits.isascii() or not digits.isdigit():
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+        value = int(stripped)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be between {low:,} and {high:,} (got {value:,})"
+            )
+        return value
+
+    return parse
+
+
 def entry_id(text: str) -> int:
     """A whole number for an id or a count, within what the store can hold."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not text.strip().isascii() or not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    value = int(text)
     if not 0 <= value < 2**62:
         raise argparse.ArgumentTypeError(f"{text} is out of range")
     return value
@@ -257,6 +274,8 @@ def at_time(args: argparse.Namespace) -> dt.datetime:
         raise UsageError(
             f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
         ) from None
+    if not 1900 <= moment.year <= 2999:
+        raise UsageError(f"--at {text!r}: the year must be between 1900 and 2999 (value.range)")
     if moment.tzinfo is not None:
         moment = moment.astimezone().replace(tzinfo=None)
     return moment
@@ -301,6 +320,7 @@ __all__ = [
     "actor_of",
     "at_least",
     "at_time",
+    "bounded",
     "cache_directory",
     "catalog_reports_of",
     "common_options",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import entry_id
+from ._common import bounded, entry_id
 from .record import cmd_record_batch, cmd_record_master
 from .stock import (
     cmd_adjust,
@@ -64,7 +64,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")
     listing.add_argument(
-        "--expiring-within", type=int, metavar="DAYS", help="only lots expiring within DAYS of --at"
+        "--expiring-within",
+        type=bounded(0, 36_500, "--expiring-within"),
+        metavar="DAYS",
+        help="only lots expiring within DAYS of --at (at most 100 years)",
     )
     listing.add_argument("--product", help="only this product")
     for name, handler, text in (
@@ -73,7 +76,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     ):
         parser = add(name, handler, text)
         parser.add_argument("formulation", metavar="FORMULATION")
-        parser.add_argument("--batches", type=int, default=1)
+        parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
         if name == "consume":
             parser.add_argument("--batch-id", required=True, metavar="ID")
     add("count", cmd_count, "record a stocktake").add_argument("file", metavar="COUNTFILE")
@@ -90,13 +93,18 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
     discard.add_argument("--lot", required=True)
     discard.add_argument("--product")
-    discard.add_argument("--containers", type=entry_id, default=0)
+    discard.add_argument("--containers", type=bounded(0, 1_000_000, "--containers"), default=0)
     discard.add_argument("--container", type=entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
     adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
     adjust.add_argument("--lot", required=True)
     adjust.add_argument("--product")
-    adjust.add_argument("--containers", type=int, default=0, help="+N or -N unopened")
+    adjust.add_argument(
+        "--containers",
+        type=bounded(-1_000_000, 1_000_000, "--containers"),
+        default=0,
+        help="+N or -N unopened",
+    )
     adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
     adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
     adjust.add_argument("--reason", required=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from mesoformula.composition import MAX_RESOLUTION, MIN_RESOLUTION
 from mesoformula.findings import has_errors
 
 from ._common import (
@@ -31,6 +32,11 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     resolution = None
     if args.resolution != "none":
         resolution = parse_volume(args.resolution, "--resolution").value
+        if not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
+            raise UsageError(
+                f"--resolution {args.resolution}: a syringe resolution is "
+                f"{MIN_RESOLUTION:g} to {MAX_RESOLUTION:g} mL (value.range)"
+            )
     dead = parse_volume(args.dead_volume, "--dead-volume").value if args.dead_volume else 0.0
     formulation, loaded, code, document = read_formulation(args, out)
     if code is not None:

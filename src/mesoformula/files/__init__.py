@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -109,20 +110,26 @@ def read(path: str | Path, *, expect: str | None = None) -> Document:
     if syntax is None:
         return _failed(name, "file.schema", "unknown file type: use .toml, .yaml, .yml or .json")
     try:
+        # Devices, FIFOs and sockets are refused before they are opened: a FIFO would
+        # block forever and /dev/zero never ends.
+        if not stat.S_ISREG(os.stat(path).st_mode):  # noqa: PTH116 - one stat, per file
+            return _failed(name, "file.io", "not a regular file (a device, FIFO or socket)")
         with open(path, "rb") as handle:  # noqa: PTH123 - the cheapest open, per file
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 return _failed(
                     name, "file.io", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
                 )
-            raw = handle.read()
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         return _failed(name, "file.io", f"cannot read the file: {error.strerror or error}")
+    if len(raw) > MAX_FILE_BYTES:
+        return _failed(name, "file.io", f"file is over {MAX_FILE_BYTES:,} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return _failed(name, "file.syntax", f"not UTF-8 text (byte {error.start})")
-    return loads(text, syntax, path=name, expect=expect)
+    return loads(text.removeprefix("\ufeff"), syntax, path=name, expect=expect)
 
 
 def loads(
@@ -140,8 +147,13 @@ def loads(
         return _failed(path, "file.syntax", f"cannot read a value: {error}")
     if not isinstance(data, dict):
         return _failed(path, "file.schema", "the top level must be a table of keys")
+    bad_key = _non_text_key(data)
+    if bad_key is not None:
+        return _failed(
+            path, "file.schema", f"keys must be text (got {describe(bad_key[0])}): quote the key"
+        )
     fmt = data.get("format")
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         known = ", ".join(sorted(FORMATS))
         message = (
             "the file has no 'format' key" if fmt is None else f"unknown format {describe(fmt)}"
@@ -172,6 +184,22 @@ def loads(
     return Document(
         path=path, kind=kind, model=model, findings=tuple(findings), text=text, syntax=syntax
     )
+
+
+def _non_text_key(data: object) -> tuple[object] | None:
+    """The first mapping key anywhere in *data* that is not a string (YAML ``1:``, ``~:``),
+    in a 1-tuple (a ``None`` key is a key too); None when every key is text."""
+    stack: list[object] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    return (key,)
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def load(path: str | Path, cls: type[M]) -> M:

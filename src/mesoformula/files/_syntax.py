@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -60,9 +61,18 @@ def _reject_constant(name: str) -> Any:
     raise SyntaxProblem(f"JSON: {name} is not a number mesoformula accepts")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise SyntaxProblem(f"JSON: the key {key!r} is given twice in one object")
+        seen[key] = value
+    return seen
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as error:
         raise SyntaxProblem(
             f"JSON: {error.msg} (at line {error.lineno}, column {error.colno})", error.lineno
@@ -74,7 +84,7 @@ def _parse_json(text: str) -> Any:
 def _parse_yaml(text: str) -> Any:
     import yaml  # noqa: PLC0415 - only YAML users pay for the import
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = _yaml_loader()
     try:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -90,6 +100,31 @@ def _parse_yaml(text: str) -> Any:
         where = f" (line {line}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error)
         raise SyntaxProblem(f"YAML: {problem}{where}", line) from None
+
+
+@functools.cache
+def _yaml_loader() -> Any:
+    """A safe YAML loader (C when available) that refuses a key given twice."""
+    import yaml  # noqa: PLC0415
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc, valid-type]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            keys = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str | int | float | bool) and key in keys:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key!r} is given twice in one mapping",
+                        key_node.start_mark,
+                    )
+                keys.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {

@@ -202,6 +202,15 @@ class Ledger:
                     correlation=correlation,
                 )
             )
+        nominal = int(
+            self.db.execute("SELECT nominal_ul FROM lots WHERE lot_id = ?", (lot_id,)).fetchone()[0]
+        )
+        for opened in lot.opened:
+            if to_ul(opened.remaining.value) > nominal:
+                raise StockError(
+                    f"lot '{lot.lot}': an opened container holds {opened.remaining}, more than "
+                    f"a whole container of '{lot.product}' ({to_ml(nominal):g} mL)"
+                )
         for opened in lot.opened:
             container_id = self.new_container(lot_id, opened.at)
             entries.append(
