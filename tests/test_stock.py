@@ -194,7 +194,7 @@ class TestConsume:
         )
         assert result.consumed
         kinds = [e.kind for e in store.history(correlation="B1")]
-        assert ["open", "draw", "open", "draw", "discard"] == kinds
+        assert ["open", "draw", "open", "draw", "discard", "seal"] == kinds
         assert 2 * 2000 == 10_000 - total_ul(store, "amp-2")  # 3 mL drawn + 1 mL waste
         assert [] == store.verify()
 

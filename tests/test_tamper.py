@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mesoformula.cli import main
+from mesoformula.stock._schema import migrations
 
 from .conftest import EXAMPLES
 
@@ -78,24 +79,28 @@ class TestVerifyProves:
     def test_a_rehashed_history_against_a_head_kept_elsewhere(self, db: str) -> None:
         head = run("stock", "head", "--db", db)[1].strip()
         assert [] == problems(db, "--expect-head", head)
-        seq = int(head.split(":")[0])
-        # Rewrite the last entry's reason and recompute its hash: the chain alone is sound.
+        # Rewrite the first entry's reason and recompute every hash after it: the chain
+        # alone is then sound again, as an unkeyed chain always can be made.
         from mesoformula.stock import audit
 
         con = sqlite3.connect(db, isolation_level=None)
         con.execute("DROP TRIGGER journal_no_update")
-        row = con.execute(
+        rows = con.execute(
             "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
             " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
-            " prev_hash, facts FROM journal WHERE entry_id = ?",
-            (seq,),
-        ).fetchone()
-        fields = list(row[:15])
-        fields[12] = "rewritten"
-        digest = audit.entry_hash(row[15], fields, row[16])
-        con.execute(
-            "UPDATE journal SET reason = 'rewritten', hash = ? WHERE entry_id = ?", (digest, seq)
-        )
+            " facts FROM journal ORDER BY entry_id"
+        ).fetchall()
+        prev = audit.GENESIS
+        for number, row in enumerate(rows):
+            fields = list(row[:15])
+            if number == 0:
+                fields[12] = "rewritten"
+            digest = audit.entry_hash(prev, fields, row[15])
+            con.execute(
+                "UPDATE journal SET reason = ?, prev_hash = ?, hash = ? WHERE entry_id = ?",
+                (fields[12], prev, digest, row[0]),
+            )
+            prev = digest
         con.execute(
             "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN"
             " SELECT RAISE(ABORT, 'x'); END"
@@ -104,6 +109,24 @@ class TestVerifyProves:
         assert [] == problems(db)  # an unkeyed chain re-hashed whole looks sound ...
         found = problems(db, "--expect-head", head)  # ... but not against the kept head
         assert any("was rewritten" in p for p in found)
+
+    def test_a_falsified_compounding_record(self, db: str) -> None:
+        sql(
+            db,
+            "DROP TRIGGER batches_no_update",
+            "UPDATE batches SET record = replace(record, 'lidocaine', 'procaine')",
+        )
+        found = problems(db)
+        assert any("batch 'B' sealed by entry" in p for p in found)
+        assert any("batches_no_update is missing" in p for p in found)
+
+    def test_a_batch_added_behind_the_journals_back(self, db: str) -> None:
+        sql(
+            db,
+            "INSERT INTO batches SELECT 'FORGED', formulation, version, checksum, batches, at,"
+            " actor, plan, record FROM batches WHERE batch_id = 'B'",
+        )
+        assert any("'FORGED' has no seal" in p for p in problems(db))
 
     def test_a_truncated_history_against_a_head_kept_elsewhere(self, db: str) -> None:
         head = run("stock", "head", "--db", db)[1].strip()
@@ -144,3 +167,38 @@ class TestPlanAndConsumeRefuse:
         code, text = run("stock", "plan", formulation, "--db", db, *AT)
         assert 1 == code
         assert "stock.unsound" in text
+
+
+class TestStoresFromBeforeSeals:
+    """A store written by the v4 library (no seals) migrates and says what is not covered."""
+
+    def test_a_legacy_batch_is_named_not_covered_and_new_batches_are_sealed(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from mesoformula.stock import ledger, store
+
+        path = str(tmp_path / "old.db")
+        formulation = str(EXAMPLES / "hair-revitalizing.toml")
+        with monkeypatch.context() as old:  # the library as it was at schema version 4
+            old.setattr(store, "SCHEMA_VERSION", 4)
+            old.setattr(store, "migrations", lambda: [m for m in migrations() if m[0] <= 4])
+            old.setattr(ledger.Ledger, "seal", lambda *a, **k: 0)
+            assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path)[0]
+            assert (
+                0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "OLD", *AT)[0]
+            )
+        con = sqlite3.connect(path)
+        assert 4 == con.execute("PRAGMA user_version").fetchone()[0]
+        con.close()
+        assert 0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "NEW", *AT)[0]
+        code, text = run("stock", "verify", "--db", path)
+        assert 0 == code, text
+        assert "NOT COVERED: 1 batch(es)" in text
+        assert "OLD" in text
+        assert "NEW" not in text
+        data = json.loads(run("stock", "verify", "--db", path, "--format", "json")[1])
+        assert (True, ["OLD"]) == (data["sound"], data["unsealed_batches"])
+
+    def test_moving_the_start_of_sealing_is_found(self, db: str) -> None:
+        sql(db, "UPDATE seal_era SET from_entry = 100000")
+        assert any("start of sealing" in p for p in problems(db))

@@ -506,11 +506,26 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args, readonly=True) as stock:
         problems = stock.verify(expect_head=expected)
         entries = stock.head()[0]
+        unsealed = stock.unsealed_batches()
     if args.format == "json":
-        write_json({"sound": not problems, "entries": entries, "problems": problems}, out)
+        write_json(
+            {
+                "sound": not problems,
+                "entries": entries,
+                "problems": problems,
+                "unsealed_batches": unsealed,
+            },
+            out,
+        )
     else:
         for problem in problems:
             out.write(f"PROBLEM: {problem}\n")
+        if unsealed:
+            out.write(
+                f"NOT COVERED: {len(unsealed)} batch(es) consumed before seals existed "
+                f"(schema 5): their movements are proven, their compounding records are "
+                f"not: {', '.join(unsealed)}\n"
+            )
         out.write(
             f"{entries} journal entries; "
             + ("store is sound\n" if not problems else f"{len(problems)} problem(s)\n")

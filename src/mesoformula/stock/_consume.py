@@ -134,6 +134,10 @@ def consume(
                 json.dumps(record or {}),
             ),
         )
+        if plan.allocations:
+            entries.append(
+                ledger.seal("batch", batch_id, plan.allocations[0].lot_id, at=at, actor=actor)
+            )
         return ConsumeResult(
             batch_id=batch_id, plan=plan, consumed=True, already=False, entries=tuple(entries)
         )

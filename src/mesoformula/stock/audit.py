@@ -33,11 +33,30 @@ def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) ->
     return hashlib.sha256(f"{prev}\n{payload}".encode()).hexdigest()
 
 
-def facts_of(db: sqlite3.Connection, lot_id: int, container_id: int | None) -> str:
+#: What a seal attests: its reason names the subject, its correlation the key.
+SEALED = {
+    "sealed: batch": (
+        "batch",
+        (
+            "SELECT batch_id, formulation, version, checksum, batches, at, actor, plan, record"
+            " FROM batches WHERE batch_id = ?"
+        ),
+    ),
+    "sealed: void": ("void", "SELECT batch_id, at, actor, reason FROM voids WHERE batch_id = ?"),
+}
+
+
+def facts_of(
+    db: sqlite3.Connection,
+    lot_id: int,
+    container_id: int | None,
+    seal: tuple[str, str] | None = None,
+) -> str:
     """
     What an entry depends on, as canonical JSON: its lot (product, lot number, expiry,
-    received, GTIN, nominal volume, single-dose, in-use days) and its container (lot,
-    opening time).
+    received, GTIN, nominal volume, single-dose, in-use days), its container (lot,
+    opening time) and, for a seal (*seal* is its reason and correlation), the row it
+    seals (a consumed batch with its plan and record, or a void).
     """
     lot = db.execute(
         "SELECT product, lot, expiry, received, gtin, nominal_ul, single_dose, in_use_days"
@@ -50,6 +69,10 @@ def facts_of(db: sqlite3.Connection, lot_id: int, container_id: int | None) -> s
             "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
         ).fetchone()
         facts["container"] = None if container is None else list(container)
+    if seal is not None and seal[0] in SEALED:
+        subject, query = SEALED[seal[0]]
+        row = db.execute(query, (seal[1],)).fetchone()
+        facts[subject] = None if row is None else list(row)
     return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
@@ -120,6 +143,7 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     prev = GENESIS
     expected_id = 1
     changed: dict[int, str] = {}
+    sealed_batches: set[str] = set()
     columns = {str(r[1]) for r in db.execute("PRAGMA table_info(journal)")}
     facts_column = ", facts" if "facts" in columns else ", NULL"
     for row in db.execute(
@@ -138,9 +162,18 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
         if entry_hash(row[15], fields, facts) != row[16]:
             problems.append(f"entry {entry_id} was changed after it was written (hash mismatch)")
         if facts is not None:
-            now = facts_of(db, int(row[5]), row[6])
-            if now != facts:
+            seal = (str(row[12]), str(row[13])) if row[4] == "seal" else None
+            now = facts_of(db, int(row[5]), row[6], seal)
+            if seal is not None and now != facts:
+                problems.append(
+                    f"the {SEALED.get(seal[0], ('record',))[0]} '{seal[1]}' sealed by entry "
+                    f"{entry_id} was changed after it was written (its compounding record, "
+                    "plan or void is not what was recorded)"
+                )
+            elif now != facts:
                 changed.setdefault(int(row[5]), f"entry {entry_id}")
+            if seal is not None and seal[0] == "sealed: batch":
+                sealed_batches.add(seal[1])
         if expect_head is not None and entry_id == expect_head[0] and row[16] != expect_head[1]:
             problems.append(
                 f"the history up to entry {entry_id} was rewritten: its hash is not the head "
@@ -148,6 +181,21 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
             )
         prev = row[16]
         expected_id = entry_id + 1
+    if "batches" in tables:
+        legacy = set(unsealed_legacy(db))
+        era = _seal_era(db)
+        first_seal = db.execute("SELECT MIN(entry_id) FROM journal WHERE kind = 'seal'")
+        first = first_seal.fetchone()[0]
+        if era is not None and (era > expected_id or (first is not None and first < era)):
+            problems.append(
+                f"the start of sealing (entry {era}) was changed: it does not fit the journal"
+            )
+        for (batch_id,) in db.execute("SELECT batch_id FROM batches ORDER BY batch_id"):
+            if batch_id not in sealed_batches and batch_id not in legacy:
+                problems.append(
+                    f"batch '{batch_id}' has no seal in the journal: it was added behind the "
+                    "journal's back"
+                )
     for lot_id, where in sorted(changed.items()):
         problems.append(
             f"lot {lot_id} (or a container of it) is not what the journal recorded ({where} "
@@ -191,6 +239,36 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     return problems
 
 
+def _seal_era(db: sqlite3.Connection) -> int | None:
+    """The first entry written under seals (schema 5), or None on an older store."""
+    try:
+        row = db.execute("SELECT MIN(from_entry) FROM seal_era").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def unsealed_legacy(db: sqlite3.Connection) -> list[str]:
+    """
+    The batches consumed before seals existed (every entry of theirs precedes schema
+    version 5): the chain proves their movements, but not their compounding record.
+    """
+    era = _seal_era(db)
+    if era is None:
+        return []
+    return [
+        str(r[0])
+        for r in db.execute(
+            "SELECT b.batch_id FROM batches b WHERE NOT EXISTS (SELECT 1 FROM journal s"
+            " WHERE s.kind = 'seal' AND s.correlation = b.batch_id"
+            " AND s.reason = 'sealed: batch')"
+            " AND (SELECT MAX(entry_id) FROM journal j WHERE j.correlation = b.batch_id) < ?"
+            " ORDER BY b.batch_id",
+            (era,),
+        )
+    ]
+
+
 def unsound_lots(db: sqlite3.Connection, lot_ids: Sequence[int]) -> list[str]:
     """
     Re-derive the lots *lot_ids* from the journal: their balance and status (and their
@@ -205,7 +283,7 @@ def unsound_lots(db: sqlite3.Connection, lot_ids: Sequence[int]) -> list[str]:
         facts: dict[int | None, str] = {}
         for row in db.execute(
             "SELECT container_id, containers_delta, volume_delta, live_delta, status, facts"
-            " FROM journal WHERE lot_id = ? ORDER BY entry_id",
+            " FROM journal WHERE lot_id = ? AND kind != 'seal' ORDER BY entry_id",
             (lot_id,),
         ):
             unopened += int(row[1])
@@ -260,12 +338,14 @@ def rebuild(db: sqlite3.Connection) -> None:
 
 __all__ = [
     "GENESIS",
+    "SEALED",
     "TRIGGERS",
     "entry_hash",
     "facts_of",
     "fold",
     "head",
     "rebuild",
+    "unsealed_legacy",
     "unsound_lots",
     "verify",
 ]

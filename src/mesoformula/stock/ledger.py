@@ -89,7 +89,8 @@ class Ledger:
             correlation,
             undoes,
         )
-        facts = audit.facts_of(self.db, lot_id, container_id)
+        seal = (reason, correlation or "") if kind == "seal" else None
+        facts = audit.facts_of(self.db, lot_id, container_id, seal)
         self.db.execute(
             "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
             " containers_delta, volume_delta, live_delta, status, status_before, reason,"
@@ -352,6 +353,15 @@ class Ledger:
             live_delta=live_delta,
             reason=reason,
             correlation=correlation,
+        )
+
+    def seal(self, subject: str, key: str, lot_id: int, *, at: dt.datetime, actor: str) -> int:
+        """
+        Append a seal: an entry without movement whose facts are the row of *subject*
+        (``batch`` or ``void``) named *key*, so the hash chain covers it.
+        """
+        return self.append(
+            "seal", lot_id, at=at, actor=actor, reason=f"sealed: {subject}", correlation=key
         )
 
     def compensate(

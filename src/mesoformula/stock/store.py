@@ -441,6 +441,14 @@ class Stock:
                 "INSERT INTO voids (batch_id, at, actor, reason) VALUES (?, ?, ?, ?)",
                 (batch_id, iso(at), actor, reason),
             )
+            lot_id = self.ledger.db.execute(
+                "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
+                (batch_id,),
+            ).fetchone()
+            if lot_id is not None:
+                undone.append(
+                    self.ledger.seal("void", batch_id, int(lot_id[0]), at=at, actor=actor)
+                )
             return undone
 
     def undo(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
@@ -566,6 +574,13 @@ class Stock:
         up to a head kept elsewhere. Returns every problem found; empty means sound.
         """
         return audit.verify(self.ledger.db, expect_head=expect_head)
+
+    def unsealed_batches(self) -> list[str]:
+        """
+        Batches consumed before schema version 5 introduced seals: their movements are
+        proven, their compounding records are not (see :func:`audit.unsealed_legacy`).
+        """
+        return audit.unsealed_legacy(self.ledger.db)
 
     def head(self) -> tuple[int, str]:
         """The chain head: the last entry's number and hash (keep it elsewhere)."""
