@@ -123,9 +123,9 @@ class TestExclusions:
         """An opened container lasts until the earlier of expiry and opening + in-use days."""
         state = lot(1, expiry=dt.date(2026, 12, 5))
         container = opened(1, 100, days_ago=1)
-        assert dt.datetime.combine(dt.date(2026, 12, 5), dt.time.max) == container_until(
-            state, container
-        )
+        assert dt.datetime.combine(
+            dt.date(2026, 12, 5), dt.time.max
+        ).astimezone() == container_until(state, container)
         state = lot(1, expiry=dt.date(2027, 12, 5))
         assert container.opened_at + dt.timedelta(days=28) == container_until(state, container)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,7 +12,14 @@ from mesoformula.bud import EDITION, ContainerUse, LotUse, assign_bud
 from mesoformula.formulation import Preparation
 from mesoformula.units import Quantity
 
-AT = dt.datetime(2026, 12, 1, 10, 0)
+AT = dt.datetime(2026, 12, 1, 10, 0)  # naive: local time, as a pharmacist types it
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """A naive moment as the aware local instant the BUD is given in (SPEC §8.4)."""
+    return moment.astimezone()
+
+
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
 
@@ -64,7 +73,7 @@ class TestTable:
             if expected is None:
                 assert (None, "bud.unassigned") == (bud.at, bud.findings[0].code)
             else:
-                assert (AT + expected, "usp797") == (bud.at, bud.governed_by)
+                assert (local(AT + expected), "usp797") == (bud.at, bud.governed_by)
                 assert EDITION in bud.reason
 
     def test_storage_changes_the_bud(self) -> None:
@@ -75,14 +84,14 @@ class TestTable:
             ).at
             for s in ("room", "refrigerator", "freezer")
         ]
-        assert [AT + 4 * D, AT + 10 * D, AT + 45 * D] == spans
+        assert [local(AT + 4 * D), local(AT + 10 * D), local(AT + 45 * D)] == spans
 
     def test_exact_hour(self) -> None:
         """Category 1 at room temperature: exactly 12 hours after compounding, to the second."""
         bud = assign_bud(
             preparation(1, "aseptic", False, False, "room"), compounded_at=AT, only_sterile=True
         )
-        assert dt.datetime(2026, 12, 1, 22, 0, 0) == bud.at
+        assert local(dt.datetime(2026, 12, 1, 22, 0, 0)) == bud.at
 
     def test_category_3_needs_its_requirements(self) -> None:
         """Category 3 without sterility testing or its requirements is not assigned."""
@@ -109,7 +118,10 @@ class TestMinimum:
                 LotUse(product="q", lot="L2", expiry=None),
             ],
         )
-        assert (dt.datetime(2026, 12, 4, 23, 59, 59), "lot-expiry") == (bud.at, bud.governed_by)
+        assert (local(dt.datetime(2026, 12, 4, 23, 59, 59)), "lot-expiry") == (
+            bud.at,
+            bud.governed_by,
+        )
         assert "L1" in bud.reason
 
     def test_in_use_date(self) -> None:
@@ -118,13 +130,13 @@ class TestMinimum:
             product="p", lot="L1", container_id=7, opened_at=AT - 25 * D, in_use_days=28
         )
         bud = assign_bud(self.PREP, compounded_at=AT, only_sterile=True, containers=[container])
-        assert (AT + 3 * D, "in-use") == (bud.at, bud.governed_by)
+        assert (local(AT + 3 * D), "in-use") == (bud.at, bud.governed_by)
 
     def test_stability(self) -> None:
         """A 2-day stability limit governs."""
         prep = Preparation(category=2, storage="refrigerator", stability=Quantity(2.0, "d"))
         bud = assign_bud(prep, compounded_at=AT, only_sterile=True)
-        assert (AT + 2 * D, "stability") == (bud.at, bud.governed_by)
+        assert (local(AT + 2 * D), "stability") == (bud.at, bud.governed_by)
 
     def test_minimum_of_all(self) -> None:
         """With several limits, the earliest wins."""
@@ -139,12 +151,12 @@ class TestMinimum:
                 )
             ],
         )
-        assert (AT + 1 * D, "in-use") == (bud.at, bud.governed_by)
+        assert (local(AT + 1 * D), "in-use") == (bud.at, bud.governed_by)
 
     def test_immediate_use(self) -> None:
         """Immediate use: 4 hours from the start of preparation."""
         bud = assign_bud(Preparation(immediate_use=True), compounded_at=AT, only_sterile=True)
-        assert (AT + 4 * H, "usp797") == (bud.at, bud.governed_by)
+        assert (local(AT + 4 * H), "usp797") == (bud.at, bud.governed_by)
         assert "immediate use" in bud.reason
 
     def test_bud_limited_finding(self) -> None:
@@ -173,3 +185,31 @@ class TestUnassigned:
         (finding,) = bud.findings
         assert ("bud.unassigned", "error") == (finding.code, finding.severity)
         assert why in finding.message
+
+
+class TestDaylightSaving:
+    """Across a daylight-saving change a BUD is never lengthened (SPEC §8.4)."""
+
+    @pytest.fixture
+    def new_york(self, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+        monkeypatch.setenv("TZ", "America/New_York")
+        time.tzset()
+        yield
+        monkeypatch.undo()
+        time.tzset()
+
+    @pytest.mark.parametrize(
+        ("compounded", "expected"),
+        [
+            # spring forward: same wall-clock time (23 hours elapsed), not 11:00
+            ("2027-03-13T10:00:00-05:00", "2027-03-14T10:00:00-04:00"),
+            # fall back: 24 hours elapsed (09:00), not the wall-clock 10:00 (25 hours)
+            ("2027-11-06T10:00:00-04:00", "2027-11-07T09:00:00-05:00"),
+        ],
+    )
+    def test_one_day_across_a_change(self, new_york: None, compounded: str, expected: str) -> None:
+        prep = Preparation(category=2, storage="room", stability=Quantity(1.0, "d"))
+        at = dt.datetime.fromisoformat(compounded)
+        bud = assign_bud(prep, compounded_at=at, only_sterile=True)
+        assert bud.at is not None
+        assert (expected, "stability") == (bud.at.isoformat(), bud.governed_by)

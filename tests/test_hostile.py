@@ -213,8 +213,11 @@ class TestUndoAndVoid:
 
     def test_void_reverses_the_batch_and_marks_its_record(self, tmp_path: Path) -> None:
         db, before = self.consumed(tmp_path)
-        code, _ = run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient")
-        assert 0 == code
+        void = ("stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient")
+        code, text = run(*void, "--at", "2026-12-01T09:00")  # before the batch it voids
+        assert 1 == code
+        assert "would come before entry" in text
+        assert 0 == run(*void, "--at", "2026-12-01T11:00")[0]
         assert (
             before == run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")[1]
         )
@@ -225,7 +228,8 @@ class TestUndoAndVoid:
         assert record["label"]["text"].startswith("VOID - DO NOT USE")
         _, page = run("record", "batch", "--batch-id", "B", "--db", db, "--format", "markdown")
         assert page.startswith("**VOID - DO NOT USE**")
-        assert 1 == run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "again")[0]
+        again = ("stock", "void", "--batch-id", "B", "--db", db, "--reason", "again")
+        assert 1 == run(*again, "--at", "2026-12-01T12:00")[0]
 
     def test_reasons_are_required(self, tmp_path: Path) -> None:
         db, _ = self.consumed(tmp_path)

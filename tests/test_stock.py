@@ -57,11 +57,12 @@ def receive(
     lot: str,
     containers: int,
     expiry: dt.date | None = dt.date(2027, 6, 30),
+    at: dt.datetime = AT,
 ) -> None:
     stock.receive(
         Lot(product=product.id, lot=lot, expiry=expiry, containers=containers),
         product,
-        at=AT,
+        at=at,
         actor="t",
     )
 
@@ -504,7 +505,7 @@ class TestCount:
 
     def test_found_lot_and_containers(self, store: Stock) -> None:
         """A lot the store did not know is received as found; opened containers reconciled."""
-        receive(store, VIAL, "V1", 1)
+        receive(store, VIAL, "V1", 1, at=AT - dt.timedelta(days=1))
         store.open_container(store.find_lot("V1"), at=AT - dt.timedelta(hours=2), actor="t")
         counted = (
             CountedLot(
@@ -524,7 +525,7 @@ class TestCount:
 
     def test_missing_container_discarded(self, store: Stock) -> None:
         """An opened container the count did not find is discarded with a reason."""
-        receive(store, VIAL, "V1", 1)
+        receive(store, VIAL, "V1", 1, at=AT - dt.timedelta(days=1))
         store.open_container(store.find_lot("V1"), at=AT - dt.timedelta(hours=2), actor="t")
         store.count(self.sheet(CountedLot(product="vial-100", lot="V1", containers=0)), CATALOG)
         assert () == store.lots()[0].opened

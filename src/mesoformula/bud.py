@@ -17,6 +17,7 @@ from typing import Literal
 
 import attrs
 
+from . import _time
 from .findings import Finding
 from .formulation import Preparation
 
@@ -197,6 +198,7 @@ def assign_bud(
     USP <797> table, the stability limit, every lot's expiry (end of day) and every
     opened container's in-use date. Immediate use gives 4 hours.
     """
+    compounded_at = _time.local(compounded_at)  # dates are the pharmacy's dates
     if preparation is None:
         finding = _unassigned(
             "the formulation has no [preparation] (category, method, storage)", "preparation"
@@ -208,7 +210,7 @@ def assign_bud(
     rule: str | None = None
     if preparation.immediate_use:
         rule = f"immediate use ({EDITION}): administration begins within 4 hours"
-        candidates.append((compounded_at + IMMEDIATE_USE, "usp797", rule))
+        candidates.append((_after(compounded_at, IMMEDIATE_USE), "usp797", rule))
     else:
         row = table_row(preparation, only_sterile=only_sterile)
         if isinstance(row, Finding):
@@ -231,12 +233,12 @@ def assign_bud(
                 at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
             )
         rule = f"{EDITION}: {row.description}, {STORAGE_RANGES[preparation.storage]}: {span(limit)}"
-        candidates.append((compounded_at + limit, "usp797", rule))
+        candidates.append((_after(compounded_at, limit), "usp797", rule))
     if preparation.stability is not None:
         days = preparation.stability.value
         candidates.append(
             (
-                compounded_at + dt.timedelta(days=days),
+                _after(compounded_at, dt.timedelta(days=days)),
                 "stability",
                 f"stability limit of the formulation: {span(dt.timedelta(days=days))}",
             )
@@ -245,7 +247,7 @@ def assign_bud(
         if lot.expiry is not None:
             candidates.append(
                 (
-                    dt.datetime.combine(lot.expiry, dt.time(23, 59, 59)),
+                    dt.datetime.combine(lot.expiry, dt.time(23, 59, 59)).astimezone(),
                     "lot-expiry",
                     (
                         f"{lot.product} lot {lot.lot} expires {lot.expiry.isoformat()} "
@@ -255,7 +257,8 @@ def assign_bud(
             )
     for container in containers:
         if container.in_use_days is not None:
-            ends = container.opened_at + dt.timedelta(days=container.in_use_days)
+            opened = _time.local(container.opened_at)
+            ends = _after(opened, dt.timedelta(days=container.in_use_days))
             which = (
                 f"container {container.container_id} of "
                 if container.container_id is not None
@@ -267,7 +270,7 @@ def assign_bud(
                     "in-use",
                     (
                         f"{which}{container.product} lot {container.lot}, opened "
-                        f"{container.opened_at.isoformat(timespec='minutes')}, is usable "
+                        f"{opened.isoformat(timespec='minutes')}, is usable "
                         f"{container.in_use_days} days after opening"
                     ),
                 )
@@ -282,6 +285,17 @@ def assign_bud(
         source=EDITION if governed_by == "usp797" else None,
     )
     return Bud(at=at, governed_by=governed_by, reason=reason, rule=rule, findings=(finding,))
+
+
+def _after(start: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """
+    *delta* after *start* (an aware local instant), in local time: the earlier of the
+    same wall-clock time and the exact elapsed time, so that a daylight-saving change
+    never lengthens a beyond-use date.
+    """
+    elapsed = (start + delta).astimezone()
+    wall = (start.replace(tzinfo=None) + delta).astimezone()
+    return min(elapsed, wall)
 
 
 def span(delta: dt.timedelta) -> str:

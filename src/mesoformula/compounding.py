@@ -11,6 +11,7 @@ import datetime as dt
 
 import attrs
 
+from . import _time
 from ._frozen import FrozenMap
 from .bud import EDITION, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog
@@ -145,7 +146,7 @@ def batch_record(
                         product=allocation.product,
                         lot=allocation.lot,
                         container_id=take.container_id,
-                        opened_at=info.opened_at,
+                        opened_at=_time.local(info.opened_at),
                         in_use_days=info.in_use_days,
                     )
                 )
@@ -168,7 +169,7 @@ def batch_record(
     total = (worksheet or {}).get("total_volume") or {"value": 0.0, "unit": "mL"}
     return BatchRecord(
         batch_id=batch_id,
-        compounded_at=batch.at,
+        compounded_at=_time.local(batch.at),
         formulation=RecordedFormulation(
             id=recorded.id, name=recorded.name, version=recorded.version, checksum=batch.checksum
         ),
@@ -193,7 +194,9 @@ def batch_record(
         findings=tuple(findings),
         void=None
         if batch.void is None
-        else VoidText(at=batch.void.at, actor=batch.void.actor, reason=batch.void.reason),
+        else VoidText(
+            at=_time.local(batch.void.at), actor=batch.void.actor, reason=batch.void.reason
+        ),
     )
 
 

@@ -73,6 +73,10 @@ class LedgerIntegrityError(StockError, RuntimeError):
     """The journal's hash chain or its balances do not agree."""
 
 
+class EntryOrderError(StockError, ValueError):
+    """A journal entry dated before an entry it depends on (SPEC §8.4)."""
+
+
 class InsufficientStock(StockError, ValueError):  # noqa: N818 - the domain's own name
     """A consumption would need more stock than is usable."""
 
@@ -83,6 +87,7 @@ class UnknownEntry(StockError, LookupError):  # noqa: N818 - reads as a noun lik
 
 __all__ = [
     "CatalogError",
+    "EntryOrderError",
     "FileError",
     "InsufficientStock",
     "LedgerIntegrityError",

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula._text import control_character, one_line
 from mesoformula.findings import Finding, count
@@ -267,18 +268,19 @@ def entry_id(text: str) -> int:
 def at_time(args: argparse.Namespace) -> dt.datetime:
     text = getattr(args, "at", None)
     if not text:
-        return dt.datetime.now().replace(microsecond=0)
+        return _time.now()
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
             f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
         ) from None
-    if not 1900 <= moment.year <= 2999:
-        raise UsageError(f"--at {text!r}: the year must be between 1900 and 2999 (value.range)")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
+    try:
+        return _time.utc(moment)  # without an offset: local time
+    except _time.InstantRangeError:
+        raise UsageError(
+            f"--at {text!r}: the year must be between 1900 and 2999 (value.range)"
+        ) from None
 
 
 def actor_of(args: argparse.Namespace) -> str:

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 
+from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula._text import text_table
 from mesoformula.exceptions import LedgerIntegrityError, StockError
@@ -349,7 +350,8 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
         for line in lines
     ]
     if args.format == "json":
-        write_json({"counted_at": document.model.counted_at.isoformat(), "lots": data}, out)
+        counted_at = _time.stored(document.model.counted_at)
+        write_json({"counted_at": counted_at, "lots": data}, out)
         return EXIT_OK
     for line in data:
         if line["found"]:

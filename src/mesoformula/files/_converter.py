@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import types
@@ -18,6 +19,7 @@ from mesoformula._fields import IntRange
 from mesoformula._frozen import FrozenMap
 from mesoformula._json import JSONObject
 from mesoformula._text import control_character
+from mesoformula._time import YEARS, InstantRangeError, utc
 from mesoformula.catalog import Condition
 from mesoformula.exceptions import UnitError
 from mesoformula.units import Accepts, Quantity, dump_quantity, parse_quantity
@@ -132,31 +134,49 @@ def _condition_hooks(
     return structure, unstructure
 
 
+def _in_years(moment: dt.date) -> None:
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise ProblemError(
+            "value.range",
+            f"{moment.isoformat()}: the year must be between {YEARS[0]} and {YEARS[1]}",
+        )
+
+
 def _structure_date(value: object, _: object) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ProblemError("file.schema", f"expected a date such as 2027-03-31 (got {value})")
     if isinstance(value, dt.date):
+        _in_years(value)
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            _in_years(day)
+            return day
     raise ProblemError("file.schema", f"expected a date such as 2027-03-31 (got {describe(value)})")
 
 
 def _structure_datetime(value: object, _: object) -> dt.datetime:
+    """A date and time as given (without an offset: local time); years bounded."""
+    moment: dt.datetime | None = None
     if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, str) and "T" in value:
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ProblemError(
-        "file.schema",
-        f"expected a date and time such as 2026-11-20T09:30:00 (got {describe(value)})",
-    )
+        moment = value
+    elif isinstance(value, str) and "T" in value:
+        with contextlib.suppress(ValueError):
+            moment = dt.datetime.fromisoformat(value)
+    if moment is None:
+        raise ProblemError(
+            "file.schema",
+            f"expected a date and time such as 2026-11-20T09:30:00 (got {describe(value)})",
+        )
+    try:
+        utc(moment)
+    except InstantRangeError as error:
+        raise ProblemError("value.range", str(error)) from None
+    return moment
 
 
 def _is_annotated(marker: type[Any]) -> Callable[[Any], bool]:

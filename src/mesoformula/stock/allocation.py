@@ -23,6 +23,7 @@ from typing import Literal
 
 import attrs
 
+from mesoformula._time import aware
 from mesoformula.units import Quantity, to_json
 
 Reason = Literal["expired", "quarantine", "recalled", "in-use-expired", "empty"]
@@ -51,7 +52,8 @@ class ContainerState:
     """An opened container: when it was opened and what is left, in µL."""
 
     container_id: int
-    opened_at: dt.datetime
+    #: When it was opened (an aware instant; naive means local time).
+    opened_at: dt.datetime = attrs.field(converter=aware)
     remaining_ul: int
 
 
@@ -183,13 +185,13 @@ def usable_until(lot: LotState) -> dt.datetime | None:
     """The end of the lot's expiry day, or None when it does not expire."""
     if lot.expiry is None:
         return None
-    return dt.datetime.combine(lot.expiry, dt.time.max)
+    return dt.datetime.combine(lot.expiry, dt.time.max).astimezone()
 
 
 def expired(lot: LotState, at: dt.datetime) -> bool:
     """Whether *lot* is past its expiry at *at* (it is usable through its expiry day)."""
     until = usable_until(lot)
-    return until is not None and at > until
+    return until is not None and aware(at) > until
 
 
 def container_until(lot: LotState, container: ContainerState) -> dt.datetime | None:
@@ -226,6 +228,7 @@ def allocate(needs: Sequence[Need], lots: Sequence[LotState], *, at: dt.datetime
     the allocations when every need is met, otherwise the shortfalls (and no
     allocations for the short products).
     """
+    at = aware(at)
     by_product: dict[str, list[LotState]] = {}
     for lot in lots:
         by_product.setdefault(lot.product, []).append(lot)

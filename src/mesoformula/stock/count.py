@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from mesoformula import _time
 from mesoformula.catalog import Catalog
 from mesoformula.exceptions import StockError
 
@@ -40,7 +41,7 @@ class CountLine:
 
 
 def _iso(moment: dt.datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+    return _time.stored(moment)
 
 
 def record_count(
@@ -194,14 +195,17 @@ def _fold_lot(
 ) -> tuple[int, list[tuple[int, int]]]:
     """Unopened containers and live containers' volumes of a lot as of *until*."""
     rows = stock.ledger.db.execute(
-        "SELECT container_id, containers_delta, volume_delta, live_delta FROM journal"
-        " WHERE lot_id = ? AND at <= ? ORDER BY entry_id",
-        (lot_id, _iso(until)),
+        "SELECT at, container_id, containers_delta, volume_delta, live_delta FROM journal"
+        " WHERE lot_id = ? ORDER BY entry_id",
+        (lot_id,),
     ).fetchall()
+    until = _time.aware(until)
     unopened = 0
     volume: dict[int, int] = {}
     live: dict[int, int] = {}
-    for container_id, cd, vd, ld in rows:
+    for at, container_id, cd, vd, ld in rows:
+        if _time.read(at) > until:  # instants, never strings (an offset is not an order)
+            continue
         unopened += cd
         if container_id is not None:
             volume[container_id] = volume.get(container_id, 0) + vd

@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 import attrs
 
+from mesoformula import _time
 from mesoformula.catalog import Product
-from mesoformula.exceptions import InsufficientStock, StockError, UnknownEntry
+from mesoformula.exceptions import EntryOrderError, InsufficientStock, StockError, UnknownEntry
 
 from . import audit
 from .allocation import to_ml, to_ul
@@ -28,9 +29,14 @@ Status = Literal["released", "quarantine", "recalled"]
 STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
 
 
+def _first(cursor: sqlite3.Cursor) -> str | None:
+    row = cursor.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def iso(moment: dt.datetime) -> str:
-    """An instant as stored: ISO 8601 to the second."""
-    return moment.isoformat(timespec="seconds")
+    """An instant as stored: ISO 8601 in UTC to the second, with its offset (SPEC §8.4)."""
+    return _time.stored(moment)
 
 
 @attrs.define
@@ -66,12 +72,18 @@ class Ledger:
         correlation: str | None = None,
         undoes: int | None = None,
     ) -> int:
-        """Append one entry and fold it into the cache; the caller holds the write lock."""
+        """
+        Append one entry and fold it into the cache; the caller holds the write lock.
+
+        Raises:
+            EntryOrderError: the entry would be dated before an entry it depends on.
+        """
+        self.check_order(kind, lot_id, at=at, container_id=container_id, undoes=undoes)
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
         entry_id = (int(row[0]) if row else 0) + 1
         last = self.db.execute("SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
         prev = last[0] if last else audit.GENESIS
-        recorded = iso(dt.datetime.now())
+        recorded = iso(_time.now())
         fields = (
             entry_id,
             iso(at),
@@ -107,6 +119,54 @@ class Ledger:
             status=status,
         )
         return entry_id
+
+    def check_order(
+        self,
+        kind: str,
+        lot_id: int,
+        *,
+        at: dt.datetime,
+        container_id: int | None = None,
+        undoes: int | None = None,
+    ) -> None:
+        """
+        Refuse an entry dated before one it depends on (SPEC §8.4): anything but a
+        receipt before the lot's first receipt, a movement of an opened container
+        before its opening, an undo before what it undoes. Instants are compared as
+        instants (a stored text without an offset is local time).
+
+        Raises:
+            EntryOrderError: naming the entry it would precede and both instants.
+        """
+        moment = _time.utc(at)
+
+        def before(text: str | None, what: str) -> None:
+            if text is not None and moment < _time.read(text):
+                raise EntryOrderError(
+                    f"an entry ({kind}) dated {_time.stored(moment)} would come before {what} "
+                    f"({_time.stored(_time.read(text))}); entries cannot be backdated "
+                    "before what they depend on"
+                )
+
+        if undoes is not None:
+            row = self.db.execute("SELECT at FROM journal WHERE entry_id = ?", (undoes,))
+            before(_first(row), f"entry {undoes}, which it undoes")
+        if kind == "receive":
+            return
+        receipts = [
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT at FROM journal WHERE lot_id = ? AND kind = 'receive'", (lot_id,)
+            )
+        ]
+        if receipts:
+            earliest = min(receipts, key=_time.read)  # instants, not texts
+            before(earliest, f"the lot's receipt (lot id {lot_id})")
+        if container_id is not None and kind != "open":
+            row = self.db.execute(
+                "SELECT opened_at FROM containers WHERE container_id = ?", (container_id,)
+            )
+            before(_first(row), f"the opening of container {container_id}")
 
     def fold_into_cache(
         self,
@@ -170,7 +230,7 @@ class Ledger:
                     lot.product,
                     lot.lot,
                     expiry,
-                    (lot.received or at.date()).isoformat(),
+                    (lot.received or _time.local(at).date()).isoformat(),
                     lot.gtin,
                     lot.location,
                     to_ul(product.volume.value),

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula.exceptions import UnknownEntry
 from mesoformula.units import Quantity
@@ -162,7 +163,7 @@ class Queries:
             found.setdefault(int(row["lot_id"]), []).append(
                 ContainerState(
                     container_id=int(row["container_id"]),
-                    opened_at=dt.datetime.fromisoformat(row["opened_at"]),
+                    opened_at=_time.read(row["opened_at"]),
                     remaining_ul=int(row["remaining_ul"]),
                 )
             )
@@ -177,7 +178,7 @@ class Queries:
         ).fetchall()
         return {
             int(r["container_id"]): ContainerInfo(
-                opened_at=dt.datetime.fromisoformat(r["opened_at"]),
+                opened_at=_time.read(r["opened_at"]),
                 in_use_days=r["in_use_days"],
                 single_dose=bool(r["single_dose"]),
             )
@@ -218,7 +219,7 @@ class Queries:
             version=row["version"],
             checksum=row["checksum"],
             batches=row["batches"],
-            at=dt.datetime.fromisoformat(row["at"]),
+            at=_time.read(row["at"]),
             actor=row["actor"],
             plan=plan_from_json(row["plan"]),
             snapshot=json.loads(row["record"]),
@@ -231,9 +232,7 @@ class Queries:
         ).fetchone()
         if row is None:
             return None
-        return BatchVoid(
-            at=dt.datetime.fromisoformat(row["at"]), actor=row["actor"], reason=row["reason"]
-        )
+        return BatchVoid(at=_time.read(row["at"]), actor=row["actor"], reason=row["reason"])
 
     def export(self) -> StockSheet:
         """The store's lots as a stock sheet (unopened and opened containers, status)."""
