@@ -19,6 +19,9 @@ from mesoformula.cli.views.records import CSP
 
 from .conftest import DATA, EXAMPLES
 
+#: When the example stock arrived: before every dated operation of the tests.
+RECEIVED = ("--at", "2026-11-25T09:00")
+
 HOSTILE = DATA / "hostile"
 
 
@@ -72,7 +75,7 @@ class TestStorePaths:
 
     def test_empty_and_memory_are_usage_errors(self) -> None:
         for db in ("", ":memory:", "  "):
-            code, _ = run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db)
+            code, _ = run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)
             assert 2 == code
 
     def test_another_applications_file_is_not_touched(self, tmp_path: Path) -> None:
@@ -90,7 +93,7 @@ class TestStorePaths:
     def test_read_commands_never_change_the_store(self, tmp_path: Path) -> None:
         db = str(tmp_path / "s.db")
         at = ("--at", "2026-12-01T10:00")
-        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db)[0]
+        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
         formulation = str(EXAMPLES / "hair-revitalizing.toml")
         assert 0 == run("stock", "consume", formulation, "--db", db, "--batch-id", "B", *at)[0]
         files = sorted(tmp_path.glob("s.db*"))
@@ -123,9 +126,9 @@ class TestImports:
     def test_the_same_sheet_twice_is_refused(self, tmp_path: Path) -> None:
         db = str(tmp_path / "s.db")
         sheet = str(EXAMPLES / "stock.toml")
-        assert 0 == run("stock", "import", sheet, "--db", db)[0]
+        assert 0 == run("stock", "import", sheet, "--db", db, *RECEIVED)[0]
         _, listed = run("stock", "list", "--db", db, "--format", "json")
-        code, text = run("stock", "import", sheet, "--db", db)
+        code, text = run("stock", "import", sheet, "--db", db, *RECEIVED)
         assert 1 == code
         assert "imported already" in text
         assert "--again" in text
@@ -147,8 +150,8 @@ class TestImports:
             'lot = "Q-1"\nexpiry = 2029-01-31\ncontainers = 1\n',
             encoding="utf-8",
         )
-        assert 0 == run("stock", "import", str(first), "--db", db)[0]
-        assert 0 == run("stock", "import", str(again), "--db", db)[0]
+        assert 0 == run("stock", "import", str(first), "--db", db, *RECEIVED)[0]
+        assert 0 == run("stock", "import", str(again), "--db", db, *RECEIVED)[0]
         _, text = run("stock", "list", "--db", db, "--format", "json")
         (lot,) = json.loads(text)
         assert ("quarantine", 3) == (lot["status"], lot["unopened"])
@@ -192,7 +195,7 @@ class TestUndoAndVoid:
 
     def consumed(self, tmp_path: Path) -> tuple[str, str]:
         db = str(tmp_path / "s.db")
-        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db)[0]
+        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
         _, before = run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")
         formulation = str(EXAMPLES / "hair-revitalizing.toml")
         at = ("--at", "2026-12-01T10:00")
@@ -256,6 +259,10 @@ class TestUndoAndVoid:
         ("stability-huge.toml", 1, "value.range"),
         ("full-width.toml", 1, "unit.invalid"),
         ("tiny-product.toml", 1, "value.range"),
+        ("empty-lot.toml", 1, "file.schema"),
+        ("opened-year-9999.toml", 1, "value.range"),
+        ("expiry-year-9999.toml", 1, "value.range"),
+        ("count-offset.toml", 0, None),
     ],
 )
 def test_hostile_files(name: str, code: int, finding: str | None) -> None:
@@ -303,6 +310,35 @@ def test_hostile_arguments_are_usage_errors(
 
 def test_an_opened_container_above_its_nominal_volume_is_refused(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    code, text = run("stock", "import", str(HOSTILE / "opened-over-nominal.toml"), "--db", db)
+    code, text = run(
+        "stock", "import", str(HOSTILE / "opened-over-nominal.toml"), "--db", db, *RECEIVED
+    )
     assert 1 == code
     assert "more than a whole container" in text
+
+
+def test_validate_of_nothing_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty path, or a folder with nothing to validate, is never a pass."""
+    assert 2 == run("validate", "")[0]
+    assert "an empty path" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("not a formulation", encoding="utf-8")
+    assert 2 == run("validate", str(tmp_path))[0]
+    assert "nothing was validated" in capsys.readouterr().err
+    assert 2 == run("validate", str(EXAMPLES / "stock.toml"), str(tmp_path))[0]
+
+
+def test_a_batch_id_reused_with_other_batches_is_refused(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
+    formulation = str(EXAMPLES / "hair-revitalizing.toml")
+    consume = ("stock", "consume", formulation, "--db", db, "--batch-id", "B")
+    at = ("--at", "2026-12-01T10:00")
+    assert 0 == run(*consume, *at)[0]
+    head = run("stock", "head", "--db", db)[1]
+    code, text = run(*consume, "--batches", "3", *at)
+    assert 1 == code
+    assert "already consumed as 1 batch(es), not 3" in text
+    assert head == run("stock", "head", "--db", db)[1]
+    assert 0 == run(*consume, *at)[0]  # the same batch again: idempotent

@@ -35,6 +35,9 @@ from mesoformula.units import Quantity
 from .conftest import DATA, EXAMPLES
 from .test_compose import formulations
 
+#: When the example stock arrived: before every dated operation of the tests.
+RECEIVED = ("--at", "2026-11-25T09:00")
+
 SAFETY = DATA / "safety"
 
 
@@ -303,7 +306,7 @@ class TestCatalogThatCannotBeRead:
 
     def test_stock_plan_and_consume_do_nothing(self, tmp_path: Path) -> None:
         db = str(tmp_path / "stock.db")
-        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db)[0]
+        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
         for command in ("plan", "consume"):
             extra = ["--batch-id", "B-1"] if command == "consume" else []
             code, text = run(

@@ -26,6 +26,9 @@ from mesoformula.units import Quantity
 
 from .conftest import EXAMPLES
 
+#: When the example stock arrived: before every dated operation of the tests.
+RECEIVED = ("--at", "2026-11-25T09:00")
+
 AT = dt.datetime(2026, 12, 1, 10, 0)
 
 VIAL = Product(
@@ -435,7 +438,7 @@ class TestStockCommands:
     def test_unsafe_is_not_consumed(self, tmp_path: Path) -> None:
         """A formulation with error findings is not consumed."""
         db = tmp_path / "s.db"
-        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         code, text = self.run(
             db, "consume", str(EXAMPLES / "unsafe-cocktail.toml"), "--batch-id", "X"
         )
@@ -564,13 +567,13 @@ class TestStockCommandErrors:
     def test_expiry_mismatch_on_import(self, tmp_path: Path) -> None:
         """Importing a lot again with another expiry is refused as a whole."""
         db = tmp_path / "s.db"
-        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         changed = tmp_path / "changed.toml"
         changed.write_text(
             (EXAMPLES / "stock.toml").read_text().replace("2029-06-30", "2031-01-01")
         )
         entries = len(json.loads(self.run(db, "history", "--format", "json")[1]))
-        code, text = self.run(db, "import", str(changed))
+        code, text = self.run(db, "import", str(changed), *RECEIVED)
         assert 1 == code
         assert "not imported" in text
         assert entries == len(json.loads(self.run(db, "history", "--format", "json")[1]))
@@ -578,7 +581,7 @@ class TestStockCommandErrors:
     def test_batch_id_reused_for_another_formulation(self, tmp_path: Path) -> None:
         """A batch id already used for another formulation is refused."""
         db = tmp_path / "s.db"
-        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         assert (
             0
             == self.run(db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B")[
@@ -601,7 +604,7 @@ class TestStockCommandErrors:
     def test_adjust(self, tmp_path: Path) -> None:
         """stock adjust corrects containers or an opened container's volume, with a reason."""
         db = tmp_path / "s.db"
-        self.run(db, "import", str(EXAMPLES / "stock.toml"))
+        self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         assert (
             0
             == self.run(

@@ -17,6 +17,9 @@ from mesoformula.stock._schema import migrations
 
 from .conftest import EXAMPLES
 
+#: When the example stock arrived: before every dated operation of the tests.
+RECEIVED = ("--at", "2026-11-25T09:00")
+
 AT = ("--at", "2026-12-01T10:00")
 
 
@@ -30,7 +33,7 @@ def run(*argv: str) -> tuple[int, str]:
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "s.db")
-    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path)[0]
+    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path, *RECEIVED)[0]
     formulation = str(EXAMPLES / "hair-revitalizing.toml")
     assert 0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "B", *AT)[0]
     assert (0, "store is sound") == (
@@ -183,7 +186,10 @@ class TestStoresFromBeforeSeals:
             old.setattr(store, "SCHEMA_VERSION", 4)
             old.setattr(store, "migrations", lambda: [m for m in migrations() if m[0] <= 4])
             old.setattr(ledger.Ledger, "seal", lambda *a, **k: 0)
-            assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path)[0]
+            assert (
+                0
+                == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path, *RECEIVED)[0]
+            )
             assert (
                 0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "OLD", *AT)[0]
             )

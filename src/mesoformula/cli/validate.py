@@ -22,11 +22,23 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula validate PATH...``"""
     from mesoformula.validate import catalog_reports, validate_paths  # noqa: PLC0415
 
+    for path in args.paths:
+        if not path.strip():
+            raise UsageError("an empty path: give a file or a folder to validate")
     loaded = load_catalog_of(args, stop=False)
     try:
         reports = validate_paths(args.paths, loaded)
     except FileNotFoundError as missing:
         raise UsageError(f"{missing}: no such file or directory") from None
+    found = [Path(r.path).resolve() for r in reports]
+    for path in args.paths:
+        folder = Path(path).resolve()
+        if folder.is_dir() and not any(f == folder or folder in f.parents for f in found):
+            # A folder with nothing to validate is a mistake (a wrong path in CI), not a pass.
+            raise UsageError(
+                f"{path}: no formulation, patient, stock, count or catalog file in this folder "
+                "(nothing was validated)"
+            )
     # Problems of the catalogs in use come first: a user catalog with errors makes
     # every check against it suspect. Overrides are listed as info.
     validated = {Path(r.path).resolve() for r in reports}

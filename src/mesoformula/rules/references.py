@@ -87,13 +87,26 @@ def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Findi
 
 def stock_reference_findings(sheet: StockSheet | CountSheet, catalog: Catalog) -> list[Finding]:
     """Return a ``ref.product`` finding for every lot (stock or count sheet) of an unknown
-    product."""
+    product, and a ``file.schema`` error for every empty lot number."""
     products: list[str] = [lot.product for lot in sheet.lots]
-    return [
+    numbers: list[str] = [lot.lot for lot in sheet.lots]
+    findings = [
         _unknown_product(product, f"lots[{n}].product", catalog)
         for n, product in enumerate(products)
         if product not in catalog.products
     ]
+    findings += [
+        Finding(
+            code="file.schema",
+            severity="error",
+            message="a lot number is required: it is empty (a recall or an expiry could not "
+            "be traced to it)",
+            location=f"lots[{n}].lot",
+        )
+        for n, number in enumerate(numbers)
+        if not number.strip()
+    ]
+    return findings
 
 
 def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:

@@ -50,17 +50,24 @@ def consume(
     returns the recorded plan.
 
     Raises:
-        StockError: the batch id was used for another formulation.
+        StockError: the batch id was used for another formulation, other content or
+            another number of batches.
     """
     with ledger.transaction():
         existing = ledger.db.execute(
-            "SELECT formulation, checksum, plan FROM batches WHERE batch_id = ?", (batch_id,)
+            "SELECT formulation, checksum, plan, batches FROM batches WHERE batch_id = ?",
+            (batch_id,),
         ).fetchone()
         if existing is not None:
             if (existing[0], existing[1]) != (formulation, checksum):
                 raise StockError(
                     f"batch '{batch_id}' was already consumed for formulation '{existing[0]}' "
                     "with different content: use a new batch id"
+                )
+            if int(existing[3]) != batches:
+                raise StockError(
+                    f"batch '{batch_id}' was already consumed as {existing[3]} batch(es), not "
+                    f"{batches}: use a new batch id"
                 )
             return ConsumeResult(
                 batch_id=batch_id,
