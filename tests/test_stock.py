@@ -83,7 +83,8 @@ class TestLedger:
         container = store.open_container(store.find_lot("V1"), at=AT, actor="t")
         for _ in range(1000):
             store.draw(container, 0.1, at=AT, actor="t")
-        (view,) = store.lots()
+        assert [] == store.lots()  # used up: listed only when asked
+        (view,) = store.lots(used_up=True)
         assert (0, ()) == (view.volume_ul, view.opened)
         assert [] == store.verify()
         with pytest.raises(InsufficientStock):
@@ -380,6 +381,22 @@ class TestStockCommands:
         command, *rest = argv
         return main(["stock", command, "--db", str(db), *rest], out=out), out.getvalue()
 
+    def test_used_up_lots_are_listed_only_when_asked(self, tmp_path: Path) -> None:
+        """A used-up lot leaves list and plan (history stays); --all shows it."""
+        db = tmp_path / "s.db"
+        self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
+        at = ("--at", "2026-12-01T10:00")
+        gone = ("--lot", "DX-2501", "--containers", "4", "--reason", "expired")
+        assert 0 == self.run(db, "discard", *gone, *at)[0]
+        listed = self.run(db, "list", *at)[1]
+        assert "DX-2501" not in listed
+        assert "11 lot(s)" in listed
+        assert "DX-2501" in self.run(db, "list", "--all", *at)[1]
+        code, text = self.run(db, "plan", str(EXAMPLES / "hair-revitalizing.toml"), *at)
+        assert 0 == code
+        assert "DX-2501" not in text
+        assert "DX-2501" in self.run(db, "history", "--lot", "DX-2501")[1]
+
     def test_day_at_the_pharmacy(self, tmp_path: Path) -> None:
         """init, import, list, plan, consume (twice), count, history, verify, export."""
         db = tmp_path / "pharmacy.db"
@@ -531,7 +548,7 @@ class TestCount:
         receive(store, VIAL, "V1", 1, at=AT - dt.timedelta(days=1))
         store.open_container(store.find_lot("V1"), at=AT - dt.timedelta(hours=2), actor="t")
         store.count(self.sheet(CountedLot(product="vial-100", lot="V1", containers=0)), CATALOG)
-        assert () == store.lots()[0].opened
+        assert () == store.lots(used_up=True)[0].opened
         assert "not found in stocktake" == store.history()[-1].reason
 
     def test_inconsistent_count_records_nothing(self, store: Stock) -> None:

@@ -54,7 +54,7 @@ class StockMachine(RuleBasedStateMachine):
         # A lot registered by a receive that was undone stays known, holding nothing.
         return [
             (v.lot_id, v.unopened, v.status, v.opened)
-            for v in self.stock.lots()
+            for v in self.stock.lots(used_up=True)
             if v.unopened or v.opened or v.status != "released"
         ]
 
@@ -102,13 +102,13 @@ class StockMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def draw_some(self, data: st.DataObject) -> None:
         """Draw part (or all) of an opened container."""
-        containers = [c for v in self.stock.lots() for c in v.opened]
+        containers = [c for v in self.stock.lots(used_up=True) for c in v.opened]
         if not containers:
             return
         container = data.draw(st.sampled_from(containers))
         volume = data.draw(st.integers(1, container.remaining_ul))
         before = self.snapshot()
-        product = next(v.product for v in self.stock.lots() if container in v.opened)
+        product = next(v.product for v in self.stock.lots(used_up=True) if container in v.opened)
         self.stock.draw(container.container_id, volume / 1000, at=self.tick(), actor="m")
         self.model[product] -= volume
         self.undoable = (self.last_entry(), before)
@@ -142,7 +142,7 @@ class StockMachine(RuleBasedStateMachine):
         opened_from = {a.lot_id for a in plan.allocations if a.containers_opened}
         if not opened_from:
             return
-        views = {v.lot_id: v for v in self.stock.lots()}
+        views = {v.lot_id: v for v in self.stock.lots(used_up=True)}
         latest = max(views[i].expiry or dt.date.max for i in opened_from)
         for view in views.values():
             usable = view.status == "released" and (view.expiry is None or view.expiry >= at.date())
@@ -153,7 +153,7 @@ class StockMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def discard_one(self, data: st.DataObject) -> None:
         """Discard an unopened container."""
-        candidates = [v for v in self.stock.lots() if v.unopened > 0]
+        candidates = [v for v in self.stock.lots(used_up=True) if v.unopened > 0]
         if not candidates:
             return
         view = data.draw(st.sampled_from(candidates))
@@ -177,7 +177,7 @@ class StockMachine(RuleBasedStateMachine):
     @rule(data=st.data(), delta=st.integers(-2, 2))
     def count(self, data: st.DataObject, delta: int) -> None:
         """A stocktake of one lot: counted containers become the balance."""
-        view = data.draw(st.sampled_from(self.stock.lots()))
+        view = data.draw(st.sampled_from(self.stock.lots(used_up=True)))
         counted = max(0, view.unopened + delta)
         at = self.tick()
         sheet = CountSheet(
@@ -193,7 +193,7 @@ class StockMachine(RuleBasedStateMachine):
             ),
         )
         self.stock.count(sheet, CATALOG)
-        after = next(v for v in self.stock.lots() if v.lot_id == view.lot_id)
+        after = next(v for v in self.stock.lots(used_up=True) if v.lot_id == view.lot_id)
         assert counted == after.unopened
         self.model[view.product] += (counted - view.unopened) * view.nominal_ul
         self.undoable = None
@@ -206,11 +206,17 @@ class StockMachine(RuleBasedStateMachine):
     @invariant()
     def exact_and_non_negative(self) -> None:
         """Balances are non-negative and equal the model to the microlitre."""
-        for view in self.stock.lots():
+        for view in self.stock.lots(used_up=True):
             assert view.unopened >= 0
             assert all(c.remaining_ul > 0 for c in view.opened)
         for product, expected in self.model.items():
             assert expected == sum(v.volume_ul for v in self.stock.lots([product]))
+
+    @invariant()
+    def holding_lots_are_the_listed_ones(self) -> None:
+        """The default listing is exactly the lots that hold something, nothing lost."""
+        every = self.stock.lots(used_up=True)
+        assert [v for v in every if v.unopened or v.opened] == self.stock.lots()
 
 
 StockMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)

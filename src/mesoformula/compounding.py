@@ -112,7 +112,8 @@ def batch_record(
                 f"recorded for batch {batch_id} ({batch.checksum}): it was edited since",
             )
         )
-    lots = {view.lot_id: view for view in stock.lots()}
+    used = sorted({a.product for a in batch.plan.allocations})
+    lots = {view.lot_id: view for view in stock.lots(used, used_up=True)} if used else {}
     containers = stock.containers(
         [t.container_id for a in batch.plan.allocations for t in a.takes if t.container_id]
     )

@@ -70,6 +70,12 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="only lots expiring within DAYS of --at (at most 100 years)",
     )
     listing.add_argument("--product", help="only this product")
+    listing.add_argument(
+        "--all",
+        action="store_true",
+        dest="used_up",
+        help="also the used-up lots (nothing left); by default only lots that hold something",
+    )
     for name, handler, text in (
         ("plan", cmd_plan, "which lots a formulation would use; changes nothing"),
         ("consume", cmd_consume, "consume a batch: all lots or none, once per batch id"),

@@ -104,7 +104,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
-        views = stock.lots([args.product] if args.product else None)
+        views = stock.lots([args.product] if args.product else None, used_up=args.used_up)
     if args.expiring_within is not None:
         limit = at.date() + dt.timedelta(days=args.expiring_within)
         views = [v for v in views if v.expiry is not None and v.expiry <= limit]

@@ -100,6 +100,14 @@ class StoredBatch:
     void: BatchVoid | None = None
 
 
+#: A lot that holds something: unopened containers or a live opened one (the cache;
+#: plan and consume re-derive every lot they read from the journal).
+HOLDING = (
+    "(b.unopened > 0 OR EXISTS (SELECT 1 FROM containers c JOIN container_balance cb"
+    " USING (container_id) WHERE c.lot_id = l.lot_id AND cb.live = 1))"
+)
+
+
 @attrs.define
 class Queries:
     """The read side of one SQLite connection (rows read by column name)."""
@@ -132,20 +140,30 @@ class Queries:
             for r in rows
         ]
 
-    def lots(self, products: Sequence[str] | None = None) -> list[LotView]:
-        """Every lot with its balance (of *products*, when given), by product and expiry."""
-        if products is None:
-            views = self._lot_states()
-        else:
-            views = self._lot_states(
-                f" WHERE l.product IN ({','.join('?' * len(products))})", products
-            )
+    def lots(
+        self, products: Sequence[str] | None = None, *, used_up: bool = False
+    ) -> list[LotView]:
+        """
+        The lots that hold something (every lot with *used_up*) with their balances, of
+        *products* when given, by product and expiry.
+        """
+        where = [] if used_up else [HOLDING]
+        params: list[Any] = []
+        if products is not None:
+            where.append(f"l.product IN ({','.join('?' * len(products))})")
+            params.extend(products)
+        views = self._lot_states(" WHERE " + " AND ".join(where) if where else "", params)
         views.sort(key=lambda v: (v.product, v.expiry is None, v.expiry or dt.date.max, v.lot))
         return views
 
     def states(self, products: Sequence[str]) -> list[LotState]:
-        """The allocation view of every lot of *products*."""
-        return self._lot_states(f" WHERE l.product IN ({','.join('?' * len(products))})", products)
+        """
+        The allocation view of the lots of *products* that hold something: a used-up lot
+        has nothing to give, and a history of thousands of them costs a plan nothing.
+        """
+        return self._lot_states(
+            f" WHERE l.product IN ({','.join('?' * len(products))}) AND {HOLDING}", products
+        )
 
     def live_containers(self, lot_ids: Sequence[int]) -> dict[int, list[ContainerState]]:
         """The live (opened, not used up) containers of *lot_ids*, oldest first."""
@@ -237,7 +255,7 @@ class Queries:
     def export(self) -> StockSheet:
         """The store's lots as a stock sheet (unopened and opened containers, status)."""
         lots = []
-        for view in self.lots():
+        for view in self.lots(used_up=True):
             if view.unopened == 0 and not view.opened and view.status == "released":
                 continue
 
@@ -299,6 +317,7 @@ def plan_from_json(text: str) -> Plan:
 
 
 __all__ = [
+    "HOLDING",
     "BatchVoid",
     "ContainerInfo",
     "Entry",

@@ -469,12 +469,17 @@ class Stock:
 
     # ------------------------------------------------------------------ plan and consume
 
-    def lots(self, products: Sequence[str] | None = None) -> list[LotView]:
-        """Every lot with its balance (of *products*, when given), by product and expiry."""
-        return self.queries.lots(products)
+    def lots(
+        self, products: Sequence[str] | None = None, *, used_up: bool = False
+    ) -> list[LotView]:
+        """
+        The lots that hold something, with their balances (of *products* when given), by
+        product and expiry; with *used_up*, the used-up lots as well.
+        """
+        return self.queries.lots(products, used_up=used_up)
 
     def states(self, products: Sequence[str]) -> list[LotState]:
-        """The allocation view of every lot of *products*."""
+        """The allocation view of the lots of *products* that hold something."""
         return self.queries.states(products)
 
     def containers(self, container_ids: Sequence[int]) -> dict[int, ContainerInfo]:
