@@ -1,34 +1,84 @@
 """
-Benchmark: plan and consume against a large store (100,000 lots, 1,000,000 journal
-entries by default), reported against a bare SQLite aggregate of the same balances over
-the journal, measured in the same run; and the store's size on disk.
+Benchmark the stock store at scale, as whole commands, against a baseline measured in
+the same run (this machine is shared and noisy: read the ratios).
 
-The store is generated in bulk (the same hash chain and schema the library writes),
-then its cache is rebuilt and verified by the library before anything is timed.
+1. A history-heavy store: the products of ``examples/hair-revitalizing.toml`` carry
+   ``--used-up`` lots that were received and used up (100,000 by default) and a few
+   that hold stock; other products fill the journal to ``--entries`` entries (1,000,000
+   by default). ``mesoformula stock plan`` and ``mesoformula stock consume`` of the
+   example, each a whole process, are timed against a Python process that runs the
+   bare SQL such a command needs (the balances of the lots of those products that hold
+   something).
+2. ``mesoformula stock verify`` of that store, and of one with a tenth of its entries
+   and lots: time and peak memory (maximum resident set size of the process).
+   Verify streams the journal: its memory must not grow with the number of entries.
 
-Run:  python benchmarks/bench_stock.py [--lots 100000] [--entries 1000000] [--products 1000]
+The stores are generated in bulk with the library's own hash chain and facts, and
+verified by the library before anything is timed.
+
+Run:  python benchmarks/bench_stock.py [--entries 1000000] [--used-up 100000] [--repeat 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from mesoformula.stock import Need, Stock
-from mesoformula.stock.audit import GENESIS, entry_hash
+from mesoformula import _time
+from mesoformula.catalog import Product
+from mesoformula.files.catalogs import load_catalog
+from mesoformula.stock import Stock
+from mesoformula.stock.allocation import to_ul
+from mesoformula.stock.audit import GENESIS, entry_hash, facts_of
 
-AT = dt.datetime(2026, 12, 1, 10, 0)
+ROOT = Path(__file__).resolve().parents[1]
+FORMULATION = ROOT / "examples" / "hair-revitalizing.toml"
+PLANNED = (
+    "lidocaine-hcl-2pct-5ml",
+    "dexpanthenol-250mg-ml-2ml",
+    "biotin-0.5mg-ml-2ml",
+    "sodium-chloride-0.9-10ml",  # the diluent
+)
+RECEIVED = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+AT = "2026-12-01T10:00"
+FILLER_PRODUCTS = 1_000
 
 
-def build(path: Path, lots: int, entries: int, products: int) -> None:
-    """Write a store of *lots* lots over *products* products and *entries* entries."""
+def build(path: Path, entries: int, used_up: int, filler_lots: int) -> int:
+    """Write a store: *used_up* used-up and 5 live lots per planned product, filler lots
+    of other products, and receive/discard entries up to *entries* entries."""
+    catalog = load_catalog().catalog
+    planned = [catalog.products[p] for p in PLANNED]
     rng = random.Random(7)
+    lots: list[tuple[int, Product, int]] = []  # lot id, product, containers received
+    lot_id = 0
+    for product in planned:
+        for n in range(used_up // len(planned) + 5):
+            lot_id += 1
+            lots.append((lot_id, product, 2 if n >= 5 else 50))
+    first_used_up = {lot for lot, _, received in lots if received == 2}
+    filler = [
+        Product(
+            id=f"filler-{n}",
+            name=f"Filler {n}",
+            container="vial",
+            use="multi-dose",
+            volume=planned[0].volume,
+            in_use_days=28,
+        )
+        for n in range(FILLER_PRODUCTS)
+    ]
+    for n in range(filler_lots):
+        lot_id += 1
+        lots.append((lot_id, filler[n % FILLER_PRODUCTS], 50))
     with Stock.open(path) as stock:
         db = stock.ledger.db
         db.execute("BEGIN")
@@ -37,145 +87,138 @@ def build(path: Path, lots: int, entries: int, products: int) -> None:
             " in_use_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
-                    n,
-                    f"product-{n % products}",
-                    f"LOT-{n}",
-                    (dt.date(2026, 6, 1) + dt.timedelta(days=rng.randrange(900))).isoformat(),
-                    "2026-01-01",
-                    10_000,
-                    0,
-                    28,
+                    lot,
+                    product.id,
+                    f"LOT-{lot}",
+                    (dt.date(2028, 1, 1) + dt.timedelta(days=rng.randrange(900))).isoformat(),
+                    "2026-01-05",
+                    to_ul(product.volume.value),
+                    int(product.use == "single-dose"),
+                    product.in_use_days,
                 )
-                for n in range(1, lots + 1)
+                for lot, product, _ in lots
             ),
         )
         db.executemany(
             "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
-            ((n,) for n in range(1, lots + 1)),
+            ((lot,) for lot, _, _ in lots),
         )
+        facts = {lot: facts_of(db, lot, None) for lot, _, _ in lots}
+        at = _time.stored(RECEIVED)
         prev = GENESIS
-        rows = []
-        # Each lot receives containers; the rest of the entries are receives and
-        # discards spread over the lots, so that every balance stays positive.
-        for entry_id in range(1, entries + 1):
-            lot_id = entry_id if entry_id <= lots else rng.randrange(1, lots + 1)
-            delta = 50 if entry_id <= lots else rng.choice((1, -1))
-            kind = "receive" if delta > 0 else "discard"
-            fields = (
-                entry_id,
-                AT.isoformat(),
-                AT.isoformat(),
-                "bench",
-                kind,
-                lot_id,
-                None,
-                delta,
-                0,
-                0,
-                None,
-                None,
-                "bench",
-                None,
-                None,
-            )
-            digest = entry_hash(prev, fields)
-            rows.append((*fields, prev, digest))
+        rows: list[tuple[object, ...]] = []
+        entry_id = 0
+
+        def append(lot: int, kind: str, delta: int) -> None:
+            nonlocal prev, entry_id
+            entry_id += 1
+            fields: tuple[object, ...] = (entry_id, at, at, "bench", kind, lot, None, delta)
+            fields += (0, 0, None, None, "bench", None, None)
+            digest = entry_hash(prev, fields, facts[lot])
+            rows.append((*fields, prev, digest, facts[lot]))
             prev = digest
             if len(rows) == 50_000:
                 _insert(db, rows)
-                rows = []
+                rows.clear()
+
+        for lot, _, received in lots:
+            append(lot, "receive", received)
+            if lot in first_used_up:
+                append(lot, "discard", -received)  # used up
+        fillers = [lot for lot, product, _ in lots if product.id.startswith("filler-")]
+        while entry_id < entries:
+            lot = rng.choice(fillers)
+            append(lot, "discard" if entry_id % 2 else "receive", -1 if entry_id % 2 else 1)
         _insert(db, rows)
         db.execute("COMMIT")
         stock.rebuild()
         problems = stock.verify()
         assert not problems, problems[:3]
+    return entry_id
 
 
 def _insert(db: object, rows: Sequence[tuple[object, ...]]) -> None:
     db.executemany(  # type: ignore[attr-defined]
         "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
         " containers_delta, volume_delta, live_delta, status, status_before, reason,"
-        " correlation, undoes, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " correlation, undoes, prev_hash, hash, facts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
 
-def median(repeat: int, fn: Callable[[], object]) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+BARE_SQL = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute(
+    "SELECT l.lot_id, l.expiry, b.unopened FROM lots l JOIN lot_balance b USING (lot_id)"
+    " WHERE l.product IN (?, ?, ?, ?) AND (b.unopened > 0 OR EXISTS (SELECT 1 FROM containers c"
+    " JOIN container_balance cb USING (container_id) WHERE c.lot_id = l.lot_id AND cb.live = 1))",
+    sys.argv[2:6],
+).fetchall()
+assert rows
+"""
+
+
+def command(argv: Sequence[str]) -> tuple[float, int]:
+    """Run *argv* as a process: wall time in seconds and its peak memory (KiB, Linux)."""
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.execvp(argv[0], list(argv))
+    _, status, usage = os.wait4(pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {code}")
+    return elapsed, int(usage.ru_maxrss)
+
+
+def median_of(repeat: int, argvs: Sequence[Sequence[str]]) -> float:
+    return statistics.median(command(argv)[0] for argv in argvs[:repeat])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--lots", type=int, default=100_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--products", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--used-up", type=int, default=100_000)
+    parser.add_argument("--filler-lots", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    mesoformula = [sys.executable, "-m", "mesoformula"]
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.db"
+        big, small = Path(folder) / "big.db", Path(folder) / "small.db"
         started = time.perf_counter()
-        build(path, args.lots, args.entries, args.products)
+        sizes = {
+            big: build(big, args.entries, args.used_up, args.filler_lots),
+            small: build(small, args.entries // 10, args.used_up // 10, args.filler_lots // 10),
+        }
+        print(f"built two stores in {time.perf_counter() - started:.0f} s")
         print(
-            f"built {args.lots:,} lots, {args.entries:,} entries "
-            f"in {time.perf_counter() - started:.1f} s"
+            f"history-heavy store: {sizes[big]:,} entries, {args.used_up:,} used-up lots "
+            f"of the 4 products of the plan, {args.filler_lots:,} lots of other products; "
+            f"{big.stat().st_size / 1e6:.0f} MB"
         )
-        size = sum(p.stat().st_size for p in Path(folder).iterdir())
-        print(
-            f"store size on disk: {size / 1e6:.1f} MB ({size / args.entries:.0f} bytes per entry)"
-        )
-        with Stock.open(path) as stock:
-            needs = [Need(product=f"product-{n}", volume_ul=25_000) for n in (1, 2, 3)]
-            lot_ids = [
-                r[0]
-                for r in stock.ledger.db.execute(
-                    "SELECT lot_id FROM lots"
-                    " WHERE product IN ('product-1', 'product-2', 'product-3')"
-                )
-            ]
-
-            def aggregate() -> object:
-                return stock.ledger.db.execute(
-                    "SELECT lot_id, SUM(containers_delta) FROM journal WHERE lot_id IN"
-                    f" ({','.join(map(str, lot_ids))}) GROUP BY lot_id"
-                ).fetchall()
-
-            def plan() -> object:
-                return stock.plan(needs, at=AT)
-
-            counter = iter(range(10**9))
-
-            def consume() -> object:
-                result = stock.consume(
-                    needs,
-                    batch_id=f"B{next(counter)}",
-                    formulation="f",
-                    version=1,
-                    checksum="c",
-                    batches=1,
-                    at=AT,
-                    actor="bench",
-                )
-                assert result.consumed
-                return result
-
-            floor = median(args.repeat, aggregate)
-            planning = median(args.repeat, plan)
-            consuming = median(args.repeat, consume)
-            print(f"lots per product: {len(lot_ids) // 3}; a plan covers 3 products")
-            print(f"bare SQLite aggregate over the journal: {floor * 1e3:7.2f} ms")
-            print(f"plan:    {planning * 1e3:7.2f} ms  = {planning / floor:.2f}x the aggregate")
-            print(f"consume: {consuming * 1e3:7.2f} ms  = {consuming / floor:.2f}x the aggregate")
-            started = time.perf_counter()
-            problems = stock.verify()
+        plan = [*mesoformula, "stock", "plan", str(FORMULATION), "--db", str(big), "--at", AT]
+        bare = [sys.executable, "-c", BARE_SQL, str(big), *PLANNED]
+        consume = [*mesoformula, "stock", "consume", str(FORMULATION), "--db", str(big)]
+        consumes = [[*consume, "--at", AT, "--batch-id", f"BENCH-{n}"] for n in range(args.repeat)]
+        floor = median_of(args.repeat, [bare] * args.repeat)
+        planning = median_of(args.repeat, [plan] * args.repeat)
+        consuming = median_of(args.repeat, consumes)
+        print(f"{'bare SQL in a Python process:':30}{floor * 1e3:8.0f} ms")
+        for name, seconds in (("plan", planning), ("consume", consuming)):
             print(
-                f"verify of the whole store: {time.perf_counter() - started:.1f} s, "
-                f"{len(problems)} problem(s)"
+                f"stock {name + ' (whole command):':24}{seconds * 1e3:8.0f} ms "
+                f"= {seconds / floor:.2f}x"
+            )
+        for path in (small, big):
+            seconds, peak = command([*mesoformula, "stock", "verify", "--db", str(path)])
+            print(
+                f"stock verify of {sizes[path]:>9,} entries: {seconds:6.1f} s, "
+                f"peak memory {peak / 1024:6.1f} MiB"
             )
 
 

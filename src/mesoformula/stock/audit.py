@@ -8,6 +8,7 @@ benchmark, a repair script) share one definition of "sound".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sqlite3
@@ -144,6 +145,11 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     expected_id = 1
     changed: dict[int, str] = {}
     sealed_batches: set[str] = set()
+    # The facts of a lot or container as they are now, for consecutive entries of the
+    # same lot: a bounded cache, so memory does not grow with the journal.
+    current = functools.lru_cache(maxsize=4096)(
+        lambda lot_id, container_id: facts_of(db, int(lot_id), container_id)
+    )
     columns = {str(r[1]) for r in db.execute("PRAGMA table_info(journal)")}
     facts_column = ", facts" if "facts" in columns else ", NULL"
     for row in db.execute(
@@ -163,7 +169,7 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
             problems.append(f"entry {entry_id} was changed after it was written (hash mismatch)")
         if facts is not None:
             seal = (str(row[12]), str(row[13])) if row[4] == "seal" else None
-            now = facts_of(db, int(row[5]), row[6], seal)
+            now = facts_of(db, int(row[5]), row[6], seal) if seal else current(row[5], row[6])
             if seal is not None and now != facts:
                 problems.append(
                     f"the {SEALED.get(seal[0], ('record',))[0]} '{seal[1]}' sealed by entry "
