@@ -9,9 +9,12 @@ the same run (this machine is shared and noisy: read the ratios).
    example, each a whole process, are timed against a Python process that runs the
    bare SQL such a command needs (the balances of the lots of those products that hold
    something).
-2. ``mesoformula stock verify`` of that store, and of one with a tenth of its entries
-   and lots: time and peak memory (maximum resident set size of the process).
+2. ``mesoformula stock verify`` of that store, and of one with the same lots and a
+   quarter of the entries: time and peak memory (maximum resident set size).
    Verify streams the journal: its memory must not grow with the number of entries.
+3. ``mesoformula stock import`` of one sheet of ``--sheet-lots`` lots (100,000 by
+   default, over 4 MiB) into a new store, against a Python process that inserts the
+   same lots with the bare SQL.
 
 The stores are generated in bulk with the library's own hash chain and facts, and
 verified by the library before anything is timed.
@@ -147,6 +150,29 @@ def _insert(db: object, rows: Sequence[tuple[object, ...]]) -> None:
     )
 
 
+BARE_INSERT = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE lots (product TEXT, lot TEXT, expiry TEXT, containers INTEGER)")
+with db:
+    db.executemany(
+        "INSERT INTO lots VALUES (?, ?, ?, ?)",
+        ((sys.argv[2], f"SHEET-{n}", "2029-06-30", 10) for n in range(int(sys.argv[3]))),
+    )
+"""
+
+
+def sheet(path: Path, lots: int) -> None:
+    """A stock sheet of *lots* lots of the plan's products."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('format = "mesoformula.stock/1"\n')
+        for n in range(lots):
+            out.write(
+                f'\n[[lots]]\nproduct = "{PLANNED[n % len(PLANNED)]}"\nlot = "SHEET-{n}"\n'
+                'expiry = 2029-06-30\ncontainers = 10\nlocation = "bench"\n'
+            )
+
+
 BARE_SQL = """
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -186,6 +212,7 @@ def main() -> None:
     parser.add_argument("--used-up", type=int, default=100_000)
     parser.add_argument("--filler-lots", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sheet-lots", type=int, default=100_000)
     args = parser.parse_args()
     mesoformula = [sys.executable, "-m", "mesoformula"]
     with tempfile.TemporaryDirectory() as folder:
@@ -193,7 +220,7 @@ def main() -> None:
         started = time.perf_counter()
         sizes = {
             big: build(big, args.entries, args.used_up, args.filler_lots),
-            small: build(small, args.entries // 10, args.used_up // 10, args.filler_lots // 10),
+            small: build(small, args.entries // 4, args.used_up, args.filler_lots),
         }
         print(f"built two stores in {time.perf_counter() - started:.0f} s")
         print(
@@ -214,6 +241,21 @@ def main() -> None:
                 f"stock {name + ' (whole command):':24}{seconds * 1e3:8.0f} ms "
                 f"= {seconds / floor:.2f}x"
             )
+        sheet_path = Path(folder) / "sheet.toml"
+        sheet(sheet_path, args.sheet_lots)
+        fresh = Path(folder) / "fresh.db"
+        importing, _ = command(
+            [*mesoformula, "stock", "import", str(sheet_path), "--db", str(fresh), "--at", AT]
+        )
+        bare_db = str(Path(folder) / "bare.db")
+        insert = [sys.executable, "-c", BARE_INSERT, bare_db, PLANNED[0], str(args.sheet_lots)]
+        bare_insert, _ = command(insert)
+        print(
+            f"stock import of one sheet of {args.sheet_lots:,} lots "
+            f"({sheet_path.stat().st_size / 1e6:.1f} MB): {importing:.1f} s "
+            f"= {importing / bare_insert:.1f}x a bare SQL insert of the same lots "
+            f"({bare_insert:.2f} s)"
+        )
         for path in (small, big):
             seconds, peak = command([*mesoformula, "stock", "verify", "--db", str(path)])
             print(

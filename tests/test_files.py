@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mesoformula.exceptions import FileError
-from mesoformula.files import MAX_FILE_BYTES, dumps, load, loads, read
+from mesoformula.files import MAX_FILE_BYTES, MAX_SHEET_BYTES, dumps, load, loads, read
 from mesoformula.files.schema import json_schema
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
@@ -191,6 +191,37 @@ class TestFindings:
         big.write_text(" " * (MAX_FILE_BYTES + 1))
         (finding,) = read(big).findings
         assert "file.io" == finding.code
+
+    def test_a_sheet_may_be_larger_than_a_formulation(self, tmp_path: Path) -> None:
+        """A site's stock in one sheet: over 4 MiB is read for stock and count sheets only."""
+        padding = "# " + "x" * 98 + "\n"
+        filler = padding * (MAX_FILE_BYTES // len(padding) + 1)
+        sheet = tmp_path / "sheet.toml"
+        sheet.write_text(
+            filler + (EXAMPLES / "stock.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        assert [] == list(read(sheet).findings)
+        assert [] == list(read(sheet, expect="stock").findings)
+        formulation = tmp_path / "formulation.toml"
+        formulation.write_text(
+            filler + (EXAMPLES / "hair-revitalizing.toml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+        (finding,) = read(formulation).findings
+        assert "file.io" == finding.code
+        assert "stock and count sheets may be larger" in finding.message
+        (finding,) = read(formulation, expect="catalog").findings
+        assert "file.io" == finding.code
+
+    def test_a_sheet_over_its_cap_is_refused_before_parsing(self, tmp_path: Path) -> None:
+        big = tmp_path / "big.toml"
+        with big.open("wb") as handle:
+            handle.truncate(MAX_SHEET_BYTES + 1)  # sparse: nothing is written
+        (finding,) = read(big, expect="stock").findings
+        assert ("file.io", f"file is {MAX_SHEET_BYTES + 1:,} bytes") == (
+            finding.code,
+            finding.message.split(";")[0],
+        )
 
     def test_not_utf8(self, tmp_path: Path) -> None:
         """Bytes that are not UTF-8 are a syntax finding."""

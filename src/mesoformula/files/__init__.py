@@ -8,7 +8,8 @@ those findings; :func:`dumps` writes a model so that ``loads(dumps(x)) == x``.
 
 Input is strict: no NaN or infinity, no booleans where numbers belong, no numbers where
 strings belong, no extra keys, YAML without anchors or aliases (an alias bomb never
-expands), files of at most :data:`MAX_FILE_BYTES`.
+expands), files of at most :data:`MAX_FILE_BYTES` (stock and count sheets
+:data:`MAX_SHEET_BYTES`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ from ._lines import SUFFIXES, Syntax, locate_all, syntax_of, with_lines
 from ._shape import shape_findings
 from ._syntax import PARSERS, SyntaxProblem, check_nesting
 
-#: Largest file read, in bytes; a larger file is refused before it is parsed.
+#: Largest formulation, patient or catalog file, in bytes.
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Largest stock or count sheet, in bytes; a larger file is refused before it is
+#: parsed. A site's whole stock is one sheet: 100,000 lots are about 10 MB of TOML. A
+#: file over MAX_FILE_BYTES that is not a sheet is refused once its kind is known.
+MAX_SHEET_BYTES = 64 * 1024 * 1024
+SHEETS = ("stock", "count")
 
 
 Model = Formulation | Patient | CatalogFile | StockSheet | CountSheet
@@ -116,20 +122,31 @@ def read(path: str | Path, *, expect: str | None = None) -> Document:
             return _failed(name, "file.io", "not a regular file (a device, FIFO or socket)")
         with open(path, "rb") as handle:  # noqa: PTH123 - the cheapest open, per file
             size = os.fstat(handle.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                return _failed(
-                    name, "file.io", f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read"
-                )
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            if size > MAX_SHEET_BYTES:
+                return _failed(name, "file.io", _too_large(size, MAX_SHEET_BYTES))
+            raw = handle.read(MAX_SHEET_BYTES + 1)
     except OSError as error:
         return _failed(name, "file.io", f"cannot read the file: {error.strerror or error}")
-    if len(raw) > MAX_FILE_BYTES:
-        return _failed(name, "file.io", f"file is over {MAX_FILE_BYTES:,} bytes")
+    if len(raw) > MAX_SHEET_BYTES:
+        return _failed(name, "file.io", _too_large(len(raw), MAX_SHEET_BYTES))
+    if len(raw) > MAX_FILE_BYTES and expect is not None and expect not in SHEETS:
+        return _failed(name, "file.io", _too_large(len(raw), MAX_FILE_BYTES))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return _failed(name, "file.syntax", f"not UTF-8 text (byte {error.start})")
-    return loads(text.removeprefix("\ufeff"), syntax, path=name, expect=expect)
+    document = loads(text.removeprefix("\ufeff"), syntax, path=name, expect=expect)
+    if len(raw) > MAX_FILE_BYTES and document.kind not in SHEETS:
+        return _failed(
+            name,
+            "file.io",
+            _too_large(len(raw), MAX_FILE_BYTES) + " (stock and count sheets may be larger)",
+        )
+    return document
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file is {size:,} bytes; at most {limit:,} are read"
 
 
 def loads(
@@ -317,6 +334,8 @@ __all__ = [
     "KIND_CLASSES",
     "KIND_FORMATS",
     "MAX_FILE_BYTES",
+    "MAX_SHEET_BYTES",
+    "SHEETS",
     "SUFFIXES",
     "Document",
     "Model",
