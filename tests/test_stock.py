@@ -315,6 +315,24 @@ def test_eight_processes_consume_at_once(tmp_path: Path) -> None:
         assert 6 * 30_000 == drawn
 
 
+def test_eight_processes_create_a_store_and_import_one_sheet_at_once(tmp_path: Path) -> None:
+    """A new store opened by 8 commands at once: none fails, the sheet is received once."""
+    db = str(tmp_path / "new.db")
+    argv = [sys.executable, "-m", "mesoformula", "stock", "import", str(EXAMPLES / "stock.toml")]
+    argv += ["--db", db, *RECEIVED]
+    processes = [
+        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    outcomes = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    assert [0] + [1] * 7 == sorted(code for code, _, _ in outcomes), outcomes
+    assert all("locked" not in out + err for _, out, err in outcomes)
+    assert 7 == sum("imported already" in out for _, out, _ in outcomes)
+    with Stock.open(db) as stock:
+        assert 12 == len(stock.lots(used_up=True))
+        assert [] == stock.verify()
+
+
 CRASHER = textwrap.dedent(
     """
     import datetime as dt, sys, time
