@@ -304,8 +304,11 @@ def test_hostile_arguments_are_usage_errors(
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     db = str(tmp_path / "s.db")
     run("stock", "init", "--db", db)
+    before = {p.name: p.read_bytes() for p in sorted(tmp_path.glob("s.db*")) if _content(p)}
     extra = ("--db", db) if argv[0] == "stock" else ()
     assert 2 == run(*argv, *extra)[0]
+    after = {p.name: p.read_bytes() for p in sorted(tmp_path.glob("s.db*")) if _content(p)}
+    assert before == after  # a refusal writes nothing to the store
 
 
 def test_an_opened_container_above_its_nominal_volume_is_refused(tmp_path: Path) -> None:

@@ -75,6 +75,44 @@ class TestVerifyProves:
         sql(db, "UPDATE containers SET opened_at = '2030-01-01T00:00:00'")
         assert any("not what the journal recorded" in p for p in problems(db))
 
+    def test_an_entry_moved_to_another_batch(self, db: str) -> None:
+        """Fields are hashed as canonical JSON: no text can move across a delimiter."""
+        sql(
+            db,
+            "DROP TRIGGER journal_no_update",
+            "UPDATE journal SET reason = reason || '|B', correlation = 'OTHER'"
+            " WHERE entry_id = (SELECT MIN(entry_id) FROM journal WHERE correlation = 'B')",
+        )
+        found = problems(db)
+        assert any("changed after it was written" in p for p in found)
+
+    def test_an_entry_appended_behind_the_librarys_back(self, db: str) -> None:
+        """An appended entry with a made-up hash, or one the balances do not show."""
+        sql(
+            db,
+            "INSERT INTO journal (at, recorded, actor, kind, lot_id, containers_delta,"
+            " prev_hash, hash) SELECT at, recorded, 'mallory', 'receive', lot_id, 100, hash,"
+            " 'f00d' FROM journal WHERE entry_id = (SELECT MAX(entry_id) FROM journal)",
+        )
+        found = problems(db)
+        assert any("hash mismatch" in p for p in found)
+        assert any("cache" in p or "balance" in p for p in found)
+
+    def test_a_corrupted_index_page(self, db: str) -> None:
+        con = sqlite3.connect(db)
+        page_size = con.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'journal_correlation'"
+        ).fetchone()
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.close()
+        with open(db, "r+b") as handle:  # noqa: PTH123 - bytes at an offset
+            # cells fill a b-tree page from its end: change the last key bytes
+            handle.seek(root * page_size - 40)
+            handle.write(b"Z" * 30)
+        found = problems(db)
+        assert any(p.startswith("SQLite integrity check") for p in found), found
+
     def test_dropped_triggers(self, db: str) -> None:
         sql(db, "DROP TRIGGER journal_no_delete")
         assert any("journal_no_delete is missing" in p for p in problems(db))
