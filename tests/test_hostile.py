@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mesoformula.cli import main
 from mesoformula.cli.views.records import CSP
@@ -70,6 +72,32 @@ def _content(path: Path) -> bool:
     return not path.name.endswith("-shm") and (path.name == "s.db" or path.stat().st_size > 0)
 
 
+AT = ("--at", "2026-12-01T10:00")
+HAIR = str(EXAMPLES / "hair-revitalizing.toml")
+READS = [
+    ("stock", "list", *AT),
+    ("stock", "list", "--all", "--format", "json", *AT),
+    ("stock", "plan", HAIR, *AT),
+    ("stock", "history"),
+    ("stock", "history", "--batch", "B", "--format", "json"),
+    ("stock", "verify"),
+    ("stock", "head"),
+    ("stock", "export"),
+    ("record", "batch", "--batch-id", "B", "--format", "json"),
+    ("record", "batch", "--batch-id", "B", "--format", "html"),
+]
+
+
+@pytest.fixture(scope="module")
+def consumed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the example stock and one consumed batch 'B' (read, never written)."""
+    folder = tmp_path_factory.mktemp("reads")
+    db = str(folder / "s.db")
+    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
+    assert 0 == run("stock", "consume", HAIR, "--db", db, "--batch-id", "B", *AT)[0]
+    return folder
+
+
 class TestStorePaths:
     """--db that would keep nothing, another application's file, read commands."""
 
@@ -90,28 +118,24 @@ class TestStorePaths:
             assert 2 == code
         assert before == path.read_bytes()
 
-    def test_read_commands_never_change_the_store(self, tmp_path: Path) -> None:
-        db = str(tmp_path / "s.db")
-        at = ("--at", "2026-12-01T10:00")
-        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *RECEIVED)[0]
-        formulation = str(EXAMPLES / "hair-revitalizing.toml")
-        assert 0 == run("stock", "consume", formulation, "--db", db, "--batch-id", "B", *at)[0]
-        files = sorted(tmp_path.glob("s.db*"))
+    @settings(max_examples=25, deadline=None)
+    @given(reads=st.lists(st.sampled_from(READS), min_size=1, max_size=5))
+    def test_read_commands_never_change_the_store(
+        self, consumed_store: Path, reads: list[tuple[str, ...]]
+    ) -> None:
+        """Property: any sequence of read commands leaves the store's bytes as they were."""
+        db = str(consumed_store / "s.db")
         # The database and its write-ahead log; SQLite's shared-memory index (-shm) and an
         # empty log a reader may leave are not the store's content.
-        before = {p.name: p.read_bytes() for p in files if _content(p)}
-        for argv in (
-            ("stock", "list", *at),
-            ("stock", "list", "--format", "json", *at),
-            ("stock", "plan", formulation, *at),
-            ("stock", "history"),
-            ("stock", "verify"),
-            ("stock", "export"),
-            ("record", "batch", "--batch-id", "B", "--format", "json"),
-        ):
+        before = {
+            p.name: p.read_bytes() for p in sorted(consumed_store.glob("s.db*")) if _content(p)
+        }
+        for argv in reads:
             code, _ = run(*argv, "--db", db)
             assert 0 == code, argv
-        after = {p.name: p.read_bytes() for p in sorted(tmp_path.glob("s.db*")) if _content(p)}
+        after = {
+            p.name: p.read_bytes() for p in sorted(consumed_store.glob("s.db*")) if _content(p)
+        }
         assert before == after
 
     def test_a_missing_store_is_not_created_by_a_read(self, tmp_path: Path) -> None:
