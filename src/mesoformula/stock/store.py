@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,15 +96,16 @@ class Stock:
                 db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
             db.row_factory = sqlite3.Row  # rows by column name (and still by position)
             db.execute("PRAGMA busy_timeout = 60000")
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            foreign = (
-                version == 0
-                and db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1"
-                ).fetchone()
-            )
+            # One statement, one snapshot: another process may be creating the store
+            # right now, and its tables and version arrive in the same commit.
+            row = db.execute(
+                "SELECT (SELECT user_version FROM pragma_user_version),"
+                " EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table')"
+            ).fetchone()
+            version = int(row[0])
+            foreign = version == 0 and bool(row[1])
             if not foreign and not readonly:
-                db.execute("PRAGMA journal_mode = WAL")
+                _write_ahead_log(db)
                 db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
@@ -601,6 +603,24 @@ class Stock:
         problems = self.verify()
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
+
+
+def _write_ahead_log(db: sqlite3.Connection, wait: float = 60.0) -> None:
+    """
+    Put the store in WAL mode. Changing the journal mode needs the file to itself, and
+    SQLite does not wait for that (no busy handler): while another process creates the
+    same store, retry until it is done, as long as the busy timeout would have waited.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 __all__ = [
