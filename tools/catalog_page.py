@@ -54,6 +54,12 @@ def markdown(catalog: Catalog) -> str:
             facts.append(f"**withdrawn**: {ingredient.status_reason}")
         if ingredient.pregnancy:
             facts.append(f"pregnancy: {ingredient.pregnancy}")
+        if ingredient.min_interval is not None:
+            named = [s for s in ingredient.sources if "min_interval" in s]
+            facts.append(
+                f"at least **{ingredient.min_interval}** between sessions — "
+                + "; ".join(named or ingredient.sources)
+            )
         out.extend(f"- {fact}" for fact in facts)
         for limit in ingredient.limits:
             kind = "absolute" if limit.severity == "error" else "advisory"

@@ -12,7 +12,15 @@ from typing import Final, Literal
 
 import attrs
 
-from ._fields import ContainerVolume, LimitValue, Mass, MolarMass, NonNegative, Strength
+from ._fields import (
+    ContainerVolume,
+    Duration,
+    LimitValue,
+    Mass,
+    MolarMass,
+    NonNegative,
+    Strength,
+)
 from ._frozen import FrozenMap, frozen_map
 from ._validate import validated
 from .formulation import AcceptedRisk
@@ -128,6 +136,8 @@ class Ingredient:
         activity_mass: Mass of one activity unit (``{IU = "0.025 ug"}``); activity is
             compared with mass only through this declared factor.
         limits: Dose limits.
+        min_interval: Least time between sessions that contain it (sourced in
+            ``sources``); a course with a shorter interval is ``interval.short``.
         notes: Free text, including which limits could not be sourced.
         sources: Sources of the monograph data (identifiers, class, status).
     """
@@ -146,6 +156,7 @@ class Ingredient:
     pregnancy: Literal["ok", "caution", "contraindicated"] | None = None
     activity_mass: FrozenMap[str, Mass] = attrs.field(factory=FrozenMap, converter=quantity_map)
     limits: tuple[DoseLimit, ...] = ()
+    min_interval: Duration | None = None
     notes: str = ""
     sources: tuple[str, ...] = ()
 

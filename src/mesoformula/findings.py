@@ -59,6 +59,8 @@ CODES: dict[str, str] = {
     "stock.unsound": "the balance cache or a lot disagrees with the journal: nothing is done",
     "bud.limited": "what governs the beyond-use date",
     "bud.unassigned": "the beyond-use date cannot be assigned",
+    "bud.schedule": "one batch serves sessions beyond its beyond-use date",
+    "interval.short": "sessions closer than an ingredient's minimum interval",
     "record.mismatch": "a formulation file is not the version recorded for a batch",
     "risk.accepted": "a finding accepted with a written justification",
 }

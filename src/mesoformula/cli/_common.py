@@ -62,7 +62,7 @@ def finding_line(path: str, finding: Finding) -> str:
     if (
         finding.source
         and finding.severity != "info"
-        and finding.code.startswith(("dose.", "allergen.", "compat."))
+        and finding.code.startswith(("dose.", "allergen.", "compat.", "interval."))
     ):
         text += f" [source: {finding.source}]"
     if finding.justification:

@@ -12,6 +12,9 @@ Pure functions, no I/O, no printing. :func:`check_preparation` runs
 * **incompatibilities** between ingredients from different products, and products whose
   label forbids admixture;
 * **withdrawn** ingredients and **pregnancy** contraindications;
+* the **course**: sessions closer than an ingredient's ``min_interval``
+  (``interval.short``) and a batch serving several sessions beyond its BUD
+  (``bud.schedule``);
 
 then applies **accepted risks**: a matching error is downgraded to a warning carrying
 the written justification; it is never dropped. Whatever cannot be evaluated (no
@@ -33,6 +36,7 @@ from mesoformula.patient import Patient
 from mesoformula.worksheet import Worksheet
 
 from .compat import compatibility_findings, status_findings
+from .course import interval_findings, schedule_findings
 from .doses import additive_findings, dose_findings
 from .patient import allergen_findings, pregnancy_findings
 
@@ -53,6 +57,9 @@ def check(
     """
     worksheet = compose(formulation, catalog, **options)
     findings = [*worksheet.findings, *check_preparation(worksheet, catalog, patient)]
+    present = [c for c in worksheet.contents if c.total_value > 0]
+    findings += interval_findings(present, formulation, catalog)
+    findings += schedule_findings(worksheet, formulation, catalog)
     risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
     findings += [
         Finding(

@@ -1,0 +1,129 @@
+"""
+The course on paper (issue 13, SPEC §8.3): ``interval.short`` from an ingredient's
+sourced ``min_interval``, ``bud.schedule`` when one batch outlives its sessions.
+"""
+
+from __future__ import annotations
+
+import io
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mesoformula.catalog import Catalog, CatalogFile
+from mesoformula.cli import main
+from mesoformula.files import load
+from mesoformula.files.catalogs import LoadedCatalog
+from mesoformula.findings import Finding
+from mesoformula.formulation import Formulation
+from mesoformula.rules.catalog import file_findings
+from mesoformula.rules.checks import check
+from mesoformula.units import Quantity
+
+from .conftest import DATA, EXAMPLES
+
+COURSE = DATA / "course"
+
+
+def found(
+    loaded: LoadedCatalog, formulation: Formulation, code: str, **options: int
+) -> list[Finding]:
+    return [f for f in check(formulation, loaded.catalog, None, **options)[1] if f.code == code]
+
+
+def with_interval(formulation: Formulation, interval: Quantity | None) -> Formulation:
+    assert formulation.administration is not None
+    return attrs.evolve(
+        formulation, administration=attrs.evolve(formulation.administration, interval=interval)
+    )
+
+
+class TestMinimumInterval:
+    def test_a_month_apart_passes(self, loaded: LoadedCatalog) -> None:
+        kybella = load(COURSE / "kybella-monthly.toml", Formulation)
+        assert [] == found(loaded, kybella, "interval.short")
+
+    def test_three_weeks_is_too_short_with_its_source(self, loaded: LoadedCatalog) -> None:
+        kybella = load(COURSE / "kybella-three-weeks.toml", Formulation)
+        (finding,) = found(loaded, kybella, "interval.short")
+        assert ("error", "deoxycholic-acid") == (finding.severity, finding.ingredient)
+        assert "21 d apart" in finding.message
+        assert "at least 31 d" in finding.message
+        assert finding.source is not None
+        assert "at least 1 month apart" in finding.source
+
+    def test_no_interval_is_not_checked_never_fine(self, loaded: LoadedCatalog) -> None:
+        kybella = load(COURSE / "kybella-no-interval.toml", Formulation)
+        (finding,) = found(loaded, kybella, "interval.short")
+        assert "warning" == finding.severity
+        assert "not checked" in finding.message
+
+    def test_one_session_has_no_interval_to_keep(self, loaded: LoadedCatalog) -> None:
+        kybella = load(COURSE / "kybella-no-interval.toml", Formulation)
+        assert kybella.administration is not None
+        single = attrs.evolve(
+            kybella, administration=attrs.evolve(kybella.administration, sessions=1)
+        )
+        assert [] == found(loaded, single, "interval.short")
+
+    @settings(max_examples=40, deadline=None)
+    @given(days=st.integers(min_value=1, max_value=120))
+    def test_an_error_exactly_when_shorter(self, loaded: LoadedCatalog, days: int) -> None:
+        """Property: interval.short is an error iff the interval is under 31 days."""
+        kybella = load(COURSE / "kybella-monthly.toml", Formulation)
+        shorter = bool(found(loaded, with_interval(kybella, Quantity(days, "d")), "interval.short"))
+        assert shorter == (days < 31)
+
+    def test_the_unsafe_example_is_flagged(self) -> None:
+        out = io.StringIO()
+        assert 1 == main(["validate", str(EXAMPLES / "unsafe-cocktail.toml")], out=out)
+        assert "error interval.short" in out.getvalue()
+
+    def test_a_min_interval_without_a_source_is_a_catalog_error(
+        self, loaded: LoadedCatalog
+    ) -> None:
+        ingredient = attrs.evolve(
+            loaded.catalog.ingredients["biotin"], min_interval=Quantity(7, "d"), sources=()
+        )
+        file = CatalogFile(ingredients=(ingredient,))
+        catalog, _ = Catalog.from_files([("t", file)])
+        assert "catalog.source" in [f.code for f in file_findings(file, catalog)]
+
+
+class TestBatchesAndTheSchedule:
+    def test_a_batch_that_outlives_its_bud_warns(self, loaded: LoadedCatalog) -> None:
+        formulation = load(COURSE / "two-sessions-a-batch.toml", Formulation)
+        (finding,) = found(loaded, formulation, "bud.schedule")
+        assert "warning" == finding.severity
+        assert "serves 2 sessions 14 d apart" in finding.message
+        assert "10 days" in finding.message
+        assert "prepare per session" in finding.message
+
+    def test_within_the_bud_is_fine(self, loaded: LoadedCatalog) -> None:
+        formulation = load(COURSE / "two-sessions-a-batch.toml", Formulation)
+        assert [] == found(loaded, with_interval(formulation, Quantity(7, "d")), "bud.schedule")
+        assert [] == found(loaded, with_interval(formulation, Quantity(10, "d")), "bud.schedule")
+
+    def test_more_batches_serve_more_sessions(self, loaded: LoadedCatalog) -> None:
+        formulation = load(COURSE / "two-sessions-a-batch.toml", Formulation)
+        (finding,) = found(loaded, formulation, "bud.schedule", batches=2)
+        assert "serves 5 sessions" in finding.message
+
+    def test_one_session_a_batch_never_warns(self, loaded: LoadedCatalog) -> None:
+        formulation = load(COURSE / "kybella-monthly.toml", Formulation)
+        assert [] == found(loaded, formulation, "bud.schedule")
+
+    def test_no_interval_is_reported_not_checked(self, loaded: LoadedCatalog) -> None:
+        formulation = load(COURSE / "two-sessions-a-batch.toml", Formulation)
+        (finding,) = found(loaded, with_interval(formulation, None), "bud.schedule")
+        assert "info" == finding.severity
+        assert "not checked" in finding.message
+
+    @pytest.mark.parametrize(
+        "name", ["hair-revitalizing.toml", "brightening.json", "vitamin-b-complex.yaml"]
+    )
+    def test_the_shipped_examples_keep_their_bud(self, loaded: LoadedCatalog, name: str) -> None:
+        formulation = load(EXAMPLES / name, Formulation)
+        assert [] == found(loaded, formulation, "bud.schedule")
