@@ -74,6 +74,7 @@ def build(path: Path, entries: int, used_up: int, filler_lots: int) -> int:
             name=f"Filler {n}",
             container="vial",
             use="multi-dose",
+            sterile=True,
             volume=planned[0].volume,
             in_use_days=28,
         )

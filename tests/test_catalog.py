@@ -98,6 +98,7 @@ class TestMerging:
             (folder / "p.toml").write_text(
                 'format = "mesoformula.catalog/1"\n[[products]]\nid = "x"\n'
                 f'name = "version {n}"\ncontainer = "vial"\nuse = "single-dose"\nvolume = "1 mL"\n'
+                "sterile = true\n"
             )
         loaded = load_catalog([tmp_path / "c1", tmp_path / "c2"])
         assert "version 2" == loaded.catalog.product("x").name

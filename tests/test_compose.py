@@ -249,6 +249,7 @@ class TestConversions:
                                 name="NaCl 23.4%",
                                 container="vial",
                                 use="single-dose",
+                                sterile=True,
                                 volume=Quantity(30.0, "mL"),
                                 strengths={"nacl": Quantity(234.0, "mg/mL")},
                             ),

@@ -6,6 +6,7 @@ sourced ``min_interval``, ``bud.schedule`` when one batch outlives its sessions.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import attrs
 import pytest
@@ -127,3 +128,17 @@ class TestBatchesAndTheSchedule:
     def test_the_shipped_examples_keep_their_bud(self, loaded: LoadedCatalog, name: str) -> None:
         formulation = load(EXAMPLES / name, Formulation)
         assert [] == found(loaded, formulation, "bud.schedule")
+
+
+def test_a_product_must_say_whether_it_is_sterile(tmp_path: Path) -> None:
+    """A clinic's bulk powder never gets the sterile-components BUD by default."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "p.toml").write_text(
+        'format = "mesoformula.catalog/1"\n[[products]]\nid = "powder"\nname = "Bulk powder"\n'
+        'container = "bottle"\nuse = "multi-dose"\nvolume = "100 mL"\n',
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert 1 == main(["validate", str(folder / "p.toml")], out=out)
+    assert "products[0].sterile" in out.getvalue()

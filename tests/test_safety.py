@@ -418,6 +418,7 @@ class TestModelsAreValidated:
                 name="x",
                 container="vial",
                 use="single-dose",
+                sterile=True,
                 volume=Quantity(0.0001, "mL"),
             )
         assert "value.range" == caught.value.code

@@ -36,6 +36,7 @@ VIAL = Product(
     name="Vial 100 mL",
     container="vial",
     use="multi-dose",
+    sterile=True,
     volume=Quantity(100.0, "mL"),
     in_use_days=28,
 )
@@ -44,6 +45,7 @@ AMPOULE = Product(
     name="Ampoule 2 mL",
     container="ampoule",
     use="single-dose",
+    sterile=True,
     volume=Quantity(2.0, "mL"),
 )
 CATALOG, _ = Catalog.from_files([("t", CatalogFile(products=(VIAL, AMPOULE)))])

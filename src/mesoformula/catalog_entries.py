@@ -174,7 +174,8 @@ class Product:
             or ``cartridge``.
         use: ``single-dose`` (used whole, remainder wasted) or ``multi-dose``.
         volume: Nominal volume of one container.
-        sterile: Whether the product is a sterile starting component.
+        sterile: Whether the product is a sterile starting component (required: a
+            clinic's bulk powder must never get the sterile-components BUD by default).
         storage: ``room``, ``refrigerator`` or ``freezer``.
         in_use_days: Days a multi-dose container may be used after first puncture.
         no_admixture: The label says not to mix it with other drugs.
@@ -189,7 +190,7 @@ class Product:
     container: Literal["ampoule", "vial", "bottle", "prefilled-syringe", "bag", "cartridge"]
     use: Literal["single-dose", "multi-dose"]
     volume: ContainerVolume
-    sterile: bool = True
+    sterile: bool
     storage: Storage = "room"
     in_use_days: NonNegative | None = None
     no_admixture: bool = False
