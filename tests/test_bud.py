@@ -155,9 +155,32 @@ class TestMinimum:
 
     def test_immediate_use(self) -> None:
         """Immediate use: 4 hours from the start of preparation."""
-        bud = assign_bud(Preparation(immediate_use=True), compounded_at=AT, only_sterile=True)
+        bud = assign_bud(
+            Preparation(immediate_use=True), compounded_at=AT, only_sterile=True, products=3
+        )
         assert (local(AT + 4 * H), "usp797") == (bud.at, bud.governed_by)
         assert "immediate use" in bud.reason
+
+    @pytest.mark.parametrize(
+        ("only_sterile", "products", "why"),
+        [
+            (False, 2, "every component to be sterile"),
+            (True, 4, "at most 3 different sterile products, and 4 are used"),
+            (True, None, "the number used is not known"),
+        ],
+    )
+    def test_immediate_use_is_not_granted(
+        self, only_sterile: bool, products: int | None, why: str
+    ) -> None:
+        """A non-sterile component or more than 3 products: no immediate-use BUD (§8.9)."""
+        bud = assign_bud(
+            Preparation(immediate_use=True),
+            compounded_at=AT,
+            only_sterile=only_sterile,
+            products=products,
+        )
+        assert (None, "bud.unassigned") == (bud.at, bud.findings[0].code)
+        assert why in bud.reason
 
     def test_bud_limited_finding(self) -> None:
         """The assigned BUD is reported as bud.limited (info) naming what governed it."""

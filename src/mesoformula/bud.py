@@ -192,11 +192,14 @@ def assign_bud(
     only_sterile: bool,
     lots: Sequence[LotUse] = (),
     containers: Sequence[ContainerUse] = (),
+    products: int | None = None,
 ) -> Bud:
     """
     Assign the BUD of a preparation compounded at *compounded_at*: the earliest of the
     USP <797> table, the stability limit, every lot's expiry (end of day) and every
-    opened container's in-use date. Immediate use gives 4 hours.
+    opened container's in-use date. Immediate use gives 4 hours, and only when every
+    component is sterile and at most 3 different sterile products (*products*, the
+    number of different products used; None when not known) go in (SPEC §8.9).
     """
     compounded_at = _time.local(compounded_at)  # dates are the pharmacy's dates
     if preparation is None:
@@ -209,6 +212,12 @@ def assign_bud(
     candidates: list[tuple[dt.datetime, GovernedBy, str]] = []
     rule: str | None = None
     if preparation.immediate_use:
+        why_not = immediate_use_problem(only_sterile=only_sterile, products=products)
+        if why_not is not None:
+            finding = _unassigned(why_not, "preparation.immediate_use")
+            return Bud(
+                at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
+            )
         rule = f"immediate use ({EDITION}): administration begins within 4 hours"
         candidates.append((_after(compounded_at, IMMEDIATE_USE), "usp797", rule))
     else:
@@ -287,6 +296,27 @@ def assign_bud(
     return Bud(at=at, governed_by=governed_by, reason=reason, rule=rule, findings=(finding,))
 
 
+#: Immediate use allows at most this many different sterile products (USP <797> 1.3).
+IMMEDIATE_USE_PRODUCTS = 3
+
+
+def immediate_use_problem(*, only_sterile: bool, products: int | None) -> str | None:
+    """Why immediate use is not allowed (None when it is): SPEC §8.9, USP <797> 1.3."""
+    if not only_sterile:
+        return (
+            "immediate use needs every component to be sterile, and a non-sterile component "
+            "is used: give the preparation a category instead"
+        )
+    if products is None:
+        return "immediate use allows at most 3 sterile products, and the number used is not known"
+    if products > IMMEDIATE_USE_PRODUCTS:
+        return (
+            f"immediate use allows at most {IMMEDIATE_USE_PRODUCTS} different sterile products, "
+            f"and {products} are used: give the preparation a category instead"
+        )
+    return None
+
+
 def _after(start: dt.datetime, delta: dt.timedelta) -> dt.datetime:
     """
     *delta* after *start* (an aware local instant), in local time: the earlier of the
@@ -318,6 +348,7 @@ __all__ = [
     "BUD_TABLE",
     "EDITION",
     "IMMEDIATE_USE",
+    "IMMEDIATE_USE_PRODUCTS",
     "STORAGE_RANGES",
     "Bud",
     "BudRow",
@@ -326,6 +357,7 @@ __all__ = [
     "LotUse",
     "Storage",
     "assign_bud",
+    "immediate_use_problem",
     "span",
     "table_row",
 ]

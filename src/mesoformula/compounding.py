@@ -151,11 +151,13 @@ def batch_record(
                         in_use_days=info.in_use_days,
                     )
                 )
-    only_sterile = all(p.get("sterile", True) for p in names.values())
+    # A record from before `sterile` was required may not say: not sterile, then.
+    only_sterile = all(p.get("sterile") is True for p in names.values())
     bud = assign_bud(
         recorded.preparation,
         compounded_at=batch.at,
         only_sterile=only_sterile,
+        products=len({a.product for a in batch.plan.allocations}),
         lots=lot_uses,
         containers=container_uses,
     )
@@ -232,7 +234,9 @@ def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
         ),
         method=method_steps(worksheet, catalog),
         storage=StorageText.of(preparation.storage if preparation else None),
-        bud_rule=bud_rule(formulation, only_sterile=only_sterile),
+        bud_rule=bud_rule(
+            formulation, only_sterile=only_sterile, products=len({d.product for d in used})
+        ),
         quality_checks=(
             "mesoformula checks at the time of this record (below)",
             "visual inspection: particles, colour, clarity, container integrity",

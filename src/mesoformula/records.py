@@ -16,7 +16,7 @@ import datetime as dt
 import attrs
 
 from ._frozen import FrozenMap
-from .bud import EDITION, STORAGE_RANGES, Bud, span, table_row
+from .bud import EDITION, STORAGE_RANGES, Bud, immediate_use_problem, span, table_row
 from .catalog import Catalog
 from .findings import Finding
 from .formulation import Formulation
@@ -204,12 +204,18 @@ class MasterRecord:
         return f"sterile solution for {self.formulation.route} injection"
 
 
-def bud_rule(formulation: Formulation, *, only_sterile: bool) -> str:
-    """The BUD rule a master record states for *formulation* (USP <797> table row)."""
+def bud_rule(formulation: Formulation, *, only_sterile: bool, products: int) -> str:
+    """
+    The BUD rule a master record states for *formulation* (USP <797> table row), made
+    of *products* different products.
+    """
     preparation = formulation.preparation
     if preparation is None:
         return "not assignable: the formulation has no [preparation]"
     if preparation.immediate_use:
+        why_not = immediate_use_problem(only_sterile=only_sterile, products=products)
+        if why_not is not None:
+            return f"not assignable: {why_not}"
         return f"immediate use ({EDITION}): administration begins within 4 hours"
     row = table_row(preparation, only_sterile=only_sterile)
     if isinstance(row, Finding):

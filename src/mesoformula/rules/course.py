@@ -99,6 +99,7 @@ def schedule_findings(
         formulation.preparation,
         compounded_at=_ORIGIN,
         only_sterile=all(p.sterile for p in products),
+        products=len({p.id for p in products}),
     )
     lead = f"one batch serves {serves} sessions"
     severity: Severity = "warning"
