@@ -5,6 +5,7 @@ sourced ``min_interval``, ``bud.schedule`` when one batch outlives its sessions.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -13,19 +14,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesoformula.catalog import Catalog, CatalogFile
+from mesoformula.bud import AdmixtureUse, assign_bud
+from mesoformula.catalog import AdmixtureStability, Catalog, CatalogFile
 from mesoformula.cli import main
-from mesoformula.files import load
-from mesoformula.files.catalogs import LoadedCatalog
+from mesoformula.compounding import batch_record, consume_batch
+from mesoformula.files import dumps, load
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.findings import Finding
-from mesoformula.formulation import Formulation
+from mesoformula.formulation import Formulation, Preparation
 from mesoformula.rules.catalog import file_findings
 from mesoformula.rules.checks import check
+from mesoformula.stock import Stock
+from mesoformula.stock.sheet import StockSheet
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES
 
 COURSE = DATA / "course"
+STOCKED = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+COMPOUNDED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 
 def found(
@@ -142,3 +149,45 @@ def test_a_product_must_say_whether_it_is_sterile(tmp_path: Path) -> None:
     out = io.StringIO()
     assert 1 == main(["validate", str(folder / "p.toml")], out=out)
     assert "products[0].sterile" in out.getvalue()
+
+
+class TestAdmixtureStability:
+    """A product stable for a limited time once mixed caps the batch's BUD (§8.9)."""
+
+    def test_it_caps_the_bud(self) -> None:
+        prep = Preparation(category=2, method="aseptic", storage="refrigerator")
+        at = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+        mixed = AdmixtureUse(product="enzyme", within=dt.timedelta(hours=6), storage="room")
+        bud = assign_bud(prep, compounded_at=at, only_sterile=True, products=2, admixtures=[mixed])
+        assert (at + dt.timedelta(hours=6), "stability") == (bud.at, bud.governed_by)
+        assert "enzyme is stable for 6 hours once mixed" in bud.reason
+
+    def test_a_catalog_product_carries_it_into_the_record(
+        self, loaded: LoadedCatalog, tmp_path: Path
+    ) -> None:
+        enzyme = attrs.evolve(
+            loaded.catalog.products["dexpanthenol-250mg-ml-2ml"],
+            admixture_stability=AdmixtureStability(within=Quantity(0.25, "d"), storage="room"),
+        )
+        folder = tmp_path / "clinic"
+        folder.mkdir()
+        text = dumps(CatalogFile(products=(enzyme,)), "toml")
+        assert 'within = "0.25 d"' in text
+        (folder / "enzyme.toml").write_text(text, encoding="utf-8")
+        clinic = load_catalog([folder])
+        assert [] == [f for _, f in clinic.findings if f.severity == "error"]
+        catalog = clinic.catalog
+        formulation = load(COURSE / "two-sessions-a-batch.toml", Formulation)
+        with Stock.open(tmp_path / "s.db") as stock:
+            sheet = load(EXAMPLES / "stock.toml", StockSheet)
+            stock.import_sheet(sheet, catalog, at=STOCKED, actor="t")
+            result, _ = consume_batch(
+                stock, formulation, catalog, batch_id="B", at=COMPOUNDED, actor="t"
+            )
+            assert result is not None
+            record = batch_record(stock, "B")
+        assert record.bud.at is not None
+        assert ("stability", dt.timedelta(hours=6)) == (
+            record.bud.governed_by,
+            record.bud.at - COMPOUNDED,
+        )

@@ -193,11 +193,13 @@ def assign_bud(
     lots: Sequence[LotUse] = (),
     containers: Sequence[ContainerUse] = (),
     products: int | None = None,
+    admixtures: Sequence[AdmixtureUse] = (),
 ) -> Bud:
     """
     Assign the BUD of a preparation compounded at *compounded_at*: the earliest of the
     USP <797> table, the stability limit, every lot's expiry (end of day) and every
-    opened container's in-use date. Immediate use gives 4 hours, and only when every
+    opened container's in-use date and every product's admixture stability (*admixtures*).
+    Immediate use gives 4 hours, and only when every
     component is sterile and at most 3 different sterile products (*products*, the
     number of different products used; None when not known) go in (SPEC §8.9).
     """
@@ -264,6 +266,17 @@ def assign_bud(
                     ),
                 )
             )
+    for admixture in admixtures:
+        candidates.append(
+            (
+                _after(compounded_at, admixture.within),
+                "stability",
+                (
+                    f"{admixture.product} is stable for {span(admixture.within)} once mixed "
+                    f"({admixture.storage})"
+                ),
+            )
+        )
     for container in containers:
         if container.in_use_days is not None:
             opened = _time.local(container.opened_at)
@@ -294,6 +307,15 @@ def assign_bud(
         source=EDITION if governed_by == "usp797" else None,
     )
     return Bud(at=at, governed_by=governed_by, reason=reason, rule=rule, findings=(finding,))
+
+
+@attrs.frozen(kw_only=True)
+class AdmixtureUse:
+    """A product with an admixture stability, used in a batch."""
+
+    product: str
+    within: dt.timedelta
+    storage: str
 
 
 #: Immediate use allows at most this many different sterile products (USP <797> 1.3).
@@ -350,6 +372,7 @@ __all__ = [
     "IMMEDIATE_USE",
     "IMMEDIATE_USE_PRODUCTS",
     "STORAGE_RANGES",
+    "AdmixtureUse",
     "Bud",
     "BudRow",
     "ContainerUse",

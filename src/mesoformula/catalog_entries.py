@@ -163,6 +163,22 @@ class Ingredient:
 
 @attrs.frozen(kw_only=True)
 @validated
+class AdmixtureStability:
+    """
+    How long a product stays good once mixed into a preparation (its source in the
+    product's ``source``): the batch's BUD is at most *within* (SPEC §8.9).
+
+    Attributes:
+        within: Time from mixing.
+        storage: The storage the time was established for.
+    """
+
+    within: Duration
+    storage: Storage
+
+
+@attrs.frozen(kw_only=True)
+@validated
 class Product:
     """
     A stock presentation: what is on the shelf and drawn from.
@@ -178,6 +194,7 @@ class Product:
             clinic's bulk powder must never get the sterile-components BUD by default).
         storage: ``room``, ``refrigerator`` or ``freezer``.
         in_use_days: Days a multi-dose container may be used after first puncture.
+        admixture_stability: Once mixed, the preparation's BUD is at most this.
         no_admixture: The label says not to mix it with other drugs.
         strengths: Active ingredient id -> concentration.
         excipients: Excipient ingredient id -> concentration.
@@ -193,6 +210,7 @@ class Product:
     sterile: bool
     storage: Storage = "room"
     in_use_days: NonNegative | None = None
+    admixture_stability: AdmixtureStability | None = None
     no_admixture: bool = False
     strengths: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
     excipients: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
@@ -357,6 +375,7 @@ __all__ = [
     "CATALOG_FORMAT",
     "AdditiveBasis",
     "AdditiveLimit",
+    "AdmixtureStability",
     "AllergenGroup",
     "Basis",
     "CatalogFile",

@@ -13,8 +13,8 @@ import attrs
 
 from . import _time
 from ._frozen import FrozenMap
-from .bud import EDITION, ContainerUse, LotUse, assign_bud
-from .catalog import Catalog
+from .bud import EDITION, AdmixtureUse, ContainerUse, LotUse, assign_bud
+from .catalog import Catalog, Product
 from .composition import compose
 from .files import converter, unstructure
 from .files.wire import to_data
@@ -40,6 +40,18 @@ from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
 from .units import Quantity
+
+
+def _product_snapshot(product: Product) -> dict[str, object]:
+    """What the compounding record keeps of a product: name, sterility, admixture stability."""
+    data: dict[str, object] = {"name": product.name, "sterile": product.sterile}
+    if product.admixture_stability is not None:
+        within = product.admixture_stability.within
+        data["admixture_stability"] = {
+            "days": float(within.to_pint().to("day").magnitude),
+            "storage": product.admixture_stability.storage,
+        }
+    return data
 
 
 def consume_batch(
@@ -70,10 +82,7 @@ def consume_batch(
         "formulation_name": formulation.name,
         "worksheet": to_data(worksheet, []),
         "checks": [finding_to_json(f) for f in findings],
-        "products": {
-            p: {"name": catalog.products[p].name, "sterile": catalog.products[p].sterile}
-            for p in sorted(products)
-        },
+        "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
     }
     result = stock.consume(
         needs_of(worksheet),
@@ -153,11 +162,21 @@ def batch_record(
                 )
     # A record from before `sterile` was required may not say: not sterile, then.
     only_sterile = all(p.get("sterile") is True for p in names.values())
+    admixtures = [
+        AdmixtureUse(
+            product=product,
+            within=dt.timedelta(days=float(p["admixture_stability"]["days"])),
+            storage=str(p["admixture_stability"]["storage"]),
+        )
+        for product, p in sorted(names.items())
+        if p.get("admixture_stability")
+    ]
     bud = assign_bud(
         recorded.preparation,
         compounded_at=batch.at,
         only_sterile=only_sterile,
         products=len({a.product for a in batch.plan.allocations}),
+        admixtures=admixtures,
         lots=lot_uses,
         containers=container_uses,
     )
