@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -191,3 +193,56 @@ class TestAdmixtureStability:
             record.bud.governed_by,
             record.bud.at - COMPOUNDED,
         )
+
+
+def record(db: str) -> dict[str, Any]:
+    """The compounding record of batch B, as JSON."""
+    out = io.StringIO()
+    assert 0 == main(
+        ["record", "batch", "--batch-id", "B", "--db", db, "--format", "json"], out=out
+    )
+    data: dict[str, Any] = json.loads(out.getvalue())
+    return data
+
+
+class TestStartOfPreparation:
+    """Immediate use runs 4 hours from the start of preparation (--started-at)."""
+
+    def consume(self, tmp_path: Path, *extra: str) -> tuple[str, int, str]:
+        db = str(tmp_path / "s.db")
+        stocked = ("--at", "2026-11-25T09:00Z")
+        assert 0 == main(["stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *stocked])
+        out = io.StringIO()
+        argv = ["stock", "consume", str(COURSE / "immediate.toml"), "--db", db]
+        code = main([*argv, "--batch-id", "B", "--at", "2026-12-01T10:00Z", *extra], out=out)
+        return db, code, out.getvalue()
+
+    def test_the_bud_runs_from_the_start(self, tmp_path: Path) -> None:
+        db, code, text = self.consume(tmp_path, "--started-at", "2026-12-01T09:00Z")
+        assert 0 == code, text
+        out = io.StringIO()
+        assert 0 == main(
+            ["record", "batch", "--batch-id", "B", "--db", db, "--format", "json"], out=out
+        )
+        bud = json.loads(out.getvalue())["bud"]
+        expected = dt.datetime(2026, 12, 1, 13, 0, tzinfo=dt.UTC).astimezone()
+        assert expected == dt.datetime.fromisoformat(bud["at"])
+        assert "usp797" == bud["governed_by"]
+
+    def test_by_default_from_the_consume_time(self, tmp_path: Path) -> None:
+        db, code, text = self.consume(tmp_path)
+        assert 0 == code, text
+        out = io.StringIO()
+        assert 0 == main(
+            ["record", "batch", "--batch-id", "B", "--db", db, "--format", "json"], out=out
+        )
+        expected = dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.UTC).astimezone()
+        assert expected == dt.datetime.fromisoformat(json.loads(out.getvalue())["bud"]["at"])
+
+    def test_a_start_after_the_record_is_refused(self, tmp_path: Path) -> None:
+        db, code, text = self.consume(tmp_path, "--started-at", "2026-12-01T11:00Z")
+        assert 1 == code
+        assert "cannot start" in text
+        out = io.StringIO()
+        main(["stock", "history", "--db", db, "--batch", "B", "--format", "json"], out=out)
+        assert [] == json.loads(out.getvalue())

@@ -194,6 +194,7 @@ def assign_bud(
     containers: Sequence[ContainerUse] = (),
     products: int | None = None,
     admixtures: Sequence[AdmixtureUse] = (),
+    started_at: dt.datetime | None = None,
 ) -> Bud:
     """
     Assign the BUD of a preparation compounded at *compounded_at*: the earliest of the
@@ -201,7 +202,8 @@ def assign_bud(
     opened container's in-use date and every product's admixture stability (*admixtures*).
     Immediate use gives 4 hours, and only when every
     component is sterile and at most 3 different sterile products (*products*, the
-    number of different products used; None when not known) go in (SPEC §8.9).
+    number of different products used; None when not known) go in (SPEC §8.9), counted
+    from *started_at*, the start of preparation (default: *compounded_at*).
     """
     compounded_at = _time.local(compounded_at)  # dates are the pharmacy's dates
     if preparation is None:
@@ -220,8 +222,12 @@ def assign_bud(
             return Bud(
                 at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
             )
-        rule = f"immediate use ({EDITION}): administration begins within 4 hours"
-        candidates.append((_after(compounded_at, IMMEDIATE_USE), "usp797", rule))
+        start = compounded_at if started_at is None else _time.local(started_at)
+        rule = (
+            f"immediate use ({EDITION}): administration begins within 4 hours of the start "
+            f"of preparation ({start.isoformat(timespec='minutes')})"
+        )
+        candidates.append((_after(start, IMMEDIATE_USE), "usp797", rule))
     else:
         row = table_row(preparation, only_sterile=only_sterile)
         if isinstance(row, Finding):

@@ -16,6 +16,7 @@ from ._frozen import FrozenMap
 from .bud import EDITION, AdmixtureUse, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
+from .exceptions import StockError
 from .files import converter, unstructure
 from .files.wire import to_data
 from .findings import Finding
@@ -63,12 +64,23 @@ def consume_batch(
     batches: int = 1,
     at: dt.datetime,
     actor: str,
+    started_at: dt.datetime | None = None,
 ) -> tuple[ConsumeResult | None, list[Finding]]:
     """
     Compose, check and consume a batch. Returns (None, findings) without touching the
     store when the checks find an error; otherwise the consume result and the findings
-    (the checks at the time, saved with the batch).
+    (the checks at the time, saved with the batch). *started_at* is when preparation
+    began (default *at*): an immediate-use BUD runs from it.
+
+    Raises:
+        StockError: *started_at* is after *at* (nothing is recorded).
     """
+    started = _time.utc(at if started_at is None else started_at)
+    if started > _time.utc(at):
+        raise StockError(
+            f"preparation cannot start ({_time.stored(started)}) after the batch is recorded "
+            f"({_time.stored(at)})"
+        )
     worksheet = compose(formulation, catalog, batches=batches)
     findings = check(formulation, catalog)[1]
     if any(f.severity == "error" for f in findings):
@@ -78,6 +90,7 @@ def consume_batch(
     }
     snapshot = {
         "record_version": RECORD_VERSION,
+        "started_at": _time.stored(started),
         "formulation": unstructure(formulation),
         "formulation_name": formulation.name,
         "worksheet": to_data(worksheet, []),
@@ -177,6 +190,7 @@ def batch_record(
         only_sterile=only_sterile,
         products=len({a.product for a in batch.plan.allocations}),
         admixtures=admixtures,
+        started_at=_time.read(str(snapshot["started_at"])) if "started_at" in snapshot else None,
         lots=lot_uses,
         containers=container_uses,
     )

@@ -265,21 +265,23 @@ def entry_id(text: str) -> int:
     return value
 
 
-def at_time(args: argparse.Namespace) -> dt.datetime:
-    text = getattr(args, "at", None)
+def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
+    """The instant of ``--at`` (or another *option*); now when not given."""
+    text = getattr(args, option, None)
+    flag = "--" + option.replace("_", "-")
     if not text:
         return _time.now()
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"--at {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
+            f"{flag} {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
         ) from None
     try:
         return _time.utc(moment)  # without an offset: local time
     except _time.InstantRangeError:
         raise UsageError(
-            f"--at {text!r}: the year must be between 1900 and 2999 (value.range)"
+            f"{flag} {text!r}: the year must be between 1900 and 2999 (value.range)"
         ) from None
 
 

@@ -85,6 +85,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
         if name == "consume":
             parser.add_argument("--batch-id", required=True, metavar="ID")
+            parser.add_argument(
+                "--started-at",
+                metavar="ISO-DATETIME",
+                help="when preparation began (default --at): an immediate-use BUD runs from it",
+            )
     add("count", cmd_count, "record a stocktake").add_argument("file", metavar="COUNTFILE")
     history = add("history", cmd_history, "journal entries")
     history.add_argument("--lot")

@@ -278,6 +278,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 batches=args.batches,
                 at=at,
                 actor=actor,
+                started_at=at_time(args, "started_at") if args.started_at else None,
             )
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
