@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,74 @@ class TestStartOfPreparation:
         out = io.StringIO()
         main(["stock", "history", "--db", db, "--batch", "B", "--format", "json"], out=out)
         assert [] == json.loads(out.getvalue())
+
+
+class TestRelease:
+    """record verify: another pharmacist releases a batch; append-only and sealed."""
+
+    def consumed(self, tmp_path: Path) -> str:
+        db = str(tmp_path / "s.db")
+        stocked = ("--at", "2026-11-25T09:00Z")
+        assert 0 == main(["stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *stocked])
+        argv = ["stock", "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--db", db]
+        argv += ["--batch-id", "B", "--at", "2026-12-01T10:00Z", "--actor", "preparer"]
+        assert 0 == main(argv, out=io.StringIO())
+        return db
+
+    def verify(self, db: str, verifier: str, at: str = "2026-12-01T11:00Z") -> tuple[int, str]:
+        out = io.StringIO()
+        argv = ["record", "verify", "--batch-id", "B", "--db", db, "--verifier", verifier]
+        return main([*argv, "--at", at], out=out), out.getvalue()
+
+    def test_another_pharmacist_releases(self, tmp_path: Path) -> None:
+        db = self.consumed(tmp_path)
+        assert (False, None) == (record(db)["released"], record(db)["verifier"])
+        assert 0 == self.verify(db, "A. Pharmacist")[0]
+        data = record(db)
+        assert (True, "A. Pharmacist") == (data["released"], data["verifier"])
+        out = io.StringIO()
+        main(["record", "batch", "--batch-id", "B", "--db", db], out=out)
+        assert out.getvalue().startswith("# Compounding record")
+        assert "A. Pharmacist (" in out.getvalue()
+        out = io.StringIO()
+        assert 0 == main(["stock", "verify", "--db", db], out=out), out.getvalue()
+
+    def test_the_preparer_cannot_verify_their_own_batch(self, tmp_path: Path) -> None:
+        db = self.consumed(tmp_path)
+        code, text = self.verify(db, "Preparer")
+        assert 1 == code
+        assert "cannot verify their own batch" in text
+        assert not record(db)["released"]
+
+    def test_refusals_record_nothing(self, tmp_path: Path) -> None:
+        db = self.consumed(tmp_path)
+        assert 1 == self.verify(db, "A. Pharmacist", at="2026-12-01T09:00Z")[0]  # before it
+        assert 1 == self.verify(db, "  ")[0]
+        assert 0 == self.verify(db, "A. Pharmacist")[0]
+        code, text = self.verify(db, "B. Pharmacist")
+        assert 1 == code
+        assert "verified already by A. Pharmacist" in text
+
+    def test_a_forged_release_is_found(self, tmp_path: Path) -> None:
+        db = self.consumed(tmp_path)
+        assert 0 == self.verify(db, "A. Pharmacist")[0]
+        con = sqlite3.connect(db)
+        con.execute("DROP TRIGGER verifications_no_update")
+        con.execute("UPDATE verifications SET verifier = 'Preparer'")
+        con.commit()
+        con.close()
+        out = io.StringIO()
+        assert 1 == main(["stock", "verify", "--db", db], out=out)
+        assert "verification 'B' sealed by entry" in out.getvalue()
+
+    def test_a_release_added_behind_the_journals_back_is_found(self, tmp_path: Path) -> None:
+        db = self.consumed(tmp_path)
+        con = sqlite3.connect(db)
+        con.execute(
+            "INSERT INTO verifications VALUES ('B', '2026-12-01T11:00:00+00:00', 'Mallory')"
+        )
+        con.commit()
+        con.close()
+        out = io.StringIO()
+        assert 1 == main(["stock", "verify", "--db", db], out=out)
+        assert "release of batch 'B' has no seal" in out.getvalue()

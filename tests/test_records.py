@@ -278,9 +278,9 @@ class TestRecordCommands:
             data
         )
         assert "usp797" == data["bud"]["governed_by"]
-        assert self.run("record", "batch", "--batch-id", "B-9", "--db", db)[1].startswith(
-            "# Compounding record"
-        )
+        page = self.run("record", "batch", "--batch-id", "B-9", "--db", db)[1]
+        assert page.startswith("**NOT VERIFIED - not released")
+        assert "# Compounding record" in page
         assert (
             "<!DOCTYPE html>"
             in self.run("record", "batch", "--batch-id", "B-9", "--db", db, "--format", "html")[1]

@@ -165,6 +165,12 @@ class BatchRecord:
     label: Label
     findings: tuple[Finding, ...]
     void: VoidText | None = None
+    verified_at: dt.datetime | None = None
+
+    @property
+    def released(self) -> bool:
+        """Verified by a pharmacist other than the preparer, and not void."""
+        return self.verifier is not None and self.void is None
 
 
 @attrs.frozen(kw_only=True)

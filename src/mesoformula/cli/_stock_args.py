@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._common import bounded, entry_id
-from .record import cmd_record_batch, cmd_record_master
+from .record import cmd_record_batch, cmd_record_master, cmd_record_verify
 from .stock import (
     cmd_adjust,
     cmd_consume,
@@ -146,6 +146,14 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--formulation", metavar="FILE", help="prove this file is the recorded version"
     )
     batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True)
+    release = kinds.add_parser(
+        "verify",
+        parents=parents,
+        help="release a consumed batch: a pharmacist other than the preparer verifies it",
+    )
+    release.add_argument("--batch-id", required=True, metavar="ID")
+    release.add_argument("--verifier", required=True, metavar="NAME")
+    release.set_defaults(handler=cmd_record_verify)
     master = kinds.add_parser(
         "master", parents=[common], help="the master formulation record of a formulation"
     )

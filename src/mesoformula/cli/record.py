@@ -9,6 +9,7 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    at_time,
     open_store,
     read_formulation,
     write_json,
@@ -45,6 +46,26 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_record_verify(args: argparse.Namespace, out: TextIO) -> int:
+    """``record verify --batch-id ID --verifier NAME``: release a batch (append-only)."""
+    from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
+
+    at = at_time(args)
+    with open_store(args) as stock:
+        try:
+            entry = stock.verify_batch(args.batch_id, verifier=args.verifier, at=at)
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+        except StockError as error:
+            out.write(f"not verified: {error}\n")
+            return EXIT_FINDINGS
+    if args.format == "json":
+        write_json({"batch_id": args.batch_id, "verifier": args.verifier, "entry": entry}, out)
+    else:
+        out.write(f"batch {args.batch_id} verified by {args.verifier} (journal entry {entry})\n")
+    return EXIT_OK
+
+
 def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     """``record master FORMULATION``: the master formulation record."""
     from mesoformula.cli.views import records as record_views  # noqa: PLC0415
@@ -67,4 +88,5 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
 __all__ = [
     "cmd_record_batch",
     "cmd_record_master",
+    "cmd_record_verify",
 ]

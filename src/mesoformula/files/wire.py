@@ -93,6 +93,10 @@ def batch_record_data(record: BatchRecord) -> JSONObject:
         "batches": record.batches,
         "preparer": record.preparer,
         "verifier": record.verifier,
+        "verified_at": (
+            record.verified_at.isoformat(timespec="seconds") if record.verified_at else None
+        ),
+        "released": record.released,
         "components": [
             {
                 "product": c.product,

@@ -44,6 +44,10 @@ SEALED = {
         ),
     ),
     "sealed: void": ("void", "SELECT batch_id, at, actor, reason FROM voids WHERE batch_id = ?"),
+    "sealed: verification": (
+        "verification",
+        "SELECT batch_id, at, verifier FROM verifications WHERE batch_id = ?",
+    ),
 }
 
 
@@ -87,6 +91,8 @@ TRIGGERS = (
     "imports_no_delete",
     "voids_no_update",
     "voids_no_delete",
+    "verifications_no_update",
+    "verifications_no_delete",
 )
 
 
@@ -145,6 +151,7 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     expected_id = 1
     changed: dict[int, str] = {}
     sealed_batches: set[str] = set()
+    sealed_releases: set[str] = set()
     # The facts of a lot or container as they are now, for consecutive entries of the
     # same lot: a bounded cache, so memory does not grow with the journal.
     current = functools.lru_cache(maxsize=4096)(
@@ -180,6 +187,8 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
                 changed.setdefault(int(row[5]), f"entry {entry_id}")
             if seal is not None and seal[0] == "sealed: batch":
                 sealed_batches.add(seal[1])
+            if seal is not None and seal[0] == "sealed: verification":
+                sealed_releases.add(seal[1])
         if expect_head is not None and entry_id == expect_head[0] and row[16] != expect_head[1]:
             problems.append(
                 f"the history up to entry {entry_id} was rewritten: its hash is not the head "
@@ -201,6 +210,13 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
                 problems.append(
                     f"batch '{batch_id}' has no seal in the journal: it was added behind the "
                     "journal's back"
+                )
+    if "verifications" in tables:
+        for (batch_id,) in db.execute("SELECT batch_id FROM verifications ORDER BY batch_id"):
+            if batch_id not in sealed_releases:
+                problems.append(
+                    f"the release of batch '{batch_id}' has no seal in the journal: it was "
+                    "added behind the journal's back"
                 )
     for lot_id, where in sorted(changed.items()):
         problems.append(

@@ -82,6 +82,14 @@ class BatchVoid:
 
 
 @attrs.frozen(kw_only=True)
+class BatchVerification:
+    """The pharmacist's check that releases a batch: who and when."""
+
+    at: dt.datetime
+    verifier: str
+
+
+@attrs.frozen(kw_only=True)
 class StoredBatch:
     """
     A consumed batch as stored: who, when, which formulation version, the plan with
@@ -98,6 +106,7 @@ class StoredBatch:
     plan: Plan
     snapshot: JSONObject
     void: BatchVoid | None = None
+    verification: BatchVerification | None = None
 
 
 #: A lot that holds something: unopened containers or a live opened one (the cache;
@@ -242,7 +251,16 @@ class Queries:
             plan=plan_from_json(row["plan"]),
             snapshot=json.loads(row["record"]),
             void=self._void(batch_id),
+            verification=self._verification(batch_id),
         )
+
+    def _verification(self, batch_id: str) -> BatchVerification | None:
+        row = self.db.execute(
+            "SELECT at, verifier FROM verifications WHERE batch_id = ?", (batch_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return BatchVerification(at=_time.read(row["at"]), verifier=row["verifier"])
 
     def _void(self, batch_id: str) -> BatchVoid | None:
         row = self.db.execute(
@@ -318,6 +336,7 @@ def plan_from_json(text: str) -> Plan:
 
 __all__ = [
     "HOLDING",
+    "BatchVerification",
     "BatchVoid",
     "ContainerInfo",
     "Entry",

@@ -24,9 +24,11 @@ from pathlib import Path
 
 import attrs
 
+from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
+    EntryOrderError,
     InsufficientStock,
     LedgerIntegrityError,
     StockError,
@@ -452,6 +454,48 @@ class Stock:
                     self.ledger.seal("void", batch_id, int(lot_id[0]), at=at, actor=actor)
                 )
             return undone
+
+    def verify_batch(self, batch_id: str, *, verifier: str, at: dt.datetime) -> int:
+        """
+        Record the pharmacist's check that releases consumed batch *batch_id*
+        (append-only, sealed in the journal); returns the seal's entry.
+
+        Raises:
+            UnknownEntry: no such batch.
+            StockError: the verifier is the preparer, the name is blank, the batch is
+                void or was verified already; nothing is recorded.
+        """
+        if not verifier.strip():
+            raise StockError("a verification needs the verifier's name")
+        with self.transaction():
+            batch = self.queries.batch(batch_id)
+            if batch.void is not None:
+                raise StockError(f"batch '{batch_id}' is void: it cannot be released")
+            if batch.verification is not None:
+                raise StockError(
+                    f"batch '{batch_id}' was verified already by {batch.verification.verifier}"
+                )
+            if _time.utc(at) < batch.at:
+                raise EntryOrderError(
+                    f"a verification dated {iso(at)} would come before batch '{batch_id}' "
+                    f"({iso(batch.at)})"
+                )
+            if verifier.strip().casefold() == batch.actor.strip().casefold():
+                raise StockError(
+                    f"'{verifier}' prepared batch '{batch_id}': the preparer cannot verify "
+                    "their own batch; another pharmacist must"
+                )
+            self.ledger.db.execute(
+                "INSERT INTO verifications (batch_id, at, verifier) VALUES (?, ?, ?)",
+                (batch_id, iso(at), verifier),
+            )
+            lot_id = self.ledger.db.execute(
+                "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
+                (batch_id,),
+            ).fetchone()
+            if lot_id is None:
+                raise StockError(f"batch '{batch_id}' has no journal entries to seal")
+            return self.ledger.seal("verification", batch_id, int(lot_id[0]), at=at, actor=verifier)
 
     def undo(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
         """

@@ -111,7 +111,12 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
         ("compounded at", record.compounded_at.isoformat(timespec="seconds")),
         ("batches", record.batches),
         ("preparer", record.preparer),
-        ("verifier", record.verifier or blank),
+        (
+            "verifier",
+            f"{record.verifier} ({record.verified_at.isoformat(timespec='minutes')})"
+            if record.verifier and record.verified_at
+            else blank,
+        ),
         (
             "beyond-use date",
             bud.at.isoformat(timespec="seconds") if bud.at else "NOT ASSIGNED - do not release",
@@ -119,6 +124,10 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
         ("BUD governed by", f"{bud.governed_by or '-'}: {bud.reason}"),
         ("storage", record.storage.description or "not stated"),
     ]
+
+
+#: The banner of a record no second pharmacist has verified (SPEC §8.3, release).
+NOT_RELEASED = "NOT VERIFIED - not released: a pharmacist other than the preparer must verify it"
 
 
 def _void(record: BatchRecord) -> str:
@@ -135,6 +144,7 @@ def batch_markdown(record: BatchRecord) -> str:
             if record.void is not None
             else []
         ),
+        *([f"**{NOT_RELEASED}**", ""] if record.void is None and not record.released else []),
         f"# Compounding record: batch {markdown_text(record.batch_id)}",
         "",
         *_md_table(("field", "value"), _batch_meta(record, blank="________________")),
@@ -186,6 +196,8 @@ def batch_html(record: BatchRecord) -> str:
         if record.void is not None
         else ""
     )
+    if record.void is None and not record.released:
+        void = f'<p class="error">{html.escape(NOT_RELEASED)}</p>'
     body = (
         f"{void}<h1>Compounding record: batch {html.escape(record.batch_id)}</h1>{meta}"
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
