@@ -318,3 +318,56 @@ class TestRelease:
         out = io.StringIO()
         assert 1 == main(["stock", "verify", "--db", db], out=out)
         assert "release of batch 'B' has no seal" in out.getvalue()
+
+
+class TestCompoundingForAPatient:
+    """stock consume --patient --prescriber (SPEC §8.3)."""
+
+    def consume(self, db: str, batch: str, patient: str, *extra: str) -> tuple[int, str]:
+        out = io.StringIO()
+        argv = ["stock", "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--db", db]
+        argv += ["--batch-id", batch, "--at", "2026-12-01T10:00Z", "--patient", patient]
+        return main([*argv, *extra], out=out), out.getvalue()
+
+    def stocked(self, tmp_path: Path) -> str:
+        db = str(tmp_path / "s.db")
+        stocked = ("--at", "2026-11-25T09:00Z")
+        assert 0 == main(["stock", "import", str(EXAMPLES / "stock.toml"), "--db", db, *stocked])
+        return db
+
+    def test_the_record_names_the_patient_and_prescriber(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        patient = str(COURSE / "patient-named.toml")
+        code, text = self.consume(db, "B", patient, "--prescriber", "Dr. Rossi")
+        assert 0 == code, text
+        data = record(db)
+        assert {"id": "P-0500", "name": "Jane Doe"} == data["patient"]
+        assert "Dr. Rossi" == data["prescriber"]
+        out = io.StringIO()
+        main(["record", "batch", "--batch-id", "B", "--db", db], out=out)
+        assert "| patient | Jane Doe (P-0500) |" in out.getvalue()
+
+    def test_a_patient_error_refuses_and_records_nothing(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        code, text = self.consume(db, "B", str(COURSE / "patient-lidocaine-allergy.toml"))
+        assert 1 == code
+        assert "error allergen" in text
+        assert "not consumed" in text
+        out = io.StringIO()
+        main(["stock", "history", "--db", db, "--batch", "B", "--format", "json"], out=out)
+        assert [] == json.loads(out.getvalue())
+
+    def test_a_batch_id_is_one_patients(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        assert 0 == self.consume(db, "B", str(COURSE / "patient-named.toml"))[0]
+        code, text = self.consume(db, "B", str(EXAMPLES / "patient-P-0042.toml"))
+        assert 1 == code
+        assert "consumed for another patient (P-0500)" in text
+
+    def test_an_unreadable_patient_file(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        bad = tmp_path / "p.toml"
+        bad.write_text('format = "mesoformula.patient/1"\nweight = "62 kg"\n', encoding="utf-8")
+        code, text = self.consume(db, "B", str(bad))
+        assert 1 == code
+        assert "the patient file cannot be read" in text

@@ -16,12 +16,13 @@ from ._frozen import FrozenMap
 from .bud import EDITION, AdmixtureUse, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
-from .exceptions import StockError
+from .exceptions import StockError, UnknownEntry
 from .files import converter, unstructure
 from .files.wire import to_data
 from .findings import Finding
 from .findings import to_json as finding_to_json
 from .formulation import Formulation
+from .patient import Patient
 from .records import (
     RECORD_VERSION,
     BatchRecord,
@@ -36,6 +37,7 @@ from .records import (
     method_steps,
 )
 from .rules.checks import check
+from .rules.references import patient_term_findings
 from .stock import ConsumeResult
 from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
@@ -55,6 +57,20 @@ def _product_snapshot(product: Product) -> dict[str, object]:
     return data
 
 
+def _same_patient(stock: Stock, batch_id: str, who: dict[str, str | None] | None) -> None:
+    """Refuse a batch id already consumed for another patient (or for none)."""
+    try:
+        stored = stock.batch(batch_id)
+    except UnknownEntry:
+        return
+    before = stored.snapshot.get("patient")
+    if (before or {}).get("id") != (who or {}).get("id"):
+        raise StockError(
+            f"batch '{batch_id}' was consumed for another patient "
+            f"({(before or {}).get('id') or 'none'}): use a new batch id"
+        )
+
+
 def consume_batch(
     stock: Stock,
     formulation: Formulation,
@@ -65,15 +81,21 @@ def consume_batch(
     at: dt.datetime,
     actor: str,
     started_at: dt.datetime | None = None,
+    patient: Patient | None = None,
+    prescriber: str | None = None,
 ) -> tuple[ConsumeResult | None, list[Finding]]:
     """
     Compose, check and consume a batch. Returns (None, findings) without touching the
     store when the checks find an error; otherwise the consume result and the findings
     (the checks at the time, saved with the batch). *started_at* is when preparation
-    began (default *at*): an immediate-use BUD runs from it.
+    began (default *at*): an immediate-use BUD runs from it. With a *patient*, every
+    patient check runs first (per-kg limits, allergies, pregnancy) and any error refuses
+    the batch; the patient (id, and name where given) and the *prescriber* are kept with
+    the batch and shown on its record.
 
     Raises:
-        StockError: *started_at* is after *at* (nothing is recorded).
+        StockError: *started_at* is after *at*, or the batch id was used for another
+            patient (nothing is recorded).
     """
     started = _time.utc(at if started_at is None else started_at)
     if started > _time.utc(at):
@@ -82,9 +104,13 @@ def consume_batch(
             f"({_time.stored(at)})"
         )
     worksheet = compose(formulation, catalog, batches=batches)
-    findings = check(formulation, catalog)[1]
+    findings = check(formulation, catalog, patient)[1]
+    if patient is not None:
+        findings += patient_term_findings(patient, catalog)
     if any(f.severity == "error" for f in findings):
         return None, findings
+    who = None if patient is None else {"id": patient.id, "name": patient.name}
+    _same_patient(stock, batch_id, who)
     products = {
         d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
     }
@@ -96,6 +122,8 @@ def consume_batch(
         "worksheet": to_data(worksheet, []),
         "checks": [finding_to_json(f) for f in findings],
         "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
+        "patient": who,
+        "prescriber": prescriber,
     }
     result = stock.consume(
         needs_of(worksheet),
@@ -211,6 +239,9 @@ def batch_record(
         ),
         batches=batch.batches,
         preparer=batch.actor,
+        patient_id=(snapshot.get("patient") or {}).get("id"),
+        patient_name=(snapshot.get("patient") or {}).get("name"),
+        prescriber=snapshot.get("prescriber"),
         verifier=None if batch.verification is None else batch.verification.verifier,
         verified_at=None if batch.verification is None else _time.local(batch.verification.at),
         components=tuple(components),

@@ -20,6 +20,7 @@ class Patient:
 
     Attributes:
         id: Clinic's patient id.
+        name: The patient's name, for the record and label (optional).
         weight: Body weight; per-kg limits cannot be checked without it.
         allergies: Allergen group ids, ingredient ids or synonyms (any case).
         pregnant: Whether the patient is or may be pregnant.
@@ -27,6 +28,7 @@ class Patient:
 
     format: Literal["mesoformula.patient/1"] = PATIENT_FORMAT
     id: str
+    name: str | None = None
     weight: BodyWeight | None = None
     allergies: tuple[str, ...] = ()
     pregnant: bool = False

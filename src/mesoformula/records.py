@@ -166,6 +166,9 @@ class BatchRecord:
     findings: tuple[Finding, ...]
     void: VoidText | None = None
     verified_at: dt.datetime | None = None
+    patient_id: str | None = None
+    patient_name: str | None = None
+    prescriber: str | None = None
 
     @property
     def released(self) -> bool:

@@ -86,6 +86,12 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         if name == "consume":
             parser.add_argument("--batch-id", required=True, metavar="ID")
             parser.add_argument(
+                "--patient",
+                metavar="PATIENT",
+                help="compound for this patient (file): patient checks run first, errors refuse",
+            )
+            parser.add_argument("--prescriber", metavar="NAME", help="kept with the batch")
+            parser.add_argument(
                 "--started-at",
                 metavar="ISO-DATETIME",
                 help="when preparation began (default --at): an immediate-use BUD runs from it",

@@ -257,6 +257,26 @@ def _print_plan(
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def _patient_of(args: argparse.Namespace, out: TextIO) -> Any:
+    """The patient of ``--patient`` (None without one; False, reported, when unreadable)."""
+    if not args.patient:
+        return None
+    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.patient import Patient  # noqa: PLC0415
+
+    if not Path(args.patient).is_file():
+        raise UsageError(f"{args.patient}: no such file")
+    document = read(args.patient, expect="patient")
+    if isinstance(document.model, Patient) and not any(
+        f.severity == "error" for f in document.findings
+    ):
+        return document.model
+    for finding in document.findings:
+        out.write(finding_line(args.patient, finding) + "\n")
+    out.write("not consumed: the patient file cannot be read\n")
+    return False
+
+
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
     from mesoformula.compounding import consume_batch  # noqa: PLC0415
@@ -268,6 +288,9 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     if code is not None:
         return int(code)
     at, actor = at_time(args), actor_of(args)
+    patient = _patient_of(args, out)
+    if patient is False:
+        return EXIT_FINDINGS
     with open_store(args) as stock:
         try:
             result, findings = consume_batch(
@@ -279,6 +302,8 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 at=at,
                 actor=actor,
                 started_at=at_time(args, "started_at") if args.started_at else None,
+                patient=patient or None,
+                prescriber=args.prescriber,
             )
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)

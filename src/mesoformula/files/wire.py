@@ -92,6 +92,12 @@ def batch_record_data(record: BatchRecord) -> JSONObject:
         },
         "batches": record.batches,
         "preparer": record.preparer,
+        "patient": (
+            None
+            if record.patient_id is None
+            else {"id": record.patient_id, "name": record.patient_name}
+        ),
+        "prescriber": record.prescriber,
         "verifier": record.verifier,
         "verified_at": (
             record.verified_at.isoformat(timespec="seconds") if record.verified_at else None
