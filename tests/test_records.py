@@ -88,7 +88,9 @@ class TestBatchRecord:
             "bud"
         ].items()
         assert "BUD: 2026-12-01T22:00" in record["label"]["text"]
-        assert "lidocaine-hcl 2 mg/mL" in record["label"]["text"]
+        # drugs by name, as people read them, not by catalog id (issue 13)
+        assert "Lidocaine hydrochloride 2 mg/mL" in record["label"]["text"]
+        assert "lidocaine-hcl" not in record["label"]["text"]
 
     def test_lot_expiry_governs(self, stocked: Stock, loaded: LoadedCatalog) -> None:
         """A lot expiring before the table's BUD governs it."""

@@ -124,6 +124,11 @@ def consume_batch(
         "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
         "patient": who,
         "prescriber": prescriber,
+        "ingredient_names": {
+            c.ingredient: catalog.ingredients[c.ingredient].name
+            for c in worksheet.contents
+            if c.ingredient in catalog.ingredients
+        },
     }
     result = stock.consume(
         needs_of(worksheet),
@@ -225,8 +230,14 @@ def batch_record(
     findings.extend(bud.findings)
     worksheet = snapshot.get("worksheet")
     ingredients = (worksheet or {}).get("ingredients", [])
+    # The label names drugs as people read them; a record from before names were kept
+    # shows the catalog ids it has.
+    names_of = snapshot.get("ingredient_names") or {}
     actives = tuple(
-        (i["ingredient"], Quantity(i["concentration"]["value"], i["concentration"]["unit"]))
+        (
+            names_of.get(i["ingredient"], i["ingredient"]),
+            Quantity(i["concentration"]["value"], i["concentration"]["unit"]),
+        )
         for i in ingredients
         if i.get("role") == "active"
     )
