@@ -196,10 +196,10 @@ class TestAdmixtureStability:
         )
 
 
-def record(db: str) -> dict[str, Any]:
-    """The compounding record of batch B, as JSON."""
+def record(db: str, code: int = 0) -> dict[str, Any]:
+    """The compounding record of batch B, as JSON (*code*: the exit code expected)."""
     out = io.StringIO()
-    assert 0 == main(
+    assert code == main(
         ["record", "batch", "--batch-id", "B", "--db", db, "--format", "json"], out=out
     )
     data: dict[str, Any] = json.loads(out.getvalue())
@@ -371,3 +371,30 @@ class TestCompoundingForAPatient:
         code, text = self.consume(db, "B", str(bad))
         assert 1 == code
         assert "the patient file cannot be read" in text
+
+
+def test_a_hazard_from_the_catalog_is_on_the_label(tmp_path: Path) -> None:
+    """Dutasteride's handling hazard (sourced) is printed on the label of its batch."""
+    db = str(tmp_path / "s.db")
+    sheet = tmp_path / "stock.toml"
+    sheet.write_text(
+        'format = "mesoformula.stock/1"\n'
+        '[[lots]]\nproduct = "dutasteride-0.5mg-ml-2ml-compounded"\nlot = "DU-1"\n'
+        "expiry = 2029-01-31\ncontainers = 2\n"
+        '[[lots]]\nproduct = "sodium-chloride-0.9-5ml"\nlot = "NA-1"\n'
+        "expiry = 2029-01-31\ncontainers = 2\n",
+        encoding="utf-8",
+    )
+    compounded = ("--catalog", str(DATA / "catalog-compounded"))
+    at = ("--at", "2026-11-25T09:00Z")
+    assert 0 == main(["stock", "import", str(sheet), "--db", db, *compounded, *at])
+    out = io.StringIO()
+    argv = ["stock", "consume", str(DATA / "check" / "dutasteride.toml"), "--db", db]
+    argv += ["--batch-id", "B", "--at", "2026-12-01T10:00Z", *compounded]
+    assert 0 == main(argv, out=out), out.getvalue()
+    data = record(db, code=1)  # the fixture has no [preparation]: no BUD, exit 1
+    assert ["bud.unassigned"] == [f["code"] for f in data["findings"]]
+    label = data["label"]
+    hazard = "women who are or may become pregnant must not handle this preparation"
+    assert any(hazard in h for h in label["hazards"])
+    assert f"HAZARD: dutasteride: {hazard}" in label["text"]

@@ -54,6 +54,8 @@ def markdown(catalog: Catalog) -> str:
             facts.append(f"**withdrawn**: {ingredient.status_reason}")
         if ingredient.pregnancy:
             facts.append(f"pregnancy: {ingredient.pregnancy}")
+        if ingredient.hazard is not None:
+            facts.append(f"hazard on the label: {ingredient.hazard}")
         if ingredient.min_interval is not None:
             named = [s for s in ingredient.sources if "min_interval" in s]
             facts.append(

@@ -136,6 +136,8 @@ class Ingredient:
         activity_mass: Mass of one activity unit (``{IU = "0.025 ug"}``); activity is
             compared with mass only through this declared factor.
         limits: Dose limits.
+        hazard: A handling hazard printed on the label of every batch that contains it
+            (sourced in ``sources``), e.g. who must not handle it.
         min_interval: Least time between sessions that contain it (sourced in
             ``sources``); a course with a shorter interval is ``interval.short``.
         notes: Free text, including which limits could not be sourced.
@@ -157,6 +159,7 @@ class Ingredient:
     activity_mass: FrozenMap[str, Mass] = attrs.field(factory=FrozenMap, converter=quantity_map)
     limits: tuple[DoseLimit, ...] = ()
     min_interval: Duration | None = None
+    hazard: str | None = None
     notes: str = ""
     sources: tuple[str, ...] = ()
 

@@ -124,6 +124,11 @@ def consume_batch(
         "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
         "patient": who,
         "prescriber": prescriber,
+        "hazards": {
+            c.ingredient: catalog.ingredients[c.ingredient].hazard
+            for c in worksheet.contents
+            if c.ingredient in catalog.ingredients and catalog.ingredients[c.ingredient].hazard
+        },
         "ingredient_names": {
             c.ingredient: catalog.ingredients[c.ingredient].name
             for c in worksheet.contents
@@ -267,6 +272,7 @@ def batch_record(
                 Quantity(float(total["value"]), total["unit"]),
                 batch_id=batch_id,
                 bud=bud.at,
+                hazards=tuple(sorted(set((snapshot.get("hazards") or {}).values()))),
             ),
             void=batch.void is not None,
         ),

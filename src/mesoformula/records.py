@@ -62,6 +62,8 @@ class Label:
     storage: str | None
     total_volume: Quantity
     void: bool = False
+    #: Handling hazards of the actives, from the catalog (``Ingredient.hazard``).
+    hazards: tuple[str, ...] = ()
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -80,6 +82,7 @@ class Label:
                 else "NOT ASSIGNED - do not release"
             ),
             "Storage: " + (STORAGE_RANGES[self.storage] if self.storage else "not stated"),
+            *(f"HAZARD: {hazard}" for hazard in self.hazards),
         )
 
     @property
@@ -95,8 +98,12 @@ def make_label(
     *,
     batch_id: str,
     bud: dt.datetime | None,
+    hazards: tuple[str, ...] = (),
 ) -> Label:
-    """The label of a batch: *actives* are (ingredient, final concentration) pairs."""
+    """
+    The label of a batch: *actives* are (ingredient, final concentration) pairs,
+    *hazards* the handling hazards of its ingredients.
+    """
     return Label(
         name=formulation.name,
         actives=tuple(f"{name} {c.value:g} {c.unit}" for name, c in actives),
@@ -105,6 +112,7 @@ def make_label(
         bud=bud,
         storage=formulation.preparation.storage if formulation.preparation else None,
         total_volume=total_volume,
+        hazards=hazards,
     )
 
 

@@ -150,6 +150,7 @@ def label_data(label: Label) -> JSONObject:
         "batch_id": label.batch_id,
         "bud": label.bud.isoformat(timespec="minutes") if label.bud else None,
         "storage": label.storage,
+        "hazards": list(label.hazards),
         "text": label.text,
     }
 

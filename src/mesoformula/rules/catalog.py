@@ -58,8 +58,11 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
         for k, limit in enumerate(ingredient.limits):
             findings.extend(_limit_findings(catalog, f"{at}.limits[{k}]", limit))
-        if ingredient.min_interval is not None and not any(s.strip() for s in ingredient.sources):
-            findings.append(_nosource(f"{at}.min_interval"))
+        for field in ("min_interval", "hazard"):
+            if getattr(ingredient, field) is not None and not any(
+                s.strip() for s in ingredient.sources
+            ):
+                findings.append(_nosource(f"{at}.{field}"))
         if ingredient.status == "withdrawn" and not ingredient.status_reason:
             findings.append(
                 _error(
