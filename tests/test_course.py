@@ -346,6 +346,10 @@ class TestCompoundingForAPatient:
         out = io.StringIO()
         main(["record", "batch", "--batch-id", "B", "--db", db], out=out)
         assert "| patient | Jane Doe (P-0500) |" in out.getvalue()
+        label = data["label"]["text"].splitlines()
+        assert ["Hair revitalizing cocktail", "Patient: Jane Doe (P-0500)"] == label[:2]
+        assert "Prescriber: Dr. Rossi" in label
+        assert "Total volume: 10 mL (multiple dose: 2 sessions)" in label
 
     def test_a_patient_error_refuses_and_records_nothing(self, tmp_path: Path) -> None:
         db = self.stocked(tmp_path)

@@ -57,6 +57,13 @@ def _product_snapshot(product: Product) -> dict[str, object]:
     return data
 
 
+def _patient_text(patient: dict[str, str | None] | None) -> str | None:
+    """A patient as a label prints it: name (id), or the id."""
+    if not patient or not patient.get("id"):
+        return None
+    return f"{patient['name']} ({patient['id']})" if patient.get("name") else patient["id"]
+
+
 def _same_patient(stock: Stock, batch_id: str, who: dict[str, str | None] | None) -> None:
     """Refuse a batch id already consumed for another patient (or for none)."""
     try:
@@ -275,6 +282,9 @@ def batch_record(
                 hazards=tuple(sorted(set((snapshot.get("hazards") or {}).values()))),
             ),
             void=batch.void is not None,
+            patient=_patient_text(snapshot.get("patient")),
+            prescriber=snapshot.get("prescriber"),
+            sessions=((worksheet or {}).get("administration") or {}).get("sessions_per_batch"),
         ),
         findings=tuple(findings),
         void=None

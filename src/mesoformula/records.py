@@ -64,6 +64,11 @@ class Label:
     void: bool = False
     #: Handling hazards of the actives, from the catalog (``Ingredient.hazard``).
     hazards: tuple[str, ...] = ()
+    #: The patient it was compounded for (name and id, or the id), and the prescriber.
+    patient: str | None = None
+    prescriber: str | None = None
+    #: Sessions one batch serves: 1 is a single dose, more a multiple-dose container.
+    sessions: int | None = None
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -71,9 +76,18 @@ class Label:
         return (
             *(("VOID - DO NOT USE",) if self.void else ()),
             self.name,
+            *((f"Patient: {self.patient}",) if self.patient else ()),
+            *((f"Prescriber: {self.prescriber}",) if self.prescriber else ()),
             "Contains: " + ("; ".join(self.actives) if self.actives else "-"),
             f"Route: {self.route}",
-            f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}",
+            f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}"
+            + (
+                ""
+                if self.sessions is None
+                else " (single dose)"
+                if self.sessions <= 1
+                else f" (multiple dose: {self.sessions} sessions)"
+            ),
             f"Batch: {self.batch_id}",
             "BUD: "
             + (

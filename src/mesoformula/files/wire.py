@@ -151,6 +151,9 @@ def label_data(label: Label) -> JSONObject:
         "bud": label.bud.isoformat(timespec="minutes") if label.bud else None,
         "storage": label.storage,
         "hazards": list(label.hazards),
+        "patient": label.patient,
+        "prescriber": label.prescriber,
+        "sessions": label.sessions,
         "text": label.text,
     }
 
