@@ -377,8 +377,8 @@ class TestCompoundingForAPatient:
         assert "the patient file cannot be read" in text
 
 
-def test_a_hazard_from_the_catalog_is_on_the_label(tmp_path: Path) -> None:
-    """Dutasteride's handling hazard (sourced) is printed on the label of its batch."""
+def dutasteride_batch(tmp_path: Path) -> str:
+    """A store holding batch 'B' of the dutasteride fixture (a clinic's compounded stock)."""
     db = str(tmp_path / "s.db")
     sheet = tmp_path / "stock.toml"
     sheet.write_text(
@@ -396,9 +396,50 @@ def test_a_hazard_from_the_catalog_is_on_the_label(tmp_path: Path) -> None:
     argv = ["stock", "consume", str(DATA / "check" / "dutasteride.toml"), "--db", db]
     argv += ["--batch-id", "B", "--at", "2026-12-01T10:00Z", *compounded]
     assert 0 == main(argv, out=out), out.getvalue()
+    return db
+
+
+def test_a_hazard_from_the_catalog_is_on_the_label(tmp_path: Path) -> None:
+    """Dutasteride's handling hazard (sourced) is printed on the label of its batch."""
+    db = dutasteride_batch(tmp_path)
     data = record(db, code=1)  # the fixture has no [preparation]: no BUD, exit 1
     assert ["bud.unassigned"] == [f["code"] for f in data["findings"]]
     label = data["label"]
     hazard = "women who are or may become pregnant must not handle this preparation"
     assert any(hazard in h for h in label["hazards"])
     assert f"HAZARD: dutasteride: {hazard}" in label["text"]
+
+
+class TestStandaloneLabel:
+    """record label: the label on its own, as text, HTML or JSON."""
+
+    def test_text_html_and_json_agree(self, tmp_path: Path) -> None:
+        db = TestRelease().consumed(tmp_path)
+        outs = {}
+        for form in ("text", "html", "json"):
+            out = io.StringIO()
+            argv = ["record", "label", "--batch-id", "B", "--db", db, "--format", form]
+            assert 0 == main(argv, out=out)
+            outs[form] = out.getvalue()
+        text = json.loads(outs["json"])["text"]
+        assert text + "\n" == outs["text"]
+        assert outs["text"].startswith("Hair revitalizing cocktail\n")
+        assert "Content-Security-Policy" in outs["html"]
+        assert "Batch: B" in outs["html"]
+
+    def test_a_void_label_says_so_and_an_unknown_batch_is_a_usage_error(
+        self, tmp_path: Path
+    ) -> None:
+        db = TestRelease().consumed(tmp_path)
+        void = ["stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient"]
+        assert 0 == main([*void, "--at", "2026-12-01T12:00Z"], out=io.StringIO())
+        out = io.StringIO()
+        assert 0 == main(["record", "label", "--batch-id", "B", "--db", db], out=out)
+        assert out.getvalue().startswith("VOID - DO NOT USE\n")
+        assert 2 == main(["record", "label", "--batch-id", "NONE", "--db", db], out=io.StringIO())
+
+    def test_a_label_without_a_bud_exits_1(self, tmp_path: Path) -> None:
+        db = dutasteride_batch(tmp_path)
+        out = io.StringIO()
+        assert 1 == main(["record", "label", "--batch-id", "B", "--db", db], out=out)
+        assert "BUD: NOT ASSIGNED - do not release" in out.getvalue()

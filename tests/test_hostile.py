@@ -85,6 +85,8 @@ READS = [
     ("stock", "export"),
     ("record", "batch", "--batch-id", "B", "--format", "json"),
     ("record", "batch", "--batch-id", "B", "--format", "html"),
+    ("record", "label", "--batch-id", "B"),
+    ("record", "label", "--batch-id", "B", "--format", "html"),
 ]
 
 

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._common import bounded, entry_id
-from .record import cmd_record_batch, cmd_record_master, cmd_record_verify
+from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
 from .stock import (
     cmd_adjust,
     cmd_consume,
@@ -152,6 +152,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         "--formulation", metavar="FILE", help="prove this file is the recorded version"
     )
     batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True)
+    label = kinds.add_parser(
+        "label", parents=parents, help="the label of a consumed batch on its own (text, html)"
+    )
+    label.add_argument("--batch-id", required=True, metavar="ID")
+    label.set_defaults(handler=cmd_record_label, html=True)
     release = kinds.add_parser(
         "verify",
         parents=parents,

@@ -46,6 +46,28 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
+    """``record label --batch-id ID``: the label of a consumed batch on its own."""
+    from mesoformula.cli.views import records as record_views  # noqa: PLC0415
+    from mesoformula.compounding import batch_record  # noqa: PLC0415
+    from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
+    from mesoformula.files.wire import label_data  # noqa: PLC0415
+
+    with open_store(args, readonly=True) as stock:
+        try:
+            record = batch_record(stock, args.batch_id)
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+    if args.format == "json":
+        write_json(label_data(record.label), out)
+    elif args.format == "html":
+        out.write(record_views.label_html(record.label))
+    else:
+        out.write(record.label.text + "\n")
+    # A label without a BUD must not be printed as if it could be released.
+    return EXIT_FINDINGS if record.label.bud is None else EXIT_OK
+
+
 def cmd_record_verify(args: argparse.Namespace, out: TextIO) -> int:
     """``record verify --batch-id ID --verifier NAME``: release a batch (append-only)."""
     from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
@@ -87,6 +109,7 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
 
 __all__ = [
     "cmd_record_batch",
+    "cmd_record_label",
     "cmd_record_master",
     "cmd_record_verify",
 ]

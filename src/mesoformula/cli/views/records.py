@@ -11,7 +11,7 @@ from typing import Any
 
 from mesoformula._text import fence, markdown_text
 from mesoformula.findings import Finding
-from mesoformula.records import BatchRecord, MasterRecord
+from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.units import Quantity
 
 #: No script, nothing fetched: styles inline, images only as data (SPEC §8.2).
@@ -220,6 +220,11 @@ def batch_html(record: BatchRecord) -> str:
     return _page(f"Compounding record {record.batch_id}", body)
 
 
+def label_html(label: Label) -> str:
+    """A batch's label on its own, as a printable HTML page."""
+    return _page(f"Label {label.batch_id}", f'<div class="label">{html.escape(label.text)}</div>')
+
+
 def _ingredient_rows(record: MasterRecord) -> list[list[Any]]:
     return [
         [c.ingredient, c.role, c.concentration, c.per_batch, ", ".join(c.products)]
@@ -322,6 +327,7 @@ __all__ = [
     "CSP",
     "batch_html",
     "batch_markdown",
+    "label_html",
     "master_html",
     "master_markdown",
 ]
