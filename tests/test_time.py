@@ -236,7 +236,10 @@ class TestAStoreFromV1:
     @pytest.fixture
     def db(self, tmp_path: Path) -> str:
         path = tmp_path / "v1.db"
-        path.write_bytes((Path(__file__).parent / "data" / "stores" / "v1.db").read_bytes())
+        dump = (Path(__file__).parent / "data" / "stores" / "v1.sql").read_text(encoding="utf-8")
+        con = sqlite3.connect(path)
+        con.executescript(dump)  # the rows v1 wrote, in a new file
+        con.close()
         return str(path)
 
     def test_migrates_keeps_its_history_and_verifies(
