@@ -57,10 +57,9 @@ def markdown(catalog: Catalog) -> str:
         if ingredient.hazard is not None:
             facts.append(f"hazard on the label: {ingredient.hazard}")
         if ingredient.min_interval is not None:
-            named = [s for s in ingredient.sources if "min_interval" in s]
             facts.append(
                 f"at least **{ingredient.min_interval}** between sessions — "
-                + "; ".join(named or ingredient.sources)
+                + ingredient.source_of("min_interval")
             )
         out.extend(f"- {fact}" for fact in facts)
         for limit in ingredient.limits:

@@ -163,6 +163,11 @@ class Ingredient:
     notes: str = ""
     sources: tuple[str, ...] = ()
 
+    def source_of(self, field: str) -> str:
+        """The sources that name *field* (``min_interval``), else all of them, joined."""
+        named = [s for s in self.sources if field in s]
+        return "; ".join(named or self.sources)
+
 
 @attrs.frozen(kw_only=True)
 @validated

@@ -121,6 +121,11 @@ def consume_batch(
     products = {
         d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
     }
+    used = [
+        catalog.ingredients[c.ingredient]
+        for c in worksheet.contents
+        if c.ingredient in catalog.ingredients
+    ]
     snapshot = {
         "record_version": RECORD_VERSION,
         "started_at": _time.stored(started),
@@ -131,16 +136,8 @@ def consume_batch(
         "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
         "patient": who,
         "prescriber": prescriber,
-        "hazards": {
-            c.ingredient: catalog.ingredients[c.ingredient].hazard
-            for c in worksheet.contents
-            if c.ingredient in catalog.ingredients and catalog.ingredients[c.ingredient].hazard
-        },
-        "ingredient_names": {
-            c.ingredient: catalog.ingredients[c.ingredient].name
-            for c in worksheet.contents
-            if c.ingredient in catalog.ingredients
-        },
+        "hazards": {i.id: i.hazard for i in used if i.hazard},
+        "ingredient_names": {i.id: i.name for i in used},
     }
     result = stock.consume(
         needs_of(worksheet),

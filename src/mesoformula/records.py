@@ -71,6 +71,14 @@ class Label:
     sessions: int | None = None
 
     @property
+    def _doses(self) -> str:
+        if self.sessions is None:
+            return ""
+        if self.sessions <= 1:
+            return " (single dose)"
+        return f" (multiple dose: {self.sessions} sessions)"
+
+    @property
     def lines(self) -> tuple[str, ...]:
         """The label's lines, as printed."""
         return (
@@ -80,14 +88,7 @@ class Label:
             *((f"Prescriber: {self.prescriber}",) if self.prescriber else ()),
             "Contains: " + ("; ".join(self.actives) if self.actives else "-"),
             f"Route: {self.route}",
-            f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}"
-            + (
-                ""
-                if self.sessions is None
-                else " (single dose)"
-                if self.sessions <= 1
-                else f" (multiple dose: {self.sessions} sessions)"
-            ),
+            f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}{self._doses}",
             f"Batch: {self.batch_id}",
             "BUD: "
             + (

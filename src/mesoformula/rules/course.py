@@ -45,9 +45,7 @@ def interval_findings(
         if ingredient is None or ingredient.min_interval is None:
             continue
         minimum = ingredient.min_interval
-        # The ingredient's sources that say they give the interval, else all of them.
-        named = [s for s in ingredient.sources if "min_interval" in s]
-        source = "; ".join(named or ingredient.sources) or None
+        source = ingredient.source_of("min_interval") or None
         if administration is None or administration.sessions < 2:
             continue  # one session: no interval to keep
         if administration.interval is None:

@@ -42,17 +42,7 @@ def consume(
     actor: str,
     record: JSONObject | None = None,
 ) -> ConsumeResult:
-    """
-    Consume a batch: allocate and record every draw, opening and single-dose waste
-    in one transaction, or nothing when stock is short.
-
-    Idempotent per *batch_id*: consuming the same batch again changes nothing and
-    returns the recorded plan.
-
-    Raises:
-        StockError: the batch id was used for another formulation, other content or
-            another number of batches.
-    """
+    """The work of :meth:`mesoformula.stock.Stock.consume` (see there), on one connection."""
     with ledger.transaction():
         existing = ledger.db.execute(
             "SELECT formulation, checksum, plan, batches FROM batches WHERE batch_id = ?",
@@ -141,10 +131,9 @@ def consume(
                 json.dumps(record or {}),
             ),
         )
-        if plan.allocations:
-            entries.append(
-                ledger.seal("batch", batch_id, plan.allocations[0].lot_id, at=at, actor=actor)
-            )
+        seal = ledger.seal("batch", batch_id, at=at, actor=actor)
+        if seal is not None:
+            entries.append(seal)
         return ConsumeResult(
             batch_id=batch_id, plan=plan, consumed=True, already=False, entries=tuple(entries)
         )

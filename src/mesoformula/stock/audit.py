@@ -150,8 +150,7 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     prev = GENESIS
     expected_id = 1
     changed: dict[int, str] = {}
-    sealed_batches: set[str] = set()
-    sealed_releases: set[str] = set()
+    sealed: dict[str, set[str]] = {reason: set() for reason in SEALED}  # keys sealed
     # The facts of a lot or container as they are now, for consecutive entries of the
     # same lot: a bounded cache, so memory does not grow with the journal.
     current = functools.lru_cache(maxsize=4096)(
@@ -185,10 +184,8 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
                 )
             elif now != facts:
                 changed.setdefault(int(row[5]), f"entry {entry_id}")
-            if seal is not None and seal[0] == "sealed: batch":
-                sealed_batches.add(seal[1])
-            if seal is not None and seal[0] == "sealed: verification":
-                sealed_releases.add(seal[1])
+            if seal is not None and seal[0] in sealed:
+                sealed[seal[0]].add(seal[1])
         if expect_head is not None and entry_id == expect_head[0] and row[16] != expect_head[1]:
             problems.append(
                 f"the history up to entry {entry_id} was rewritten: its hash is not the head "
@@ -206,14 +203,14 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
                 f"the start of sealing (entry {era}) was changed: it does not fit the journal"
             )
         for (batch_id,) in db.execute("SELECT batch_id FROM batches ORDER BY batch_id"):
-            if batch_id not in sealed_batches and batch_id not in legacy:
+            if batch_id not in sealed["sealed: batch"] and batch_id not in legacy:
                 problems.append(
                     f"batch '{batch_id}' has no seal in the journal: it was added behind the "
                     "journal's back"
                 )
     if "verifications" in tables:
         for (batch_id,) in db.execute("SELECT batch_id FROM verifications ORDER BY batch_id"):
-            if batch_id not in sealed_releases:
+            if batch_id not in sealed["sealed: verification"]:
                 problems.append(
                     f"the release of batch '{batch_id}' has no seal in the journal: it was "
                     "added behind the journal's back"

@@ -415,13 +415,26 @@ class Ledger:
             correlation=correlation,
         )
 
-    def seal(self, subject: str, key: str, lot_id: int, *, at: dt.datetime, actor: str) -> int:
+    def seal(self, subject: str, batch_id: str, *, at: dt.datetime, actor: str) -> int | None:
         """
         Append a seal: an entry without movement whose facts are the row of *subject*
-        (``batch`` or ``void``) named *key*, so the hash chain covers it.
+        (``batch``, ``void`` or ``verification``) of *batch_id*, so the hash chain covers
+        it. The seal sits on the lot of the batch's first entry; a batch without journal
+        entries has nothing to seal it to (None).
         """
+        row = self.db.execute(
+            "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
+            (batch_id,),
+        ).fetchone()
+        if row is None:
+            return None
         return self.append(
-            "seal", lot_id, at=at, actor=actor, reason=f"sealed: {subject}", correlation=key
+            "seal",
+            int(row[0]),
+            at=at,
+            actor=actor,
+            reason=f"sealed: {subject}",
+            correlation=batch_id,
         )
 
     def compensate(

@@ -445,14 +445,9 @@ class Stock:
                 "INSERT INTO voids (batch_id, at, actor, reason) VALUES (?, ?, ?, ?)",
                 (batch_id, iso(at), actor, reason),
             )
-            lot_id = self.ledger.db.execute(
-                "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
-                (batch_id,),
-            ).fetchone()
-            if lot_id is not None:
-                undone.append(
-                    self.ledger.seal("void", batch_id, int(lot_id[0]), at=at, actor=actor)
-                )
+            seal = self.ledger.seal("void", batch_id, at=at, actor=actor)
+            if seal is not None:
+                undone.append(seal)
             return undone
 
     def verify_batch(self, batch_id: str, *, verifier: str, at: dt.datetime) -> int:
@@ -489,13 +484,10 @@ class Stock:
                 "INSERT INTO verifications (batch_id, at, verifier) VALUES (?, ?, ?)",
                 (batch_id, iso(at), verifier),
             )
-            lot_id = self.ledger.db.execute(
-                "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
-                (batch_id,),
-            ).fetchone()
-            if lot_id is None:
+            seal = self.ledger.seal("verification", batch_id, at=at, actor=verifier)
+            if seal is None:
                 raise StockError(f"batch '{batch_id}' has no journal entries to seal")
-            return self.ledger.seal("verification", batch_id, int(lot_id[0]), at=at, actor=verifier)
+            return seal
 
     def undo(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
         """
@@ -561,7 +553,9 @@ class Stock:
         returns the recorded plan.
 
         Raises:
-            StockError: the batch id was used for another formulation.
+            StockError: the batch id was used for another formulation, other content or
+                another number of batches.
+            LedgerIntegrityError: a lot it would touch disagrees with the journal.
         """
         return _consume.consume(
             self.ledger,

@@ -111,7 +111,7 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
         ("compounded at", record.compounded_at.isoformat(timespec="seconds")),
         ("batches", record.batches),
         ("preparer", record.preparer),
-        ("patient", _patient(record) or blank),
+        ("patient", record.label.patient or blank),
         ("prescriber", record.prescriber or blank),
         (
             "verifier",
@@ -130,14 +130,6 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
 
 #: The banner of a record no second pharmacist has verified (SPEC §8.3, release).
 NOT_RELEASED = "NOT VERIFIED - not released: a pharmacist other than the preparer must verify it"
-
-
-def _patient(record: BatchRecord) -> str | None:
-    if record.patient_id is None:
-        return None
-    return (
-        f"{record.patient_name} ({record.patient_id})" if record.patient_name else record.patient_id
-    )
 
 
 def _void(record: BatchRecord) -> str:
