@@ -443,3 +443,13 @@ class TestStandaloneLabel:
         out = io.StringIO()
         assert 1 == main(["record", "label", "--batch-id", "B", "--db", db], out=out)
         assert "BUD: NOT ASSIGNED - do not release" in out.getvalue()
+
+
+def test_catalog_show_gives_the_course_fields() -> None:
+    """min_interval and hazard are shown with the ingredient (text and JSON)."""
+    out = io.StringIO()
+    assert 0 == main(["catalog", "show", "deoxycholic-acid", "--format", "json"], out=out)
+    assert "31 d" == json.loads(out.getvalue())["min_interval"]
+    out = io.StringIO()
+    assert 0 == main(["catalog", "show", "dutasteride"], out=out)
+    assert "  hazard: dutasteride: women who are or may become pregnant" in out.getvalue()

@@ -219,6 +219,8 @@ def show(catalog: Catalog, entry_id: str) -> JSONObject:
             "status": ingredient.status,
             "status_reason": ingredient.status_reason,
             "pregnancy": ingredient.pregnancy,
+            "min_interval": str(ingredient.min_interval) if ingredient.min_interval else None,
+            "hazard": ingredient.hazard,
             "limits": [_limit(limit) for limit in catalog.limits_of(entry_id)],
             "products": _carriers(catalog, entry_id),
             "incompatibilities": [
@@ -239,6 +241,11 @@ def show(catalog: Catalog, entry_id: str) -> JSONObject:
             "sterile": product.sterile,
             "storage": product.storage,
             "in_use_days": product.in_use_days,
+            "admixture_stability": (
+                None
+                if product.admixture_stability is None
+                else f"{product.admixture_stability.within} ({product.admixture_stability.storage})"
+            ),
             "no_admixture": product.no_admixture,
             "source": product.source,
             "notes": product.notes,
