@@ -375,6 +375,9 @@ class TestCompoundingForAPatient:
         code, text = self.consume(db, "B", str(bad))
         assert 1 == code
         assert "the patient file cannot be read" in text
+        code, text = self.consume(db, "B", "/dev/zero")  # not a regular file: refused, unread
+        assert 1 == code
+        assert "the patient file cannot be read" in text
 
 
 def dutasteride_batch(tmp_path: Path) -> str:

@@ -264,7 +264,7 @@ def _patient_of(args: argparse.Namespace, out: TextIO) -> Any:
     from mesoformula.files import read  # noqa: PLC0415
     from mesoformula.patient import Patient  # noqa: PLC0415
 
-    if not Path(args.patient).is_file():
+    if not Path(args.patient).exists():
         raise UsageError(f"{args.patient}: no such file")
     document = read(args.patient, expect="patient")
     if isinstance(document.model, Patient) and not any(
