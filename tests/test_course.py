@@ -39,9 +39,10 @@ COMPOUNDED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
 
 
 def found(
-    loaded: LoadedCatalog, formulation: Formulation, code: str, **options: int
+    loaded: LoadedCatalog, formulation: Formulation, code: str, batches: int = 1
 ) -> list[Finding]:
-    return [f for f in check(formulation, loaded.catalog, None, **options)[1] if f.code == code]
+    findings = check(formulation, loaded.catalog, None, batches=batches)[1]
+    return [f for f in findings if f.code == code]
 
 
 def with_interval(formulation: Formulation, interval: Quantity | None) -> Formulation:

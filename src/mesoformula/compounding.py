@@ -8,6 +8,7 @@ compounding record of a batch back, and build a formulation's master record (SPE
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import attrs
 
@@ -16,7 +17,8 @@ from ._frozen import FrozenMap
 from .bud import EDITION, AdmixtureUse, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
-from .exceptions import StockError, UnknownEntry
+from .course import Dose, contents_of, doses_in
+from .exceptions import EntryOrderError, StockError, UnknownEntry
 from .files import converter, unstructure
 from .files.wire import to_data
 from .findings import Finding
@@ -36,10 +38,10 @@ from .records import (
     make_label,
     method_steps,
 )
-from .rules.checks import check
+from .rules.checks import check, check_administration
 from .rules.references import patient_term_findings
 from .stock import ConsumeResult
-from .stock.allocation import to_ml
+from .stock.allocation import to_ml, to_ul
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
 from .units import Quantity
@@ -292,6 +294,168 @@ def batch_record(
     )
 
 
+@attrs.frozen(kw_only=True)
+class AdministerResult:
+    """
+    What :func:`administer` did: the administration's number and seal, or None when it
+    was refused (the findings say why; nothing was recorded).
+
+    Attributes:
+        doses: What the volume gives of each ingredient of the batch.
+        remaining_ml: What the batch holds after (before, when refused).
+        bud: The batch's beyond-use date (None: none could be assigned).
+    """
+
+    number: int | None
+    entry: int | None
+    findings: tuple[Finding, ...]
+    doses: tuple[Dose, ...]
+    remaining_ml: float
+    bud: dt.datetime | None
+
+
+def _refusal(code: str, message: str) -> Finding:
+    return Finding(code=code, severity="error", message=message)
+
+
+def administer(
+    stock: Stock,
+    catalog: Catalog,
+    *,
+    batch_id: str,
+    patient: Patient,
+    volume_ml: float,
+    at: dt.datetime,
+    actor: str,
+) -> AdministerResult:
+    """
+    Record a dose of *volume_ml* from consumed batch *batch_id* given to *patient* at
+    *at* (SPEC §8.3), in one write transaction with every check, so that two people
+    giving from the same batch cannot both take its last millilitres.
+
+    Refused (nothing recorded; the findings say why) when the batch is void or not
+    released (``administer.unreleased``), is past its beyond-use date at *at* or has
+    none (``bud.expired``), was compounded for another patient (``administer.patient``),
+    holds less than *volume_ml* (``administer.volume``), or the checks of the course
+    give an error: the doses in that volume against the per-session and per-kg limits,
+    the course so far plus this session against ``course`` limits, ``interval.short``
+    against the recorded sessions, allergies, pregnancy and withdrawn ingredients as
+    the patient file and the catalog say today.
+
+    Raises:
+        UnknownEntry: no batch with that id.
+        EntryOrderError: *at* is before the batch was compounded.
+        StockError: the volume is not a positive number of microlitres.
+    """
+    volume_ul = to_ul(volume_ml)
+    if volume_ul <= 0:
+        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
+    with stock.transaction():
+        batch = stock.batch(batch_id)
+        if _time.utc(at) < batch.at:
+            raise EntryOrderError(
+                f"an administration dated {_time.stored(at)} would come before batch "
+                f"'{batch_id}' was compounded ({_time.stored(batch.at)})"
+            )
+        record = batch_record(stock, batch_id)
+        snapshot = batch.snapshot
+        contents = contents_of(snapshot.get("worksheet") or {})
+        doses = doses_in(contents, to_ml(volume_ul))
+        total = (snapshot.get("worksheet") or {}).get("total_volume") or {"value": 0.0}
+        given_ul = sum(
+            to_ul(a.volume_ml) for a in stock.administrations(batch_id=batch_id) if a.live
+        )
+        remaining_ul = to_ul(float(total["value"])) - given_ul
+        findings: list[Finding] = []
+        if batch.void is not None:
+            findings.append(
+                _refusal(
+                    "administer.unreleased",
+                    f"batch {batch_id} is void ({batch.void.reason}): it must not be given",
+                )
+            )
+        elif batch.verification is None:
+            findings.append(
+                _refusal(
+                    "administer.unreleased",
+                    f"batch {batch_id} was not verified by a pharmacist: it is not released "
+                    f"(mesoformula record verify --batch-id {batch_id} --verifier NAME)",
+                )
+            )
+        if record.bud.at is None:
+            findings.append(
+                _refusal(
+                    "bud.expired",
+                    f"batch {batch_id} has no beyond-use date ({record.bud.reason}): it must "
+                    "not be given",
+                )
+            )
+        elif _time.utc(at) > _time.utc(record.bud.at):
+            findings.append(
+                _refusal(
+                    "bud.expired",
+                    f"batch {batch_id} was beyond its use date at {_time.stored(at)}: its BUD "
+                    f"was {_time.stored(record.bud.at)} ({record.bud.reason})",
+                )
+            )
+        owner = (snapshot.get("patient") or {}).get("id")
+        if owner is not None and owner != patient.id:
+            findings.append(
+                _refusal(
+                    "administer.patient",
+                    f"batch {batch_id} was compounded for patient {owner}, not {patient.id}",
+                )
+            )
+        if volume_ul > remaining_ul:
+            findings.append(
+                _refusal(
+                    "administer.volume",
+                    f"{to_ml(volume_ul):g} mL is more than batch {batch_id} holds: "
+                    f"{to_ml(max(remaining_ul, 0)):g} mL of {float(total['value']):g} mL "
+                    "remain",
+                )
+            )
+        recorded = converter.structure(snapshot["formulation"], Formulation)
+        findings += check_administration(
+            contents,
+            catalog,
+            patient,
+            volume_ml=to_ml(volume_ul),
+            course=stock.administrations(patient=patient.id),
+            at=at,
+            risks=recorded.accepted_risks,
+        )
+        findings += patient_term_findings(patient, catalog)
+        bud = record.bud.at
+        if any(f.severity == "error" for f in findings):
+            return AdministerResult(
+                number=None,
+                entry=None,
+                findings=tuple(findings),
+                doses=doses,
+                remaining_ml=to_ml(remaining_ul),
+                bud=bud,
+            )
+        number, entry = stock.ledger.give(
+            batch_id,
+            patient=patient.id,
+            volume_ul=volume_ul,
+            doses=json.dumps(
+                {d.ingredient: [d.value, d.unit] for d in doses}, separators=(",", ":")
+            ),
+            at=at,
+            actor=actor,
+        )
+    return AdministerResult(
+        number=number,
+        entry=entry,
+        findings=tuple(findings),
+        doses=doses,
+        remaining_ml=to_ml(remaining_ul - volume_ul),
+        bud=bud,
+    )
+
+
 def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
     """The master formulation record of *formulation* against *catalog*."""
     worksheet, findings = check(formulation, catalog)
@@ -342,4 +506,4 @@ def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
     )
 
 
-__all__ = ["batch_record", "consume_batch", "master_record"]
+__all__ = ["AdministerResult", "administer", "batch_record", "consume_batch", "master_record"]

@@ -112,6 +112,17 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         default="info",
         help="report only findings of this severity or worse (default: all)",
     )
+    check.add_argument(
+        "--db",
+        metavar="PATH",
+        help="count the patient's recorded course from this store (read-only): course "
+        "limits over what was given plus the plan, minimum intervals since the last session",
+    )
+    check.add_argument(
+        "--at",
+        metavar="ISO-DATETIME",
+        help="with --db: when the planned course starts (default now)",
+    )
     check.set_defaults(handler=cmd_check)
 
     compose = commands.add_parser(
@@ -143,7 +154,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     compose.set_defaults(handler=cmd_compose, markdown=True)
 
     base = {"validate", "schema", "catalog", "check", "compose"}
-    if argv is None or not base & set(argv) or {"stock", "record"} & set(argv):
+    more = {"stock", "record", "administer", "course"}
+    if argv is None or not base & set(argv) or more & set(argv):
         _add_more_commands(commands, common)
     return parser
 

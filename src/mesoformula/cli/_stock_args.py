@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ._common import bounded, entry_id
+from .course import cmd_administer, cmd_course_show
 from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
 from .stock import (
     cmd_adjust,
@@ -138,6 +139,37 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     add("head", cmd_head, "print the chain head SEQ:SHA256, to keep elsewhere")
     add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
+
+    administer = commands.add_parser(
+        "administer",
+        parents=parents,
+        help="record a dose given to a patient from a consumed batch (or undo one)",
+        description="Record a dose given from a released batch, after every check of the "
+        "course: BUD, patient, what remains, dose and course limits, minimum intervals, "
+        "allergies. Refused (exit 1, nothing recorded) on an error. --undo N --reason "
+        "takes back administration N recorded in error (a compensating row).",
+    )
+    administer.add_argument("--batch-id", metavar="ID")
+    administer.add_argument("--patient", metavar="PATIENT", help="patient file")
+    administer.add_argument("--volume", metavar="VOLUME", help="the volume given, e.g. '4 mL'")
+    administer.add_argument(
+        "--undo", type=entry_id, metavar="N", help="take back administration N (with --reason)"
+    )
+    administer.add_argument("--reason", help="why the administration is undone")
+    administer.set_defaults(handler=cmd_administer)
+    course = commands.add_parser("course", help="a patient's course as the store recorded it")
+    course_actions = course.add_subparsers(dest="course_command", metavar="ACTION")
+    course_actions.required = True
+    show_course = course_actions.add_parser(
+        "show",
+        parents=parents,
+        help="sessions, cumulative dose against course limits, earliest next session",
+        description="A patient's course: every administration, the cumulative dose per "
+        "ingredient against each course limit, and the earliest next session under each "
+        "minimum interval. Read-only.",
+    )
+    show_course.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
+    show_course.set_defaults(handler=cmd_course_show)
 
     record = commands.add_parser("record", help="compounding and master formulation records")
     kinds = record.add_subparsers(dest="record_command", metavar="KIND")

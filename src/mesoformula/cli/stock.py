@@ -261,20 +261,9 @@ def _patient_of(args: argparse.Namespace, out: TextIO) -> Any:
     """The patient of ``--patient`` (None without one; False, reported, when unreadable)."""
     if not args.patient:
         return None
-    from mesoformula.files import read  # noqa: PLC0415
-    from mesoformula.patient import Patient  # noqa: PLC0415
+    from .course import read_patient  # noqa: PLC0415
 
-    if not Path(args.patient).exists():
-        raise UsageError(f"{args.patient}: no such file")
-    document = read(args.patient, expect="patient")
-    if isinstance(document.model, Patient) and not any(
-        f.severity == "error" for f in document.findings
-    ):
-        return document.model
-    for finding in document.findings:
-        out.write(finding_line(args.patient, finding) + "\n")
-    out.write("not consumed: the patient file cannot be read\n")
-    return False
+    return read_patient(args.patient, out, "not consumed") or False
 
 
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:

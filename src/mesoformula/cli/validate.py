@@ -11,8 +11,10 @@ from mesoformula.findings import Finding
 from ._common import (
     EXIT_OK,
     UsageError,
+    at_time,
     catalog_reports_of,
     load_catalog_of,
+    open_store,
     print_reports,
     write_json,
 )
@@ -58,6 +60,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.rules.references import patient_term_findings  # noqa: PLC0415
     from mesoformula.validate import FileReport  # noqa: PLC0415
 
+    if args.at is not None and args.db is None:
+        raise UsageError("--at goes with --db: when the planned course starts")
+    at = at_time(args) if args.db is not None else None
     loaded = load_catalog_of(args)
     for path in (args.formulation, args.patient):
         if not Path(path).is_file():
@@ -80,7 +85,11 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
                     "were not run",
                 )
             )
-        _, found = check(formulation_doc.model, loaded.catalog, patient)
+        course = None
+        if args.db is not None and patient is not None:
+            with open_store(args, readonly=True) as stock:
+                course = stock.administrations(patient=patient.id)
+        _, found = check(formulation_doc.model, loaded.catalog, patient, course=course, at=at)
         formulation_findings += formulation_doc.locate(found)
     reports.append(
         FileReport(

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mesoformula import _time
 from mesoformula._json import JSONObject
+from mesoformula.course import CourseSummary
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
@@ -75,6 +77,64 @@ def to_data(worksheet: Worksheet, findings: list[JSONObject]) -> JSONObject:
 
 def _finding(finding: Finding) -> JSONObject:
     return finding_to_json(finding)
+
+
+def course_data(summary: CourseSummary) -> JSONObject:
+    """A patient's course in the JSON shape of ``course show`` (docs/reference/json.md)."""
+    return {
+        "patient": summary.patient,
+        "administrations": [
+            {
+                "administration": a.number,
+                "at": _time.stored(a.at),
+                "batch_id": a.batch_id,
+                "formulation": a.formulation,
+                "formulation_name": a.formulation_name,
+                "volume": {"value": a.volume_ml, "unit": "mL"},
+                "actor": a.actor,
+                "doses": [{"ingredient": d.ingredient, **to_json(d.amount)} for d in a.doses],
+                "undone": None
+                if a.undone is None
+                else {
+                    "administration": a.undone.number,
+                    "at": _time.stored(a.undone.at),
+                    "actor": a.undone.actor,
+                    "reason": a.undone.reason,
+                },
+            }
+            for a in summary.administrations
+        ],
+        "totals": [
+            {
+                "ingredient": t.ingredient,
+                "name": t.name,
+                "total": to_json(t.total),
+                "not_added": [to_json(q) for q in t.unconverted],
+                "limits": [
+                    {
+                        "max": to_json(u.limit.max),
+                        "severity": u.limit.severity,
+                        "fraction": u.fraction,
+                        "not_checked": u.why or None,
+                        "conditional": u.conditional,
+                        "source": u.limit.source,
+                    }
+                    for u in t.limits
+                ],
+            }
+            for t in summary.totals
+        ],
+        "next_sessions": [
+            {
+                "ingredient": n.ingredient,
+                "min_interval": to_json(n.min_interval),
+                "last": _time.stored(n.last),
+                "earliest": _time.stored(n.earliest),
+                "source": n.source,
+            }
+            for n in summary.next_sessions
+        ],
+    }
 
 
 def batch_record_data(record: BatchRecord) -> JSONObject:

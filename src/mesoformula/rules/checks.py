@@ -23,20 +23,28 @@ weight, no conversion factor, no administration) is ``dose.unchecked``, never fi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 
+from mesoformula import _time
 from mesoformula.catalog import Catalog
 from mesoformula.composition import compose
+from mesoformula.course import Administration
 from mesoformula.findings import Finding
 from mesoformula.formulation import AcceptedRisk, Formulation
 from mesoformula.patient import Patient
-from mesoformula.worksheet import Worksheet
+from mesoformula.worksheet import Content, Worksheet
 
 from .compat import compatibility_findings, status_findings
-from .course import interval_findings, schedule_findings
+from .course import (
+    interval_findings,
+    recent_findings,
+    schedule_findings,
+    with_recorded_course,
+)
 from .doses import additive_findings, dose_findings
 from .patient import allergen_findings, pregnancy_findings
 
@@ -45,6 +53,9 @@ def check(
     formulation: Formulation,
     catalog: Catalog,
     patient: Patient | None = None,
+    *,
+    course: Sequence[Administration] | None = None,
+    at: dt.datetime | None = None,
     **options: Any,
 ) -> tuple[Worksheet, list[Finding]]:
     """
@@ -52,12 +63,24 @@ def check(
     (composition findings first). *options* go to :func:`~mesoformula.composition.compose`
     (``batches``, ``final_volume``, ``resolution``, ``dead_volume``).
 
+    With *course* (the patient's recorded administrations) and *at* (when the planned
+    course starts), ``dose.course`` counts what was given plus the planned course, and
+    ``interval.short`` fires when an ingredient with a ``min_interval`` was given too
+    recently (SPEC §8.3).
+
     An accepted risk whose justification is blank accepts nothing and is itself a
     ``file.schema`` error (SPEC §8.1).
     """
     worksheet = compose(formulation, catalog, **options)
-    findings = [*worksheet.findings, *check_preparation(worksheet, catalog, patient)]
     present = [c for c in worksheet.contents if c.total_value > 0]
+    checked = worksheet
+    findings = list(worksheet.findings)
+    if course is not None:
+        contents, course_findings = with_recorded_course(worksheet.contents, course, catalog)
+        checked = attrs.evolve(worksheet, contents=tuple(contents))
+        findings += course_findings
+        findings += recent_findings(present, course, catalog, at or _time.now())
+    findings += check_preparation(checked, catalog, patient)
     findings += interval_findings(present, formulation, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
     risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
@@ -73,6 +96,38 @@ def check(
         if not _justified(risk)
     ]
     return worksheet, accept_risks(findings, risks)
+
+
+def check_administration(
+    contents: Sequence[Content],
+    catalog: Catalog,
+    patient: Patient,
+    *,
+    volume_ml: float,
+    course: Sequence[Administration],
+    at: dt.datetime,
+    risks: Sequence[AcceptedRisk] = (),
+) -> list[Finding]:
+    """
+    The checks of one administration (SPEC §8.3): *volume_ml* of a batch with *contents*
+    (as it was made) given to *patient* at *at*, after the recorded *course*.
+
+    The doses given in that volume against the per-session, per-kg, per-point and
+    additive limits; the course so far plus this session against every ``course``
+    limit; ``interval.short`` against the recorded sessions; allergies, pregnancy and
+    withdrawn ingredients as the catalog and the patient file say today. *risks* (the
+    formulation's and the catalog's, justified) apply as they do to :func:`check`.
+    """
+    present = [c for c in contents if c.concentration_value > 0]
+    adjusted, findings = with_recorded_course(present, course, catalog, volume_ml=volume_ml)
+    findings += dose_findings(adjusted, catalog, patient)
+    findings += additive_findings(adjusted, catalog, patient)
+    findings += status_findings(adjusted, catalog)
+    findings += allergen_findings(adjusted, catalog, patient)
+    findings += pregnancy_findings(adjusted, catalog, patient)
+    findings += recent_findings(present, course, catalog, at)
+    justified = [r for r in (*risks, *catalog.accepted_risks) if _justified(r)]
+    return accept_risks(findings, justified)
 
 
 def _justified(risk: AcceptedRisk) -> bool:
@@ -123,4 +178,4 @@ def accept_risks(findings: Iterable[Finding], risks: Sequence[AcceptedRisk]) -> 
     return result
 
 
-__all__ = ["accept_risks", "check", "check_preparation"]
+__all__ = ["accept_risks", "check", "check_administration", "check_preparation"]

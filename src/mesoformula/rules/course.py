@@ -9,6 +9,13 @@ several sessions.
 * ``bud.schedule`` (warning): one batch serves several sessions and the time between
   sessions is longer than the batch's beyond-use date, so the remainder expires before
   the next session (info, "not checked", when the course gives no interval).
+
+And the course as given (the administrations the store recorded):
+
+* :func:`with_recorded_course` counts what was given into every ingredient's course
+  dose, so that ``course`` limits see the whole course;
+* :func:`recent_findings`: ``interval.short`` when a session would come closer to a
+  recorded one than an ingredient's ``min_interval``.
 """
 
 from __future__ import annotations
@@ -16,22 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import attrs
+
+from mesoformula import _time
 from mesoformula.bud import assign_bud, span
 from mesoformula.catalog import Catalog
+from mesoformula.course import Administration, days, given, last_given
 from mesoformula.findings import Finding, Severity
 from mesoformula.formulation import Formulation
-from mesoformula.units import Quantity
 from mesoformula.worksheet import Content, Worksheet
 
 #: The instant BUD spans are measured from: only the span matters here.
 _ORIGIN = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
-
-
-def days(duration: Quantity) -> float:
-    """A duration in days (files may write days, hours, minutes or weeks)."""
-    if duration.unit == "d":
-        return float(duration.value)
-    return float(duration.to_pint().to("day").magnitude)
 
 
 def interval_findings(
@@ -132,4 +135,104 @@ def schedule_findings(
     ]
 
 
-__all__ = ["days", "interval_findings", "schedule_findings"]
+def with_recorded_course(
+    contents: Sequence[Content],
+    administrations: Sequence[Administration],
+    catalog: Catalog,
+    *,
+    volume_ml: float | None = None,
+) -> tuple[list[Content], list[Finding]]:
+    """
+    The *contents* with the recorded course counted in: each ingredient's course dose is
+    what the live *administrations* gave plus what is planned. With *volume_ml* (one
+    administration of that volume), the session dose is that volume's and the plan is
+    that one session; without, the planned course is the formulation's. A dose given in
+    a unit that cannot be converted is left out of the sum and ``dose.unchecked`` says
+    the course limit is not fully checked.
+    """
+    adjusted: list[Content] = []
+    findings: list[Finding] = []
+    for content in contents:
+        session = (
+            content.per_session_value
+            if volume_ml is None
+            else content.concentration_value * volume_ml
+        )
+        planned = content.per_course_value if volume_ml is None else session
+        before, unconverted = given(administrations, content.ingredient, content.unit, catalog)
+        if unconverted and any(
+            limit.basis == "course" for limit in catalog.limits_of(content.ingredient)
+        ):
+            doses = ", ".join(str(d.amount) for d in unconverted)
+            findings.append(
+                Finding(
+                    code="dose.unchecked",
+                    severity="warning",
+                    message=f"{content.ingredient}: earlier doses ({doses}) cannot be added to "
+                    f"{content.unit} (no declared factor): the course limit is checked "
+                    "without them",
+                    ingredient=content.ingredient,
+                )
+            )
+        adjusted.append(
+            attrs.evolve(
+                content,
+                per_session_value=session,
+                per_course_value=None if planned is None else before + planned,
+            )
+        )
+    return adjusted, findings
+
+
+def recent_findings(
+    present: Sequence[Content],
+    administrations: Sequence[Administration],
+    catalog: Catalog,
+    at: dt.datetime,
+) -> list[Finding]:
+    """
+    ``interval.short`` (error) for every ingredient with a ``min_interval`` that a live
+    administration gave less than that interval before (or after) *at*.
+    """
+    findings = []
+    moment = _time.utc(at)
+    for content in present:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None or ingredient.min_interval is None:
+            continue
+        minimum = dt.timedelta(days=days(ingredient.min_interval))
+        near = [
+            a
+            for a in administrations
+            if a.live
+            and a.dose_of(content.ingredient) is not None
+            and abs(moment - _time.utc(a.at)) < minimum
+        ]
+        if not near:
+            continue
+        closest = min(near, key=lambda a: abs(moment - _time.utc(a.at)))
+        last = last_given(administrations, content.ingredient)
+        earliest = _time.utc(last.at if last is not None else closest.at) + minimum
+        gap = abs(moment - _time.utc(closest.at))
+        findings.append(
+            Finding(
+                code="interval.short",
+                severity="error",
+                message=f"{ingredient.name} was given {_time.stored(closest.at)} (batch "
+                f"{closest.batch_id}), {gap.total_seconds() / 86400:.1f} d from "
+                f"{_time.stored(moment)}: at least {ingredient.min_interval} between sessions; "
+                f"the next session is due on or after {_time.stored(earliest)}",
+                ingredient=ingredient.id,
+                source=ingredient.source_of("min_interval") or None,
+            )
+        )
+    return findings
+
+
+__all__ = [
+    "days",
+    "interval_findings",
+    "recent_findings",
+    "schedule_findings",
+    "with_recorded_course",
+]

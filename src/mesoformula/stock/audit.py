@@ -48,7 +48,37 @@ SEALED = {
         "verification",
         "SELECT batch_id, at, verifier FROM verifications WHERE batch_id = ?",
     ),
+    # "sealed: administration N": the row N of the course (a dose given, or its undo).
+    "sealed: administration": (
+        "administration",
+        (
+            "SELECT administration_id, kind, batch_id, patient, at, volume_ul, actor, doses,"
+            " reason, undoes FROM administrations WHERE administration_id = ?"
+        ),
+    ),
 }
+
+
+#: What a changed sealed row means, by subject.
+_CHANGED = {
+    "batch": "its compounding record or plan is not what was recorded",
+    "void": "the void is not what was recorded",
+    "verification": "the release is not what was recorded",
+    "administration": "the dose given is not what was recorded",
+}
+
+
+def sealed_subject(reason: str, correlation: str) -> tuple[str, str] | None:
+    """
+    What a seal with *reason* and *correlation* attests: the SEALED key and the row's
+    key (the batch id, or for an administration the number after its reason).
+    """
+    if reason in SEALED:
+        return reason, correlation
+    head, _, key = reason.rpartition(" ")
+    if head in SEALED and key.isdigit():
+        return head, key
+    return None
 
 
 def facts_of(
@@ -74,9 +104,10 @@ def facts_of(
             "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
         ).fetchone()
         facts["container"] = None if container is None else list(container)
-    if seal is not None and seal[0] in SEALED:
-        subject, query = SEALED[seal[0]]
-        row = db.execute(query, (seal[1],)).fetchone()
+    sealed = None if seal is None else sealed_subject(*seal)
+    if sealed is not None:
+        subject, query = SEALED[sealed[0]]
+        row = db.execute(query, (sealed[1],)).fetchone()
         facts[subject] = None if row is None else list(row)
     return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
@@ -93,6 +124,8 @@ TRIGGERS = (
     "voids_no_delete",
     "verifications_no_update",
     "verifications_no_delete",
+    "administrations_no_update",
+    "administrations_no_delete",
 )
 
 
@@ -176,16 +209,19 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
         if facts is not None:
             seal = (str(row[12]), str(row[13])) if row[4] == "seal" else None
             now = facts_of(db, int(row[5]), row[6], seal) if seal else current(row[5], row[6])
+            subject = None if seal is None else sealed_subject(*seal)
             if seal is not None and now != facts:
+                what = SEALED[subject[0]][0] if subject else "record"
                 problems.append(
-                    f"the {SEALED.get(seal[0], ('record',))[0]} '{seal[1]}' sealed by entry "
-                    f"{entry_id} was changed after it was written (its compounding record, "
-                    "plan or void is not what was recorded)"
+                    f"the {what} '{subject[1] if subject else seal[1]}' sealed by entry "
+                    f"{entry_id} was changed after it was written ("
+                    + _CHANGED.get(what, "it is not what was recorded")
+                    + ")"
                 )
             elif now != facts:
                 changed.setdefault(int(row[5]), f"entry {entry_id}")
-            if seal is not None and seal[0] in sealed:
-                sealed[seal[0]].add(seal[1])
+            if subject is not None:
+                sealed[subject[0]].add(subject[1])
         if expect_head is not None and entry_id == expect_head[0] and row[16] != expect_head[1]:
             problems.append(
                 f"the history up to entry {entry_id} was rewritten: its hash is not the head "
@@ -214,6 +250,15 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
                 problems.append(
                     f"the release of batch '{batch_id}' has no seal in the journal: it was "
                     "added behind the journal's back"
+                )
+    if "administrations" in tables:
+        for (number,) in db.execute(
+            "SELECT administration_id FROM administrations ORDER BY administration_id"
+        ):
+            if str(number) not in sealed["sealed: administration"]:
+                problems.append(
+                    f"administration {number} has no seal in the journal: it was added "
+                    "behind the journal's back"
                 )
     for lot_id, where in sorted(changed.items()):
         problems.append(
@@ -364,6 +409,7 @@ __all__ = [
     "fold",
     "head",
     "rebuild",
+    "sealed_subject",
     "unsealed_legacy",
     "unsound_lots",
     "verify",

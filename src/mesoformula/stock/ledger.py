@@ -415,12 +415,20 @@ class Ledger:
             correlation=correlation,
         )
 
-    def seal(self, subject: str, batch_id: str, *, at: dt.datetime, actor: str) -> int | None:
+    def seal(
+        self,
+        subject: str,
+        batch_id: str,
+        *,
+        at: dt.datetime,
+        actor: str,
+        key: int | None = None,
+    ) -> int | None:
         """
         Append a seal: an entry without movement whose facts are the row of *subject*
-        (``batch``, ``void`` or ``verification``) of *batch_id*, so the hash chain covers
-        it. The seal sits on the lot of the batch's first entry; a batch without journal
-        entries has nothing to seal it to (None).
+        (``batch``, ``void``, ``verification`` of *batch_id*, or ``administration`` number
+        *key*), so the hash chain covers it. The seal sits on the lot of the batch's first
+        entry; a batch without journal entries has nothing to seal it to (None).
         """
         row = self.db.execute(
             "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
@@ -433,9 +441,50 @@ class Ledger:
             int(row[0]),
             at=at,
             actor=actor,
-            reason=f"sealed: {subject}",
+            reason=f"sealed: {subject}" + ("" if key is None else f" {key}"),
             correlation=batch_id,
         )
+
+    def give(
+        self,
+        batch_id: str,
+        *,
+        patient: str,
+        volume_ul: int,
+        doses: str,
+        at: dt.datetime,
+        actor: str,
+        undoes: int | None = None,
+        reason: str = "",
+    ) -> tuple[int, int]:
+        """
+        Record an administration of *batch_id* (or, with *undoes*, the compensating row
+        of one: *volume_ul* negative) and seal it; return its number and the seal's entry.
+        The caller holds the write lock and has checked everything.
+
+        Raises:
+            StockError: the batch has no journal entries to seal the row to.
+        """
+        cursor = self.db.execute(
+            "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor, doses,"
+            " reason, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                "give" if undoes is None else "undo",
+                batch_id,
+                patient,
+                iso(at),
+                volume_ul,
+                actor,
+                doses,
+                reason,
+                undoes,
+            ),
+        )
+        number = int(cursor.lastrowid or 0)
+        seal = self.seal("administration", batch_id, at=at, actor=actor, key=number)
+        if seal is None:
+            raise StockError(f"batch '{batch_id}' has no journal entries to seal the dose to")
+        return number, seal
 
     def compensate(
         self,

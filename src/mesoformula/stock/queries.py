@@ -15,6 +15,7 @@ import attrs
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
+from mesoformula.course import Administration, Dose, Undone
 from mesoformula.exceptions import UnknownEntry
 from mesoformula.units import Quantity
 
@@ -224,6 +225,51 @@ class Queries:
             (lot_id, lot_id, correlation, correlation),
         ).fetchall()
         return [Entry(**dict(zip(row.keys(), row, strict=True))) for row in rows]
+
+    def administrations(
+        self, *, patient: str | None = None, batch_id: str | None = None
+    ) -> list[Administration]:
+        """
+        The doses given (of one patient, or from one batch), oldest first, each with the
+        undo that took it back, if any. The compensating rows themselves are not listed.
+        """
+        rows = self.db.execute(
+            "SELECT a.administration_id, a.batch_id, a.patient, a.at, a.volume_ul, a.actor,"
+            " a.doses, b.formulation, json_extract(b.record, '$.formulation_name') AS name,"
+            " u.administration_id AS undo_id, u.at AS undo_at, u.actor AS undo_actor,"
+            " u.reason AS undo_reason"
+            " FROM administrations a JOIN batches b USING (batch_id)"
+            " LEFT JOIN administrations u ON u.undoes = a.administration_id"
+            " WHERE a.kind = 'give' AND (? IS NULL OR a.patient = ?)"
+            " AND (? IS NULL OR a.batch_id = ?)"
+            " ORDER BY a.at, a.administration_id",
+            (patient, patient, batch_id, batch_id),
+        ).fetchall()
+        return [
+            Administration(
+                number=int(r["administration_id"]),
+                batch_id=r["batch_id"],
+                patient=r["patient"],
+                at=_time.read(r["at"]),
+                volume_ml=to_ml(int(r["volume_ul"])),
+                actor=r["actor"],
+                formulation=r["formulation"],
+                formulation_name=r["name"],
+                doses=tuple(
+                    Dose(ingredient=k, value=float(v[0]), unit=str(v[1]))
+                    for k, v in json.loads(r["doses"]).items()
+                ),
+                undone=None
+                if r["undo_id"] is None
+                else Undone(
+                    number=int(r["undo_id"]),
+                    at=_time.read(r["undo_at"]),
+                    actor=r["undo_actor"],
+                    reason=r["undo_reason"],
+                ),
+            )
+            for r in rows
+        ]
 
     def batch(self, batch_id: str) -> StoredBatch:
         """

@@ -27,6 +27,7 @@ import attrs
 from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
+from mesoformula.course import Administration
 from mesoformula.exceptions import (
     EntryOrderError,
     InsufficientStock,
@@ -426,10 +427,18 @@ class Stock:
                 "SELECT 1 FROM voids WHERE batch_id = ?", (batch_id,)
             ).fetchone():
                 raise StockError(f"batch '{batch_id}' was voided already")
+            given = [a for a in self.queries.administrations(batch_id=batch_id) if a.live]
+            if given:
+                raise StockError(
+                    f"batch '{batch_id}' was administered ({len(given)} dose(s), the first "
+                    f"to {given[0].patient} at {iso(given[0].at)}): voiding it would put back "
+                    "stock that was given; undo the administrations first if they were "
+                    "recorded in error (mesoformula administer --undo N --reason ...)"
+                )
             entries = [
                 e.entry_id
                 for e in reversed(self.queries.history(correlation=batch_id))
-                if e.kind != "undo"
+                if e.kind not in ("undo", "seal")
             ]
             undone = [
                 self.ledger.compensate(
@@ -488,6 +497,57 @@ class Stock:
             if seal is None:
                 raise StockError(f"batch '{batch_id}' has no journal entries to seal")
             return seal
+
+    def administrations(
+        self, *, patient: str | None = None, batch_id: str | None = None
+    ) -> list[Administration]:
+        """The doses given, of one patient or from one batch, oldest first (with undos)."""
+        return self.queries.administrations(patient=patient, batch_id=batch_id)
+
+    def undo_administration(
+        self, number: int, *, reason: str, at: dt.datetime, actor: str
+    ) -> tuple[int, int]:
+        """
+        Take back administration *number* (recorded in error) with a compensating row
+        and its reason; the administration itself stays. Returns the undo's number and
+        its seal's journal entry.
+
+        Raises:
+            UnknownEntry: no such administration.
+            StockError: no reason, the row is an undo, or it was undone already.
+            EntryOrderError: *at* is before the administration.
+        """
+        if not reason.strip():
+            raise StockError("undoing an administration needs a reason")
+        with self.transaction():
+            row = self.ledger.db.execute(
+                "SELECT kind, batch_id, patient, at, volume_ul, doses FROM administrations"
+                " WHERE administration_id = ?",
+                (number,),
+            ).fetchone()
+            if row is None:
+                raise UnknownEntry(f"no administration {number} in the store")
+            if row["kind"] != "give":
+                raise StockError(f"administration {number} is an undo; it is not undone")
+            if self.ledger.db.execute(
+                "SELECT 1 FROM administrations WHERE undoes = ?", (number,)
+            ).fetchone():
+                raise StockError(f"administration {number} was undone already")
+            if _time.utc(at) < _time.read(row["at"]):
+                raise EntryOrderError(
+                    f"an undo dated {iso(at)} would come before administration {number} "
+                    f"({row['at']})"
+                )
+            return self.ledger.give(
+                row["batch_id"],
+                patient=row["patient"],
+                volume_ul=-int(row["volume_ul"]),
+                doses=row["doses"],
+                at=at,
+                actor=actor,
+                undoes=number,
+                reason=reason,
+            )
 
     def undo(self, entry_id: int, *, reason: str, at: dt.datetime, actor: str) -> int:
         """

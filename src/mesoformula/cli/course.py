@@ -1,0 +1,234 @@
+"""``mesoformula administer`` and ``course show``: the treatment course as given."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from mesoformula import _time
+
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    UsageError,
+    actor_of,
+    at_time,
+    finding_json,
+    finding_line,
+    load_catalog_of,
+    open_store,
+    parse_volume,
+    write_json,
+)
+
+
+def read_patient(path: str, out: TextIO, refusal: str) -> Any:
+    """
+    The patient of a patient file; None (its findings printed, then *refusal*) when it
+    cannot be read or has errors.
+    """
+    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.patient import Patient  # noqa: PLC0415
+
+    if not Path(path).exists():
+        raise UsageError(f"{path}: no such file")
+    document = read(path, expect="patient")
+    if isinstance(document.model, Patient) and not any(
+        f.severity == "error" for f in document.findings
+    ):
+        return document.model
+    for finding in document.findings:
+        out.write(finding_line(path, finding) + "\n")
+    out.write(f"{refusal}: the patient file cannot be read\n")
+    return None
+
+
+def _when(moment: Any) -> str:
+    return _time.local(moment).isoformat(timespec="minutes")
+
+
+def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
+    """``administer --batch-id B --patient PATIENT --volume V`` or ``--undo N --reason R``."""
+    if args.undo is not None:
+        return _undo(args, out)
+    missing = [
+        flag
+        for flag, value in (
+            ("--batch-id", args.batch_id),
+            ("--patient", args.patient),
+            ("--volume", args.volume),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError(f"administer needs {', '.join(missing)} (or --undo N --reason TEXT)")
+    if args.reason:
+        raise UsageError("--reason goes with --undo only")
+    from mesoformula.compounding import administer  # noqa: PLC0415
+    from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry  # noqa: PLC0415
+
+    volume = parse_volume(args.volume, "--volume")
+    loaded = load_catalog_of(args)
+    at, actor = at_time(args), actor_of(args)
+    patient = read_patient(args.patient, out, "not administered")
+    if patient is None:
+        return EXIT_FINDINGS
+    with open_store(args) as stock:
+        try:
+            result = administer(
+                stock,
+                loaded.catalog,
+                batch_id=args.batch_id,
+                patient=patient,
+                volume_ml=float(volume.value),
+                at=at,
+                actor=actor,
+            )
+        except (UnknownEntry, EntryOrderError, StockError) as error:
+            out.write(f"not administered: {error}\n")
+            return EXIT_FINDINGS
+    where = f"batch {args.batch_id}"
+    if args.format == "json":
+        write_json(
+            {
+                "administered": result.number is not None,
+                "administration": result.number,
+                "entry": result.entry,
+                "batch_id": args.batch_id,
+                "patient": patient.id,
+                "at": _time.stored(at),
+                "volume": {"value": volume.value, "unit": "mL"},
+                "doses": [
+                    {"ingredient": d.ingredient, "value": d.amount.value, "unit": d.unit}
+                    for d in result.doses
+                ],
+                "remaining": {"value": result.remaining_ml, "unit": "mL"},
+                "bud": None if result.bud is None else _time.stored(result.bud),
+                "findings": [finding_json(f) for f in result.findings],
+            },
+            out,
+        )
+        return EXIT_OK if result.number is not None else EXIT_FINDINGS
+    if result.number is None:
+        for finding in result.findings:
+            if finding.severity == "error":
+                out.write(finding_line(where, finding) + "\n")
+        out.write(f"not administered: nothing was recorded ({args.batch_id} to {patient.id})\n")
+        return EXIT_FINDINGS
+    out.write(
+        f"ADMINISTERED  {volume.value:g} mL of batch {args.batch_id} to {patient.id} at "
+        f"{_when(at)} (administration {result.number}, journal entry {result.entry})\n"
+    )
+    names = loaded.catalog.ingredients
+    out.write(
+        "  gives: "
+        + ", ".join(
+            f"{names[d.ingredient].name if d.ingredient in names else d.ingredient} {d.amount}"
+            for d in result.doses
+        )
+        + "\n"
+    )
+    bud = "none" if result.bud is None else _when(result.bud)
+    out.write(f"  remaining in the batch: {result.remaining_ml:g} mL (BUD {bud})\n")
+    for finding in result.findings:
+        out.write(finding_line(where, finding) + "\n")
+    return EXIT_OK
+
+
+def _undo(args: argparse.Namespace, out: TextIO) -> int:
+    from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry  # noqa: PLC0415
+
+    if args.batch_id or args.patient or args.volume:
+        raise UsageError("--undo takes only --reason (and --at, --actor, --db)")
+    if not args.reason or not args.reason.strip():
+        raise UsageError("--undo needs --reason: why the administration is taken back")
+    at, actor = at_time(args), actor_of(args)
+    with open_store(args) as stock:
+        try:
+            number, entry = stock.undo_administration(
+                args.undo, reason=args.reason, at=at, actor=actor
+            )
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+        except (StockError, EntryOrderError) as error:
+            out.write(f"not undone: {error}\n")
+            return EXIT_FINDINGS
+    if args.format == "json":
+        write_json({"undone": args.undo, "administration": number, "entry": entry}, out)
+    else:
+        out.write(
+            f"administration {args.undo} undone ({args.reason}): compensating row {number}, "
+            f"journal entry {entry}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
+    """``course show --patient PATIENT``: what the store recorded of a patient's course."""
+    from mesoformula.course import summarize  # noqa: PLC0415
+    from mesoformula.files.wire import course_data  # noqa: PLC0415
+
+    loaded = load_catalog_of(args)
+    patient = read_patient(args.patient, out, "no course shown")
+    if patient is None:
+        return EXIT_FINDINGS
+    with open_store(args, readonly=True) as stock:
+        summary = summarize(patient.id, stock.administrations(patient=patient.id), loaded.catalog)
+    if args.format == "json":
+        write_json(course_data(summary), out)
+        return EXIT_OK
+    live = summary.live
+    out.write(
+        f"COURSE  patient {patient.id}"
+        + (f" ({patient.name})" if patient.name else "")
+        + f": {len(live)} administration(s)"
+        + (
+            f", {len(summary.administrations) - len(live)} undone"
+            if len(live) < len(summary.administrations)
+            else ""
+        )
+        + "\n"
+    )
+    if not summary.administrations:
+        out.write("  nothing recorded for this patient\n")
+        return EXIT_OK
+    out.write("sessions:\n")
+    for a in summary.administrations:
+        name = f" ({a.formulation_name})" if a.formulation_name else ""
+        line = (
+            f"  #{a.number}  {_when(a.at)}  batch {a.batch_id}  {a.formulation}{name}  "
+            f"{a.volume_ml:g} mL  by {a.actor}"
+        )
+        if a.undone is not None:
+            line += f"  UNDONE {_when(a.undone.at)} by {a.undone.actor}: {a.undone.reason}"
+        out.write(line + "\n")
+    out.write("given so far:\n")
+    if not summary.totals:
+        out.write("  nothing (every administration was undone)\n")
+    for total in summary.totals:
+        extra = "".join(f" + {q}" for q in total.unconverted)
+        out.write(f"  {total.name}: {total.total}{extra}\n")
+        if not total.limits and total.active:
+            out.write("    no course limit in the catalog: the cumulative dose is not checked\n")
+        for use in total.limits:
+            when = " (conditional)" if use.conditional else ""
+            if use.fraction is None:
+                out.write(f"    course limit {use.limit.max}{when}: not checked: {use.why}\n")
+            else:
+                flag = "  EXCEEDED" if use.fraction > 1 + 1e-9 else ""
+                out.write(
+                    f"    course limit {use.limit.max}{when}: {use.fraction * 100:.0f}% used"
+                    f"{flag} [source: {use.limit.source}]\n"
+                )
+    if summary.next_sessions:
+        out.write("next session:\n")
+        for n in summary.next_sessions:
+            out.write(
+                f"  {n.name}: at least {n.min_interval} after {_when(n.last)}: "
+                f"on or after {_when(n.earliest)}\n"
+            )
+    return EXIT_OK
+
+
+__all__ = ["cmd_administer", "cmd_course_show", "read_patient"]
