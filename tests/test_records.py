@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -206,6 +207,8 @@ class TestViews:
             or shutil.which("google-chrome")
         )
         if browser is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI must provide Chromium (.ci/run installs it)")
             pytest.skip("no Chromium on this machine")
         formulation = load(EXAMPLES / "vitamin-b-complex.yaml", Formulation)
         consume_batch(stocked, formulation, loaded.catalog, batch_id="B-1", at=AT, actor="p")

@@ -86,10 +86,30 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+_NUMBER = re.compile(r"^[<>~≤≥]?[-+]?\d[\d.,]*%?$")
+
+
+def print_tokens(line: str) -> list[str]:
+    """
+    The words of *line* that printing must keep whole: split at spaces only, and a
+    number stays with the unit after it (``25 mg/mL``, ``10 mL``), so that a printed
+    label never breaks a quantity, a lot number or a date across lines.
+    """
+    words = line.split()
+    tokens: list[str] = []
+    for word in words:
+        if tokens and _NUMBER.match(tokens[-1]) and not _NUMBER.match(word):
+            tokens[-1] = f"{tokens[-1]} {word}"
+        else:
+            tokens.append(word)
+    return tokens
+
+
 __all__ = [
     "control_character",
     "fence",
     "markdown_text",
     "one_line",
+    "print_tokens",
     "text_table",
 ]

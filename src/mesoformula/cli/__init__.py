@@ -187,7 +187,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args.catalog = []
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
-        if args.format in {"markdown", "html"} and not getattr(args, args.format, False):
+        if args.format in {"markdown", "html", "pdf"} and not getattr(args, args.format, False):
             raise UsageError(f"--format {args.format} is not available for '{args.command}'")
         one_line_arguments(words)
         return handler(args, out)

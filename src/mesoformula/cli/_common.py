@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -68,6 +69,31 @@ def finding_line(path: str, finding: Finding) -> str:
     if finding.justification:
         text += f" [accepted: {one_line(finding.justification)}]"
     return text
+
+
+def write_binary(data: bytes, args: argparse.Namespace, out: TextIO) -> str:
+    """
+    Write a binary document (a PDF) to ``--output FILE``, or to standard output when it
+    is not a terminal (``> file.pdf``, a pipe). Returns where it went.
+    """
+    target = getattr(args, "output", None)
+    if target:
+        path = Path(target)
+        if path.is_dir():
+            raise UsageError(f"--output {target}: is a folder; name a file")
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            raise UsageError(f"--output {target}: {error.strerror or error}") from None
+        return str(path)
+    if out is not sys.stdout or sys.stdout.isatty():
+        raise UsageError(
+            f"--format {args.format} is binary: give --output FILE (or redirect the output)"
+        )
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return "standard output"
 
 
 def write_json(data: object, out: TextIO) -> None:
@@ -209,10 +235,10 @@ def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown", "html"],
+        choices=["text", "json", "markdown", "html", "pdf"],
         default=argparse.SUPPRESS,
         help="output for people (text, default), programs (json) or records "
-        "(markdown, html: where the command offers them)",
+        "(markdown, html, pdf: where the command offers them)",
     )
     common.add_argument(
         "--catalog",
@@ -341,5 +367,6 @@ __all__ = [
     "print_reports",
     "read_formulation",
     "summarize",
+    "write_binary",
     "write_json",
 ]

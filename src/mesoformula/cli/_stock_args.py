@@ -183,12 +183,20 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     batch.add_argument(
         "--formulation", metavar="FILE", help="prove this file is the recorded version"
     )
-    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True)
+    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True, pdf=True)
     label = kinds.add_parser(
-        "label", parents=parents, help="the label of a consumed batch on its own (text, html)"
+        "label",
+        parents=parents,
+        help="the label of a consumed batch on its own (text, json, html, pdf)",
     )
     label.add_argument("--batch-id", required=True, metavar="ID")
-    label.set_defaults(handler=cmd_record_label, html=True)
+    label.set_defaults(handler=cmd_record_label, html=True, pdf=True)
+    for printed in (batch, label):
+        printed.add_argument(
+            "--output",
+            metavar="FILE",
+            help="write the document to FILE (needed for --format pdf on a terminal)",
+        )
     release = kinds.add_parser(
         "verify",
         parents=parents,

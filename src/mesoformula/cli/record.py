@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import TextIO
 
 from ._common import (
@@ -12,8 +13,27 @@ from ._common import (
     at_time,
     open_store,
     read_formulation,
+    write_binary,
     write_json,
 )
+
+
+def json_text(data: object) -> str:
+    """*data* as the JSON text ``--format json`` prints."""
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:
+    """A text document to ``--output FILE`` (said on standard output) or printed."""
+    if getattr(args, "output", None):
+        _written(write_binary(text.encode("utf-8"), args, out), args, out)
+    else:
+        out.write(text)
+
+
+def _written(where: str, args: argparse.Namespace, out: TextIO) -> None:
+    if getattr(args, "output", None):
+        out.write(f"wrote {where}\n")
 
 
 def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
@@ -36,12 +56,22 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             record = batch_record(stock, args.batch_id, formulation=formulation)
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
-    if args.format == "json":
-        write_json(batch_record_data(record), out)
+    if args.format == "pdf":
+        from mesoformula.cli.views.pdf import PdfError, batch_pdf  # noqa: PLC0415
+
+        try:
+            document = batch_pdf(
+                record, record_views.batch_fields(record), record_views.banner(record)
+            )
+        except PdfError as error:
+            raise UsageError(str(error)) from None
+        _written(write_binary(document, args, out), args, out)
+    elif args.format == "json":
+        _emit(json_text(batch_record_data(record)), args, out)
     elif args.format == "html":
-        out.write(record_views.batch_html(record))
+        _emit(record_views.batch_html(record), args, out)
     else:
-        out.write(record_views.batch_markdown(record))
+        _emit(record_views.batch_markdown(record), args, out)
     failed = any(f.severity == "error" for f in record.findings)
     return EXIT_FINDINGS if failed else EXIT_OK
 
@@ -58,12 +88,20 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
             record = batch_record(stock, args.batch_id)
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
-    if args.format == "json":
-        write_json(label_data(record.label), out)
+    if args.format == "pdf":
+        from mesoformula.cli.views.pdf import PdfError, label_pdf  # noqa: PLC0415
+
+        try:
+            document = label_pdf(record.label)
+        except PdfError as error:
+            raise UsageError(str(error)) from None
+        _written(write_binary(document, args, out), args, out)
+    elif args.format == "json":
+        _emit(json_text(label_data(record.label)), args, out)
     elif args.format == "html":
-        out.write(record_views.label_html(record.label))
+        _emit(record_views.label_html(record.label), args, out)
     else:
-        out.write(record.label.text + "\n")
+        _emit(record.label.text + "\n", args, out)
     # A label without a BUD must not be printed as if it could be released.
     return EXIT_FINDINGS if record.label.bud is None else EXIT_OK
 

@@ -6,10 +6,11 @@ printable HTML page (inline style, no script, nothing fetched from the network).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mesoformula._text import fence, markdown_text
+from mesoformula._text import fence, markdown_text, print_tokens
 from mesoformula.findings import Finding
 from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.units import Quantity
@@ -31,6 +32,7 @@ th { background: #eee; }
 .error { color: #a00; font-weight: bold; }
 .warning { color: #a60; }
 .label { border: 2px solid #000; padding: 0.6em 1em; white-space: pre-line; width: 28em; }
+.nw { white-space: nowrap; }
 .sign { margin-top: 2em; }
 .sign span { display: inline-block; width: 16em; border-top: 1px solid #000;
              margin-right: 3em; padding-top: 2px; }
@@ -58,20 +60,55 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]
     ]
 
 
+#: Characters a browser may break a line after inside a word: a token holding one
+#: (a lot number, a date, a batch id) is kept on one line.
+_BREAKABLE = re.compile(r"[-/:.,;+_‐-―]")
+
+
+def _text(value: Any) -> str:
+    """
+    Escaped HTML text whose lot numbers, dates, ids and quantities (``25 mg/mL``)
+    never break inside (SPEC §8.8); lines stay lines.
+    """
+    lines = []
+    for line in _q(value).split("\n"):
+        lines.append(
+            " ".join(
+                f'<span class="nw">{html.escape(token)}</span>'
+                if " " in token or _BREAKABLE.search(token[:-1])
+                else html.escape(token)
+                for token in print_tokens(line)
+            )
+        )
+    return "\n".join(lines)
+
+
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], css: str = "") -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_q(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_text(c)}</td>" for c in row) + "</tr>" for row in rows)
     cls = f' class="{css}"' if css else ""
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _page(title: str, body: str) -> str:
+def _css_string(text: str) -> str:
+    """*text* as a CSS string: every character outside plain letters and digits escaped."""
+    return '"' + "".join(c if c.isalnum() and c.isascii() else f"\\{ord(c):x} " for c in text) + '"'
+
+
+def _page(title: str, body: str, batch_id: str | None = None) -> str:
+    margins = ""
+    if batch_id is not None:
+        # Printed, every page repeats the batch id and its number (CSS page margin boxes).
+        margins = (
+            "@page { margin: 16mm 12mm;"
+            f" @top-left {{ content: {_css_string('Batch ' + batch_id)}; font: 9pt sans-serif; }}"
+            ' @top-right { content: "page " counter(page) " of " counter(pages);'
+            " font: 9pt sans-serif; } }"
+        )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>"
+        f"<title>{html.escape(title)}</title><style>{_CSS}{margins}</style></head>"
         f"<body>{body}</body></html>\n"
     )
 
@@ -130,6 +167,18 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
 
 #: The banner of a record no second pharmacist has verified (SPEC §8.3, release).
 NOT_RELEASED = "NOT VERIFIED - not released: a pharmacist other than the preparer must verify it"
+
+
+def banner(record: BatchRecord) -> str | None:
+    """What a record says before anything else: void, or not released; None otherwise."""
+    if record.void is not None:
+        return f"VOID - DO NOT USE: {_void(record)}"
+    return None if record.released else NOT_RELEASED
+
+
+def batch_fields(record: BatchRecord) -> list[tuple[str, str]]:
+    """The record's fields as printed (blank lines for what is still to be filled in)."""
+    return [(name, _q(value)) for name, value in _batch_meta(record, blank="")]
 
 
 def _void(record: BatchRecord) -> str:
@@ -205,16 +254,18 @@ def batch_html(record: BatchRecord) -> str:
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
         f"<h2>Checks at compounding</h2>{checks}"
         f"<h2>Record findings</h2>{problems}"
-        f'<h2>Label</h2><div class="label">{html.escape(record.label.text)}</div>'
+        f'<h2>Label</h2><div class="label">{_text(record.label.text)}</div>'
         '<p class="sign"><span>Prepared by</span><span>Verified by</span>'
         "<span>Date and time</span></p>"
     )
-    return _page(f"Compounding record {record.batch_id}", body)
+    return _page(f"Compounding record {record.batch_id}", body, record.batch_id)
 
 
 def label_html(label: Label) -> str:
     """A batch's label on its own, as a printable HTML page."""
-    return _page(f"Label {label.batch_id}", f'<div class="label">{html.escape(label.text)}</div>')
+    return _page(
+        f"Label {label.batch_id}", f'<div class="label">{_text(label.text)}</div>', label.batch_id
+    )
 
 
 def _ingredient_rows(record: MasterRecord) -> list[list[Any]]:
