@@ -41,6 +41,7 @@ from mesoformula.worksheet import Content, Worksheet
 from .compat import compatibility_findings, status_findings
 from .course import (
     interval_findings,
+    note_given,
     recent_findings,
     schedule_findings,
     with_recorded_course,
@@ -81,6 +82,8 @@ def check(
         findings += course_findings
         findings += recent_findings(present, course, catalog, at or _time.now())
     findings += check_preparation(checked, catalog, patient)
+    if course is not None:
+        findings = note_given(findings, worksheet.contents, course, catalog)
     findings += interval_findings(present, formulation, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
     risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
@@ -126,6 +129,7 @@ def check_administration(
     findings += allergen_findings(adjusted, catalog, patient)
     findings += pregnancy_findings(adjusted, catalog, patient)
     findings += recent_findings(present, course, catalog, at)
+    findings = note_given(findings, present, course, catalog)
     justified = [r for r in (*risks, *catalog.accepted_risks) if _justified(r)]
     return accept_risks(findings, justified)
 

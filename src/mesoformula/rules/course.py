@@ -31,6 +31,7 @@ from mesoformula.catalog import Catalog
 from mesoformula.course import Administration, days, given, last_given
 from mesoformula.findings import Finding, Severity
 from mesoformula.formulation import Formulation
+from mesoformula.units import fmt
 from mesoformula.worksheet import Content, Worksheet
 
 #: The instant BUD spans are measured from: only the span matters here.
@@ -184,6 +185,32 @@ def with_recorded_course(
     return adjusted, findings
 
 
+def note_given(
+    findings: Sequence[Finding],
+    contents: Sequence[Content],
+    administrations: Sequence[Administration],
+    catalog: Catalog,
+) -> list[Finding]:
+    """Say in each ``dose.course`` finding how much of it the recorded course gave."""
+    units = {c.ingredient: c.unit for c in contents}
+    noted = []
+    for finding in findings:
+        ingredient = finding.ingredient
+        before = 0.0
+        if finding.code == "dose.course" and ingredient in units:
+            before = given(administrations, ingredient, units[ingredient], catalog)[0]
+        noted.append(
+            attrs.evolve(
+                finding,
+                message=f"{finding.message} ({fmt(before)} {units[ingredient or '']} of it was "
+                "given already, as the store records)",
+            )
+            if before > 0
+            else finding
+        )
+    return noted
+
+
 def recent_findings(
     present: Sequence[Content],
     administrations: Sequence[Administration],
@@ -232,6 +259,7 @@ def recent_findings(
 __all__ = [
     "days",
     "interval_findings",
+    "note_given",
     "recent_findings",
     "schedule_findings",
     "with_recorded_course",
