@@ -37,7 +37,29 @@ def console_examples(path: Path) -> list[tuple[str, list[str]]]:
 
 
 PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
-EXAMPLES = [(page, cmd, out) for page in PAGES for cmd, out in console_examples(page)]
+#: A page marked as a session runs its commands in order, in a fresh folder, in its own
+#: test (its commands build on each other's store); the others run each command alone.
+SESSION = "<!-- doc-session"
+SESSIONS = [page for page in PAGES if SESSION in page.read_text(encoding="utf-8")]
+EXAMPLES = [
+    (page, cmd, out)
+    for page in PAGES
+    if page not in SESSIONS
+    for cmd, out in console_examples(page)
+]
+
+
+def run_example(page: Path, command: str, expected: list[str]) -> None:
+    """Run *command* and compare what it prints with the page ('...' elides the rest)."""
+    out = io.StringIO()
+    code = main(shlex.split(command)[1:], out=out)
+    assert code in (0, 1), (page, command, out.getvalue())
+    actual = out.getvalue().splitlines()
+    if "..." in expected:
+        shown = expected[: expected.index("...")]
+        assert all(line in actual for line in shown), (page, command, actual)
+    else:
+        assert expected == actual[: len(expected)], (page, command, actual)
 
 
 @pytest.mark.parametrize(
@@ -48,15 +70,36 @@ def test_console_example(
 ) -> None:
     """The command runs and prints what the page shows ('...' elides the rest)."""
     monkeypatch.chdir(ROOT)
-    out = io.StringIO()
-    code = main(shlex.split(command)[1:], out=out)
-    assert code in (0, 1), page
-    actual = out.getvalue().splitlines()
-    if "..." in expected:
-        shown = expected[: expected.index("...")]
-        assert all(line in actual for line in shown), (page, command)
-    else:
-        assert expected == actual[: len(expected)], (page, command)
+    run_example(page, command, expected)
+
+
+@pytest.mark.parametrize("page", SESSIONS, ids=lambda p: p.name)
+def test_session_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    A how-to that is one session runs as written: its commands in order, in a fresh
+    folder holding the examples, in UTC (the page's times carry offsets; the output
+    shows local time), each printing what the page shows.
+    """
+    import time
+
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("MESOFORMULA_DB", raising=False)
+    time.tzset()
+    try:
+        steps = console_examples(page)
+        assert len(steps) >= 10
+        for command, expected in steps:
+            run_example(page, command, expected)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_course_how_to_is_a_session() -> None:
+    """The course how-to is run as one session (it is not skipped by the marker)."""
+    assert DOCS / "how-to" / "a-patients-course.md" in SESSIONS
 
 
 def test_examples_were_found() -> None:

@@ -61,6 +61,10 @@ CODES: dict[str, str] = {
     "bud.unassigned": "the beyond-use date cannot be assigned",
     "bud.schedule": "one batch serves sessions beyond its beyond-use date",
     "interval.short": "sessions closer than an ingredient's minimum interval",
+    "bud.expired": "a batch past its beyond-use date (or without one) when administered",
+    "administer.patient": "a batch compounded for one patient given to another",
+    "administer.volume": "more given than what remains of the batch",
+    "administer.unreleased": "a batch not verified by a pharmacist, or void, is not given",
     "record.mismatch": "a formulation file is not the version recorded for a batch",
     "risk.accepted": "a finding accepted with a written justification",
 }
