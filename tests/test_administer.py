@@ -171,6 +171,8 @@ class TestAdminister:
             ["--volume", "-4 mL"],
             ["--volume", "4 mg"],
             ["--volume", "many"],
+            ["--volume", "1e308 mL"],
+            ["--volume", "NaN mL"],
             ["--undo", "1"],
             ["--undo", "1", "--reason", "x", "--volume", "1 mL"],
             ["--reason", "x", "--volume", "1 mL"],
@@ -405,8 +407,9 @@ def test_library_refusals(kybella: Any, loaded: LoadedCatalog) -> None:
             stock, loaded.catalog, batch_id="K1", patient=patient, volume_ml=1.0,
             at=T0 - dt.timedelta(days=1), actor="x",
         )  # fmt: skip
-    with pytest.raises(StockError):
-        administer(
-            stock, loaded.catalog, batch_id="K1", patient=patient, volume_ml=0.0004,
-            at=T0, actor="x",
-        )  # fmt: skip
+    for volume in (0.0004, float("inf"), float("nan"), 1e308, -1.0):
+        with pytest.raises(StockError):
+            administer(
+                stock, loaded.catalog, batch_id="K1", patient=patient, volume_ml=volume,
+                at=T0, actor="x",
+            )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import attrs
 
@@ -347,6 +348,8 @@ def administer(
         EntryOrderError: *at* is before the batch was compounded.
         StockError: the volume is not a positive number of microlitres.
     """
+    if not math.isfinite(volume_ml) or not 0 < volume_ml <= 10_000:
+        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
     volume_ul = to_ul(volume_ml)
     if volume_ul <= 0:
         raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")

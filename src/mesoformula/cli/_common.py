@@ -185,7 +185,9 @@ def parse_volume(text: str, what: str) -> Any:
     from mesoformula.units import Accepts, parse_quantity  # noqa: PLC0415
 
     try:
-        return parse_quantity(text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')"))
+        # At most 10 L, the largest container the catalog accepts: never clamped.
+        volume = Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')", high=10_000.0)
+        return parse_quantity(text, volume)
     except UnitError as error:
         raise UsageError(f"{what}: {error.message}") from None
 
