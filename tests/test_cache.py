@@ -78,3 +78,30 @@ class TestCache:
         assert cache_directory() is None
         assert 0 == main(["catalog", "list"], out=io.StringIO())
         assert not cache_home.exists()
+
+    def test_runs_with_and_without_a_clinic_catalog_keep_their_entries(
+        self, cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Two catalogs in turn do not evict each other; the oldest beyond KEEP goes."""
+        folder = tmp_path / "clinic"
+        folder.mkdir()
+        (folder / "p.toml").write_text((DATA / "catalog-override" / "clinic.toml").read_text())
+        load_catalog(cache=cache_home)
+        (shipped,) = cache_home.glob("catalog-*.pickle")
+        load_catalog([folder], cache=cache_home)
+        entries = sorted(cache_home.glob("catalog-*.pickle"))
+        assert 2 == len(entries)
+        load_catalog(cache=cache_home)
+        load_catalog([folder], cache=cache_home)
+        assert entries == sorted(cache_home.glob("catalog-*.pickle"))  # both hits
+        monkeypatch.setattr(_cache, "KEEP", 2)
+        third = tmp_path / "third"
+        third.mkdir()
+        (third / "p.toml").write_text((folder / "p.toml").read_text())
+        time.sleep(0.01)
+        load_catalog([folder], cache=cache_home)  # the clinic's is the most recent
+        load_catalog([third], cache=cache_home)
+        left = set(cache_home.glob("catalog-*.pickle"))
+        assert 2 == len(left)
+        assert shipped not in left  # the least recently used went
+        assert set(entries) - {shipped} <= left

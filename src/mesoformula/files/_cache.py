@@ -8,6 +8,10 @@ directory and a file owned by the current user and writable by nobody else
 covers the mesoformula version and the path, size and modification time of every
 catalog file. Any problem with the cache is ignored: the catalog is then loaded from
 the files.
+
+Several entries are kept (the :data:`KEEP` most recently used), so that two checkouts,
+two versions, or runs with and without ``--catalog`` do not evict each other; a hit
+refreshes its entry's time, and the least recently used beyond that number go.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from typing import TypeVar
 from mesoformula._version import __version__
 
 T = TypeVar("T")
+
+#: Cached catalogs kept at most (each a few hundred kB).
+KEEP = 16
 
 
 def _key(paths: Sequence[Path]) -> str:
@@ -65,14 +72,17 @@ def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
         except Exception:
             found = None  # type: ignore[assignment]
         if found is not None:
+            try:
+                os.utime(target)  # most recently used
+            except OSError:
+                pass
             return found
     value = build()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(folder):
             return value
-        for old in folder.glob("catalog-*.pickle"):
-            old.unlink(missing_ok=True)
+        _prune(folder, KEEP - 1)
         descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(descriptor, "wb") as out:
             pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -82,6 +92,19 @@ def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
     return value
 
 
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the *keep* most recently used entries."""
+    entries = []
+    for entry in folder.glob("catalog-*.pickle"):
+        try:
+            entries.append((entry.stat().st_mtime_ns, entry))
+        except OSError:
+            continue
+    for _, old in sorted(entries, reverse=True)[keep:]:
+        old.unlink(missing_ok=True)
+
+
 __all__ = [
+    "KEEP",
     "cached",
 ]
