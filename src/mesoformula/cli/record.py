@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 from ._common import (
@@ -11,16 +10,12 @@ from ._common import (
     EXIT_OK,
     UsageError,
     at_time,
+    json_text,
     open_store,
     read_formulation,
     write_binary,
     write_json,
 )
-
-
-def json_text(data: object) -> str:
-    """*data* as the JSON text ``--format json`` prints."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:

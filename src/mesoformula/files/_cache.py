@@ -16,6 +16,7 @@ refreshes its entry's time, and the least recently used beyond that number go.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -72,10 +73,8 @@ def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
         except Exception:
             found = None  # type: ignore[assignment]
         if found is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.utime(target)  # most recently used
-            except OSError:
-                pass
             return found
     value = build()
     try:
