@@ -230,3 +230,19 @@ def test_json_text_is_valid_and_equal(data: Any) -> None:
     text = json_text(data)
     assert data == json.loads(text)
     assert text.endswith("\n")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789:+-{},\n \\exT٣²a\t")), max_size=24))
+def test_the_fast_screen_finds_what_the_expression_finds(text: str) -> None:
+    """not_toml_10 (string searches first) answers as the regular expression does."""
+    assert bool(_syntax._NOT_TOML_10.search(text)) == _syntax.not_toml_10(text)
+
+
+def test_printable_text_has_no_control_character() -> None:
+    """The fast path of control_character: no printable code point is a control one."""
+    from mesoformula._text import _CONTROL
+
+    assert [] == [
+        hex(n) for n in range(0x110000) if chr(n).isprintable() and _CONTROL.search(chr(n))
+    ]

@@ -45,6 +45,8 @@ _CONTROL = re.compile(
 
 def control_character(text: str) -> str | None:
     """Return a description of the first control character in *text*, or None."""
+    if text.isprintable():  # C speed: every character of _CONTROL is non-printable
+        return None
     found = _CONTROL.search(text)
     if found is None:
         return None

@@ -64,7 +64,11 @@ def _check_of(tp: Any) -> Check:
     if origin is Literal:
         return functools.partial(_literal, get_args(tp))
     if origin in (types.UnionType, typing.Union):
-        options = [_check_of(a) if a is not type(None) else _none for a in get_args(tp)]
+        args = get_args(tp)
+        if len(args) == 2 and type(None) in args:  # X | None: the common case, cheaply
+            inner = _check_of(next(a for a in args if a is not type(None)))
+            return functools.partial(_optional, inner)
+        options = [_check_of(a) if a is not type(None) else _none for a in args]
         return functools.partial(_union, options)
     if origin is tuple:
         args = get_args(tp)
@@ -123,6 +127,11 @@ def _union(options: list[Check], value: Any, where: str) -> None:
         else:
             return
     raise next((p for p in problems if not isinstance(p, TypeError)), problems[0])
+
+
+def _optional(check: Check, value: Any, where: str) -> None:
+    if value is not None:
+        check(value, where)
 
 
 def _none(value: Any, where: str) -> None:

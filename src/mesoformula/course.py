@@ -20,7 +20,7 @@ from . import _time
 from .catalog import Catalog, DoseLimit
 from .conversion import convert
 from .rules.doses import VEHICLE_CLASSES
-from .units import Quantity
+from .units import Quantity, days
 from .worksheet import Content, clean
 
 
@@ -200,13 +200,6 @@ class CourseSummary:
         return tuple(a for a in self.administrations if a.live)
 
 
-def days(duration: Quantity) -> float:
-    """A duration in days (files may write days, hours, minutes or weeks)."""
-    if duration.unit == "d":
-        return float(duration.value)
-    return float(duration.to_pint().to("day").magnitude)
-
-
 def last_given(administrations: Iterable[Administration], ingredient: str) -> Administration | None:
     """The latest live administration that gave *ingredient*."""
     found = [a for a in administrations if a.live and a.dose_of(ingredient) is not None]
@@ -295,7 +288,6 @@ __all__ = [
     "NextSession",
     "Undone",
     "contents_of",
-    "days",
     "doses_in",
     "given",
     "last_given",

@@ -236,6 +236,13 @@ class Quantity:
         return reg.Quantity(self.value, unit)
 
 
+def days(duration: Quantity) -> float:
+    """A duration in days (files may write days, hours, minutes or weeks)."""
+    if duration.unit == "d":
+        return float(duration.value)
+    return float(duration.to_pint().to("day").magnitude)
+
+
 def fmt(value: float) -> str:
     """Format a magnitude for people: up to 6 significant digits, no float noise."""
     if value == 0:
@@ -477,6 +484,7 @@ __all__ = [
     "F",
     "Kind",
     "Quantity",
+    "days",
     "dump_quantity",
     "fmt",
     "parse_quantity",

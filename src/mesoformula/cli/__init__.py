@@ -65,6 +65,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         default="info",
         help="report only findings of this severity or worse (default: all)",
     )
+    validate.add_argument(
+        "--jobs",
+        type=bounded(1, 64, "--jobs"),
+        default=None,
+        metavar="N",
+        help="worker processes for many files (default: the CPUs available, at most 8; "
+        "used from 100 files a worker)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     schema = commands.add_parser(
@@ -156,7 +164,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     base = {"validate", "schema", "catalog", "check", "compose"}
     more = {"stock", "record", "administer", "course"}
     if argv is None or not base & set(argv) or more & set(argv):
-        _add_more_commands(commands, common)
+        _add_more_commands(commands, common, argv)
     return parser
 
 
@@ -164,10 +172,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[Any, argparse.ArgumentParser], None]] = []
 
 
-def _add_more_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+def _add_more_commands(
+    commands: Any, common: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> None:
     from ._stock_args import add_commands  # noqa: PLC0415 - only when named
 
-    add_commands(commands, common)
+    add_commands(commands, common, argv)
     for add in EXTRA_COMMANDS:
         add(commands, common)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 from ._common import bounded, entry_id
@@ -27,9 +28,31 @@ from .stock import (
     cmd_void,
 )
 
+#: The actions of ``stock``; a command line that names one builds only its parser.
+STOCK_ACTIONS = frozenset(
+    {
+        "init", "import", "export", "list", "plan", "consume", "count", "history", "undo",
+        "void", "discard", "adjust", "status", "verify", "head", "rebuild",
+    }
+)  # fmt: skip
 
-def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Register ``mesoformula stock ...``."""
+
+def add_commands(
+    commands: Any, common: argparse.ArgumentParser, argv: Sequence[str] | None = None
+) -> None:
+    """
+    Register ``mesoformula stock ...``, ``record ...``, ``administer`` and ``course``.
+
+    When *argv* names a stock action (and asks for no help), only that action's parser
+    is built: a stock command starts without building the fifteen others.
+    """
+    words = list(argv or ())
+    after = words[words.index("stock") + 1 : words.index("stock") + 2] if "stock" in words else []
+    only = (
+        set(after)
+        if after and after[0] in STOCK_ACTIONS and not {"-h", "--help"} & set(words)
+        else None
+    )
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument(
         "--db",
@@ -48,6 +71,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     actions.required = True
 
     def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name not in only:
+            return argparse.ArgumentParser(add_help=False)  # not named: never used
         parser: argparse.ArgumentParser = actions.add_parser(
             name, parents=parents, help=help_text, description=help_text
         )

@@ -217,11 +217,12 @@ def _print_plan(
     out: TextIO,
     extra: JSONObject | None = None,
 ) -> int:
-    from mesoformula.files.wire import plan_json  # noqa: PLC0415
     from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
     if args.format == "json":
+        from mesoformula.files.wire import plan_json  # noqa: PLC0415
+
         data = plan_json(
             plan,
             formulation=formulation,

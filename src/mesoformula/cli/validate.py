@@ -22,14 +22,19 @@ from ._common import (
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula validate PATH...``"""
-    from mesoformula.validate import catalog_reports, validate_paths  # noqa: PLC0415
+    from mesoformula.validate import (  # noqa: PLC0415
+        catalog_reports,
+        default_jobs,
+        validate_paths,
+    )
 
     for path in args.paths:
         if not path.strip():
             raise UsageError("an empty path: give a file or a folder to validate")
     loaded = load_catalog_of(args, stop=False)
     try:
-        reports = validate_paths(args.paths, loaded)
+        jobs = default_jobs() if args.jobs is None else args.jobs
+        reports = validate_paths(args.paths, loaded, jobs=jobs)
     except FileNotFoundError as missing:
         raise UsageError(f"{missing}: no such file or directory") from None
     found = [Path(r.path).resolve() for r in reports]

@@ -62,6 +62,36 @@ except ImportError:  # pragma: no cover - PyPy, or a platform without its wheel
 #: invalid whichever parser is installed (a false alarm only costs speed). An offset
 #: (``-07:00``) is not a time.
 _NOT_TOML_10 = re.compile(r"\\[ex]|,[ \t]*\}|\{[^}\n]*\n|(?<![:\d+-])\d\d:\d\d(?![:\d])")
+_ESCAPES = re.compile(r"\\[ex]")
+_INLINE_TABLES = re.compile(r",[ \t]*\}|\{[^}\n]*\n")
+
+
+def not_toml_10(text: str) -> bool:
+    """
+    Whether *text* may hold what rtoml accepts beyond TOML 1.0 (:data:`_NOT_TOML_10`),
+    found as that expression finds it but without scanning every character in Python's
+    regular expression engine: backslashes, braces and colons are looked for first.
+    """
+    if "\\" in text and _ESCAPES.search(text):
+        return True
+    if ("{" in text or "}" in text) and _INLINE_TABLES.search(text):
+        return True
+    colon = text.find(":")
+    while colon != -1:
+        before = text[max(colon - 3, 0) : colon]
+        after = text[colon + 1 : colon + 4]
+        if (
+            len(before) >= 2
+            and before[-2:].isdecimal()
+            and (len(before) < 3 or (before[0] not in ":+-" and not before[0].isdecimal()))
+            and len(after) >= 2
+            and after[:2].isdecimal()
+            and (len(after) < 3 or (after[2] != ":" and not after[2].isdecimal()))
+        ):
+            return True
+        colon = text.find(":", colon + 1)
+    return False
+
 
 #: An offset date-time: rtoml gives it its own tzinfo class; tomllib gives timezone.
 _OFFSET_DATETIME = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
@@ -91,7 +121,7 @@ def parse_toml(text: str) -> Any:
     times faster): the same values and types for every document tomllib accepts, and
     tomllib's own error (with its line and column) for every one it refuses.
     """
-    if _rtoml is not None and not _NOT_TOML_10.search(text):
+    if _rtoml is not None and not not_toml_10(text):
         try:
             value = _rtoml.loads(text)
         except Exception:  # noqa: S110 - tomllib decides: its message, or what it accepts

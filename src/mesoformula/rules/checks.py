@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from mesoformula import _time
 from mesoformula.catalog import Catalog
 from mesoformula.composition import compose
-from mesoformula.course import Administration
 from mesoformula.findings import Finding
 from mesoformula.formulation import AcceptedRisk, Formulation
 from mesoformula.patient import Patient
 from mesoformula.worksheet import Content, Worksheet
+
+if TYPE_CHECKING:  # imported only where a recorded course is counted
+    from mesoformula.course import Administration
 
 from .compat import compatibility_findings, status_findings
 from .course import (

@@ -22,16 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from mesoformula import _time
 from mesoformula.bud import assign_bud, span
 from mesoformula.catalog import Catalog
-from mesoformula.course import Administration, days, given, last_given
 from mesoformula.findings import Finding, Severity
 from mesoformula.formulation import Formulation
-from mesoformula.units import fmt
+from mesoformula.units import days, fmt
+
+if TYPE_CHECKING:  # the course as given is imported only where a course is counted
+    from mesoformula.course import Administration
 from mesoformula.worksheet import Content, Worksheet
 
 #: The instant BUD spans are measured from: only the span matters here.
@@ -151,6 +154,8 @@ def with_recorded_course(
     a unit that cannot be converted is left out of the sum and ``dose.unchecked`` says
     the course limit is not fully checked.
     """
+    from mesoformula.course import given  # noqa: PLC0415 - only with a recorded course
+
     adjusted: list[Content] = []
     findings: list[Finding] = []
     for content in contents:
@@ -192,6 +197,8 @@ def note_given(
     catalog: Catalog,
 ) -> list[Finding]:
     """Say in each ``dose.course`` finding how much of it the recorded course gave."""
+    from mesoformula.course import given  # noqa: PLC0415 - only with a recorded course
+
     units = {c.ingredient: c.unit for c in contents}
     noted = []
     for finding in findings:
@@ -221,6 +228,8 @@ def recent_findings(
     ``interval.short`` (error) for every ingredient with a ``min_interval`` that a live
     administration gave less than that interval before (or after) *at*.
     """
+    from mesoformula.course import last_given  # noqa: PLC0415 - only with a recorded course
+
     findings = []
     moment = _time.utc(at)
     for content in present:
@@ -257,7 +266,6 @@ def recent_findings(
 
 
 __all__ = [
-    "days",
     "interval_findings",
     "note_given",
     "recent_findings",
