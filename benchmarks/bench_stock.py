@@ -19,6 +19,9 @@ the same run (this machine is shared and noisy: read the ratios).
 The stores are generated in bulk with the library's own hash chain and facts, and
 verified by the library before anything is timed.
 
+Plan and consume are timed in order-balanced rounds against the bare SQL (``_measure``):
+the ratio of the medians, with the lowest and highest ratio of a round.
+
 Run:  python benchmarks/bench_stock.py [--entries 1000000] [--used-up 100000] [--repeat 5]
 """
 
@@ -28,12 +31,13 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from _measure import environment, pairs, process
 
 from mesoformula import _time
 from mesoformula.catalog import Product
@@ -194,17 +198,13 @@ def command(argv: Sequence[str]) -> tuple[float, int]:
     if pid == 0:  # pragma: no cover - the child
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
-        os.execvp(argv[0], list(argv))
+        os.execvpe(argv[0], list(argv), environment())
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(argv)} exited {code}")
     return elapsed, int(usage.ru_maxrss)
-
-
-def median_of(repeat: int, argvs: Sequence[Sequence[str]]) -> float:
-    return statistics.median(command(argv)[0] for argv in argvs[:repeat])
 
 
 def main() -> None:
@@ -230,18 +230,18 @@ def main() -> None:
             f"{big.stat().st_size / 1e6:.0f} MB"
         )
         plan = [*mesoformula, "stock", "plan", str(FORMULATION), "--db", str(big), "--at", AT]
-        bare = [sys.executable, "-c", BARE_SQL, str(big), *PLANNED]
+        bare = process([sys.executable, "-c", BARE_SQL, str(big), *PLANNED])
         consume = [*mesoformula, "stock", "consume", str(FORMULATION), "--db", str(big)]
-        consumes = [[*consume, "--at", AT, "--batch-id", f"BENCH-{n}"] for n in range(args.repeat)]
-        floor = median_of(args.repeat, [bare] * args.repeat)
-        planning = median_of(args.repeat, [plan] * args.repeat)
-        consuming = median_of(args.repeat, consumes)
-        print(f"{'bare SQL in a Python process:':30}{floor * 1e3:8.0f} ms")
-        for name, seconds in (("plan", planning), ("consume", consuming)):
-            print(
-                f"stock {name + ' (whole command):':24}{seconds * 1e3:8.0f} ms "
-                f"= {seconds / floor:.2f}x"
-            )
+        batches = iter(range(10_000))
+
+        def consume_one() -> None:
+            process([*consume, "--at", AT, "--batch-id", f"BENCH-{next(batches)}"])()
+
+        rounds = max(args.repeat, 5)
+        planning = pairs(bare, process(plan), rounds)
+        print(planning.line("bare SQL in a Python process", "stock plan (whole command)", "<= 2x"))
+        consuming = pairs(bare, consume_one, rounds)
+        print(consuming.line("bare SQL in a Python process", "stock consume (whole command)"))
         sheet_path = Path(folder) / "sheet.toml"
         sheet(sheet_path, args.sheet_lots)
         fresh = Path(folder) / "fresh.db"

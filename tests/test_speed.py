@@ -62,3 +62,23 @@ def test_a_cold_validate_imports_only_what_it_needs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "[]" == done.stdout.strip()
+
+
+def test_a_stock_plan_imports_only_what_it_needs(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    sheet = str(ROOT / "examples" / "stock.toml")
+    subprocess.run(
+        [sys.executable, "-m", "mesoformula", "stock", "import", sheet,
+         "--db", db, "--at", "2026-11-25T09:00"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    code = (
+        "import sys, io\nfrom mesoformula.cli import main\n"
+        f"main(['stock', 'plan', {str(ROOT / 'examples' / 'hair-revitalizing.toml')!r},"
+        f" '--db', {db!r}, '--at', '2026-12-01T10:00'], out=io.StringIO())\n"
+        "heavy = {'hashlib', 'pint', 'fpdf', 'yaml', 'multiprocessing', 'mesoformula.course',"
+        " 'mesoformula.compounding', 'mesoformula.files.wire'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "[]" == done.stdout.strip()

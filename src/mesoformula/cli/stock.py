@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,6 +64,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
         return print_reports([report], args.format, out)
     at, actor = at_time(args), actor_of(args)
+    import hashlib  # noqa: PLC0415 - only import hashes the sheet
+
     content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     with open_store(args, create=True) as stock:
         try:

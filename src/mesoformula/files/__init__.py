@@ -164,7 +164,8 @@ def loads(
         return _failed(path, "file.syntax", f"cannot read a value: {error}")
     if not isinstance(data, dict):
         return _failed(path, "file.schema", "the top level must be a table of keys")
-    bad_key = _non_text_key(data)
+    # TOML and JSON keys are always text; only YAML can give 1: or ~: as a key.
+    bad_key = _non_text_key(data) if syntax == "yaml" else None
     if bad_key is not None:
         return _failed(
             path, "file.schema", f"keys must be text (got {describe(bad_key[0])}): quote the key"

@@ -5,9 +5,10 @@ structure every catalog file on each start.
 The cache is a pickle, which executes code when loaded, so it is only ever read from a
 directory and a file owned by the current user and writable by nobody else
 (``$XDG_CACHE_HOME/mesoformula`` or ``~/.cache/mesoformula``, created ``0700``). The key
-covers the mesoformula version and the path, size and modification time of every
-catalog file. Any problem with the cache is ignored: the catalog is then loaded from
-the files.
+covers the mesoformula version, its modules and the path, size and modification time of
+every catalog file; an entry is named by a checksum of the key and keeps the key itself,
+so that it is used only for exactly that key. Any problem with the cache is ignored:
+the catalog is then loaded from the files.
 
 Several entries are kept (the :data:`KEEP` most recently used), so that two checkouts,
 two versions, or runs with and without ``--catalog`` do not evict each other; a hit
@@ -16,8 +17,8 @@ refreshes its entry's time, and the least recently used beyond that number go.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
-import hashlib
 import os
 import pickle
 import stat
@@ -35,21 +36,30 @@ KEEP = 16
 
 
 def _key(paths: Sequence[Path]) -> str:
-    digest = hashlib.sha256(__version__.encode())
-    # The pickled models change with the code: the package's own modules are part of the
-    # key, so that an edited checkout never reads a catalog pickled by another version.
+    """
+    What the cached value depends on, as text: the version, the package's own modules
+    (the pickled models change with the code: an edited checkout never reads a catalog
+    pickled by another) and every catalog file, each by path, size and modification
+    time. The entry keeps this text and is used only when it is equal.
+    """
+    parts = [__version__]
     package = Path(__file__).parents[1]
     for module in sorted(package.rglob("*.py")):
         info = module.stat()
-        digest.update(f"{module.relative_to(package)}|{info.st_size}|{info.st_mtime_ns}".encode())
+        parts.append(f"{module.relative_to(package)}|{info.st_size}|{info.st_mtime_ns}")
     for path in paths:
         try:
             info = path.stat()
         except OSError:
-            digest.update(f"{path}|missing".encode())
+            parts.append(f"{path}|missing")
             continue
-        digest.update(f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}".encode())
-    return digest.hexdigest()
+        parts.append(f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+def _name(key: str) -> str:
+    """The entry's file name: a checksum of the key (binascii: no hashlib at start-up)."""
+    return f"catalog-{binascii.crc32(key.encode()):08x}-{len(key):x}.pickle"
 
 
 def _private(path: Path) -> bool:
@@ -65,13 +75,17 @@ def _private(path: Path) -> bool:
 
 def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
     """Return the value cached in *folder* for *paths*, or *build* it and cache it."""
-    target = folder / f"catalog-{_key(paths)}.pickle"
+    key = _key(paths)
+    target = folder / _name(key)
     if _private(folder) and _private(target):
+        found: T | None = None
         try:
             with target.open("rb") as handle:
-                found: T = pickle.load(handle)  # noqa: S301 - private to this user, see above
+                entry = pickle.load(handle)  # noqa: S301 - private to this user, see above
+            if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == key:
+                found = entry[1]
         except Exception:
-            found = None  # type: ignore[assignment]
+            found = None
         if found is not None:
             with contextlib.suppress(OSError):
                 os.utime(target)  # most recently used
@@ -84,7 +98,7 @@ def cached(folder: Path, paths: Sequence[Path], build: Callable[[], T]) -> T:
         _prune(folder, KEEP - 1)
         descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(descriptor, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((key, value), out, protocol=pickle.HIGHEST_PROTOCOL)
         Path(temporary).replace(target)
     except Exception:
         return value

@@ -21,16 +21,17 @@ And the course as given (the administrations the store recorded):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from mesoformula import _time
-from mesoformula.bud import assign_bud, span
+from mesoformula.bud import Bud, assign_bud, span
 from mesoformula.catalog import Catalog
 from mesoformula.findings import Finding, Severity
-from mesoformula.formulation import Formulation
+from mesoformula.formulation import Formulation, Preparation
 from mesoformula.units import days, fmt
 
 if TYPE_CHECKING:  # the course as given is imported only where a course is counted
@@ -83,6 +84,14 @@ def interval_findings(
     return findings
 
 
+@functools.lru_cache(maxsize=256)
+def _bud_span(preparation: Preparation | None, only_sterile: bool, products: int) -> Bud:
+    """The BUD of a batch compounded at _ORIGIN (the same for every file alike)."""
+    return assign_bud(
+        preparation, compounded_at=_ORIGIN, only_sterile=only_sterile, products=products
+    )
+
+
 def schedule_findings(
     worksheet: Worksheet, formulation: Formulation, catalog: Catalog
 ) -> list[Finding]:
@@ -100,11 +109,10 @@ def schedule_findings(
     serves = min(dosing.sessions_per_batch, administration.sessions)
     used = [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
     products = [catalog.products[d.product] for d in used if d.product in catalog.products]
-    bud = assign_bud(
+    bud = _bud_span(
         formulation.preparation,
-        compounded_at=_ORIGIN,
-        only_sterile=all(p.sterile for p in products),
-        products=len({p.id for p in products}),
+        all(p.sterile for p in products),
+        len({p.id for p in products}),
     )
     lead = f"one batch serves {serves} sessions"
     severity: Severity = "warning"

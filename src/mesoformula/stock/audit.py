@@ -9,7 +9,6 @@ benchmark, a repair script) share one definition of "sound".
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -27,11 +26,13 @@ def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) ->
     and the facts, so that no field can spill into its neighbour; entries written before
     keep the first scheme (fields joined by ``|``).
     """
+    from hashlib import sha256  # noqa: PLC0415 - a read-only command never hashes
+
     if facts is None:
         text = "|".join("" if f is None else str(f) for f in fields)
-        return hashlib.sha256(f"{prev}|{text}".encode()).hexdigest()
+        return sha256(f"{prev}|{text}".encode()).hexdigest()
     payload = json.dumps([*fields, facts], separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{prev}\n{payload}".encode()).hexdigest()
+    return sha256(f"{prev}\n{payload}".encode()).hexdigest()
 
 
 #: What a seal attests: its reason names the subject, its correlation the key.

@@ -9,15 +9,17 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
-from mesoformula.course import Administration, Dose, Undone
 from mesoformula.exceptions import UnknownEntry
 from mesoformula.units import Quantity
+
+if TYPE_CHECKING:
+    from mesoformula.course import Administration
 
 from .allocation import (
     Allocation,
@@ -233,6 +235,8 @@ class Queries:
         The doses given (of one patient, or from one batch), oldest first, each with the
         undo that took it back, if any. The compensating rows themselves are not listed.
         """
+        from mesoformula.course import Administration, Dose, Undone  # noqa: PLC0415
+
         rows = self.db.execute(
             "SELECT a.administration_id, a.batch_id, a.patient, a.at, a.volume_ul, a.actor,"
             " a.doses, b.formulation, json_extract(b.record, '$.formulation_name') AS name,"

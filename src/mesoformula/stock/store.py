@@ -21,13 +21,13 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
-from mesoformula.course import Administration
 from mesoformula.exceptions import (
     EntryOrderError,
     InsufficientStock,
@@ -36,6 +36,9 @@ from mesoformula.exceptions import (
     StoreVersionError,
     UnknownEntry,
 )
+
+if TYPE_CHECKING:
+    from mesoformula.course import Administration
 
 from . import _consume, audit
 from ._consume import ConsumeResult
