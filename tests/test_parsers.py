@@ -246,3 +246,9 @@ def test_printable_text_has_no_control_character() -> None:
     assert [] == [
         hex(n) for n in range(0x110000) if chr(n).isprintable() and _CONTROL.search(chr(n))
     ]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789:+-Zz. T\n")), max_size=30))
+def test_the_offset_screen_finds_what_the_expression_finds(text: str) -> None:
+    assert bool(_syntax._OFFSET_DATETIME.search(text)) == _syntax.has_offset_datetime(text)

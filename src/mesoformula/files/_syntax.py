@@ -97,6 +97,16 @@ def not_toml_10(text: str) -> bool:
 _OFFSET_DATETIME = re.compile(r"\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
 
 
+def has_offset_datetime(text: str) -> bool:
+    """Whether :data:`_OFFSET_DATETIME` occurs in *text*, looked for at colons only."""
+    colon = text.find(":")
+    while colon != -1:
+        if colon >= 2 and _OFFSET_DATETIME.match(text, colon - 2):
+            return True
+        colon = text.find(":", colon + 1)
+    return False
+
+
 def _standard_zones(value: Any) -> Any:
     """*value* with every aware date-time's tzinfo a ``datetime.timezone``, as tomllib has."""
     if isinstance(value, dict):
@@ -127,7 +137,7 @@ def parse_toml(text: str) -> Any:
         except Exception:  # noqa: S110 - tomllib decides: its message, or what it accepts
             pass
         else:
-            return _standard_zones(value) if _OFFSET_DATETIME.search(text) else value
+            return _standard_zones(value) if has_offset_datetime(text) else value
     return tomllib.loads(text)
 
 
