@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     "file.syntax": "the file cannot be parsed",
     "file.schema": "wrong or missing keys or types, unknown format",
     "file.io": "the file cannot be read",
+    "file.skipped": "info: not a mesoformula file, skipped by validate --skip-foreign",
     "unit.unknown": "a unit that is not in the registry",
     "unit.dimension": "a quantity of the wrong kind",
     "unit.invalid": "NaN, infinity, negative, bare %, malformed number",

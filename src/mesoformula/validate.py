@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from .catalog import Catalog, CatalogFile
-from .files import read
+from .files import belongs, read
 from .files.catalogs import LoadedCatalog
 from .files.discovery import expand
 from .findings import Finding
@@ -49,8 +49,21 @@ def _patient_independent(formulation: Formulation, catalog: Catalog) -> list[Fin
 FORMULATION_CHECKS: list[FormulationCheck] = [_patient_independent]
 
 
-def validate_file(path: str | Path, loaded: LoadedCatalog) -> FileReport:
-    """Validate one file against *loaded*; never raises for bad content."""
+def validate_file(
+    path: str | Path, loaded: LoadedCatalog, *, skip_foreign: bool = False
+) -> FileReport:
+    """
+    Validate one file against *loaded*; never raises for bad content. With
+    *skip_foreign*, a file that is not a mesoformula file (see :func:`belongs`) is not
+    validated: its report is one ``file.skipped`` info, so it is counted, not hidden.
+    """
+    if skip_foreign and not belongs(path):
+        skipped = Finding(
+            code="file.skipped",
+            severity="info",
+            message='not a mesoformula file (no top-level format = "mesoformula.…"): not validated',
+        )
+        return FileReport(path=str(path), kind=None, findings=(skipped,))
     document = read(path)
     findings = list(document.findings)
     model = document.model
@@ -83,10 +96,10 @@ FILES_PER_JOB = 100
 _worker_catalog: LoadedCatalog | None = None
 
 
-def _validate_chunk(paths: Sequence[str]) -> list[FileReport]:
+def _validate_chunk(paths: Sequence[str], skip_foreign: bool) -> list[FileReport]:
     """A worker's share (the catalog came with the fork)."""
     assert _worker_catalog is not None
-    return [validate_file(path, _worker_catalog) for path in paths]
+    return [validate_file(path, _worker_catalog, skip_foreign=skip_foreign) for path in paths]
 
 
 def default_jobs() -> int:
@@ -99,7 +112,11 @@ def default_jobs() -> int:
 
 
 def validate_paths(
-    paths: Sequence[str | Path], loaded: LoadedCatalog, *, jobs: int = 1
+    paths: Sequence[str | Path],
+    loaded: LoadedCatalog,
+    *,
+    jobs: int = 1,
+    skip_foreign: bool = False,
 ) -> list[FileReport]:
     """
     Validate every file *paths* name (see :func:`expand`), in their order.
@@ -107,21 +124,23 @@ def validate_paths(
     With *jobs* > 1 and at least :data:`FILES_PER_JOB` files a job, the files are shared
     among that many worker processes (forked, so each has the loaded catalog without
     reading it again); the reports are the same, in the same order. Where processes
-    cannot be forked, one process validates them all.
+    cannot be forked, one process validates them all. *skip_foreign*: see
+    :func:`validate_file`.
     """
     files = [str(path) for path in expand(paths)]
     workers = min(jobs, len(files) // FILES_PER_JOB)
     if workers >= 2:
         import multiprocessing  # noqa: PLC0415 - only for many files
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [validate_file(path, loaded) for path in files]
+        return [validate_file(path, loaded, skip_foreign=skip_foreign) for path in files]
     global _worker_catalog  # noqa: PLW0603 - handed to the forked workers
     _worker_catalog = loaded
     size = -(-len(files) // workers)
     chunks = [files[n : n + size] for n in range(0, len(files), size)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [report for part in pool.map(_validate_chunk, chunks) for report in part]
+            parts = pool.starmap(_validate_chunk, [(chunk, skip_foreign) for chunk in chunks])
+            return [report for part in parts for report in part]
     finally:
         _worker_catalog = None
 

@@ -66,6 +66,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="report only findings of this severity or worse (default: all)",
     )
     validate.add_argument(
+        "--skip-foreign",
+        action="store_true",
+        help='skip (and count) files without a top-level format = "mesoformula.…" key: '
+        "for hooks that pass every TOML, YAML and JSON file of a repository",
+    )
+    validate.add_argument(
         "--jobs",
         type=bounded(1, 64, "--jobs"),
         default=None,

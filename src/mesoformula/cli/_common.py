@@ -119,11 +119,13 @@ def write_json(data: object, out: TextIO) -> None:
 
 def summarize(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
     findings = [f for r in reports for f in r.findings]
+    skipped = sum(1 for f in findings if f.code == "file.skipped")
     return {
-        "files": len(reports),
+        "files": len(reports) - skipped,
         "errors": count(findings, "error"),
         "warnings": count(findings, "warning"),
         "nolimit": nolimit,
+        "skipped": skipped,
     }
 
 
@@ -171,9 +173,14 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
             for finding in report.findings:
                 out.write(finding_line(report.path, finding) + "\n")
         unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
+        skipped = (
+            f"; {summary['skipped']} other file(s) skipped (not mesoformula files)"
+            if summary["skipped"]
+            else ""
+        )
         out.write(
             f"{summary['files']} file(s): {summary['errors']} error(s), "
-            f"{summary['warnings']} warning(s){unchecked}\n"
+            f"{summary['warnings']} warning(s){unchecked}{skipped}\n"
         )
     return EXIT_FINDINGS if summary["errors"] else EXIT_OK
 

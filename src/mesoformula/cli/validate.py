@@ -34,10 +34,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     loaded = load_catalog_of(args, stop=False)
     try:
         jobs = default_jobs() if args.jobs is None else args.jobs
-        reports = validate_paths(args.paths, loaded, jobs=jobs)
+        reports = validate_paths(args.paths, loaded, jobs=jobs, skip_foreign=args.skip_foreign)
     except FileNotFoundError as missing:
         raise UsageError(f"{missing}: no such file or directory") from None
-    found = [Path(r.path).resolve() for r in reports]
+    found = [Path(r.path).resolve() for r in reports if r.kind is not None or not args.skip_foreign]
     for path in args.paths:
         folder = Path(path).resolve()
         if folder.is_dir() and not any(f == folder or folder in f.parents for f in found):

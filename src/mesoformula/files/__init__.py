@@ -220,6 +220,42 @@ def _non_text_key(data: object) -> tuple[object] | None:
     return None
 
 
+#: What every mesoformula file's ``format`` value starts with.
+FORMAT_PREFIX = "mesoformula."
+
+
+def belongs(path: str | Path) -> bool:
+    """
+    Whether *path* is a mesoformula file, for tools that see every TOML, YAML and JSON
+    file of a repository (the pre-commit hook): its top-level ``format`` is a string
+    starting with ``mesoformula.`` (a misspelt kind is still ours, and reported). A file
+    that cannot be read or parsed is ours when its text names such a format, so a broken
+    formulation is never passed over; anything else (``pyproject.toml``,
+    ``package.json``, a CI workflow) is not.
+    """
+    syntax = syntax_of(path)
+    if syntax is None:
+        return False
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # noqa: PTH116
+            return True  # reported as file.io by read()
+        with open(path, "rb") as handle:  # noqa: PTH123
+            raw = handle.read(MAX_SHEET_BYTES + 1)
+    except OSError:
+        return True  # read() reports why it cannot be read
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return FORMAT_PREFIX.encode() in raw
+    try:
+        check_nesting(text, syntax)
+        data = PARSERS[syntax](text)
+    except Exception:
+        return FORMAT_PREFIX in text
+    fmt = data.get("format") if isinstance(data, dict) else None
+    return isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX)
+
+
 def load(path: str | Path, cls: type[M]) -> M:
     """
     Load a file that must hold a model of *cls*; raise :class:`FileError` otherwise.
@@ -332,6 +368,7 @@ def dump(model: Model, path: str | Path) -> None:
 
 __all__ = [
     "FORMATS",
+    "FORMAT_PREFIX",
     "KIND_CLASSES",
     "KIND_FORMATS",
     "MAX_FILE_BYTES",
@@ -341,6 +378,7 @@ __all__ = [
     "Document",
     "Model",
     "Syntax",
+    "belongs",
     "converter",
     "dump",
     "dumps",
