@@ -77,6 +77,10 @@ class EntryOrderError(StockError, ValueError):
     """A journal entry dated before an entry it depends on (SPEC §8.4)."""
 
 
+class AlreadyImported(StockError):  # noqa: N818 - reads as what happened
+    """A stock sheet whose content was imported before (the same SHA-256)."""
+
+
 class InsufficientStock(StockError, ValueError):  # noqa: N818 - the domain's own name
     """A consumption would need more stock than is usable."""
 
@@ -86,6 +90,7 @@ class UnknownEntry(StockError, LookupError):  # noqa: N818 - reads as a noun lik
 
 
 __all__ = [
+    "AlreadyImported",
     "CatalogError",
     "EntryOrderError",
     "FileError",

@@ -82,10 +82,17 @@ def add_commands(
     add("init", cmd_init, "create the store (or migrate it forward)")
     importing = add("import", cmd_import, "receive the lots of a stock sheet")
     importing.add_argument("file", metavar="STOCKFILE")
-    importing.add_argument(
+    again = importing.add_mutually_exclusive_group()
+    again.add_argument(
         "--again",
         action="store_true",
         help="import a sheet whose content was imported before (receives its lots again)",
+    )
+    again.add_argument(
+        "--if-new",
+        action="store_true",
+        help="import the sheet only if its content was not imported before; else do "
+        "nothing and exit 0 (a script can run twice)",
     )
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula._text import text_table
-from mesoformula.exceptions import LedgerIntegrityError, StockError
+from mesoformula.exceptions import AlreadyImported, LedgerIntegrityError, StockError
 from mesoformula.findings import Finding
 
 from ._common import (
@@ -79,11 +79,23 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 name=Path(args.file).name,
                 again=args.again,
             )
+        except AlreadyImported as error:
+            if not args.if_new:
+                out.write(f"not imported (nothing was recorded): {error}\n")
+                return EXIT_FINDINGS
+            if args.format == "json":
+                write_json({"imported": 0, "entries": [], "already_imported": True}, out)
+            else:
+                out.write(f"already imported, nothing done: {str(error).partition(': ')[0]}\n")
+            return EXIT_OK
         except StockError as error:
             out.write(f"not imported (nothing was recorded): {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json({"imported": len(document.model.lots), "entries": entries}, out)
+        write_json(
+            {"imported": len(document.model.lots), "entries": entries, "already_imported": False},
+            out,
+        )
     else:
         out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
     return EXIT_OK

@@ -29,6 +29,7 @@ from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
+    AlreadyImported,
     EntryOrderError,
     InsufficientStock,
     LedgerIntegrityError,
@@ -245,8 +246,8 @@ class Stock:
         keeps its status unless the sheet states one.
 
         Raises:
-            StockError: a product not in the catalog, a lot whose expiry differs, or the
-                same content imported before (without *again*).
+            AlreadyImported: the same content was imported before (without *again*).
+            StockError: a product not in the catalog, or a lot whose expiry differs.
         """
         entries: list[int] = []
         with self.transaction():
@@ -256,7 +257,7 @@ class Stock:
                     (content,),
                 ).fetchone()
                 if earlier is not None and not again:
-                    raise StockError(
+                    raise AlreadyImported(
                         f"this stock sheet was imported already on {earlier['at']} "
                         f"({earlier['name']}, sha256 {content[:12]}...): importing it again "
                         "would receive its lots twice; use --again if that is meant"
