@@ -15,8 +15,7 @@ from collections.abc import Iterator
 def _subcommands(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
     for action in parser._actions:  # argparse keeps its subparsers here
         if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield name, sub
+            yield from action.choices.items()
 
 
 def _walk(
@@ -30,7 +29,7 @@ def _walk(
 def markdown() -> str:
     """Every command's help, as the parser prints it, one section each."""
     os.environ["COLUMNS"] = "100"  # argparse wraps help to the terminal width
-    from mesoformula.cli import build_parser
+    from mesoformula.cli import build_parser  # noqa: PLC0415 - after COLUMNS is set
 
     parser = build_parser(None)
     lines = [

@@ -102,6 +102,10 @@ def _validate_chunk(paths: Sequence[str], skip_foreign: bool) -> list[FileReport
     return [validate_file(path, _worker_catalog, skip_foreign=skip_foreign) for path in paths]
 
 
+def _validate_part(work: tuple[Sequence[str], bool]) -> list[FileReport]:
+    return _validate_chunk(*work)
+
+
 def default_jobs() -> int:
     """Worker processes for many files: the CPUs this process may use, at most 8."""
     try:
@@ -117,6 +121,7 @@ def validate_paths(
     *,
     jobs: int = 1,
     skip_foreign: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[FileReport]:
     """
     Validate every file *paths* name (see :func:`expand`), in their order.
@@ -125,22 +130,32 @@ def validate_paths(
     among that many worker processes (forked, so each has the loaded catalog without
     reading it again); the reports are the same, in the same order. Where processes
     cannot be forked, one process validates them all. *skip_foreign*: see
-    :func:`validate_file`.
+    :func:`validate_file`. *progress* is called with (files just done, all files).
     """
     files = [str(path) for path in expand(paths)]
     workers = min(jobs, len(files) // FILES_PER_JOB)
     if workers >= 2:
         import multiprocessing  # noqa: PLC0415 - only for many files
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [validate_file(path, loaded, skip_foreign=skip_foreign) for path in files]
+        reports = []
+        for path in files:
+            reports.append(validate_file(path, loaded, skip_foreign=skip_foreign))
+            if progress is not None:
+                progress(1, len(files))
+        return reports
     global _worker_catalog  # noqa: PLW0603 - handed to the forked workers
     _worker_catalog = loaded
-    size = -(-len(files) // workers)
+    # Chunks of at most 50 files, in order: the work spreads evenly and progress moves.
+    size = min(50, -(-len(files) // workers))
     chunks = [files[n : n + size] for n in range(0, len(files), size)]
+    reports = []
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.starmap(_validate_chunk, [(chunk, skip_foreign) for chunk in chunks])
-            return [report for part in parts for report in part]
+            for part in pool.imap(_validate_part, [(chunk, skip_foreign) for chunk in chunks]):
+                reports.extend(part)
+                if progress is not None:
+                    progress(len(part), len(files))
+        return reports
     finally:
         _worker_catalog = None
 

@@ -37,6 +37,7 @@ from ._common import (
     read_formulation,
     write_json,
 )
+from ._progress import Progress
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
@@ -67,6 +68,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     import hashlib  # noqa: PLC0415 - only import hashes the sheet
 
     content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
+    progress = Progress("receiving lots", len(document.model.lots), fmt=args.format)
     with open_store(args, create=True) as stock:
         try:
             entries = stock.import_sheet(
@@ -78,8 +80,10 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 content=content,
                 name=Path(args.file).name,
                 again=args.again,
+                progress=progress.step,
             )
         except AlreadyImported as error:
+            progress.finish()
             if not args.if_new:
                 out.write(f"not imported (nothing was recorded): {error}\n")
                 return EXIT_FINDINGS
@@ -89,8 +93,10 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"already imported, nothing done: {str(error).partition(': ')[0]}\n")
             return EXIT_OK
         except StockError as error:
+            progress.finish()
             out.write(f"not imported (nothing was recorded): {error}\n")
             return EXIT_FINDINGS
+    progress.finish()
     if args.format == "json":
         write_json(
             {"imported": len(document.model.lots), "entries": entries, "already_imported": False},
@@ -535,7 +541,11 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     """``stock verify [--expect-head SEQ:SHA256]``: prove the store sound."""
     expected = _head(args.expect_head) if args.expect_head else None
     with open_store(args, readonly=True) as stock:
-        problems = stock.verify(expect_head=expected)
+        progress = Progress("verifying entries", stock.head()[0], fmt=args.format)
+        try:
+            problems = stock.verify(expect_head=expected, progress=progress.step)
+        finally:
+            progress.finish()
         entries = stock.head()[0]
         unsealed = stock.unsealed_batches()
     if args.format == "json":

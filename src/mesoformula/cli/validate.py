@@ -18,6 +18,7 @@ from ._common import (
     print_reports,
     write_json,
 )
+from ._progress import Progress
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -34,7 +35,17 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     loaded = load_catalog_of(args, stop=False)
     try:
         jobs = default_jobs() if args.jobs is None else args.jobs
-        reports = validate_paths(args.paths, loaded, jobs=jobs, skip_foreign=args.skip_foreign)
+        progress = Progress("validating files", 0, fmt=args.format)
+        try:
+            reports = validate_paths(
+                args.paths,
+                loaded,
+                jobs=jobs,
+                skip_foreign=args.skip_foreign,
+                progress=progress.step,
+            )
+        finally:
+            progress.finish()
     except FileNotFoundError as missing:
         raise UsageError(f"{missing}: no such file or directory") from None
     found = [Path(r.path).resolve() for r in reports if r.kind is not None or not args.skip_foreign]

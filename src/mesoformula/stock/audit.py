@@ -11,8 +11,11 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+#: Entries verified between two calls of a progress callback.
+PROGRESS_EVERY = 10_000
 
 #: The previous hash of the first journal entry.
 GENESIS = "0" * 64
@@ -160,14 +163,20 @@ def fold(db: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], dict[int, 
     )
 
 
-def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None) -> list[str]:
+def verify(
+    db: sqlite3.Connection,
+    *,
+    expect_head: tuple[int, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """
     Prove the store sound: SQLite's own integrity check passes; the append-only
     triggers are in place; the hash chain is unbroken (no entry changed, none deleted);
     every entry's lot and container are what the entry recorded (entries with facts);
     the cached balances equal the fold of the journal; and, with *expect_head* (a head
     kept elsewhere), the history up to that head was not rewritten. Returns every
-    problem found; an empty list means sound.
+    problem found; an empty list means sound. *progress* is called with (entries just
+    read, entries in all) every 10,000 entries.
     """
     problems = [
         f"SQLite integrity check: {row[0]}"
@@ -192,6 +201,7 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
     )
     columns = {str(r[1]) for r in db.execute("PRAGMA table_info(journal)")}
     facts_column = ", facts" if "facts" in columns else ", NULL"
+    total = head(db)[0] if progress is not None else 0
     for row in db.execute(
         "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
         " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
@@ -230,6 +240,8 @@ def verify(db: sqlite3.Connection, *, expect_head: tuple[int, str] | None = None
             )
         prev = row[16]
         expected_id = entry_id + 1
+        if progress is not None and entry_id % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY, total)
     if "batches" in tables:
         legacy = set(unsealed_legacy(db))
         era = _seal_era(db)

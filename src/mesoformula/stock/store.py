@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +49,9 @@ from .count import CountLine, record_count
 from .ledger import STATUS_KIND, Ledger, Status, iso
 from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
 from .sheet import CountSheet, Lot, StockSheet
+
+#: Lots received between two calls of an import's progress callback.
+PROGRESS_EVERY = 1000
 
 #: The file ``Stock.open`` uses when given none.
 DEFAULT_DB = "mesoformula.db"
@@ -237,13 +240,15 @@ class Stock:
         content: str | None = None,
         name: str = "",
         again: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> list[int]:
         """
         Receive every lot of a stock sheet in one transaction: all or nothing.
 
         *content* is the SHA-256 of the sheet's bytes: a sheet imported already is
         refused unless *again* (the same delivery must not be received twice). A lot
-        keeps its status unless the sheet states one.
+        keeps its status unless the sheet states one. *progress* is called with (lots
+        just received, all lots) every 1,000 lots.
 
         Raises:
             AlreadyImported: the same content was imported before (without *again*).
@@ -266,7 +271,9 @@ class Stock:
                     "INSERT INTO imports (sha256, name, at, actor, lots) VALUES (?, ?, ?, ?, ?)",
                     (content, name, iso(at), actor, len(sheet.lots)),
                 )
-            for lot in sheet.lots:
+            for number, lot in enumerate(sheet.lots, 1):
+                if progress is not None and number % PROGRESS_EVERY == 0:
+                    progress(PROGRESS_EVERY, len(sheet.lots))
                 product = catalog.products.get(lot.product)
                 if product is None:
                     raise StockError(
@@ -675,14 +682,19 @@ class Stock:
         """Recompute every balance from the journal: lots (unopened, status), containers."""
         return audit.fold(self.ledger.db)
 
-    def verify(self, *, expect_head: tuple[int, str] | None = None) -> list[str]:
+    def verify(
+        self,
+        *,
+        expect_head: tuple[int, str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
         """
         Prove the store sound (see :func:`mesoformula.stock.audit.verify`): SQLite's
         integrity check, the append-only triggers, the hash chain, the lots and
         containers each entry recorded, the balances, and with *expect_head* the history
         up to a head kept elsewhere. Returns every problem found; empty means sound.
         """
-        return audit.verify(self.ledger.db, expect_head=expect_head)
+        return audit.verify(self.ledger.db, expect_head=expect_head, progress=progress)
 
     def unsealed_batches(self) -> list[str]:
         """
