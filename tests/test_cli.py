@@ -70,7 +70,9 @@ class TestValidate:
         (file,) = data["files"]
         assert "formulation" == file["kind"]
         assert {"code", "severity", "message", "location", "line"} <= set(file["findings"][0])
-        assert {"files": 1, "errors": 5, "warnings": 0, "nolimit": 0, "skipped": 0} == data["summary"]
+        assert {"files": 1, "errors": 5, "warnings": 0, "nolimit": 0, "skipped": 0} == data[
+            "summary"
+        ]
 
     def test_format_before_command(self) -> None:
         """--format works before the command too."""
