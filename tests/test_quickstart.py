@@ -49,3 +49,16 @@ def test_the_first_command_twice(tmp_path: Path) -> None:
     assert "already imported, nothing done" in runs[1].stdout
     assert runs[0].stdout.split("STOCK PLAN")[1] == runs[1].stdout.split("STOCK PLAN")[1]
     assert not (ROOT / "mesoformula.db").exists()
+
+
+def test_the_version_comes_from_one_place() -> None:
+    from mesoformula._version import __version__
+
+    for argv in (["mesoformula"], [sys.executable, "-m", "mesoformula"]):
+        done = subprocess.run(
+            [*argv, "--version"], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        assert f"mesoformula {__version__}" == done.stdout.strip()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'path = "src/mesoformula/_version.py"' in pyproject
