@@ -137,6 +137,14 @@ class Catalog:
         except KeyError:
             raise CatalogError(f"no product '{product_id}' in the catalog") from None
 
+    def product_by_gtin(self, gtin: str) -> Product | None:
+        """The product whose box carries *gtin*, or None (a GTIN-13 is padded to 14)."""
+        key = ("gtin", "")
+        if key not in self._memo:
+            self._memo[key] = {p.gtin: p for p in self.products.values() if p.gtin}
+        found: Product | None = self._memo[key].get(gtin.zfill(14))
+        return found
+
     def limits_of(self, ingredient_id: str) -> tuple[DoseLimit, ...]:
         """Return every limit of an ingredient: its own, then the clinic's policies."""
         key = ("limits", ingredient_id)

@@ -24,6 +24,7 @@ from ._fields import (
 from ._frozen import FrozenMap, frozen_map
 from ._validate import validated
 from .formulation import AcceptedRisk
+from .gs1 import gtin_problem
 from .units import AMOUNT, CONCENTRATION, PER_KG, Quantity
 
 CATALOG_FORMAT: Final = "mesoformula.catalog/1"
@@ -185,6 +186,13 @@ class AdmixtureStability:
     storage: Storage
 
 
+def _valid_gtin(_: object, field: attrs.Attribute[str | None], value: str | None) -> None:
+    if isinstance(value, str):
+        problem = gtin_problem(value)
+        if problem is not None:
+            raise ValueError(f"Product.{field.name}: {problem}")
+
+
 @attrs.frozen(kw_only=True)
 @validated
 class Product:
@@ -208,6 +216,8 @@ class Product:
         excipients: Excipient ingredient id -> concentration.
         source: Where the presentation data comes from.
         notes: Free text.
+        gtin: The GS1 GTIN-14 on the box (check digit verified), when a public source
+            gives it: how a scan at receipt finds the product.
     """
 
     id: str
@@ -224,6 +234,7 @@ class Product:
     excipients: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
     source: str = ""
     notes: str = ""
+    gtin: str | None = attrs.field(default=None, validator=_valid_gtin)
 
 
 @attrs.frozen(kw_only=True)

@@ -22,6 +22,7 @@ from .stock import (
     cmd_list,
     cmd_plan,
     cmd_rebuild,
+    cmd_receive,
     cmd_status,
     cmd_undo,
     cmd_verify,
@@ -31,8 +32,8 @@ from .stock import (
 #: The actions of ``stock``; a command line that names one builds only its parser.
 STOCK_ACTIONS = frozenset(
     {
-        "init", "import", "export", "list", "plan", "consume", "count", "history", "undo",
-        "void", "discard", "adjust", "status", "verify", "head", "rebuild",
+        "init", "import", "receive", "export", "list", "plan", "consume", "count", "history",
+        "undo", "void", "discard", "adjust", "status", "verify", "head", "rebuild",
     }
 )  # fmt: skip
 
@@ -93,6 +94,22 @@ def add_commands(
         action="store_true",
         help="import the sheet only if its content was not imported before; else do "
         "nothing and exit 0 (a script can run twice)",
+    )
+    receive = add("receive", cmd_receive, "receive boxes by their GS1 scan (GTIN, expiry, lot)")
+    receive.add_argument(
+        "--scan",
+        action="append",
+        metavar="TEXT",
+        help="a GS1 element string, printed (01)...(17)...(10)... or as scanned (repeatable)",
+    )
+    receive.add_argument(
+        "--scans", metavar="FILE", help="scans one per line, as a scanner types them ('-': stdin)"
+    )
+    receive.add_argument(
+        "--containers",
+        type=bounded(1, 100_000, "--containers"),
+        default=None,
+        help="unopened containers a scan without a serial stands for (default 1)",
     )
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")

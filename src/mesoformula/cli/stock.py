@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -601,3 +602,114 @@ __all__ = [
     "cmd_verify",
     "cmd_void",
 ]
+
+
+def _scan_texts(args: argparse.Namespace) -> list[str]:
+    """The scans of ``--scan`` (repeatable) and ``--scans FILE`` (``-``: standard input)."""
+    texts = list(args.scan or [])
+    if args.scans:
+        if args.scans == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            path = Path(args.scans)
+            if not path.is_file():
+                raise UsageError(f"--scans {args.scans}: no such file")
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as error:
+                raise UsageError(f"--scans {args.scans}: cannot be read ({error})") from None
+        texts += [line for line in lines if line.strip()]
+    if not texts:
+        raise UsageError("give --scan TEXT (repeatable) or --scans FILE ('-' for standard input)")
+    return texts
+
+
+def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock receive --scan TEXT [--containers N]``: receive boxes by their GS1 scan."""
+    from mesoformula.gs1 import ScanError, read_scan  # noqa: PLC0415
+
+    texts = _scan_texts(args)
+    loaded = load_catalog_of(args)
+    boxes = []
+    findings: list[tuple[int, Finding]] = []
+    for number, text in enumerate(texts, 1):
+        try:
+            scan = read_scan(text)
+        except ScanError as error:
+            findings.append(
+                (number, Finding(code="scan.invalid", severity="error", message=str(error)))
+            )
+            continue
+        product = loaded.catalog.product_by_gtin(scan.gtin)
+        if product is None:
+            findings.append(
+                (
+                    number,
+                    Finding(
+                        code="ref.product",
+                        severity="error",
+                        message=f"no product of the catalog carries GTIN {scan.gtin}: add "
+                        "its gtin to the product in the clinic's catalog",
+                    ),
+                )
+            )
+            continue
+        if scan.serial is not None and args.containers not in (None, 1):
+            findings.append(
+                (
+                    number,
+                    Finding(
+                        code="scan.invalid",
+                        severity="error",
+                        message=f"the scan has a serial ({scan.serial}): it is one box, not "
+                        f"--containers {args.containers}",
+                    ),
+                )
+            )
+            continue
+        boxes.append((scan, product, args.containers or 1))
+    if not findings:
+        at, actor = at_time(args), actor_of(args)
+        with open_store(args, create=True) as stock:
+            try:
+                entries = stock.receive_scans(boxes, at=at, actor=actor)
+            except ScanError as error:
+                findings.append(
+                    (0, Finding(code="scan.invalid", severity="error", message=str(error)))
+                )
+    if findings:
+        if args.format == "json":
+            write_json(
+                {
+                    "received": [],
+                    "findings": [{"scan": n or None, **finding_json(f)} for n, f in findings],
+                },
+                out,
+            )
+        else:
+            for n, finding in findings:
+                out.write(finding_line(f"scan {n}" if n else "scans", finding) + "\n")
+            out.write("not received: nothing was recorded\n")
+        return EXIT_FINDINGS
+    received = [
+        {
+            "product": product.id,
+            "gtin": scan.gtin,
+            "lot": scan.lot,
+            "expiry": scan.expiry.isoformat(),
+            "serial": scan.serial,
+            "containers": containers,
+        }
+        for scan, product, containers in boxes
+    ]
+    if args.format == "json":
+        write_json({"received": received, "entries": entries}, out)
+        return EXIT_OK
+    for box in received:
+        serial = f", serial {box['serial']}" if box["serial"] else ""
+        out.write(
+            f"received {box['containers']} x {box['product']} lot {box['lot']} "
+            f"(exp {box['expiry']}{serial})\n"
+        )
+    out.write(f"{len(received)} scan(s): {len(entries)} journal entries\n")
+    return EXIT_OK

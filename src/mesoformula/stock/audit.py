@@ -130,6 +130,8 @@ TRIGGERS = (
     "verifications_no_delete",
     "administrations_no_update",
     "administrations_no_delete",
+    "scans_no_update",
+    "scans_no_delete",
 )
 
 

@@ -40,6 +40,7 @@ from mesoformula.exceptions import (
 
 if TYPE_CHECKING:
     from mesoformula.course import Administration
+    from mesoformula.gs1 import Scan
 
 from . import _consume, audit
 from ._consume import ConsumeResult
@@ -282,6 +283,63 @@ class Stock:
                 entries += self.ledger.receive(
                     lot, product, at=at, actor=actor, reason="received", correlation=correlation
                 )
+        return entries
+
+    def receive_scans(
+        self,
+        boxes: Sequence[tuple[Scan, Product, int]],
+        *,
+        at: dt.datetime,
+        actor: str,
+    ) -> list[int]:
+        """
+        Receive scanned boxes (a scan, its product, the unopened containers it stands
+        for) in one transaction: all or none. A box with a serial is one container and
+        is received once per GTIN.
+
+        Raises:
+            ScanError: a serial received before (or twice in *boxes*), or a lot number
+                already in the store with another expiry; nothing is received.
+        """
+        from mesoformula.gs1 import ScanError  # noqa: PLC0415 - only scans need it
+
+        entries: list[int] = []
+        with self.transaction():
+            seen: set[tuple[str, str]] = set()
+            for scan, product, containers in boxes:
+                if scan.serial is not None:
+                    key = (scan.gtin, scan.serial)
+                    earlier = self.ledger.db.execute(
+                        "SELECT at, lot FROM scans WHERE gtin = ? AND serial = ?", key
+                    ).fetchone()
+                    if earlier is not None or key in seen:
+                        when = f" on {earlier[0]} (lot {earlier[1]})" if earlier else ""
+                        raise ScanError(
+                            f"the box {scan.gtin} serial {scan.serial} was received "
+                            f"already{when or ' in this scan'}: a serial is one box"
+                        )
+                    seen.add(key)
+                lot = Lot(
+                    product=product.id,
+                    lot=scan.lot,
+                    expiry=scan.expiry,
+                    containers=containers,
+                    gtin=scan.gtin,
+                )
+                reason = "received by scan" + (f", serial {scan.serial}" if scan.serial else "")
+                try:
+                    received = self.ledger.receive(
+                        lot, product, at=at, actor=actor, reason=reason, correlation="scan"
+                    )
+                except StockError as error:
+                    raise ScanError(f"the scan of lot {scan.lot}: {error}") from None
+                entries += received
+                if scan.serial is not None:
+                    self.ledger.db.execute(
+                        "INSERT INTO scans (gtin, serial, product, lot, at, entry)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (scan.gtin, scan.serial, product.id, scan.lot, iso(at), received[0]),
+                    )
         return entries
 
     def open_container(self, lot_id: int, *, at: dt.datetime, actor: str, reason: str = "") -> int:
