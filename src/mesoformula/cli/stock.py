@@ -609,16 +609,18 @@ def _scan_texts(args: argparse.Namespace) -> list[str]:
     texts = list(args.scan or [])
     if args.scans:
         if args.scans == "-":
-            lines = sys.stdin.read().splitlines()
+            lines = sys.stdin.read().split("\n")
         else:
             path = Path(args.scans)
             if not path.is_file():
                 raise UsageError(f"--scans {args.scans}: no such file")
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
+                lines = path.read_text(encoding="utf-8").split("\n")
             except (OSError, UnicodeDecodeError) as error:
                 raise UsageError(f"--scans {args.scans}: cannot be read ({error})") from None
-        texts += [line for line in lines if line.strip()]
+        # One scan a line; not splitlines(), which also splits at the group separator
+        # (ASCII 29) that ends a scan's variable-length fields.
+        texts += [line.rstrip("\r") for line in lines if line.strip()]
     if not texts:
         raise UsageError("give --scan TEXT (repeatable) or --scans FILE ('-' for standard input)")
     return texts

@@ -309,14 +309,18 @@ class Stock:
             for scan, product, containers in boxes:
                 if scan.serial is not None:
                     key = (scan.gtin, scan.serial)
+                    if key in seen:
+                        raise ScanError(
+                            f"the box {scan.gtin} serial {scan.serial} is scanned twice in "
+                            "this scan: a serial is one box"
+                        )
                     earlier = self.ledger.db.execute(
                         "SELECT at, lot FROM scans WHERE gtin = ? AND serial = ?", key
                     ).fetchone()
-                    if earlier is not None or key in seen:
-                        when = f" on {earlier[0]} (lot {earlier[1]})" if earlier else ""
+                    if earlier is not None:
                         raise ScanError(
-                            f"the box {scan.gtin} serial {scan.serial} was received "
-                            f"already{when or ' in this scan'}: a serial is one box"
+                            f"the box {scan.gtin} serial {scan.serial} was received already "
+                            f"on {earlier[0]} (lot {earlier[1]}): a serial is one box"
                         )
                     seen.add(key)
                 lot = Lot(
