@@ -224,3 +224,57 @@ class TestReceive:
         assert 2 == receive(db)[0]
         assert 2 == receive(db, "--scans", str(tmp_path / "none.txt"))[0]
         assert 2 == receive(db, "--scan", "(01)x\n(17)y")[0]  # one line per argument
+
+
+class TestPinnedLots:
+    """stock plan / consume --scan: a scanned box's lot is the one used."""
+
+    def stocked(self, tmp_path: Path) -> str:
+        db = str(tmp_path / "s.db")
+        early = f"(01){LIDOCAINE}(17)270131(10)LA-1"
+        late = f"(01){LIDOCAINE}(17)280131(10)LA-2"
+        assert 0 == receive(db, "--scan", early, "--scan", late, "--containers", "3")[0]
+        sheet = str(DATA / "scan" / "saline.toml")
+        assert 0 == main(["stock", "import", sheet, "--db", db], out=io.StringIO())
+        return db
+
+    def run(self, db: str, action: str, *extra: str) -> tuple[int, str]:
+        out = io.StringIO()
+        argv = ["stock", action, str(DATA / "scan" / "lidocaine-dilution.toml"), "--db", db]
+        code = main([*argv, *CATALOG, "--at", "2026-12-01T10:00", *extra], out=out)
+        return code, out.getvalue()
+
+    def test_first_expiry_first_without_a_scan(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        code, text = self.run(db, "plan")
+        assert (0, True) == (code, "lot LA-1 " in text)
+
+    def test_the_scanned_lot_is_used(self, tmp_path: Path) -> None:
+        db = self.stocked(tmp_path)
+        scan = f"]d201{LIDOCAINE}1728013110LA-2"
+        code, text = self.run(db, "plan", "--scan", scan)
+        assert (0, True, False) == (code, "lot LA-2 " in text, "lot LA-1 " in text)
+        code, text = self.run(db, "consume", "--batch-id", "B", "--scan", scan)
+        assert 0 == code, text
+        with sqlite3.connect(db) as connection:
+            used = connection.execute(
+                "SELECT DISTINCT l.lot FROM journal j JOIN lots l USING (lot_id)"
+                " WHERE j.correlation = 'B' AND l.product = 'lidocaine-hcl-1pct-5ml-box'"
+            ).fetchall()
+        assert [("LA-2",)] == used
+
+    @pytest.mark.parametrize(
+        ("scan", "expected"),
+        [
+            (f"(01){LIDOCAINE}(17)280131(10)LA-9", "no lot 'LA-9'"),
+            (f"(01){BIOTIN}(17)280131(10)BT-1", "draws nothing from biotin"),
+            ("(01)05012345678901(17)280131(10)LA-2", "check digit"),
+        ],
+    )
+    def test_a_wrong_scan_consumes_nothing(self, tmp_path: Path, scan: str, expected: str) -> None:
+        db = self.stocked(tmp_path)
+        code, text = self.run(db, "consume", "--batch-id", "B", "--scan", scan)
+        assert (1, True) == (code, expected in text)
+        assert "nothing was recorded" in text
+        with sqlite3.connect(db) as connection:
+            assert [] == connection.execute("SELECT * FROM batches").fetchall()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 
 import attrs
 
@@ -93,6 +94,7 @@ def consume_batch(
     started_at: dt.datetime | None = None,
     patient: Patient | None = None,
     prescriber: str | None = None,
+    pins: Mapping[str, str] | None = None,
 ) -> tuple[ConsumeResult | None, list[Finding]]:
     """
     Compose, check and consume a batch. Returns (None, findings) without touching the
@@ -101,7 +103,8 @@ def consume_batch(
     began (default *at*): an immediate-use BUD runs from it. With a *patient*, every
     patient check runs first (per-kg limits, allergies, pregnancy) and any error refuses
     the batch; the patient (id, and name where given) and the *prescriber* are kept with
-    the batch and shown on its record.
+    the batch and shown on its record. *pins* (product -> lot number, from scanned
+    boxes) take a product from that lot only.
 
     Raises:
         StockError: *started_at* is after *at*, or the batch id was used for another
@@ -152,6 +155,7 @@ def consume_batch(
         at=at,
         actor=actor,
         record=snapshot,
+        pins=pins,
     )
     return result, findings
 

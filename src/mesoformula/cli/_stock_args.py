@@ -133,6 +133,12 @@ def add_commands(
         parser = add(name, handler, text)
         parser.add_argument("formulation", metavar="FORMULATION")
         parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
+        parser.add_argument(
+            "--scan",
+            action="append",
+            metavar="TEXT",
+            help="a scanned box (GS1): take its product from that lot only (repeatable)",
+        )
         if name == "consume":
             parser.add_argument("--batch-id", required=True, metavar="ID")
             parser.add_argument(

@@ -193,6 +193,52 @@ def _worksheet(
     return formulation, loaded, worksheet, findings, None
 
 
+def _pins(
+    args: argparse.Namespace, stock: Any, catalog: Any, used: set[str], out: TextIO
+) -> dict[str, str] | None:
+    """
+    The lots ``--scan`` pins (product -> lot number); None, the problems printed, when a
+    scan cannot be read, names no product of the formulation or a lot not in the store.
+    """
+    from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
+    from mesoformula.gs1 import ScanError, read_scan  # noqa: PLC0415
+
+    pins: dict[str, str] = {}
+    problems = []
+    for number, text in enumerate(args.scan or [], 1):
+        try:
+            scan = read_scan(text)
+        except ScanError as error:
+            problems.append((number, "scan.invalid", str(error)))
+            continue
+        product = catalog.product_by_gtin(scan.gtin)
+        if product is None:
+            problems.append((number, "ref.product", f"no product carries GTIN {scan.gtin}"))
+        elif product.id not in used:
+            problems.append(
+                (number, "scan.invalid", f"the formulation draws nothing from {product.id}")
+            )
+        elif product.id in pins and pins[product.id] != scan.lot:
+            problems.append((number, "scan.invalid", f"two lots of {product.id} scanned: give one"))
+        else:
+            try:
+                stock.find_lot(scan.lot, product.id)
+            except UnknownEntry as error:
+                problems.append((number, "scan.invalid", str(error)))
+                continue
+            pins[product.id] = scan.lot
+    for number, code, message in problems:
+        finding = Finding(code=code, severity="error", message=message)
+        out.write(finding_line(f"scan {number}", finding) + "\n")
+    return None if problems else pins
+
+
+def _products_of(worksheet: Any) -> set[str]:
+    return {
+        d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
+    }
+
+
 def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """``stock plan FORMULATION [--batches N]``: allocate, change nothing."""
     from mesoformula.stock.reconcile import needs_of, plan_findings  # noqa: PLC0415
@@ -201,9 +247,14 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     if code is not None:
         return code
     at = at_time(args)
+    loaded = load_catalog_of(args)
     with open_store(args, readonly=True) as stock:
+        pins = _pins(args, stock, loaded.catalog, _products_of(worksheet), out)
+        if pins is None:
+            out.write("not planned: a scan is wrong\n")
+            return EXIT_FINDINGS
         try:
-            plan = stock.plan(needs_of(worksheet), at=at)
+            plan = stock.plan(needs_of(worksheet), at=at, pins=pins)
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
     findings = [*findings, *plan_findings(plan)]
@@ -302,6 +353,16 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     if patient is False:
         return EXIT_FINDINGS
     with open_store(args) as stock:
+        if args.scan:
+            from mesoformula.composition import compose  # noqa: PLC0415
+
+            used = _products_of(compose(formulation, loaded.catalog, batches=args.batches))
+            pins = _pins(args, stock, loaded.catalog, used, out)
+            if pins is None:
+                out.write("not consumed: a scan is wrong (nothing was recorded)\n")
+                return EXIT_FINDINGS
+        else:
+            pins = None
         try:
             result, findings = consume_batch(
                 stock,
@@ -314,6 +375,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 started_at=at_time(args, "started_at") if args.started_at else None,
                 patient=patient or None,
                 prescriber=args.prescriber,
+                pins=pins,
             )
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
@@ -12,7 +12,7 @@ from mesoformula._json import JSONObject
 from mesoformula.exceptions import LedgerIntegrityError, StockError
 
 from . import audit
-from .allocation import Need, Plan, allocate
+from .allocation import LotState, Need, Plan, allocate
 from .ledger import Ledger, iso
 from .queries import Queries, plan_from_json, plan_to_json
 
@@ -28,6 +28,13 @@ class ConsumeResult:
     entries: tuple[int, ...]
 
 
+def pinned(states: Sequence[LotState], pins: Mapping[str, str] | None) -> list[LotState]:
+    """*states* with each pinned product (product -> lot number) reduced to that lot."""
+    if not pins:
+        return list(states)
+    return [s for s in states if s.product not in pins or s.lot == pins[s.product]]
+
+
 def consume(
     ledger: Ledger,
     queries: Queries,
@@ -41,8 +48,12 @@ def consume(
     at: dt.datetime,
     actor: str,
     record: JSONObject | None = None,
+    pins: Mapping[str, str] | None = None,
 ) -> ConsumeResult:
-    """The work of :meth:`mesoformula.stock.Stock.consume` (see there), on one connection."""
+    """
+    The work of :meth:`mesoformula.stock.Stock.consume` (see there), on one connection;
+    *pins* (product -> lot number) restrict a product to one lot (a scanned box).
+    """
     with ledger.transaction():
         existing = ledger.db.execute(
             "SELECT formulation, checksum, plan, batches FROM batches WHERE batch_id = ?",
@@ -71,7 +82,7 @@ def consume(
         problems = audit.unsound_lots(ledger.db, [s.lot_id for s in states])
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
-        plan = allocate(needs, states, at=at)
+        plan = allocate(needs, pinned(states, pins), at=at)
         if not plan.ok:
             return ConsumeResult(
                 batch_id=batch_id, plan=plan, consumed=False, already=False, entries=()

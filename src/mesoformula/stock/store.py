@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -677,13 +677,15 @@ class Stock:
         at: dt.datetime,
         actor: str,
         record: JSONObject | None = None,
+        pins: Mapping[str, str] | None = None,
     ) -> ConsumeResult:
         """
         Consume a batch: allocate and record every draw, opening and single-dose waste
         in one transaction, or nothing when stock is short.
 
         Idempotent per *batch_id*: consuming the same batch again changes nothing and
-        returns the recorded plan.
+        returns the recorded plan. *pins* (product -> lot number, from scanned boxes)
+        allocate a product from that lot only.
 
         Raises:
             StockError: the batch id was used for another formulation, other content or
@@ -702,13 +704,16 @@ class Stock:
             at=at,
             actor=actor,
             record=record,
+            pins=pins,
         )
 
     def batch(self, batch_id: str) -> StoredBatch:
         """The stored record of a consumed batch (see :meth:`Queries.batch`)."""
         return self.queries.batch(batch_id)
 
-    def plan(self, needs: Sequence[Need], *, at: dt.datetime) -> Plan:
+    def plan(
+        self, needs: Sequence[Need], *, at: dt.datetime, pins: Mapping[str, str] | None = None
+    ) -> Plan:
         """
         Allocate *needs* against the current stock; changes nothing.
 
@@ -721,7 +726,7 @@ class Stock:
         problems = audit.unsound_lots(self.ledger.db, [s.lot_id for s in states])
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
-        return allocate(needs, states, at=at)
+        return allocate(needs, _consume.pinned(states, pins), at=at)
 
     # ------------------------------------------------------------------ count
 
