@@ -31,6 +31,7 @@ from ._common import (
 )
 from .catalog import cmd_catalog_list, cmd_catalog_show
 from .compose import cmd_compose
+from .export import cmd_export_fhir
 from .validate import cmd_check, cmd_schema, cmd_validate
 
 
@@ -167,7 +168,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     compose.set_defaults(handler=cmd_compose, markdown=True)
 
-    base = {"validate", "schema", "catalog", "check", "compose"}
+    export = commands.add_parser("export", help="interchange formats (FHIR R5)")
+    formats = export.add_subparsers(dest="export_command", metavar="FORMAT")
+    formats.required = True
+    fhir = formats.add_parser(
+        "fhir",
+        parents=[common],
+        help="the preparation as a FHIR R5 Medication (JSON, UCUM units)",
+        description="Print the preparation of a formulation as a FHIR R5 Medication: "
+        "ingredients with their identifiers, isActive and strength as a Ratio in UCUM.",
+    )
+    fhir.add_argument("formulation", metavar="FORMULATION")
+    fhir.set_defaults(handler=cmd_export_fhir)
+
+    base = {"validate", "schema", "catalog", "check", "compose", "export"}
     more = {"stock", "record", "administer", "course"}
     if argv is None or not base & set(argv) or more & set(argv):
         _add_more_commands(commands, common, argv)
@@ -203,7 +217,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args.catalog = []
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
-        if args.format in {"markdown", "html", "pdf"} and not getattr(args, args.format, False):
+        if args.format in {"markdown", "html", "pdf", "fhir"} and not getattr(
+            args, args.format, False
+        ):
             raise UsageError(f"--format {args.format} is not available for '{args.command}'")
         one_line_arguments(words)
         return handler(args, out)

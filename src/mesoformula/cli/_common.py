@@ -260,10 +260,10 @@ def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown", "html", "pdf"],
+        choices=["text", "json", "markdown", "html", "pdf", "fhir"],
         default=argparse.SUPPRESS,
-        help="output for people (text, default), programs (json) or records "
-        "(markdown, html, pdf: where the command offers them)",
+        help="output for people (text, default), programs (json), records "
+        "(markdown, html, pdf) or clinic systems (fhir): where the command offers them",
     )
     common.add_argument(
         "--catalog",

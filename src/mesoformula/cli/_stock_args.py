@@ -238,7 +238,7 @@ def add_commands(
     batch.add_argument(
         "--formulation", metavar="FILE", help="prove this file is the recorded version"
     )
-    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True, pdf=True)
+    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True, pdf=True, fhir=True)
     label = kinds.add_parser(
         "label",
         parents=parents,

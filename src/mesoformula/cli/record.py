@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import Any, TextIO
+
+from mesoformula import _time
 
 from ._common import (
     EXIT_FINDINGS,
@@ -11,6 +13,7 @@ from ._common import (
     UsageError,
     at_time,
     json_text,
+    load_catalog_of,
     open_store,
     read_formulation,
     write_binary,
@@ -51,7 +54,9 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             record = batch_record(stock, args.batch_id, formulation=formulation)
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
-    if args.format == "pdf":
+    if args.format == "fhir":
+        _emit(json_text(_fhir_of(record, stock_path=args)), args, out)
+    elif args.format == "pdf":
         from mesoformula.cli.views.pdf import PdfError, batch_pdf  # noqa: PLC0415
 
         try:
@@ -69,6 +74,39 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         _emit(record_views.batch_markdown(record), args, out)
     failed = any(f.severity == "error" for f in record.findings)
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _fhir_of(record: Any, stock_path: argparse.Namespace) -> Any:
+    """The batch as FHIR R5: its Medication, in a Bundle with the MedicationDispense
+    when it was compounded for a patient."""
+    from mesoformula.course import contents_of  # noqa: PLC0415
+    from mesoformula.fhir import batch_bundle, medication  # noqa: PLC0415
+
+    loaded = load_catalog_of(stock_path)
+    worksheet = dict(record.worksheet or {})
+    total = float((worksheet.get("total_volume") or {"value": 0.0})["value"])
+    resource = medication(
+        formulation_id=record.formulation.id,
+        version=record.formulation.version,
+        name=record.formulation.name,
+        contents=contents_of(worksheet),
+        total_volume_ml=total,
+        catalog=loaded.catalog,
+        batch_id=record.batch_id,
+        expires=_time.local(record.bud.at).date() if record.bud.at else None,
+    )
+    if record.patient_id is None:
+        return resource
+    return batch_bundle(
+        resource,
+        batch_id=record.batch_id,
+        patient_id=record.patient_id,
+        patient_name=record.patient_name,
+        prescriber=record.prescriber,
+        preparer=record.preparer,
+        prepared_at=record.compounded_at,
+        total_volume_ml=total,
+    )
 
 
 def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
