@@ -9,6 +9,7 @@ CI installs poppler-utils and Chromium (.ci/run): there these tests never skip.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -97,10 +98,12 @@ class TestPdf:
                          "--format", "pdf", "--output", str(target))  # fmt: skip
         assert (0, f"wrote {target}\n") == (code, text)
         assert target.read_bytes().startswith(b"%PDF-")
-        (page,) = pages_of(target)
+        pages = pages_of(target)
+        for n, one in enumerate(pages, 1):
+            assert f"page {n} of {len(pages)}" in one.splitlines()[0]
+        page = "\n".join(pages)
         for expected in (
             "Batch B-0001",
-            "page 1 of 1",
             "Compounding record: batch B-0001",
             "Hair revitalizing cocktail",
             "P-0042",
@@ -246,3 +249,69 @@ class TestPrintedHtml:
         whole = "\n".join(pages)
         assert 181 == whole.count("LA-2611")
         assert 181 == whole.count("2029-06-30")
+
+
+class TestLabelCode:
+    """The label's QR code (issue 15): decoded back from the rendered PDF and HTML."""
+
+    def decode(self, png: Path) -> list[str]:
+        import zxingcpp
+        from PIL import Image
+
+        return [result.text for result in zxingcpp.read_barcodes(Image.open(png))]
+
+    def test_the_pdf_code_reads_back_as_a_gs1_scan(
+        self, store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from mesoformula.gs1 import read_scan
+
+        monkeypatch.setenv("MESOFORMULA_CLINIC_GTIN", "05012345678900")
+        target = tmp_path / "label.pdf"
+        assert 0 == run("record", "label", "--batch-id", "B-0001", "--db", store,
+                        "--format", "pdf", "--output", str(target))[0]  # fmt: skip
+        subprocess.run(
+            [tool("pdftoppm"), "-png", "-r", "150", str(target), str(tmp_path / "page")],
+            check=True,
+        )
+        (text,) = self.decode(tmp_path / "page-1.png")
+        scan = read_scan(text)
+        assert ("05012345678900", "B-0001") == (scan.gtin, scan.lot)
+        bud = json.loads(
+            run("record", "label", "--batch-id", "B-0001", "--db", store, "--format", "json")[1]
+        )["bud"]
+        assert bud[:10] == scan.expiry.isoformat()
+        assert text in pages_of(target)[0]  # printed under the code
+
+    def test_without_a_clinic_gtin_an_internal_code(
+        self, store: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("MESOFORMULA_CLINIC_GTIN", raising=False)
+        code, text = run("record", "label", "--batch-id", "B-0001", "--db", store,
+                         "--format", "json")  # fmt: skip
+        assert 0 == code
+        assert {"symbology": "QR", "data": "MESOFORMULA BATCH B-0001 BUD 2026-12-11"} == (
+            json.loads(text)["code"]
+        )
+        monkeypatch.setenv("MESOFORMULA_CLINIC_GTIN", "05012345678901")
+        assert 2 == run("record", "label", "--batch-id", "B-0001", "--db", store)[0]
+
+    def test_the_html_code_reads_back_in_chromium(self, store: str, tmp_path: Path) -> None:
+        browser = tool("chromium", "chromium-browser", "google-chrome")
+        page = tmp_path / "label.html"
+        code, html_text = run("record", "label", "--batch-id", "B-0001", "--db", store,
+                              "--format", "html")  # fmt: skip
+        assert 0 == code
+        page.write_text(html_text, encoding="utf-8")
+        shot = tmp_path / "label.png"
+        done = subprocess.run(
+            [
+                browser, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                "--window-size=900,900", "--force-device-scale-factor=2",
+                f"--screenshot={shot}", page.as_uri(),
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert 0 == done.returncode, done.stderr[-2000:]
+        assert ["MESOFORMULA BATCH B-0001 BUD 2026-12-11"] == self.decode(shot)

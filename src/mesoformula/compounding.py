@@ -26,6 +26,7 @@ from .files.wire import to_data
 from .findings import Finding
 from .findings import to_json as finding_to_json
 from .formulation import Formulation
+from .gs1 import label_code
 from .patient import Patient
 from .records import (
     RECORD_VERSION,
@@ -161,11 +162,17 @@ def consume_batch(
 
 
 def batch_record(
-    stock: Stock, batch_id: str, *, formulation: Formulation | None = None
+    stock: Stock,
+    batch_id: str,
+    *,
+    formulation: Formulation | None = None,
+    clinic_gtin: str | None = None,
 ) -> BatchRecord:
     """
     The compounding record of a consumed batch. With *formulation*, a file whose
     content differs from the recorded version is an error finding (``record.mismatch``).
+    *clinic_gtin* (the clinic's own GTIN-14) makes the label's code a GS1 element string
+    (``gs1.label_code``).
 
     Raises:
         UnknownEntry: no batch with that id.
@@ -289,6 +296,7 @@ def batch_record(
             patient=_patient_text(snapshot.get("patient")),
             prescriber=snapshot.get("prescriber"),
             sessions=((worksheet or {}).get("administration") or {}).get("sessions_per_batch"),
+            code=label_code(batch_id, _time.local(bud.at).date() if bud.at else None, clinic_gtin),
         ),
         findings=tuple(findings),
         void=None

@@ -69,6 +69,23 @@ def element_string(scan: Scan, *, printed: bool = False) -> str:
     return text + (f"{GS}21{scan.serial}" if scan.serial else "")
 
 
+#: What a lot number (AI 10) may hold: up to 20 characters of the GS1 character set,
+#: parentheses left out so that the printed form reads back unambiguously.
+_AI10 = re.compile(r"[!\"%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+
+
+def label_code(batch_id: str, bud: dt.date | None, gtin: str | None) -> str:
+    """
+    What the label's machine-readable code holds: with the clinic's own *gtin* (and a
+    BUD, and a batch id that is a valid AI 10), the GS1 element string
+    ``(01)GTIN(17)BUD(10)BATCH`` that ``read_scan`` reads back; otherwise an internal
+    code naming the batch and its BUD.
+    """
+    if gtin is not None and bud is not None and _AI10.fullmatch(batch_id):
+        return element_string(Scan(gtin=gtin, expiry=bud, lot=batch_id), printed=True)
+    return f"MESOFORMULA BATCH {batch_id} " + (f"BUD {bud.isoformat()}" if bud else "NO BUD")
+
+
 def read_scan(text: str) -> Scan:
     """
     Read one GS1 element string (printed or scanned form).
@@ -118,4 +135,13 @@ def read_scan(text: str) -> Scan:
     return Scan(gtin=gtin, expiry=expiry, lot=fields["10"].value, serial=serial, text=raw)
 
 
-__all__ = ["GS", "Scan", "ScanError", "check_digit", "element_string", "gtin_problem", "read_scan"]
+__all__ = [
+    "GS",
+    "Scan",
+    "ScanError",
+    "check_digit",
+    "element_string",
+    "gtin_problem",
+    "label_code",
+    "read_scan",
+]

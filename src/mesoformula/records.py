@@ -69,6 +69,9 @@ class Label:
     prescriber: str | None = None
     #: Sessions one batch serves: 1 is a single dose, more a multiple-dose container.
     sessions: int | None = None
+    #: What the label's machine-readable code (a QR code) holds: the GS1 element string
+    #: of the clinic's GTIN, BUD and batch, or an internal code (``gs1.label_code``).
+    code: str | None = None
 
     @property
     def _doses(self) -> str:

@@ -336,6 +336,23 @@ def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
         ) from None
 
 
+def clinic_gtin() -> str | None:
+    """
+    The clinic's own GTIN for its labels' codes (``MESOFORMULA_CLINIC_GTIN``, 14 digits
+    with a valid check digit; a GTIN-13 is padded); None when not set.
+    """
+    text = os.environ.get("MESOFORMULA_CLINIC_GTIN", "").strip()
+    if not text:
+        return None
+    from mesoformula.gs1 import gtin_problem  # noqa: PLC0415
+
+    gtin = text.zfill(14) if text.isdigit() and len(text) < 14 else text
+    problem = gtin_problem(gtin)
+    if problem is not None:
+        raise UsageError(f"MESOFORMULA_CLINIC_GTIN: {problem}")
+    return gtin
+
+
 def actor_of(args: argparse.Namespace) -> str:
     if getattr(args, "actor", None):
         return str(args.actor)
@@ -378,6 +395,7 @@ __all__ = [
     "bounded",
     "cache_directory",
     "catalog_reports_of",
+    "clinic_gtin",
     "common_options",
     "count_nolimit",
     "entry_id",

@@ -12,6 +12,7 @@ from ._common import (
     EXIT_OK,
     UsageError,
     at_time,
+    clinic_gtin,
     json_text,
     load_catalog_of,
     open_store,
@@ -51,7 +52,9 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(str(error)) from None
     with open_store(args, readonly=True) as stock:
         try:
-            record = batch_record(stock, args.batch_id, formulation=formulation)
+            record = batch_record(
+                stock, args.batch_id, formulation=formulation, clinic_gtin=clinic_gtin()
+            )
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     if args.format == "fhir":
@@ -118,7 +121,7 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
 
     with open_store(args, readonly=True) as stock:
         try:
-            record = batch_record(stock, args.batch_id)
+            record = batch_record(stock, args.batch_id, clinic_gtin=clinic_gtin())
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     if args.format == "pdf":

@@ -215,6 +215,8 @@ def label_data(label: Label) -> JSONObject:
         "prescriber": label.prescriber,
         "sessions": label.sessions,
         "text": label.text,
+        "void": label.void,
+        "code": None if label.code is None else {"symbology": "QR", "data": label.code},
     }
 
 

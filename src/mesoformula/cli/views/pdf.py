@@ -40,6 +40,9 @@ FONT_PLACES = (
     "C:/Windows/Fonts/DejaVuSans.ttf",
 )
 
+#: The side of a label's QR code, quiet zone included, in mm.
+QR_MM = 24.0
+
 #: What a record's signature block asks for.
 SIGNATURES = ("Prepared by", "Verified by", "Date and time")
 
@@ -215,13 +218,21 @@ class _Pages:
             row(cells, "")
         self.pdf.ln(2)
 
-    def box(self, lines: Sequence[str], *, style_first: str = "") -> None:
-        """The label: its lines in a frame (a new page when it does not fit)."""
+    def box(self, lines: Sequence[str], *, style_first: str = "", code: str | None = None) -> None:
+        """
+        The label: its lines in a frame, and its machine-readable *code* as a QR code with
+        the code's text under it (a new page when it does not fit).
+        """
         fitted = [
             self.fit(line, self.width - 6, self.base, style_first if n == 0 else "")
             for n, line in enumerate(lines)
         ]
-        total = sum(len(ls) * size * 0.45 for ls, size in fitted) + 4
+        text_height = sum(len(ls) * size * 0.45 for ls, size in fitted)
+        caption: tuple[list[str], float] | None = None
+        if code is not None:
+            caption = self.fit(code, self.width - 6, 7)
+        code_height = 0.0 if caption is None else QR_MM + 2 + len(caption[0]) * caption[1] * 0.45
+        total = text_height + code_height + 4
         self.room(total)
         x, y = self.pdf.l_margin, self.pdf.get_y()
         self.pdf.set_line_width(0.6)
@@ -235,7 +246,28 @@ class _Pages:
                 self.pdf.set_xy(x + 3, cursor)
                 self.pdf.cell(self.width - 6, size * 0.45, line)
                 cursor += size * 0.45
+        if code is not None and caption is not None:
+            self.qr(code, x + 3, cursor + 1, QR_MM)
+            cursor += QR_MM + 1.5
+            for line in caption[0]:
+                self.pdf.set_font(self.family, "", caption[1])
+                self.pdf.set_xy(x + 3, cursor)
+                self.pdf.cell(self.width - 6, caption[1] * 0.45, line)
+                cursor += caption[1] * 0.45
         self.pdf.set_xy(self.pdf.l_margin, y + total + 2)
+
+    def qr(self, data: str, x: float, y: float, size: float) -> None:
+        """*data* as a QR code (segno), *size* mm square with its quiet zone, at x, y."""
+        import segno  # noqa: PLC0415 - only for a printed label
+
+        rows = list(segno.make(data, error="m").matrix_iter(border=4))
+        module = size / len(rows)
+        self.pdf.set_fill_color(0)
+        for r, row in enumerate(rows):
+            for c, dark in enumerate(row):
+                if dark:
+                    self.pdf.rect(x + c * module, y + r * module, module, module, style="F")
+        self.pdf.set_fill_color(255)
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
@@ -244,7 +276,7 @@ class _Pages:
 def label_pdf(label: Label) -> bytes:
     """A batch's label alone, on an A6 page, 105 x 148 mm (more pages if its text needs them)."""
     pages = _Pages(label.batch_id, page=(105.0, 148.0), base=9.5)
-    pages.box(label.lines, style_first="B")
+    pages.box(label.lines, style_first="B", code=label.code)
     return pages.output()
 
 
@@ -291,7 +323,7 @@ def batch_pdf(record: BatchRecord, meta: Sequence[tuple[str, str]], banner: str 
             (1.1, 1.6, 5, 2),
         )
     pages.heading("Label")
-    pages.box(record.label.lines, style_first="B")
+    pages.box(record.label.lines, style_first="B", code=record.label.code)
     pages.room(16)
     pages.pdf.ln(10)
     y = pages.pdf.get_y()

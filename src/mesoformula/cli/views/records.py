@@ -33,6 +33,9 @@ th { background: #eee; }
 .warning { color: #a60; }
 .label { border: 2px solid #000; padding: 0.6em 1em; white-space: pre-line; width: 28em; }
 .nw { white-space: nowrap; }
+.code { display: block; margin-top: 0.5em; }
+.code img { width: 28mm; height: 28mm; image-rendering: pixelated; }
+.code span { display: block; font: 8pt monospace; }
 .sign { margin-top: 2em; }
 .sign span { display: inline-block; width: 16em; border-top: 1px solid #000;
              margin-right: 3em; padding-top: 2px; }
@@ -254,17 +257,33 @@ def batch_html(record: BatchRecord) -> str:
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
         f"<h2>Checks at compounding</h2>{checks}"
         f"<h2>Record findings</h2>{problems}"
-        f'<h2>Label</h2><div class="label">{_text(record.label.text)}</div>'
+        f'<h2>Label</h2><div class="label">{_text(record.label.text)}'
+        f"{_code_html(record.label)}</div>"
         '<p class="sign"><span>Prepared by</span><span>Verified by</span>'
         "<span>Date and time</span></p>"
     )
     return _page(f"Compounding record {record.batch_id}", body, record.batch_id)
 
 
+def _code_html(label: Label) -> str:
+    """The label's QR code as an inline SVG image (data URI: nothing is fetched)."""
+    if label.code is None:
+        return ""
+    import segno  # noqa: PLC0415 - only for a printed label
+
+    uri = segno.make(label.code, error="m").svg_data_uri(scale=1, border=4)
+    return (
+        f'<span class="code"><img alt="{html.escape(label.code)}" src="{html.escape(uri)}">'
+        f"<span>{_text(label.code)}</span></span>"
+    )
+
+
 def label_html(label: Label) -> str:
     """A batch's label on its own, as a printable HTML page."""
     return _page(
-        f"Label {label.batch_id}", f'<div class="label">{_text(label.text)}</div>', label.batch_id
+        f"Label {label.batch_id}",
+        f'<div class="label">{_text(label.text)}{_code_html(label)}</div>',
+        label.batch_id,
     )
 
 
