@@ -83,6 +83,9 @@ def test_real_world_element_strings(text: str, expected: Scan) -> None:
         (f"(01){LIDOCAINE}(17)271332(10)X", "not a GS1 element string"),
         ("hello", "not a GS1 element string"),
         ("", "empty"),
+        (f"(01){LIDOCAINE}(17)270600(10)A B", "holds a space"),
+        (f"(01){LIDOCAINE}(17)270600(10)A(10)B", "AI (10) twice"),
+        (f"(01){LIDOCAINE}(17)270600(10)A\x07B", "not a GS1 element string"),
     ],
 )
 def test_refused_scans(text: str, problem: str) -> None:
@@ -278,3 +281,9 @@ class TestPinnedLots:
         assert "nothing was recorded" in text
         with sqlite3.connect(db) as connection:
             assert [] == connection.execute("SELECT * FROM batches").fetchall()
+
+
+def test_a_long_scan_is_shortened_in_the_message() -> None:
+    with pytest.raises(ScanError) as caught:
+        read_scan(f"(01){LIDOCAINE}(17)270600(10)" + "A" * 5000)
+    assert len(str(caught.value)) < 400

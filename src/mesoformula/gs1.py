@@ -99,8 +99,13 @@ def read_scan(text: str) -> Scan:
 
     raw = text.strip("\r\n")
     shown = raw.replace(GS, "<GS>")
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
     if not raw.strip():
         raise ScanError("an empty scan")
+    if any(c.isspace() for c in raw.strip()):
+        # biip would drop a space inside a value; GS1 values never hold one.
+        raise ScanError(f"the scan {shown!r} holds a space: GS1 element strings have none")
     try:
         if raw.lstrip().startswith("("):
             message = GS1Message.parse_hri(raw.strip())
