@@ -103,7 +103,7 @@ def read_scan(text: str) -> Scan:
         shown = shown[:77] + "..."
     if not raw.strip():
         raise ScanError("an empty scan")
-    if any(c.isspace() for c in raw.strip()):
+    if any(c.isspace() and c != GS for c in raw.strip(" ")):
         # biip would drop a space inside a value; GS1 values never hold one.
         raise ScanError(f"the scan {shown!r} holds a space: GS1 element strings have none")
     try:
@@ -113,7 +113,8 @@ def read_scan(text: str) -> Scan:
             body = _SYMBOLOGY.sub("", raw.strip(" "), count=1).lstrip(GS)
             message = GS1Message.parse(body)
     except ParseError as error:
-        raise ScanError(f"the scan {shown!r} is not a GS1 element string: {error}") from None
+        why = str(error) if len(str(error)) <= 160 else str(error)[:157] + "..."
+        raise ScanError(f"the scan {shown!r} is not a GS1 element string: {why}") from None
     fields = {}
     for element in message.element_strings:
         ai = element.ai.ai
