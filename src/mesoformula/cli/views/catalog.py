@@ -247,6 +247,7 @@ def show(catalog: Catalog, entry_id: str) -> JSONObject:
                 else f"{product.admixture_stability.within} ({product.admixture_stability.storage})"
             ),
             "no_admixture": product.no_admixture,
+            "gtin": product.gtin,
             "source": product.source,
             "notes": product.notes,
         }
