@@ -169,3 +169,33 @@ def test_catalog_reference_page_is_current(loaded: LoadedCatalog) -> None:
     """docs/reference/catalog.md is what the generator makes of the shipped catalog."""
     page = (ROOT / "docs" / "reference" / "catalog.md").read_text(encoding="utf-8")
     assert markdown(loaded.catalog) == page
+
+
+def test_every_allergen_group_is_reachable_from_an_ingredient(loaded: LoadedCatalog) -> None:
+    """An allergen group no ingredient leads to (directly or through a cross-reactivity
+    rule) could never match a patient's allergy to what is in a preparation."""
+    catalog = loaded.catalog
+    reached = {g for i in catalog.ingredients.values() for g in i.allergen_groups}
+    grown = True
+    while grown:
+        extra = {
+            g
+            for rule in catalog.cross_reactivity
+            if set(rule.groups) & reached
+            for g in rule.groups
+        }
+        grown = not extra <= reached
+        reached |= extra
+    assert [] == sorted(set(catalog.allergen_groups) - reached)
+
+
+def test_every_products_excipients_are_named_and_resolved(loaded: LoadedCatalog) -> None:
+    catalog = loaded.catalog
+    unresolved = [
+        (p.id, e)
+        for p in catalog.products.values()
+        for e in p.excipients
+        if e not in catalog.ingredients
+    ]
+    assert [] == unresolved
+    assert all(p.source for p in catalog.products.values())

@@ -12,6 +12,51 @@ from mesoformula.catalog import Catalog
 from mesoformula.files.catalogs import load_catalog
 
 
+def family_of(catalog: Catalog, kind: str, entry_id: str) -> str:
+    """The family of an entry: the shipped catalog file it comes from (``vitamins``)."""
+    origin = catalog.origins.get(f"{kind}:{entry_id}", "")
+    return origin.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".toml") or "other"
+
+
+def coverage(catalog: Catalog) -> list[str]:
+    """The coverage table by family: what the catalog holds and how much of it is sourced."""
+    families: dict[str, dict[str, int]] = {}
+
+    def row(family: str) -> dict[str, int]:
+        return families.setdefault(
+            family,
+            {"ingredients": 0, "with product": 0, "products": 0, "limits": 0, "pregnancy": 0},
+        )
+
+    carried = {i for p in catalog.products.values() for i in p.strengths}
+    for ingredient in catalog.ingredients.values():
+        counts = row(family_of(catalog, "ingredients", ingredient.id))
+        counts["ingredients"] += 1
+        counts["with product"] += ingredient.id in carried
+        counts["limits"] += len(ingredient.limits)
+        counts["pregnancy"] += ingredient.pregnancy is not None
+    for product in catalog.products.values():
+        row(family_of(catalog, "products", product.id))["products"] += 1
+    lines = [
+        "## Coverage by family",
+        "",
+        "Each family is one file of `catalog/`. Every dose limit, allergen group and rule",
+        "carries its source (a test proves it); what the sources do not give is left out",
+        "and said so in the entry's notes, and `validate` reports an active without a",
+        "limit as `dose.nolimit`.",
+        "",
+        "| family | ingredients | of which in a product | products | dose limits "
+        "| pregnancy data |",
+        "|---|---|---|---|---|---|",
+    ]
+    for family, counts in sorted(families.items()):
+        lines.append(
+            f"| {family} | {counts['ingredients']} | {counts['with product']} | "
+            f"{counts['products']} | {counts['limits']} | {counts['pregnancy']} |"
+        )
+    return lines
+
+
 def markdown(catalog: Catalog) -> str:
     """
     Return the catalog as a Markdown reference page: every ingredient with its limits
@@ -32,6 +77,8 @@ def markdown(catalog: Catalog) -> str:
             f"{len(catalog.allergen_groups)} allergen groups, {len(catalog.cross_reactivity)} "
             f"cross-reactivity rules, {len(catalog.incompatibilities)} incompatibilities."
         ),
+        "",
+        *coverage(catalog),
         "",
         "## Ingredients",
         "",
