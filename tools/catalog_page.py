@@ -45,8 +45,10 @@ def coverage(catalog: Catalog) -> list[str]:
         "and said so in the entry's notes, and `validate` reports an active without a",
         "limit as `dose.nolimit`.",
         "",
-        "| family | ingredients | of which in a product | products | dose limits "
-        "| pregnancy data |",
+        (
+            "| family | ingredients | of which in a product | products | dose limits "
+            "| pregnancy data |"
+        ),
         "|---|---|---|---|---|---|",
     ]
     for family, counts in sorted(families.items()):
