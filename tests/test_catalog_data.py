@@ -199,3 +199,28 @@ def test_every_products_excipients_are_named_and_resolved(loaded: LoadedCatalog)
     ]
     assert [] == unresolved
     assert all(p.source for p in catalog.products.values())
+
+
+def test_mepivacaine_matches_its_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): the Polocaine label's strengths and excipients, the AHFS
+    400 mg per procedure, and the dental label's 3 mg/lb as 6.6 mg/kg (rounded down)."""
+    catalog = loaded.catalog
+    mepivacaine = catalog.ingredients["mepivacaine-hcl"]
+    assert ("1722-62-9", "amide-local-anesthetic") == (
+        mepivacaine.identifiers["cas"],
+        mepivacaine.allergen_groups[0],
+    )
+    limits = {limit.basis: limit.max for limit in mepivacaine.limits}
+    assert Quantity(400.0, "mg") == limits["session"]
+    assert Quantity(6.6, "mg/kg") == limits["per-kg-session"]
+    assert 6.6 <= 3 * 2.20462 < 6.62  # the label's 3 mg per pound
+    single = catalog.products["mepivacaine-hcl-1pct-30ml"]
+    multi = catalog.products["mepivacaine-hcl-2pct-50ml-mdv"]
+    assert (Quantity(10.0, "mg/mL"), Quantity(30.0, "mL"), "single-dose") == (
+        single.strengths["mepivacaine-hcl"],
+        single.volume,
+        single.use,
+    )
+    assert Quantity(1.0, "mg/mL") == multi.excipients["methylparaben"]  # paraben allergy
+    group = next(g for g in catalog.additive_limits if g.includes(mepivacaine))
+    assert group is not None  # counted with the other local anaesthetics
