@@ -224,3 +224,29 @@ def test_mepivacaine_matches_its_sources(loaded: LoadedCatalog) -> None:
     assert Quantity(1.0, "mg/mL") == multi.excipients["methylparaben"]  # paraben allergy
     group = next(g for g in catalog.additive_limits if g.includes(mepivacaine))
     assert group is not None  # counted with the other local anaesthetics
+
+
+def test_articaine_matches_its_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): the Septocaine label's 7 mg/kg and composition."""
+    catalog = loaded.catalog
+    (limit,) = catalog.ingredients["articaine-hcl"].limits
+    assert ("per-kg-session", Quantity(7.0, "mg/kg")) == (limit.basis, limit.max)
+    cartridge = catalog.products["articaine-hcl-4pct-epinephrine-1-100000-1.7ml-cartridge"]
+    assert Quantity(40.0, "mg/mL") == cartridge.strengths["articaine-hcl"]
+    assert Quantity(0.01, "mg/mL") == cartridge.strengths["epinephrine"]
+    assert Quantity(0.5, "mg/mL") == cartridge.excipients["sodium-metabisulfite"]  # sulfite
+
+
+def test_prilocaine_matches_its_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): Citanest Plain, 8 mg/kg under 70 kg and 600 mg above."""
+    catalog = loaded.catalog
+    limits = {limit.basis: limit.max for limit in catalog.ingredients["prilocaine-hcl"].limits}
+    assert {
+        "per-kg-session": Quantity(8.0, "mg/kg"),
+        "session": Quantity(600.0, "mg"),
+    } == limits
+    cartridge = catalog.products["prilocaine-hcl-4pct-2.2ml-cartridge"]
+    assert (Quantity(40.0, "mg/mL"), Quantity(2.2, "mL")) == (
+        cartridge.strengths["prilocaine-hcl"],
+        cartridge.volume,
+    )
