@@ -250,3 +250,16 @@ def test_prilocaine_matches_its_sources(loaded: LoadedCatalog) -> None:
         cartridge.strengths["prilocaine-hcl"],
         cartridge.volume,
     )
+
+
+def test_folic_acid_matches_its_source(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): the Fresenius Kabi folic acid vial, benzyl alcohol named."""
+    catalog = loaded.catalog
+    assert "935E97BOY8" == catalog.ingredients["folic-acid"].identifiers["unii"]
+    assert () == catalog.ingredients["folic-acid"].limits  # none sourced: dose.nolimit
+    vial = catalog.products["folic-acid-5mg-ml-10ml-mdv"]
+    assert (Quantity(5.0, "mg/mL"), Quantity(15.0, "mg/mL"), Quantity(2.0, "mg/mL")) == (
+        vial.strengths["folic-acid"],
+        vial.excipients["benzyl-alcohol"],
+        vial.excipients["edetate-disodium"],
+    )
