@@ -263,3 +263,17 @@ def test_folic_acid_matches_its_source(loaded: LoadedCatalog) -> None:
         vial.excipients["benzyl-alcohol"],
         vial.excipients["edetate-disodium"],
     )
+
+
+def test_avian_hyaluronan_matches_its_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): Hyalgan, 20 mg/2 mL, of avian origin, not to be mixed; a
+    patient allergic to egg is warned through the bird-egg cross-reactivity."""
+    catalog = loaded.catalog
+    vial = catalog.products["sodium-hyaluronate-avian-10mg-ml-2ml"]
+    assert (Quantity(10.0, "mg/mL"), Quantity(2.0, "mL"), True) == (
+        vial.strengths["sodium-hyaluronate-avian"],
+        vial.volume,
+        vial.no_admixture,
+    )
+    assert ("avian-protein",) == catalog.ingredients["sodium-hyaluronate-avian"].allergen_groups
+    assert any(set(rule.groups) == {"avian-protein", "egg"} for rule in catalog.cross_reactivity)
