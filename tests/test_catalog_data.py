@@ -277,3 +277,20 @@ def test_avian_hyaluronan_matches_its_sources(loaded: LoadedCatalog) -> None:
     )
     assert ("avian-protein",) == catalog.ingredients["sodium-hyaluronate-avian"].allergen_groups
     assert any(set(rule.groups) == {"avian-protein", "egg"} for rule in catalog.cross_reactivity)
+
+
+def test_glutathione_matches_its_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): 600 mg in 4 mL reconstituted, stable 2 h at room
+    temperature (a BUD cap), and the IM daily maximum as an advisory IM limit."""
+    catalog = loaded.catalog
+    vial = catalog.products["glutathione-600mg-4ml-powder-solvent"]
+    assert Quantity(150.0, "mg/mL") == vial.strengths["glutathione"]
+    assert vial.admixture_stability is not None
+    assert vial.admixture_stability.within.value == pytest.approx(2 / 24)  # 2 h, in days
+    (limit,) = catalog.ingredients["glutathione"].limits
+    assert ("session", Quantity(600.0, "mg"), "warning", "IM") == (
+        limit.basis,
+        limit.max,
+        limit.severity,
+        limit.route,
+    )
