@@ -46,7 +46,7 @@ def quantity(value: float, unit: str) -> JSON:
     return {"value": clean(value), "unit": unit, "system": UCUM_SYSTEM, "code": UCUM[unit]}
 
 
-def _concept(ingredient: str, name: str, identifiers: Mapping[str, str]) -> JSON:
+def _concept(name: str, identifiers: Mapping[str, str]) -> JSON:
     codings = [
         {"system": IDENTIFIER_SYSTEMS[kind], "code": code, "display": name}
         for kind, code in sorted(identifiers.items())
@@ -73,7 +73,7 @@ def ingredients(
         identifiers = substance.identifiers if substance is not None else {}
         items.append(
             {
-                "item": {"concept": _concept(content.ingredient, name, identifiers)},
+                "item": {"concept": _concept(name, identifiers)},
                 "isActive": content.role == "active",
                 "strengthRatio": {
                     "numerator": quantity(content.concentration_value, content.unit),

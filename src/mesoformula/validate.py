@@ -96,14 +96,11 @@ FILES_PER_JOB = 100
 _worker_catalog: LoadedCatalog | None = None
 
 
-def _validate_chunk(paths: Sequence[str], skip_foreign: bool) -> list[FileReport]:
-    """A worker's share (the catalog came with the fork)."""
+def _validate_chunk(work: tuple[Sequence[str], bool]) -> list[FileReport]:
+    """A worker's share: (paths, skip_foreign); the catalog came with the fork."""
     assert _worker_catalog is not None
+    paths, skip_foreign = work
     return [validate_file(path, _worker_catalog, skip_foreign=skip_foreign) for path in paths]
-
-
-def _validate_part(work: tuple[Sequence[str], bool]) -> list[FileReport]:
-    return _validate_chunk(*work)
 
 
 def default_jobs() -> int:
@@ -151,7 +148,7 @@ def validate_paths(
     reports = []
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_validate_part, [(chunk, skip_foreign) for chunk in chunks]):
+            for part in pool.imap(_validate_chunk, [(chunk, skip_foreign) for chunk in chunks]):
                 reports.extend(part)
                 if progress is not None:
                     progress(len(part), len(files))

@@ -58,7 +58,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     if args.format == "fhir":
-        _emit(json_text(_fhir_of(record, stock_path=args)), args, out)
+        _emit(json_text(_fhir_of(record, args)), args, out)
     elif args.format == "pdf":
         from mesoformula.cli.views.pdf import PdfError, batch_pdf  # noqa: PLC0415
 
@@ -79,13 +79,13 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _fhir_of(record: Any, stock_path: argparse.Namespace) -> Any:
+def _fhir_of(record: Any, args: argparse.Namespace) -> Any:
     """The batch as FHIR R5: its Medication, in a Bundle with the MedicationDispense
     when it was compounded for a patient."""
     from mesoformula.course import contents_of  # noqa: PLC0415
     from mesoformula.fhir import batch_bundle, medication  # noqa: PLC0415
 
-    loaded = load_catalog_of(stock_path)
+    loaded = load_catalog_of(args)
     worksheet = dict(record.worksheet or {})
     total = float((worksheet.get("total_volume") or {"value": 0.0})["value"])
     resource = medication(

@@ -79,13 +79,15 @@ def check(
     checked = worksheet
     findings = list(worksheet.findings)
     if course is not None:
-        contents, course_findings = with_recorded_course(worksheet.contents, course, catalog)
+        contents, course_findings, given_before = with_recorded_course(
+            worksheet.contents, course, catalog
+        )
         checked = attrs.evolve(worksheet, contents=tuple(contents))
         findings += course_findings
         findings += recent_findings(present, course, catalog, at or _time.now())
     findings += check_preparation(checked, catalog, patient)
     if course is not None:
-        findings = note_given(findings, worksheet.contents, course, catalog)
+        findings = note_given(findings, given_before)
     findings += interval_findings(present, formulation, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
     risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
@@ -124,14 +126,16 @@ def check_administration(
     formulation's and the catalog's, justified) apply as they do to :func:`check`.
     """
     present = [c for c in contents if c.concentration_value > 0]
-    adjusted, findings = with_recorded_course(present, course, catalog, volume_ml=volume_ml)
+    adjusted, findings, given_before = with_recorded_course(
+        present, course, catalog, volume_ml=volume_ml
+    )
     findings += dose_findings(adjusted, catalog, patient)
     findings += additive_findings(adjusted, catalog, patient)
     findings += status_findings(adjusted, catalog)
     findings += allergen_findings(adjusted, catalog, patient)
     findings += pregnancy_findings(adjusted, catalog, patient)
     findings += recent_findings(present, course, catalog, at)
-    findings = note_given(findings, present, course, catalog)
+    findings = note_given(findings, given_before)
     justified = [r for r in (*risks, *catalog.accepted_risks) if _justified(r)]
     return accept_risks(findings, justified)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -153,12 +153,14 @@ def with_recorded_course(
     catalog: Catalog,
     *,
     volume_ml: float | None = None,
-) -> tuple[list[Content], list[Finding]]:
+) -> tuple[list[Content], list[Finding], dict[str, tuple[float, str]]]:
     """
     The *contents* with the recorded course counted in: each ingredient's course dose is
-    what the live *administrations* gave plus what is planned. With *volume_ml* (one
-    administration of that volume), the session dose is that volume's and the plan is
-    that one session; without, the planned course is the formulation's. A dose given in
+    what the live *administrations* gave plus what is planned; returned with the findings
+    and what was given before of each ingredient (amount, unit), for :func:`note_given`.
+    With *volume_ml* (one administration of that volume), the session dose is that
+    volume's and the plan is that one session; without, the planned course is the
+    formulation's. A dose given in
     a unit that cannot be converted is left out of the sum and ``dose.unchecked`` says
     the course limit is not fully checked.
     """
@@ -166,6 +168,7 @@ def with_recorded_course(
 
     adjusted: list[Content] = []
     findings: list[Finding] = []
+    given_before: dict[str, tuple[float, str]] = {}
     for content in contents:
         session = (
             content.per_session_value
@@ -174,6 +177,7 @@ def with_recorded_course(
         )
         planned = content.per_course_value if volume_ml is None else session
         before, unconverted = given(administrations, content.ingredient, content.unit, catalog)
+        given_before[content.ingredient] = (before, content.unit)
         if unconverted and any(
             limit.basis == "course" for limit in catalog.limits_of(content.ingredient)
         ):
@@ -195,32 +199,23 @@ def with_recorded_course(
                 per_course_value=None if planned is None else before + planned,
             )
         )
-    return adjusted, findings
+    return adjusted, findings, given_before
 
 
 def note_given(
-    findings: Sequence[Finding],
-    contents: Sequence[Content],
-    administrations: Sequence[Administration],
-    catalog: Catalog,
+    findings: Sequence[Finding], given_before: Mapping[str, tuple[float, str]]
 ) -> list[Finding]:
     """Say in each ``dose.course`` finding how much of it the recorded course gave."""
-    from mesoformula.course import given  # noqa: PLC0415 - only with a recorded course
-
-    units = {c.ingredient: c.unit for c in contents}
     noted = []
     for finding in findings:
-        ingredient = finding.ingredient
-        before = 0.0
-        if finding.code == "dose.course" and ingredient in units:
-            before = given(administrations, ingredient, units[ingredient], catalog)[0]
+        before, unit = given_before.get(finding.ingredient or "", (0.0, ""))
         noted.append(
             attrs.evolve(
                 finding,
-                message=f"{finding.message} ({fmt(before)} {units[ingredient or '']} of it was "
-                "given already, as the store records)",
+                message=f"{finding.message} ({fmt(before)} {unit} of it was given already, "
+                "as the store records)",
             )
-            if before > 0
+            if finding.code == "dose.course" and before > 0
             else finding
         )
     return noted

@@ -79,15 +79,14 @@ class _Pages:
 
     def __init__(self, batch_id: str, *, page: str | tuple[float, float], base: float) -> None:
         engine = _fpdf()
-        batch = batch_id
-        family_box: list[str] = []
+        owner = self  # the header draws with the document's font, chosen below
 
         class Document(engine):  # type: ignore[valid-type,misc]
             def header(self) -> None:
-                self.set_font(family_box[0], "", 7.5)
+                self.set_font(owner.family, "", 7.5)
                 self.set_text_color(80)
                 width = self.w - self.l_margin - self.r_margin
-                self.cell(width / 2, 4, f"Batch {batch}", align="L")
+                self.cell(width / 2, 4, f"Batch {batch_id}", align="L")
                 self.cell(width / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
                 self.ln(6)
                 self.set_text_color(0)
@@ -106,7 +105,6 @@ class _Pages:
             self.pdf.add_font(self.family, "", str(font))
             bold = font.with_name(font.stem + "-Bold" + font.suffix)
             self.pdf.add_font(self.family, "B", str(bold if bold.is_file() else font))
-        family_box.append(self.family)
         self.base = base
         self.pdf.add_page()
 
