@@ -107,9 +107,9 @@ class TestCoverage:
     """What the issue asks the shipped catalog to hold."""
 
     def test_sizes(self, loaded: LoadedCatalog) -> None:
-        """At least 30 ingredients and 25 products."""
-        assert len(loaded.catalog.ingredients) >= 30
-        assert len(loaded.catalog.products) >= 25
+        """At least 60 ingredients and 45 products (issue 17)."""
+        assert len(loaded.catalog.ingredients) >= 60
+        assert len(loaded.catalog.products) >= 45
 
     def test_status_and_pregnancy(self, loaded: LoadedCatalog) -> None:
         """Buflomedil is withdrawn with a reason; dutasteride and finasteride contraindicated."""
@@ -294,3 +294,98 @@ def test_glutathione_matches_its_sources(loaded: LoadedCatalog) -> None:
         limit.severity,
         limit.route,
     )
+
+
+def test_aescin_matches_its_label(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): L-lysine aescinate 1 mg/mL in 5 mL ampoules with ethanol
+    203.1 mg/mL and propylene glycol 200 mg/mL; at most 10 mg an administration (IV,
+    advisory); contraindicated in pregnancy."""
+    catalog = loaded.catalog
+    ampoule = catalog.products["l-lysine-aescinate-1mg-ml-5ml"]
+    assert (Quantity(1.0, "mg/mL"), Quantity(5.0, "mL")) == (
+        ampoule.strengths["aescin"],
+        ampoule.volume,
+    )
+    assert {"ethanol": Quantity(203.1, "mg/mL"), "propylene-glycol": Quantity(200.0, "mg/mL")} == (
+        dict(ampoule.excipients)
+    )
+    aescin = catalog.ingredients["aescin"]
+    assert "contraindicated" == aescin.pregnancy
+    (cap,) = aescin.limits
+    assert ("session", Quantity(10.0, "mg"), "warning", "IV") == (
+        cap.basis,
+        cap.max,
+        cap.severity,
+        cap.route,
+    )
+
+
+def test_pdrn_matches_its_smpc(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): Placentex 5.625 mg and 2.25 mg in 3 mL; one ampoule a day
+    IM is the advisory limit; salmon or trout origin puts it in the fish group, so a
+    patient who writes "salmon" is matched."""
+    catalog = loaded.catalog
+    assert Quantity(1.875, "mg/mL") == catalog.products["pdrn-5.625mg-3ml"].strengths["pdrn"]
+    assert Quantity(0.75, "mg/mL") == catalog.products["pdrn-2.25mg-3ml"].strengths["pdrn"]
+    pdrn = catalog.ingredients["pdrn"]
+    assert ("fish",) == pdrn.allergen_groups
+    assert (Quantity(5.625, "mg"), "IM") == (pdrn.limits[0].max, pdrn.limits[0].route)
+    assert "fish" in catalog.allergy("salmon")[1]
+
+
+def test_caffeine_sodium_benzoate_matches_its_label(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): caffeine 125 mg/mL with sodium benzoate 125 mg/mL in a 2 mL
+    single-dose vial; the label's 1 g maximum single dose (about 500 mg caffeine)."""
+    catalog = loaded.catalog
+    vial = catalog.products["caffeine-sodium-benzoate-250mg-ml-2ml"]
+    assert (Quantity(125.0, "mg/mL"), Quantity(125.0, "mg/mL"), "single-dose") == (
+        vial.strengths["caffeine"],
+        vial.excipients["sodium-benzoate"],
+        vial.use,
+    )
+    assert Quantity(500.0, "mg") == limit(loaded, "caffeine", "session")
+
+
+def test_riboflavin_matches_its_label(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): 5 mg and 10 mg in 2 mL (as riboflavin); 5-30 mg a day."""
+    catalog = loaded.catalog
+    assert (
+        Quantity(2.5, "mg/mL")
+        == catalog.products["riboflavin-2.5mg-ml-2ml"].strengths["riboflavin"]
+    )
+    assert (
+        Quantity(5.0, "mg/mL") == catalog.products["riboflavin-5mg-ml-2ml"].strengths["riboflavin"]
+    )
+    assert Quantity(30.0, "mg") == limit(loaded, "riboflavin", "session")
+
+
+def test_hyaluronic_acid_hybrid_complexes_match_their_sources(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): Profhilo 64 mg in 2 mL and Structura 45 + 45 mg/mL, not to
+    be mixed."""
+    catalog = loaded.catalog
+    for product, strength in (
+        ("sodium-hyaluronate-hcc-32mg-ml-2ml-syringe", 32.0),
+        ("sodium-hyaluronate-hcc-90mg-ml-2ml-syringe", 90.0),
+    ):
+        syringe = catalog.products[product]
+        assert (Quantity(strength, "mg/mL"), Quantity(2.0, "mL"), True) == (
+            syringe.strengths["sodium-hyaluronate"],
+            syringe.volume,
+            syringe.no_admixture,
+        )
+
+
+def test_tiratricol_is_flagged_and_ester_allergy_terms_resolve(loaded: LoadedCatalog) -> None:
+    """Spot check (issue 17): tiratricol is withdrawn with its regulatory reason; a
+    benzocaine or tetracaine allergy reaches the ester group and PABA."""
+    catalog = loaded.catalog
+    tiratricol = catalog.ingredients["tiratricol"]
+    assert "withdrawn" == tiratricol.status
+    assert tiratricol.status_reason is not None
+    assert "FDA" in tiratricol.status_reason
+    for term in ("benzocaine", "amethocaine"):
+        ingredients, groups = catalog.allergy(term)
+        reached = set(groups) | {
+            g for i in ingredients for g in catalog.ingredients[i].allergen_groups
+        }
+        assert {"ester-local-anesthetic", "paba"} <= reached, term

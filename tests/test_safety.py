@@ -171,10 +171,12 @@ class TestEveryActiveAccountedFor:
             str(DATA / "catalog-caffeine"),
         )
         assert 1 == code, text
-        assert "info dose.nolimit no dose limit is known for Caffeine" in text
+        # Since issue 17 caffeine carries its label's maximum single dose (500 mg, IM/IV,
+        # advisory): 2 g is a warning, no longer an unlimited active.
+        assert "warning dose.session caffeine 2000 mg per session exceeds the advisory" in text
         assert text.count("warning contra.unknown") == 2
         assert "error dose.session epinephrine" in text
-        assert "1 ingredient(s) without a dose limit" in text.splitlines()[-1]
+        assert "without a dose limit" not in text.splitlines()[-1]
 
     def test_json_summary_counts_them(self) -> None:
         code, text = run(
