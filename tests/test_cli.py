@@ -30,7 +30,7 @@ class TestValidate:
         code, text = run("validate", str(CATALOG), *safe)
         assert 0 == code, text
         # Every active without a dose limit is counted, never passed over in silence.
-        assert text.endswith("0 error(s), 0 warning(s), 2 ingredient(s) without a dose limit\n")
+        assert text.endswith("0 error(s), 0 warning(s), 3 ingredient(s) without a dose limit\n")
 
     def test_unsafe_example_fails(self) -> None:
         """The deliberately unsafe example exits 1 with several error findings."""
