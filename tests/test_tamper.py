@@ -222,7 +222,11 @@ class TestStoresFromBeforeSeals:
         formulation = str(EXAMPLES / "hair-revitalizing.toml")
         with monkeypatch.context() as old:  # the library as it was at schema version 4
             old.setattr(store, "SCHEMA_VERSION", 4)
-            old.setattr(store, "migrations", lambda: [m for m in migrations() if m[0] <= 4])
+            old.setattr(
+                store,
+                "migrations",
+                lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 4],
+            )
             old.setattr(ledger.Ledger, "seal", lambda *a, **k: 0)
             assert (
                 0

@@ -12,7 +12,9 @@ naturally catch::
         ├── StoreVersionError(RuntimeError)   the database is newer than this library
         ├── LedgerIntegrityError(RuntimeError) the journal was tampered with
         ├── InsufficientStock(ValueError)  a consume would need more than is there
-        └── UnknownEntry(LookupError)      a journal entry, lot or batch id not found
+        ├── UnknownEntry(LookupError)      a journal entry, lot or batch id not found
+        └── StoreUnavailable(ConnectionError) the database server cannot be reached, refused
+                                           the login or went away (nothing was committed)
 
 Errors say where (``components[1].volume``), what was expected and what came.
 """
@@ -85,6 +87,11 @@ class InsufficientStock(StockError, ValueError):  # noqa: N818 - the domain's ow
     """A consumption would need more stock than is usable."""
 
 
+class StoreUnavailable(StockError, ConnectionError):  # noqa: N818 - reads as a state
+    """The store's database server cannot be reached, refused the login, or went away in
+    the middle of a command: the transaction under way was not committed."""
+
+
 class UnknownEntry(StockError, LookupError):  # noqa: N818 - reads as a noun like KeyError
     """A journal entry, lot or batch that the store does not hold."""
 
@@ -98,6 +105,7 @@ __all__ = [
     "LedgerIntegrityError",
     "MesoformulaError",
     "StockError",
+    "StoreUnavailable",
     "StoreVersionError",
     "UnitError",
     "UnknownEntry",

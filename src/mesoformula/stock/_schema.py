@@ -1,4 +1,11 @@
-"""The store's schema history: packaged migrations applied by ``PRAGMA user_version``."""
+"""
+The store's schema history: packaged migrations, one version number for both engines.
+
+SQLite stores go through every version from 1 (``migrations/NNNN_*.sql``, the version
+kept in ``PRAGMA user_version``). PostgreSQL stores start at version 8, the whole schema
+in one file (``migrations/postgresql/0008_baseline.sql``), and take each later version
+from their own file of the same number; the version is kept in ``schema_version``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,11 @@ from pathlib import Path
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The packaged migrations, as (version, SQL), in order."""
+def migrations(engine: str = "sqlite") -> list[tuple[int, str]]:
+    """The packaged migrations of *engine* (``sqlite`` or ``postgresql``), in order."""
+    folder = MIGRATIONS if engine == "sqlite" else MIGRATIONS / engine
     found = []
-    for path in sorted(MIGRATIONS.glob("*.sql")):
+    for path in sorted(folder.glob("*.sql")):
         version = int(path.name.split("_", 1)[0])
         found.append((version, path.read_text(encoding="utf-8")))
     return found

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._engine import Engine
 
 #: Entries verified between two calls of a progress callback.
 PROGRESS_EVERY = 10_000
@@ -86,7 +88,7 @@ def sealed_subject(reason: str, correlation: str) -> tuple[str, str] | None:
 
 
 def facts_of(
-    db: sqlite3.Connection,
+    db: Engine,
     lot_id: int,
     container_id: int | None,
     seal: tuple[str, str] | None = None,
@@ -135,13 +137,13 @@ TRIGGERS = (
 )
 
 
-def head(db: sqlite3.Connection) -> tuple[int, str]:
+def head(db: Engine) -> tuple[int, str]:
     """The chain head: the last entry's number and hash (0 and the genesis when empty)."""
     row = db.execute("SELECT entry_id, hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
-def fold(db: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
+def fold(db: Engine) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
     """Recompute every balance from the journal: lots (unopened, status), containers."""
     lots: dict[int, list[Any]] = {
         int(r[0]): [0, "released"] for r in db.execute("SELECT lot_id FROM lots")
@@ -166,7 +168,7 @@ def fold(db: sqlite3.Connection) -> tuple[dict[int, tuple[int, str]], dict[int, 
 
 
 def verify(
-    db: sqlite3.Connection,
+    db: Engine,
     *,
     expect_head: tuple[int, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -180,15 +182,9 @@ def verify(
     problem found; an empty list means sound. *progress* is called with (entries just
     read, entries in all) every 10,000 entries.
     """
-    problems = [
-        f"SQLite integrity check: {row[0]}"
-        for row in db.execute("PRAGMA integrity_check")
-        if row[0] != "ok"
-    ]
-    present = {
-        str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-    }
-    tables = {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    problems = db.integrity_problems()
+    present = db.triggers()
+    tables = db.tables()
     for trigger in TRIGGERS:
         if trigger not in present and trigger.rsplit("_no_", 1)[0] in tables:
             problems.append(f"the append-only trigger {trigger} is missing (it was dropped)")
@@ -201,8 +197,7 @@ def verify(
     current = functools.lru_cache(maxsize=4096)(
         lambda lot_id, container_id: facts_of(db, int(lot_id), container_id)
     )
-    columns = {str(r[1]) for r in db.execute("PRAGMA table_info(journal)")}
-    facts_column = ", facts" if "facts" in columns else ", NULL"
+    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
     total = head(db)[0] if progress is not None else 0
     for row in db.execute(
         "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
@@ -285,10 +280,10 @@ def verify(
             f"the head kept elsewhere names entry {expect_head[0]}, and the journal ends at "
             f"{expected_id - 1}: entries were removed"
         )
-    sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
-    if sequence is not None and int(sequence[0]) >= expected_id:
+    sequence = db.reserved_entry_id()
+    if sequence is not None and sequence >= expected_id:
         problems.append(
-            f"entries {expected_id}..{int(sequence[0])} are missing from the end of the journal"
+            f"entries {expected_id}..{sequence} are missing from the end of the journal"
         )
     lots, containers = fold(db)
     cached_lots = {
@@ -318,16 +313,15 @@ def verify(
     return problems
 
 
-def _seal_era(db: sqlite3.Connection) -> int | None:
+def _seal_era(db: Engine) -> int | None:
     """The first entry written under seals (schema 5), or None on an older store."""
-    try:
-        row = db.execute("SELECT MIN(from_entry) FROM seal_era").fetchone()
-    except sqlite3.OperationalError:
+    if "seal_era" not in db.tables():
         return None
+    row = db.execute("SELECT MIN(from_entry) FROM seal_era").fetchone()
     return None if row is None or row[0] is None else int(row[0])
 
 
-def unsealed_legacy(db: sqlite3.Connection) -> list[str]:
+def unsealed_legacy(db: Engine) -> list[str]:
     """
     The batches consumed before seals existed (every entry of theirs precedes schema
     version 5): the chain proves their movements, but not their compounding record.
@@ -348,7 +342,7 @@ def unsealed_legacy(db: sqlite3.Connection) -> list[str]:
     ]
 
 
-def unsound_lots(db: sqlite3.Connection, lot_ids: Sequence[int]) -> list[str]:
+def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
     """
     Re-derive the lots *lot_ids* from the journal: their balance and status (and their
     containers') must equal the cache, and their lot and container rows must be what
@@ -400,7 +394,7 @@ def unsound_lots(db: sqlite3.Connection, lot_ids: Sequence[int]) -> list[str]:
     return problems
 
 
-def rebuild(db: sqlite3.Connection) -> None:
+def rebuild(db: Engine) -> None:
     """Rebuild the balance cache from the journal; the caller holds the write lock."""
     lots, containers = fold(db)
     db.execute("DELETE FROM lot_balance")

@@ -10,7 +10,6 @@ same transaction, so the cache never disagrees with the journal after a commit.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from mesoformula.catalog import Product
 from mesoformula.exceptions import EntryOrderError, InsufficientStock, StockError, UnknownEntry
 
 from . import audit
+from ._engine import Cursor, Engine
 from .allocation import to_ml, to_ul
 from .sheet import Lot
 
@@ -29,7 +29,7 @@ Status = Literal["released", "quarantine", "recalled"]
 STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
 
 
-def _first(cursor: sqlite3.Cursor) -> str | None:
+def _first(cursor: Cursor) -> str | None:
     row = cursor.fetchone()
     return None if row is None or row[0] is None else str(row[0])
 
@@ -41,19 +41,20 @@ def iso(moment: dt.datetime) -> str:
 
 @attrs.define
 class Ledger:
-    """The journal and balance cache of one SQLite connection."""
+    """The journal and balance cache of one store's connection."""
 
-    db: sqlite3.Connection
+    db: Engine
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """A write transaction holding the store's write lock (see :mod:`._engine`)."""
+        self.db.begin_write()
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.rollback()
             raise
-        self.db.execute("COMMIT")
+        self.db.commit()
 
     def append(
         self,
@@ -79,8 +80,7 @@ class Ledger:
             EntryOrderError: the entry would be dated before an entry it depends on.
         """
         self.check_order(kind, lot_id, at=at, container_id=container_id, undoes=undoes)
-        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'journal'").fetchone()
-        entry_id = (int(row[0]) if row else 0) + 1
+        entry_id = self.db.next_entry_id()
         last = self.db.execute("SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
         prev = last[0] if last else audit.GENESIS
         recorded = iso(_time.now())
@@ -197,7 +197,7 @@ class Ledger:
                     (container_id, volume_delta, live_delta),
                 )
 
-    def lot_row(self, lot_id: int) -> sqlite3.Row | tuple[Any, ...]:
+    def lot_row(self, lot_id: int) -> tuple[Any, ...]:
         row = self.db.execute(
             "SELECT l.lot_id, l.product, l.lot, l.expiry, l.received, l.location, b.status,"
             " b.unopened, l.nominal_ul, l.single_dose, l.in_use_days"
@@ -225,7 +225,7 @@ class Ledger:
         if row is None:
             cursor = self.db.execute(
                 "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
-                " single_dose, in_use_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " single_dose, in_use_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING lot_id",
                 (
                     lot.product,
                     lot.lot,
@@ -238,7 +238,7 @@ class Ledger:
                     product.in_use_days,
                 ),
             )
-            lot_id = int(cursor.lastrowid or 0)
+            lot_id = int(cursor.fetchone()[0])
             self.db.execute(
                 "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
                 (lot_id,),
@@ -309,9 +309,10 @@ class Ledger:
 
     def new_container(self, lot_id: int, opened_at: dt.datetime) -> int:
         cursor = self.db.execute(
-            "INSERT INTO containers (lot_id, opened_at) VALUES (?, ?)", (lot_id, iso(opened_at))
+            "INSERT INTO containers (lot_id, opened_at) VALUES (?, ?) RETURNING container_id",
+            (lot_id, iso(opened_at)),
         )
-        return int(cursor.lastrowid or 0)
+        return int(cursor.fetchone()[0])
 
     def open_container(
         self, lot_id: int, *, at: dt.datetime, actor: str, reason: str, correlation: str | None
@@ -467,7 +468,7 @@ class Ledger:
         """
         cursor = self.db.execute(
             "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor, doses,"
-            " reason, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " reason, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING administration_id",
             (
                 "give" if undoes is None else "undo",
                 batch_id,
@@ -480,7 +481,7 @@ class Ledger:
                 undoes,
             ),
         )
-        number = int(cursor.lastrowid or 0)
+        number = int(cursor.fetchone()[0])
         seal = self.seal("administration", batch_id, at=at, actor=actor, key=number)
         if seal is None:
             raise StockError(f"batch '{batch_id}' has no journal entries to seal the dose to")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,8 @@ from mesoformula.units import Quantity
 
 if TYPE_CHECKING:
     from mesoformula.course import Administration
+
+    from ._engine import Engine
 
 from .allocation import (
     Allocation,
@@ -122,9 +123,9 @@ HOLDING = (
 
 @attrs.define
 class Queries:
-    """The read side of one SQLite connection (rows read by column name)."""
+    """The read side of one store's connection (rows read by column name)."""
 
-    db: sqlite3.Connection
+    db: Engine
 
     def _lot_states(self, where: str = "", params: Sequence[Any] = ()) -> list[LotState]:
         rows = self.db.execute(
@@ -185,9 +186,9 @@ class Queries:
         rows = self.db.execute(
             "SELECT c.lot_id, c.container_id, c.opened_at, b.remaining_ul FROM containers c"
             " JOIN container_balance b USING (container_id)"
-            " WHERE b.live = 1 AND c.lot_id IN (SELECT value FROM json_each(?))"
+            " WHERE b.live = 1 AND c.lot_id IN (" + self.db.id_list() + ")"
             " ORDER BY c.opened_at, c.container_id",
-            (json.dumps(list(lot_ids)),),
+            (self.db.ids(lot_ids),),
         ).fetchall()
         for row in rows:
             found.setdefault(int(row["lot_id"]), []).append(
@@ -203,8 +204,8 @@ class Queries:
         """Opening time, in-use days and single-dose flag of the given containers."""
         rows = self.db.execute(
             "SELECT c.container_id, c.opened_at, l.in_use_days, l.single_dose FROM containers c"
-            " JOIN lots l USING (lot_id) WHERE c.container_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(container_ids)),),
+            " JOIN lots l USING (lot_id) WHERE c.container_id IN (" + self.db.id_list() + ")",
+            (self.db.ids(container_ids),),
         ).fetchall()
         return {
             int(r["container_id"]): ContainerInfo(
@@ -239,7 +240,9 @@ class Queries:
 
         rows = self.db.execute(
             "SELECT a.administration_id, a.batch_id, a.patient, a.at, a.volume_ul, a.actor,"
-            " a.doses, b.formulation, json_extract(b.record, '$.formulation_name') AS name,"
+            " a.doses, b.formulation, "
+            + self.db.json_field("b.record", "formulation_name")
+            + " AS name,"
             " u.administration_id AS undo_id, u.at AS undo_at, u.actor AS undo_actor,"
             " u.reason AS undo_reason"
             " FROM administrations a JOIN batches b USING (batch_id)"

@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
 from . import _consume, audit
 from ._consume import ConsumeResult
-from ._schema import SCHEMA_VERSION, migrations, statements
+from ._engine import PostgresEngine, SQLiteEngine, is_postgres
+from ._schema import SCHEMA_VERSION, migrations
 from .allocation import LotState, Need, Plan, allocate, to_ul
 from .count import CountLine, record_count
 from .ledger import STATUS_KIND, Ledger, Status, iso
@@ -61,7 +62,7 @@ DEFAULT_DB = "mesoformula.db"
 @attrs.define
 class Stock:
     """
-    A stock store on SQLite. Use as a context manager::
+    A stock store on SQLite or PostgreSQL. Use as a context manager::
 
         with Stock.open("mesoformula.db") as stock:
             stock.receive(lot, product)
@@ -78,20 +79,26 @@ class Stock:
         cls, path: str | Path = DEFAULT_DB, *, create: bool = True, readonly: bool = False
     ) -> Stock:
         """
-        Open (and create, and migrate forward) the store at *path*.
+        Open (and create, and migrate forward) the store at *path*: a SQLite file, or a
+        PostgreSQL database named by a ``postgresql://USER@HOST:PORT/DBNAME`` URL (the
+        database must exist; its tables are created in it).
 
-        With *readonly* the file is opened read-only (SQLite ``mode=ro``): nothing is
-        created, migrated or written, so a read command never changes the file, and a
-        store the user may only read can still be listed and verified.
+        With *readonly* nothing is created, migrated or written (SQLite opens the file
+        ``mode=ro``; PostgreSQL runs the session read-only), so a read command never
+        changes the store, and a store the user may only read can still be listed and
+        verified.
 
         Raises:
             StockError: the path is empty or ``:memory:`` (nothing would be kept), the
                 file does not exist and *create* is false (or *readonly*), it is not a
                 database, it holds another application's tables, or (read-only) it needs a
-                migration first.
+                migration first; psycopg is missing for a PostgreSQL URL.
+            StoreUnavailable: the PostgreSQL server cannot be reached or refuses the login.
             StoreVersionError: when the database is newer than this library.
         """
         name = str(path)
+        if is_postgres(name):
+            return cls._open_postgres(name, create=create, readonly=readonly)
         if not name.strip() or name.strip() == ":memory:":
             raise StockError(
                 f"--db {name!r}: a stock store is a file; an empty path or ':memory:' "
@@ -127,11 +134,39 @@ class Stock:
                 f"{name}: not a mesoformula stock store (it holds another application's "
                 "tables); nothing was changed"
             )
-        stock = cls(name, Ledger(db), Queries(db))
+        engine = SQLiteEngine(db, name)
+        stock = cls(name, Ledger(engine), Queries(engine))
         if readonly:
             stock._check_version(version, readonly=True)
         else:
             stock._migrate()
+        return stock
+
+    @classmethod
+    def _open_postgres(cls, url: str, *, create: bool, readonly: bool) -> Stock:
+        engine = PostgresEngine.connect(url)
+        stock = cls(engine.location, Ledger(engine), Queries(engine))
+        try:
+            tables = engine.tables()
+            version = engine.schema_version()
+            if version == 0 and tables:
+                raise StockError(
+                    f"{engine.location}: not a mesoformula stock store (the database holds "
+                    "another application's tables); nothing was changed"
+                )
+            if version == 0 and (not create or readonly):
+                raise StockError(
+                    f"{engine.location}: no stock store in this database "
+                    "(run 'mesoformula stock init')"
+                )
+            if readonly:
+                stock._check_version(version, readonly=True)
+                engine.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            else:
+                stock._migrate()
+        except BaseException:
+            engine.close()
+            raise
         return stock
 
     def close(self) -> None:
@@ -168,20 +203,25 @@ class Stock:
             )
 
     def _migrate(self) -> None:
-        self._check_version(int(self.ledger.db.execute("PRAGMA user_version").fetchone()[0]))
+        db = self.ledger.db
+        self._check_version(db.schema_version())
         with self.transaction():
             # Read again under the write lock: another process may have migrated since.
-            version = int(self.ledger.db.execute("PRAGMA user_version").fetchone()[0])
-            for target, sql in migrations():
+            version = db.schema_version()
+            for target, sql in migrations(db.kind):
                 if target > version:
-                    for statement in statements(sql):
-                        self.ledger.db.execute(statement)
-                    self.ledger.db.execute(f"PRAGMA user_version = {int(target)}")
+                    db.run_migration(sql)
+                    db.set_schema_version(target)
+
+    @property
+    def engine(self) -> str:
+        """The database engine: ``sqlite`` or ``postgresql``."""
+        return self.ledger.db.kind
 
     @property
     def schema_version(self) -> int:
-        """The store's schema version (``PRAGMA user_version``)."""
-        return int(self.ledger.db.execute("PRAGMA user_version").fetchone()[0])
+        """The store's schema version (the same history on both engines)."""
+        return self.ledger.db.schema_version()
 
     # ------------------------------------------------------------------ journal
 
