@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,3 +29,104 @@ settings.load_profile("ci")
 def loaded() -> LoadedCatalog:
     """The shipped catalog, loaded once."""
     return load_catalog()
+
+
+# --------------------------------------------------------------------------- engines
+
+#: The engines every stock test runs against.
+ENGINES = ("sqlite", "postgresql")
+
+
+def _throwaway() -> Any:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import throwaway_postgres
+
+    return throwaway_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Path]:
+    """
+    A throwaway PostgreSQL server: the one ``.ci/run`` started (its folder in
+    ``MESOFORMULA_TEST_POSTGRES``), or one started here from the machine's binaries and
+    stopped at the end. Skipped only where no binaries exist, and never under ``CI=true``.
+    """
+    given = os.environ.get("MESOFORMULA_TEST_POSTGRES")
+    if given:
+        yield Path(given)
+        return
+    tool = _throwaway()
+    if tool.bindir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true and no PostgreSQL server binaries: CI must provide them")
+        pytest.skip("no PostgreSQL server binaries on this machine (pg_config --bindir)")
+    folder = Path(tempfile.mkdtemp(prefix="mesoformula-pg-"))
+    tool.start(folder)
+    try:
+        yield folder
+    finally:
+        tool.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_DATABASES = itertools.count(1)
+
+
+def fresh_database(server: Path) -> str:
+    """A new, empty database on *server*, owned by the test role; its URL."""
+    import psycopg
+
+    tool = _throwaway()
+    name = f"t{os.getpid()}_{next(_DATABASES)}"
+    with psycopg.connect(tool.url(server), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return str(tool.url(server, name))
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of the store under test."""
+    return str(request.param)
+
+
+@pytest.fixture
+def location(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where a new, empty store lives: a SQLite file, or a fresh PostgreSQL database."""
+    if engine == "sqlite":
+        return str(tmp_path / "stock.db")
+    return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+def integrity_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a refused UPDATE or DELETE raises, on either engine."""
+    import sqlite3
+
+    import psycopg
+
+    return (sqlite3.IntegrityError, psycopg.errors.IntegrityError)
+
+
+def drop_trigger(store: Any, name: str) -> None:
+    """Drop an append-only trigger behind the library's back (a tamper test's attacker)."""
+    table = name.rsplit("_no_", 1)[0]
+    suffix = "" if store.engine == "sqlite" else f" ON {table}"
+    store.ledger.db.execute(f"DROP TRIGGER {name}{suffix}")
+
+
+def drop_append_only(store: Any, table: str) -> None:
+    """Drop every append-only trigger of *table* (update, delete and, on PostgreSQL, truncate)."""
+    for what in ("update", "delete", "truncate"):
+        name = f"{table}_no_{what}"
+        if name in store.ledger.db.triggers():
+            drop_trigger(store, name)
+
+
+def store_locations(engine: str, request: pytest.FixtureRequest) -> Callable[[], str]:
+    """A maker of new, empty store locations on *engine* (one per state-machine example)."""
+    if engine == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="mesoformula-stock-"))
+        request.addfinalizer(lambda: shutil.rmtree(folder, ignore_errors=True))
+        numbers = itertools.count(1)
+        return lambda: str(folder / f"s{next(numbers)}.db")
+    server = request.getfixturevalue("postgres_server")
+    return lambda: fresh_database(server)

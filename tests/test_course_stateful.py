@@ -11,13 +11,19 @@ that was given cannot be voided, a void one cannot be given; the store verifies 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from mesoformula.compounding import administer, consume_batch
 from mesoformula.course import summarize
@@ -29,7 +35,7 @@ from mesoformula.patient import Patient
 from mesoformula.stock import Stock
 from mesoformula.stock.sheet import StockSheet
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, store_locations
 
 CATALOG = load_catalog().catalog
 HAIR = load(EXAMPLES / "hair-revitalizing.toml", Formulation)
@@ -42,17 +48,15 @@ DEXPANTHENOL_MG_PER_ML = 25.0
 class CourseMachine(RuleBasedStateMachine):
     """Random course operations checked against a model of batches and doses."""
 
-    def __init__(self) -> None:
+    def __init__(self, new_location: Callable[[], str]) -> None:
         super().__init__()
-        self.folder = tempfile.TemporaryDirectory()
-        self.stock = Stock.open(Path(self.folder.name) / "s.db")
+        self.stock = Stock.open(new_location())
         self.clock = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
         self.batches: dict[str, bool] = {}  # batch id -> void
         self.given: dict[int, tuple[str, int]] = {}  # live administration -> batch, µL
 
     def teardown(self) -> None:
         self.stock.close()
-        self.folder.cleanup()
 
     def tick(self) -> dt.datetime:
         self.clock += dt.timedelta(minutes=10)
@@ -145,5 +149,10 @@ class CourseMachine(RuleBasedStateMachine):
         assert [] == self.stock.verify()
 
 
-CourseMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=20, deadline=None)
-TestCourseMachine = CourseMachine.TestCase
+def test_course_machine(engine: str, request: pytest.FixtureRequest) -> None:
+    """The state machine on each engine: 40 examples of up to 20 steps, a new store each."""
+    new_location = store_locations(engine, request)
+    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+        lambda: CourseMachine(new_location),
+        settings=settings(max_examples=40, stateful_step_count=20, deadline=None),
+    )

@@ -8,10 +8,10 @@ import json
 import multiprocessing
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from mesoformula.stock._schema import SCHEMA_VERSION
 from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.units import Quantity
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, drop_trigger, integrity_errors
 
 #: When the example stock arrived: before every dated operation of the tests.
 RECEIVED = ("--at", "2026-11-25T09:00")
@@ -52,8 +52,10 @@ CATALOG, _ = Catalog.from_files([("t", CatalogFile(products=(VIAL, AMPOULE)))])
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Stock:
-    return Stock.open(tmp_path / "stock.db")
+def store(location: str) -> Iterator[Stock]:
+    """A new store on the engine under test (both engines: see conftest)."""
+    with Stock.open(location) as stock:
+        yield stock
 
 
 def receive(
@@ -95,18 +97,21 @@ class TestLedger:
     def test_database_refuses_update_and_delete(self, store: Stock) -> None:
         """The journal's triggers refuse UPDATE and DELETE."""
         receive(store, VIAL, "V1", 1)
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             store.ledger.db.execute("UPDATE journal SET containers_delta = 99")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(integrity_errors(), match="append-only"):
             store.ledger.db.execute("DELETE FROM journal")
+        if store.engine == "postgresql":  # TRUNCATE skips row triggers: it has its own
+            with pytest.raises(integrity_errors(), match="append-only"):
+                store.ledger.db.execute("TRUNCATE journal CASCADE")
 
     def test_verify_detects_tampering_and_deletion(self, store: Stock) -> None:
         """With the triggers dropped, a changed entry and a deleted one are both found."""
         for n in range(3):
             receive(store, VIAL, f"V{n}", 2)
         assert [] == store.verify()
-        store.ledger.db.execute("DROP TRIGGER journal_no_update")
-        store.ledger.db.execute("DROP TRIGGER journal_no_delete")
+        drop_trigger(store, "journal_no_update")
+        drop_trigger(store, "journal_no_delete")
         store.ledger.db.execute("UPDATE journal SET containers_delta = 9 WHERE entry_id = 1")
         problems = store.verify()
         assert any("entry 1 was changed" in p for p in problems)
@@ -250,25 +255,23 @@ class TestConsume:
 class TestSchema:
     """The schema is versioned and migrated forward."""
 
-    def test_version_and_newer_refused(self, tmp_path: Path) -> None:
-        """user_version is the schema version; a newer database is refused."""
-        path = tmp_path / "s.db"
-        with Stock.open(path) as stock:
+    def test_version_and_newer_refused(self, location: str) -> None:
+        """The store keeps the schema version; a newer database is refused."""
+        with Stock.open(location) as stock:
             assert SCHEMA_VERSION == stock.schema_version
-        db = sqlite3.connect(path)
-        db.execute("PRAGMA user_version = 99")
-        db.close()
+            stock.ledger.db.set_schema_version(99)
         with pytest.raises(StoreVersionError):
-            Stock.open(path)
+            Stock.open(location)
 
-    def test_missing_store(self, tmp_path: Path) -> None:
+    def test_missing_store(self, location: str) -> None:
         """Opening a missing store without create is a clear error."""
         with pytest.raises(StockError, match="stock init"):
-            Stock.open(tmp_path / "none.db", create=False)
+            Stock.open(location, create=False)
 
-    def test_wal(self, store: Stock) -> None:
-        """The store runs in WAL mode."""
-        assert "wal" == store.ledger.db.execute("PRAGMA journal_mode").fetchone()[0]
+    def test_wal(self, tmp_path: Path) -> None:
+        """A SQLite store runs in WAL mode (readers never wait for the writer)."""
+        with Stock.open(tmp_path / "stock.db") as store:
+            assert "wal" == store.ledger.db.execute("PRAGMA journal_mode").fetchone()[0]
 
 
 # --------------------------------------------------------------------------- processes
@@ -291,9 +294,9 @@ def _consume_worker(
         queue.put((batch, result.consumed))
 
 
-def test_eight_processes_consume_at_once(tmp_path: Path) -> None:
+def test_eight_processes_consume_at_once(location: str) -> None:
     """8 processes consume 30 mL each from 200 mL at once: 6 succeed, 2 fail cleanly, sound."""
-    path = str(tmp_path / "stock.db")
+    path = location
     with Stock.open(path) as stock:
         receive(stock, VIAL, "V1", 2)
     context = multiprocessing.get_context("spawn")
@@ -317,9 +320,9 @@ def test_eight_processes_consume_at_once(tmp_path: Path) -> None:
         assert 6 * 30_000 == drawn
 
 
-def test_eight_processes_create_a_store_and_import_one_sheet_at_once(tmp_path: Path) -> None:
+def test_eight_processes_create_a_store_and_import_one_sheet_at_once(location: str) -> None:
     """A new store opened by 8 commands at once: none fails, the sheet is received once."""
-    db = str(tmp_path / "new.db")
+    db = location
     argv = [sys.executable, "-m", "mesoformula", "stock", "import", str(EXAMPLES / "stock.toml")]
     argv += ["--db", db, *RECEIVED]
     processes = [
@@ -357,9 +360,9 @@ CRASHER = textwrap.dedent(
 )
 
 
-def test_sigkill_mid_consume_is_all_or_nothing(tmp_path: Path) -> None:
+def test_sigkill_mid_consume_is_all_or_nothing(tmp_path: Path, location: str) -> None:
     """A consumer killed with SIGKILL in the middle leaves nothing behind; verify passes."""
-    path = tmp_path / "stock.db"
+    path = location
     with Stock.open(path) as stock:
         receive(stock, AMPOULE, "A1", 5)
         before = total_ul(stock, "amp-2")
@@ -396,14 +399,14 @@ def test_sigkill_mid_consume_is_all_or_nothing(tmp_path: Path) -> None:
 class TestStockCommands:
     """A day at the pharmacy, as a user runs it."""
 
-    def run(self, db: Path, *argv: str) -> tuple[int, str]:
+    def run(self, db: str, *argv: str) -> tuple[int, str]:
         out = io.StringIO()
         command, *rest = argv
         return main(["stock", command, "--db", str(db), *rest], out=out), out.getvalue()
 
-    def test_used_up_lots_are_listed_only_when_asked(self, tmp_path: Path) -> None:
+    def test_used_up_lots_are_listed_only_when_asked(self, location: str) -> None:
         """A used-up lot leaves list and plan (history stays); --all shows it."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         at = ("--at", "2026-12-01T10:00")
         gone = ("--lot", "DX-2501", "--containers", "4", "--reason", "expired")
@@ -417,9 +420,9 @@ class TestStockCommands:
         assert "DX-2501" not in text
         assert "DX-2501" in self.run(db, "history", "--lot", "DX-2501")[1]
 
-    def test_day_at_the_pharmacy(self, tmp_path: Path) -> None:
+    def test_day_at_the_pharmacy(self, location: str) -> None:
         """init, import, list, plan, consume (twice), count, history, verify, export."""
-        db = tmp_path / "pharmacy.db"
+        db = location
         at = ["--at", "2026-12-01T10:00"]
         assert 0 == self.run(db, "init")[0]
         assert (
@@ -462,9 +465,9 @@ class TestStockCommands:
         assert 'lot = "DX-2604"' in text
         assert "containers = 8" in text  # 10 - 1 consumed - 1 broken
 
-    def test_shortfall_exits_1(self, tmp_path: Path) -> None:
+    def test_shortfall_exits_1(self, location: str) -> None:
         """A plan against an empty store exits 1 with stock.shortfall findings."""
-        db = tmp_path / "empty.db"
+        db = location
         self.run(db, "init")
         code, text = self.run(
             db, "plan", str(EXAMPLES / "hair-revitalizing.toml"), "--format", "json"
@@ -472,9 +475,9 @@ class TestStockCommands:
         assert 1 == code
         assert "stock.shortfall" in {f["code"] for f in json.loads(text)["findings"]}
 
-    def test_unsafe_is_not_consumed(self, tmp_path: Path) -> None:
+    def test_unsafe_is_not_consumed(self, location: str) -> None:
         """A formulation with error findings is not consumed."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         code, text = self.run(
             db, "consume", str(EXAMPLES / "unsafe-cocktail.toml"), "--batch-id", "X"
@@ -482,9 +485,9 @@ class TestStockCommands:
         assert 1 == code
         assert "not consumed" in text
 
-    def test_actions_and_usage(self, tmp_path: Path) -> None:
+    def test_actions_and_usage(self, location: str) -> None:
         """discard, status, undo; unknown lots and a missing store are usage errors."""
-        db = tmp_path / "s.db"
+        db = location
         assert 2 == self.run(db, "list")[0]  # no store yet
         self.run(db, "import", str(EXAMPLES / "stock.toml"), "--at", "2026-11-25T09:00")
         assert (
@@ -596,14 +599,14 @@ class TestCount:
 class TestStockCommandErrors:
     """Refusals are reported with exit 1 and change nothing; bad numbers are usage errors."""
 
-    def run(self, db: Path, *argv: str) -> tuple[int, str]:
+    def run(self, db: str, *argv: str) -> tuple[int, str]:
         out = io.StringIO()
         command, *rest = argv
         return main(["stock", command, "--db", str(db), *rest], out=out), out.getvalue()
 
-    def test_expiry_mismatch_on_import(self, tmp_path: Path) -> None:
+    def test_expiry_mismatch_on_import(self, tmp_path: Path, location: str) -> None:
         """Importing a lot again with another expiry is refused as a whole."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         changed = tmp_path / "changed.toml"
         changed.write_text(
@@ -615,9 +618,9 @@ class TestStockCommandErrors:
         assert "not imported" in text
         assert entries == len(json.loads(self.run(db, "history", "--format", "json")[1]))
 
-    def test_batch_id_reused_for_another_formulation(self, tmp_path: Path) -> None:
+    def test_batch_id_reused_for_another_formulation(self, location: str) -> None:
         """A batch id already used for another formulation is refused."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         assert (
             0
@@ -631,16 +634,16 @@ class TestStockCommandErrors:
         assert 1 == code
         assert "already consumed" in text
 
-    def test_out_of_range_numbers(self, tmp_path: Path) -> None:
+    def test_out_of_range_numbers(self, location: str) -> None:
         """Ids and counts beyond what the store holds are usage errors."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "init")
         assert 2 == self.run(db, "undo", "99999999999999999999999", "--reason", "r")[0]
         assert 2 == self.run(db, "discard", "--lot", "L", "--containers", "-1", "--reason", "x")[0]
 
-    def test_adjust(self, tmp_path: Path) -> None:
+    def test_adjust(self, location: str) -> None:
         """stock adjust corrects containers or an opened container's volume, with a reason."""
-        db = tmp_path / "s.db"
+        db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
         assert (
             0
@@ -678,11 +681,11 @@ class TestStockCommandErrors:
         assert 0 == self.run(db, "verify")[0]
 
 
-def test_require_sound(tmp_path: Path) -> None:
+def test_require_sound(location: str) -> None:
     """require_sound passes on a sound store and raises LedgerIntegrityError otherwise."""
     from mesoformula.exceptions import LedgerIntegrityError
 
-    with Stock.open(tmp_path / "s.db") as stock:
+    with Stock.open(location) as stock:
         receive(stock, VIAL, "V1", 2)
         stock.require_sound()
         stock.ledger.db.execute("UPDATE lot_balance SET unopened = 5")

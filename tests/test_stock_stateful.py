@@ -11,18 +11,26 @@ the allocation order.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from mesoformula.stock import Need, Stock
 from mesoformula.stock.sheet import CountedLot, CountSheet, Lot
 from mesoformula.units import Quantity
 
+from .conftest import store_locations
 from .test_stock import AMPOULE, CATALOG, VIAL
 
 PRODUCTS = {"vial-100": VIAL, "amp-2": AMPOULE}
@@ -32,10 +40,9 @@ NOMINAL = {"vial-100": 100_000, "amp-2": 2000}
 class StockMachine(RuleBasedStateMachine):
     """Random ledger operations checked against a model."""
 
-    def __init__(self) -> None:
+    def __init__(self, new_location: Callable[[], str]) -> None:
         super().__init__()
-        self.folder = tempfile.TemporaryDirectory()
-        self.stock = Stock.open(Path(self.folder.name) / "s.db")
+        self.stock = Stock.open(new_location())
         self.model: dict[str, int] = {"vial-100": 0, "amp-2": 0}
         self.lots: list[tuple[str, str]] = []
         self.clock = dt.datetime(2026, 12, 1, 8, 0)
@@ -44,7 +51,6 @@ class StockMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.stock.close()
-        self.folder.cleanup()
 
     def tick(self) -> dt.datetime:
         self.clock += dt.timedelta(minutes=1)
@@ -219,5 +225,10 @@ class StockMachine(RuleBasedStateMachine):
         assert [v for v in every if v.unopened or v.opened] == self.stock.lots()
 
 
-StockMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
-TestStockMachine = StockMachine.TestCase
+def test_stock_machine(engine: str, request: pytest.FixtureRequest) -> None:
+    """The state machine on each engine: 100 examples of up to 30 steps, a new store each."""
+    new_location = store_locations(engine, request)
+    run_state_machine_as_test(  # type: ignore[no-untyped-call]
+        lambda: StockMachine(new_location),
+        settings=settings(max_examples=100, stateful_step_count=30, deadline=None),
+    )

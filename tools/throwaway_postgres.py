@@ -135,7 +135,7 @@ def start(folder: Path) -> str:
         [str(binaries / "psql"), "-h", str(folder), "-p", str(port), "-U", "postgres", "-q"],
         user,
     )
-    create_role = f"CREATE ROLE {ROLE} LOGIN PASSWORD '{PASSWORD}'"
+    create_role = f"CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'"
     create_db = f"CREATE DATABASE {DATABASE} OWNER {ROLE}"
     for statement in (create_role, create_db):  # CREATE DATABASE refuses a transaction
         subprocess.run([*psql, "-d", "postgres", "-c", statement], check=True, capture_output=True)

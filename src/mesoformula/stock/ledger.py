@@ -180,8 +180,8 @@ class Ledger:
     ) -> None:
         if containers_delta or status is not None:
             self.db.execute(
-                "UPDATE lot_balance SET unopened = unopened + ?, status = COALESCE(?, status)"
-                " WHERE lot_id = ?",
+                "UPDATE lot_balance SET unopened = unopened + ?,"
+                " status = COALESCE(CAST(? AS TEXT), status) WHERE lot_id = ?",
                 (containers_delta, status, lot_id),
             )
         if container_id is not None and (volume_delta or live_delta):

@@ -223,7 +223,8 @@ class Queries:
             " j.container_id, j.containers_delta, j.volume_delta AS volume_delta_ul,"
             " j.live_delta, j.status, j.status_before, j.reason, j.correlation, j.undoes"
             " FROM journal j JOIN lots l USING (lot_id)"
-            " WHERE (? IS NULL OR j.lot_id = ?) AND (? IS NULL OR j.correlation = ?)"
+            " WHERE (CAST(? AS BIGINT) IS NULL OR j.lot_id = ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR j.correlation = ?)"
             " ORDER BY j.entry_id",
             (lot_id, lot_id, correlation, correlation),
         ).fetchall()
@@ -247,8 +248,8 @@ class Queries:
             " u.reason AS undo_reason"
             " FROM administrations a JOIN batches b USING (batch_id)"
             " LEFT JOIN administrations u ON u.undoes = a.administration_id"
-            " WHERE a.kind = 'give' AND (? IS NULL OR a.patient = ?)"
-            " AND (? IS NULL OR a.batch_id = ?)"
+            " WHERE a.kind = 'give' AND (CAST(? AS TEXT) IS NULL OR a.patient = ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR a.batch_id = ?)"
             " ORDER BY a.at, a.administration_id",
             (patient, patient, batch_id, batch_id),
         ).fetchall()

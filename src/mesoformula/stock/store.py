@@ -235,7 +235,8 @@ class Stock:
             UnknownEntry: no such lot, or several products have that lot number.
         """
         rows = self.ledger.db.execute(
-            "SELECT lot_id, product FROM lots WHERE lot = ? AND (? IS NULL OR product = ?)",
+            "SELECT lot_id, product FROM lots"
+            " WHERE lot = ? AND (CAST(? AS TEXT) IS NULL OR product = ?)",
             (lot, product, product),
         ).fetchall()
         if not rows:
