@@ -96,6 +96,7 @@ def consume_batch(
     patient: Patient | None = None,
     prescriber: str | None = None,
     pins: Mapping[str, str] | None = None,
+    site: str | None = None,
 ) -> tuple[ConsumeResult | None, list[Finding]]:
     """
     Compose, check and consume a batch. Returns (None, findings) without touching the
@@ -105,7 +106,8 @@ def consume_batch(
     patient check runs first (per-kg limits, allergies, pregnancy) and any error refuses
     the batch; the patient (id, and name where given) and the *prescriber* are kept with
     the batch and shown on its record. *pins* (product -> lot number, from scanned
-    boxes) take a product from that lot only.
+    boxes) take a product from that lot only; *site* takes every product from that
+    site's lots (kept with the batch).
 
     Raises:
         StockError: *started_at* is after *at*, or the batch id was used for another
@@ -146,6 +148,8 @@ def consume_batch(
         "hazards": {i.id: i.hazard for i in used if i.hazard},
         "ingredient_names": {i.id: i.name for i in used},
     }
+    if site is not None:
+        snapshot["site"] = site
     result = stock.consume(
         needs_of(worksheet),
         batch_id=batch_id,
@@ -157,6 +161,7 @@ def consume_batch(
         actor=actor,
         record=snapshot,
         pins=pins,
+        site=site,
     )
     return result, findings
 

@@ -375,11 +375,24 @@ def open_store(args: argparse.Namespace, *, create: bool = False, readonly: bool
         raise UsageError(str(error)) from None
 
 
+def site_of(args: argparse.Namespace) -> str | None:
+    """
+    The site a command works at: ``--site``, else ``$MESOFORMULA_SITE``, else None (a
+    listing or plan of every site; a receipt or count at ``main``).
+    """
+    given = getattr(args, "site", None)
+    name = given if given is not None else os.environ.get("MESOFORMULA_SITE") or None
+    if name is not None and (not name.strip() or name != name.strip() or "\n" in name):
+        where = "--site" if given is not None else "MESOFORMULA_SITE"
+        raise UsageError(f"{where} {name!r}: a site is a name on one line, without spaces around")
+    return name
+
+
 def lot_id(stock: Any, args: argparse.Namespace) -> int:
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
 
     try:
-        return int(stock.find_lot(args.lot, args.product))
+        return int(stock.find_lot(args.lot, args.product, site_of(args)))
     except UnknownEntry as error:
         raise UsageError(str(error)) from None
 
@@ -410,6 +423,7 @@ __all__ = [
     "parse_volume",
     "print_reports",
     "read_formulation",
+    "site_of",
     "summarize",
     "write_binary",
     "write_json",

@@ -24,6 +24,7 @@ from .stock import (
     cmd_rebuild,
     cmd_receive,
     cmd_status,
+    cmd_transfer,
     cmd_undo,
     cmd_verify,
     cmd_void,
@@ -33,7 +34,7 @@ from .stock import (
 STOCK_ACTIONS = frozenset(
     {
         "init", "import", "receive", "export", "list", "plan", "consume", "count", "history",
-        "undo", "void", "discard", "adjust", "status", "verify", "head", "rebuild",
+        "undo", "void", "discard", "adjust", "status", "verify", "head", "rebuild", "transfer",
     }
 )  # fmt: skip
 
@@ -57,9 +58,10 @@ def add_commands(
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument(
         "--db",
-        metavar="PATH",
+        metavar="PATH|URL",
         default=None,
-        help="the store (default $MESOFORMULA_DB or ./mesoformula.db)",
+        help="the store: a SQLite file or postgresql://USER@HOST:PORT/DBNAME "
+        "(default $MESOFORMULA_DB or ./mesoformula.db)",
     )
     store.add_argument(
         "--at", metavar="ISO-DATETIME", help="the time of the operation (default now)"
@@ -67,7 +69,9 @@ def add_commands(
     store.add_argument("--actor", metavar="NAME", help="who does it (default the login name)")
     parents = [common, store]
 
-    stock = commands.add_parser("stock", help="lots, plans, consumption and counts on SQLite")
+    stock = commands.add_parser(
+        "stock", help="lots, plans, consumption and counts (SQLite or PostgreSQL)"
+    )
     actions = stock.add_subparsers(dest="stock_command", metavar="ACTION")
     actions.required = True
 
@@ -80,6 +84,9 @@ def add_commands(
         parser.set_defaults(handler=handler)
         return parser
 
+    def site(parser: argparse.ArgumentParser, meaning: str) -> None:
+        parser.add_argument("--site", metavar="NAME", help=f"{meaning} (default $MESOFORMULA_SITE)")
+
     add("init", cmd_init, "create the store (or migrate it forward)")
     importing = add("import", cmd_import, "receive the lots of a stock sheet")
     importing.add_argument("file", metavar="STOCKFILE")
@@ -89,6 +96,7 @@ def add_commands(
         action="store_true",
         help="import a sheet whose content was imported before (receives its lots again)",
     )
+    site(importing, "the site that receives the lots a sheet does not place (else main)")
     again.add_argument(
         "--if-new",
         action="store_true",
@@ -111,6 +119,7 @@ def add_commands(
         default=None,
         help="unopened containers a scan without a serial stands for (default 1)",
     )
+    site(receive, "the site that receives the boxes (else main)")
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")
     listing.add_argument(
@@ -120,6 +129,7 @@ def add_commands(
         help="only lots expiring within DAYS of --at (at most 100 years)",
     )
     listing.add_argument("--product", help="only this product")
+    site(listing, "only the lots of this site (else every site)")
     listing.add_argument(
         "--all",
         action="store_true",
@@ -133,6 +143,7 @@ def add_commands(
         parser = add(name, handler, text)
         parser.add_argument("formulation", metavar="FORMULATION")
         parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
+        site(parser, "take stock from this site's lots only (else from every site)")
         parser.add_argument(
             "--scan",
             action="append",
@@ -152,11 +163,14 @@ def add_commands(
                 metavar="ISO-DATETIME",
                 help="when preparation began (default --at): an immediate-use BUD runs from it",
             )
-    add("count", cmd_count, "record a stocktake").add_argument("file", metavar="COUNTFILE")
+    counting = add("count", cmd_count, "record a stocktake of one site")
+    counting.add_argument("file", metavar="COUNTFILE")
+    site(counting, "the site counted, when the sheet does not name it (else main)")
     history = add("history", cmd_history, "journal entries")
     history.add_argument("--lot")
     history.add_argument("--product")
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
+    site(history, "the site of --lot, when the lot is at several")
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
     undo.add_argument("entry", type=entry_id, metavar="ENTRY")
     undo.add_argument("--reason", required=True, help="why (kept in the journal)")
@@ -169,6 +183,7 @@ def add_commands(
     discard.add_argument("--containers", type=bounded(0, 1_000_000, "--containers"), default=0)
     discard.add_argument("--container", type=entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
+    site(discard, "the site of --lot, when the lot is at several")
     adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
     adjust.add_argument("--lot", required=True)
     adjust.add_argument("--product")
@@ -181,11 +196,20 @@ def add_commands(
     adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
     adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
     adjust.add_argument("--reason", required=True)
+    site(adjust, "the site of --lot, when the lot is at several")
     status = add("status", cmd_status, "quarantine, release or recall a lot")
     status.add_argument("--lot", required=True)
     status.add_argument("--product")
     status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
     status.add_argument("--reason", required=True)
+    site(status, "the site of --lot, when the lot is at several")
+    transfer = add("transfer", cmd_transfer, "move unopened containers of a lot to another site")
+    transfer.add_argument("--lot", required=True)
+    transfer.add_argument("--product")
+    transfer.add_argument("--from", dest="from_site", required=True, metavar="SITE")
+    transfer.add_argument("--to", dest="to_site", required=True, metavar="SITE")
+    transfer.add_argument("--containers", type=bounded(1, 1_000_000, "--containers"), required=True)
+    transfer.add_argument("--reason", required=True, help="why (kept in the journal)")
     verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
     verify.add_argument(
         "--expect-head",

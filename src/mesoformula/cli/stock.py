@@ -36,6 +36,7 @@ from ._common import (
     parse_signed_volume,
     print_reports,
     read_formulation,
+    site_of,
     write_json,
 )
 from ._progress import Progress
@@ -82,6 +83,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 name=Path(args.file).name,
                 again=args.again,
                 progress=progress.step,
+                site=site_of(args) or "main",
             )
         except AlreadyImported as error:
             progress.finish()
@@ -124,7 +126,9 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
-        views = stock.lots([args.product] if args.product else None, used_up=args.used_up)
+        views = stock.lots(
+            [args.product] if args.product else None, used_up=args.used_up, site=site_of(args)
+        )
     if args.expiring_within is not None:
         limit = at.date() + dt.timedelta(days=args.expiring_within)
         views = [v for v in views if v.expiry is not None and v.expiry <= limit]
@@ -151,15 +155,19 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                 ],
                 "volume": ml_json(v.volume_ul),
                 "location": v.location,
+                "site": v.site,
                 "_state": state,
             }
         )
     if args.format == "json":
         write_json([{k: v for k, v in r.items() if k != "_state"} for r in rows], out)
         return EXIT_OK
-    header = ("product", "lot", "expiry", "status", "unopened", "opened", "usable volume")
+    sites = any(r["site"] != "main" for r in rows)
+    header: tuple[str, ...] = ("product", "lot", "expiry", "status", "unopened", "opened")
+    header = (*(("site",) if sites else ()), *header, "usable volume")
     table = [
         (
+            *((r["site"],) if sites else ()),
             r["product"],
             r["lot"],
             r["expiry"] or "none",
@@ -222,7 +230,7 @@ def _pins(
             problems.append((number, "scan.invalid", f"two lots of {product.id} scanned: give one"))
         else:
             try:
-                stock.find_lot(scan.lot, product.id)
+                stock.find_lot(scan.lot, product.id, site_of(args))
             except UnknownEntry as error:
                 problems.append((number, "scan.invalid", str(error)))
                 continue
@@ -254,7 +262,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
             out.write("not planned: a scan is wrong\n")
             return EXIT_FINDINGS
         try:
-            plan = stock.plan(needs_of(worksheet), at=at, pins=pins)
+            plan = stock.plan(needs_of(worksheet), at=at, pins=pins, site=site_of(args))
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
     findings = [*findings, *plan_findings(plan)]
@@ -376,6 +384,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 patient=patient or None,
                 prescriber=args.prescriber,
                 pins=pins,
+                site=site_of(args),
             )
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
@@ -430,7 +439,12 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
         )
     with open_store(args) as stock:
         try:
-            lines = stock.count(document.model, loaded.catalog, actor=getattr(args, "actor", None))
+            lines = stock.count(
+                document.model,
+                loaded.catalog,
+                actor=getattr(args, "actor", None),
+                site=site_of(args),
+            )
         except StockError as error:
             out.write(f"count not recorded: {error}\n")
             return EXIT_FINDINGS
@@ -736,7 +750,9 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
         at, actor = at_time(args), actor_of(args)
         with open_store(args, create=True) as stock:
             try:
-                entries = stock.receive_scans(boxes, at=at, actor=actor)
+                entries = stock.receive_scans(
+                    boxes, at=at, actor=actor, site=site_of(args) or "main"
+                )
             except ScanError as error:
                 findings.append(
                     (0, Finding(code="scan.invalid", severity="error", message=str(error)))
@@ -776,4 +792,36 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
             f"(exp {box['expiry']}{serial})\n"
         )
     out.write(f"{len(received)} scan(s): {len(entries)} journal entries\n")
+    return EXIT_OK
+
+
+def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock transfer --lot L --from A --to B --containers N --reason R``."""
+    from mesoformula.exceptions import InsufficientStock, UnknownEntry  # noqa: PLC0415
+
+    at, actor = at_time(args), actor_of(args)
+    with open_store(args) as stock:
+        try:
+            source = stock.find_lot(args.lot, args.product, args.from_site)
+        except UnknownEntry as error:
+            raise UsageError(str(error)) from None
+        try:
+            entries = stock.transfer(
+                source,
+                to_site=args.to_site,
+                containers=args.containers,
+                reason=args.reason,
+                at=at,
+                actor=actor,
+            )
+        except (InsufficientStock, StockError) as error:
+            out.write(f"not transferred (nothing was recorded): {error}\n")
+            return EXIT_FINDINGS
+    if args.format == "json":
+        write_json({"transferred": args.containers, "entries": entries}, out)
+    else:
+        out.write(
+            f"transferred {args.containers} container(s) of lot {args.lot} from "
+            f"{args.from_site} to {args.to_site}: journal entries {entries[0]}-{entries[-1]}\n"
+        )
     return EXIT_OK

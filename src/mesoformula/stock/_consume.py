@@ -49,10 +49,12 @@ def consume(
     actor: str,
     record: JSONObject | None = None,
     pins: Mapping[str, str] | None = None,
+    site: str | None = None,
 ) -> ConsumeResult:
     """
     The work of :meth:`mesoformula.stock.Stock.consume` (see there), on one connection;
-    *pins* (product -> lot number) restrict a product to one lot (a scanned box).
+    *pins* (product -> lot number) restrict a product to one lot (a scanned box), *site*
+    to the lots of one site.
     """
     with ledger.transaction():
         existing = ledger.db.execute(
@@ -78,7 +80,7 @@ def consume(
                 entries=tuple(e.entry_id for e in queries.history(correlation=batch_id)),
             )
         products = sorted({n.product for n in needs})
-        states = queries.states(products) if products else []
+        states = queries.states(products, site) if products else []
         problems = audit.unsound_lots(ledger.db, [s.lot_id for s in states])
         if problems:
             raise LedgerIntegrityError("; ".join(problems))

@@ -23,6 +23,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from mesoformula.exceptions import StockError, StoreUnavailable
@@ -69,6 +70,7 @@ class Engine:
     kind: ClassVar[str]
     #: Where the store is, for messages (a path, or a URL without its password).
     location: str
+    _sites: bool = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         raise NotImplementedError
@@ -112,6 +114,26 @@ class Engine:
     def integrity_problems(self) -> list[str]:
         return []
 
+    def site_of(self, alias: str = "") -> str:
+        """The SQL of a lot's site: its column, or ``'main'`` on a store before sites."""
+        if not self.has_sites():
+            return "'main'"
+        return f"{alias}.site" if alias else "site"
+
+    def has_sites(self) -> bool:
+        """Whether the lots have a site (schema version 9 and later)."""
+        if not self._sites:  # asked again until true: a migration may add the column
+            self._sites = "site" in self.columns("lots")
+        return self._sites
+
+    @contextmanager
+    def foreign_keys_off(self, needed: bool) -> Iterator[None]:
+        """Foreign keys off around a table rebuild (SQLite); nothing elsewhere."""
+        yield
+
+    def check_foreign_keys(self) -> None:
+        """Raise when a rebuild left a row whose reference points nowhere."""
+
     # -- the journal's numbering: gapless, never reused
     def reserved_entry_id(self) -> int | None:
         """The highest journal entry number ever handed out (None when not kept)."""
@@ -120,6 +142,10 @@ class Engine:
     def next_entry_id(self) -> int:
         """The next journal entry's number; the caller holds the write lock."""
         raise NotImplementedError
+
+    def peek_entry_id(self) -> int:
+        """The number the next entry will have, without handing it out."""
+        return (self.reserved_entry_id() or 0) + 1
 
     # -- SQL that differs
     def json_field(self, column: str, key: str) -> str:
@@ -179,6 +205,25 @@ class SQLiteEngine(Engine):
 
     def columns(self, table: str) -> set[str]:
         return {str(r[1]) for r in self.db.execute(f"PRAGMA table_info({table})")}
+
+    @contextmanager
+    def foreign_keys_off(self, needed: bool) -> Iterator[None]:
+        if not needed:
+            yield
+            return
+        self.db.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or ignored
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
+
+    def check_foreign_keys(self) -> None:
+        broken = self.db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise StockError(
+                f"{self.location}: the migration left {len(broken)} row(s) whose reference "
+                f"points nowhere (first: {tuple(broken[0])}); nothing was changed"
+            )
 
     def integrity_problems(self) -> list[str]:
         return [

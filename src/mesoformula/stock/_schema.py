@@ -14,6 +14,11 @@ from pathlib import Path
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+#: The first line of a SQLite migration that rebuilds a table other tables refer to: it
+#: runs with foreign keys off for its connection, checked before it commits (SQLite's
+#: procedure for changing a table's key).
+FOREIGN_KEYS_OFF = "-- mesoformula: foreign-keys-off"
+
 
 def migrations(engine: str = "sqlite") -> list[tuple[int, str]]:
     """The packaged migrations of *engine* (``sqlite`` or ``postgresql``), in order."""
@@ -48,4 +53,4 @@ def statements(sql: str) -> list[str]:
     return found
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrations", "statements"]
+__all__ = ["FOREIGN_KEYS_OFF", "MIGRATIONS", "SCHEMA_VERSION", "migrations", "statements"]

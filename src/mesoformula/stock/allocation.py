@@ -75,6 +75,7 @@ class LotState:
         single_dose: Containers are used whole (the rest is waste).
         in_use_days: Days an opened multi-dose container may be used.
         location: Where the lot is kept (for listings).
+        site: The site that holds the lot.
 
     The store's listings use the same class (``LotView`` is this class).
     """
@@ -91,6 +92,7 @@ class LotState:
     single_dose: bool = False
     in_use_days: int | None = None
     location: str | None = None
+    site: str = "main"
 
     @property
     def opened(self) -> tuple[ContainerState, ...]:

@@ -101,10 +101,16 @@ def facts_of(
     """
     lot = db.execute(
         "SELECT product, lot, expiry, received, gtin, nominal_ul, single_dose, in_use_days"
-        " FROM lots WHERE lot_id = ?",
+        + (", site" if db.has_sites() else "")
+        + " FROM lots WHERE lot_id = ?",
         (lot_id,),
     ).fetchone()
-    facts: dict[str, object] = {"lot": None if lot is None else list(lot)}
+    values = None if lot is None else list(lot)
+    facts: dict[str, object] = {"lot": None if values is None else values[:8]}
+    # A lot at a site other than 'main' has its site among its facts (a lot of a store
+    # made before sites, at 'main', keeps the facts it was hashed with).
+    if values is not None and len(values) > 8 and values[8] != "main":
+        facts["site"] = values[8]
     if container_id is not None:
         container = db.execute(
             "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)

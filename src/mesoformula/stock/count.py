@@ -20,6 +20,7 @@ from mesoformula.catalog import Catalog
 from mesoformula.exceptions import StockError
 
 from .allocation import to_ul
+from .ledger import MAIN_SITE
 from .sheet import CountSheet, Lot, OpenedContainer
 
 if TYPE_CHECKING:
@@ -45,13 +46,19 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def record_count(
-    stock: Stock, sheet: CountSheet, catalog: Catalog, *, actor: str | None = None
+    stock: Stock,
+    sheet: CountSheet,
+    catalog: Catalog,
+    *,
+    actor: str | None = None,
+    site: str | None = None,
 ) -> list[CountLine]:
     """
-    Record a stocktake: each counted lot is compared with what the store expected
-    at ``counted_at``; each variance is an adjustment with its reason, applied on
-    top of movements recorded since (they are kept). Lots not counted are left
-    untouched; a lot the store does not know is received as found.
+    Record a stocktake of one site (the sheet's ``site``, else *site*, else ``main``):
+    each counted lot at that site is compared with what the store expected at
+    ``counted_at``; each variance is an adjustment with its reason, applied on top of
+    movements recorded since (they are kept). Lots not counted, and every lot of other
+    sites, are left untouched; a lot the site does not hold is received there as found.
 
     Raises:
         InsufficientStock: a variance would make a balance negative (stock moved
@@ -60,13 +67,16 @@ def record_count(
     """
     who = actor or sheet.counted_by
     at = sheet.counted_at
-    correlation = f"count {_iso(at)}"
+    where = sheet.site or site or MAIN_SITE
+    correlation = f"count {_iso(at)}" + ("" if where == MAIN_SITE else f" at {where}")
     lines = []
     with stock.transaction():
         for counted in sheet.lots:
             row = stock.ledger.db.execute(
-                "SELECT lot_id FROM lots WHERE product = ? AND lot = ?",
-                (counted.product, counted.lot),
+                "SELECT lot_id FROM lots WHERE product = ? AND lot = ? AND "
+                + stock.ledger.db.site_of()
+                + " = ?",
+                (counted.product, counted.lot, where),
             ).fetchone()
             if row is None:
                 product = catalog.products.get(counted.product)
@@ -91,6 +101,7 @@ def record_count(
                     actor=who,
                     reason="found in stocktake",
                     correlation=correlation,
+                    site=where,
                 )
                 lines.append(
                     CountLine(

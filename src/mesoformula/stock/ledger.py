@@ -26,6 +26,9 @@ from .allocation import to_ml, to_ul
 from .sheet import Lot
 
 Status = Literal["released", "quarantine", "recalled"]
+
+#: The site of a lot received without one (every lot of a store made before sites).
+MAIN_SITE = "main"
 STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
 
 
@@ -217,15 +220,35 @@ class Ledger:
         actor: str,
         reason: str,
         correlation: str | None,
+        site: str = MAIN_SITE,
     ) -> list[int]:
+        site = lot.site or site
+        here = self.db.site_of()
         row = self.db.execute(
-            "SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ?", (lot.product, lot.lot)
+            f"SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND {here} = ?",
+            (lot.product, lot.lot, site),
         ).fetchone()
         expiry = lot.expiry.isoformat() if lot.expiry else None
         if row is None:
+            other = self.db.execute(
+                f"SELECT {here}, expiry FROM lots WHERE product = ? AND lot = ? AND {here} <> ?"
+                " ORDER BY lot_id LIMIT 1",
+                (lot.product, lot.lot, site),
+            ).fetchone()
+            if other is not None and other[1] != expiry:
+                raise StockError(
+                    f"lot '{lot.lot}' of '{lot.product}' is in the store (site {other[0]}) "
+                    f"with expiry {other[1] or 'none'}, not {expiry or 'none'}: check the label"
+                )
+            sites = self.db.has_sites()
+            if not sites and site != MAIN_SITE:
+                raise StockError(f"this store has no sites yet: migrate it to receive at '{site}'")
             cursor = self.db.execute(
                 "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
-                " single_dose, in_use_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING lot_id",
+                " single_dose, in_use_days" + (", site" if sites else "") + ")"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
+                + (", ?" if sites else "")
+                + ") RETURNING lot_id",
                 (
                     lot.product,
                     lot.lot,
@@ -236,6 +259,7 @@ class Ledger:
                     to_ul(product.volume.value),
                     int(product.use == "single-dose"),
                     product.in_use_days,
+                    *([site] if sites else []),
                 ),
             )
             lot_id = int(cursor.fetchone()[0])
@@ -306,6 +330,44 @@ class Ledger:
                 )
             )
         return entries
+
+    def lot_at_site(self, lot_id: int, site: str) -> int:
+        """
+        The id of lot *lot_id*'s lot number at *site*: the row there, or a new one with
+        the same product, expiry, reception date, GTIN and container (a transfer's
+        destination); the caller holds the write lock.
+
+        Raises:
+            StockError: the lot number is at *site* with another expiry.
+        """
+        source = self.db.execute(
+            "SELECT product, lot, expiry FROM lots WHERE lot_id = ?", (lot_id,)
+        ).fetchone()
+        found = self.db.execute(
+            "SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND site = ?",
+            (source[0], source[1], site),
+        ).fetchone()
+        if found is not None:
+            if found[1] != source[2]:
+                raise StockError(
+                    f"lot '{source[1]}' is at site '{site}' with expiry {found[1] or 'none'}, "
+                    f"not {source[2] or 'none'}: check the labels"
+                )
+            return int(found[0])
+        target = int(
+            self.db.execute(
+                "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
+                " single_dose, in_use_days, site)"
+                " SELECT product, lot, expiry, received, gtin, NULL, nominal_ul, single_dose,"
+                " in_use_days, ? FROM lots WHERE lot_id = ? RETURNING lot_id",
+                (site, lot_id),
+            ).fetchone()[0]
+        )
+        self.db.execute(
+            "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
+            (target,),
+        )
+        return target
 
     def new_container(self, lot_id: int, opened_at: dt.datetime) -> int:
         cursor = self.db.execute(

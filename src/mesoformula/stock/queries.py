@@ -130,7 +130,9 @@ class Queries:
     def _lot_states(self, where: str = "", params: Sequence[Any] = ()) -> list[LotState]:
         rows = self.db.execute(
             "SELECT l.lot_id, l.product, l.lot, l.expiry, l.received, l.location, b.status,"
-            " b.unopened, l.nominal_ul, l.single_dose, l.in_use_days"
+            " b.unopened, l.nominal_ul, l.single_dose, l.in_use_days, "
+            + self.db.site_of("l")
+            + " AS site"
             " FROM lots l JOIN lot_balance b USING (lot_id)" + where,
             list(params),
         ).fetchall()
@@ -149,33 +151,46 @@ class Queries:
                 nominal_ul=int(r["nominal_ul"]),
                 single_dose=bool(r["single_dose"]),
                 in_use_days=r["in_use_days"],
+                site=r["site"],
             )
             for r in rows
         ]
 
     def lots(
-        self, products: Sequence[str] | None = None, *, used_up: bool = False
+        self,
+        products: Sequence[str] | None = None,
+        *,
+        used_up: bool = False,
+        site: str | None = None,
     ) -> list[LotView]:
         """
         The lots that hold something (every lot with *used_up*) with their balances, of
-        *products* when given, by product and expiry.
+        *products* and at *site* when given, by product, expiry and site.
         """
         where = [] if used_up else [HOLDING]
         params: list[Any] = []
         if products is not None:
             where.append(f"l.product IN ({','.join('?' * len(products))})")
             params.extend(products)
+        if site is not None:
+            where.append(self.db.site_of("l") + " = ?")
+            params.append(site)
         views = self._lot_states(" WHERE " + " AND ".join(where) if where else "", params)
-        views.sort(key=lambda v: (v.product, v.expiry is None, v.expiry or dt.date.max, v.lot))
+        views.sort(
+            key=lambda v: (v.product, v.expiry is None, v.expiry or dt.date.max, v.lot, v.site)
+        )
         return views
 
-    def states(self, products: Sequence[str]) -> list[LotState]:
+    def states(self, products: Sequence[str], site: str | None = None) -> list[LotState]:
         """
-        The allocation view of the lots of *products* that hold something: a used-up lot
-        has nothing to give, and a history of thousands of them costs a plan nothing.
+        The allocation view of the lots of *products* (at *site* when given) that hold
+        something: a used-up lot has nothing to give, and a history of thousands of them
+        costs a plan nothing.
         """
+        at_site = "" if site is None else f" AND {self.db.site_of('l')} = ?"
         return self._lot_states(
-            f" WHERE l.product IN ({','.join('?' * len(products))}) AND {HOLDING}", products
+            f" WHERE l.product IN ({','.join('?' * len(products))}) AND {HOLDING}{at_site}",
+            [*products, *([] if site is None else [site])],
         )
 
     def live_containers(self, lot_ids: Sequence[int]) -> dict[int, list[ContainerState]]:
@@ -346,6 +361,7 @@ class Queries:
                     location=view.location,
                     status=view.status,  # type: ignore[arg-type]
                     received=view.received,
+                    site=None if view.site == "main" else view.site,
                 )
             )
         return StockSheet(lots=tuple(lots))

@@ -42,6 +42,8 @@ class Lot:
             released, a lot the store has keeps its status.
         gtin: GS1 GTIN, if known.
         received: Date received.
+        site: The site that holds the lot (a clinic of the group); None: the command's
+            ``--site``, else ``main``.
     """
 
     product: str
@@ -53,6 +55,7 @@ class Lot:
     status: LotStatus | None = None
     gtin: str | None = None
     received: dt.date | None = None
+    site: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -94,13 +97,16 @@ class CountSheet:
     A stocktake (``format = "mesoformula.count/1"``).
 
     Counts are compared with what the store expected at ``counted_at``; movements
-    recorded after that moment are kept, and lots not listed are left untouched.
+    recorded after that moment are kept, and lots not listed are left untouched. A count
+    is of one site (``site``; None: the command's ``--site``, else ``main``): the lots
+    of other sites are not touched, and a lot found is received at that site.
     """
 
     format: Literal["mesoformula.count/1"] = COUNT_FORMAT
     counted_at: dt.datetime
     counted_by: str
     lots: tuple[CountedLot, ...] = ()
+    site: str | None = None
 
 
 __all__ = [

@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 from . import _consume, audit
 from ._consume import ConsumeResult
 from ._engine import PostgresEngine, SQLiteEngine, is_postgres
-from ._schema import SCHEMA_VERSION, migrations
+from ._schema import FOREIGN_KEYS_OFF, SCHEMA_VERSION, migrations
 from .allocation import LotState, Need, Plan, allocate, to_ul
 from .count import CountLine, record_count
-from .ledger import STATUS_KIND, Ledger, Status, iso
+from .ledger import MAIN_SITE, STATUS_KIND, Ledger, Status, iso
 from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
 from .sheet import CountSheet, Lot, StockSheet
 
@@ -204,14 +204,22 @@ class Stock:
 
     def _migrate(self) -> None:
         db = self.ledger.db
-        self._check_version(db.schema_version())
-        with self.transaction():
+        version = db.schema_version()
+        self._check_version(version)
+        pending = [(target, sql) for target, sql in migrations(db.kind) if target > version]
+        if not pending:
+            return
+        # A migration that rebuilds a table others refer to runs with SQLite's foreign
+        # keys off (for this connection only), and is checked before it commits.
+        rebuilds = any(FOREIGN_KEYS_OFF in sql for _, sql in pending)
+        with db.foreign_keys_off(rebuilds), self.transaction():
             # Read again under the write lock: another process may have migrated since.
             version = db.schema_version()
-            for target, sql in migrations(db.kind):
+            for target, sql in pending:
                 if target > version:
                     db.run_migration(sql)
                     db.set_schema_version(target)
+            db.check_foreign_keys()
 
     @property
     def engine(self) -> str:
@@ -227,26 +235,32 @@ class Stock:
 
     # ------------------------------------------------------------------ lots
 
-    def find_lot(self, lot: str, product: str | None = None) -> int:
+    def find_lot(self, lot: str, product: str | None = None, site: str | None = None) -> int:
         """
-        Return the id of lot number *lot* (of *product*, when lot numbers repeat).
+        Return the id of lot number *lot* (of *product*, when lot numbers repeat; at
+        *site*, when a lot is held at several sites).
 
         Raises:
-            UnknownEntry: no such lot, or several products have that lot number.
+            UnknownEntry: no such lot, or several products or sites have that lot number.
         """
         rows = self.ledger.db.execute(
-            "SELECT lot_id, product FROM lots"
-            " WHERE lot = ? AND (CAST(? AS TEXT) IS NULL OR product = ?)",
-            (lot, product, product),
+            f"SELECT lot_id, product, {self.ledger.db.site_of()} FROM lots"
+            " WHERE lot = ? AND (CAST(? AS TEXT) IS NULL OR product = ?)"
+            f" AND (CAST(? AS TEXT) IS NULL OR {self.ledger.db.site_of()} = ?)",
+            (lot, product, product, site, site),
         ).fetchall()
         if not rows:
             what = f" of product '{product}'" if product else ""
-            raise UnknownEntry(f"no lot '{lot}'{what} in the store")
-        if len(rows) > 1:
-            products = ", ".join(sorted(r[1] for r in rows))
+            where = f" at site '{site}'" if site else ""
+            raise UnknownEntry(f"no lot '{lot}'{what}{where} in the store")
+        if len({r[1] for r in rows}) > 1:
+            products = ", ".join(sorted({r[1] for r in rows}))
             raise UnknownEntry(
                 f"lot '{lot}' exists for several products ({products}): name the product"
             )
+        if len(rows) > 1:
+            sites = ", ".join(sorted(r[2] for r in rows))
+            raise UnknownEntry(f"lot '{lot}' is held at several sites ({sites}): name the site")
         return int(rows[0][0])
 
     def receive(
@@ -258,17 +272,25 @@ class Stock:
         actor: str,
         reason: str = "received",
         correlation: str | None = None,
+        site: str = MAIN_SITE,
     ) -> list[int]:
         """
         Receive a lot (from a stock sheet): its unopened containers, its opened ones
-        and its status. A lot received again adds to its balance.
+        and its status, at the lot's site (else *site*). A lot received again adds to
+        its balance.
 
         Raises:
             StockError: when the lot exists with another expiry date.
         """
         with self.transaction():
             return self.ledger.receive(
-                lot, product, at=at, actor=actor, reason=reason, correlation=correlation
+                lot,
+                product,
+                at=at,
+                actor=actor,
+                reason=reason,
+                correlation=correlation,
+                site=site,
             )
 
     def import_sheet(
@@ -283,12 +305,14 @@ class Stock:
         name: str = "",
         again: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        site: str = MAIN_SITE,
     ) -> list[int]:
         """
         Receive every lot of a stock sheet in one transaction: all or nothing.
 
         *content* is the SHA-256 of the sheet's bytes: a sheet imported already is
-        refused unless *again* (the same delivery must not be received twice). A lot
+        refused unless *again* (the same delivery must not be received twice). Its lots
+        go to the site each names, else *site*. A lot
         keeps its status unless the sheet states one. *progress* is called with (lots
         just received, all lots) every 1,000 lots.
 
@@ -322,7 +346,13 @@ class Stock:
                         f"lot '{lot.lot}': product '{lot.product}' is not in the catalog"
                     )
                 entries += self.ledger.receive(
-                    lot, product, at=at, actor=actor, reason="received", correlation=correlation
+                    lot,
+                    product,
+                    at=at,
+                    actor=actor,
+                    reason="received",
+                    correlation=correlation,
+                    site=site,
                 )
         return entries
 
@@ -332,6 +362,7 @@ class Stock:
         *,
         at: dt.datetime,
         actor: str,
+        site: str = MAIN_SITE,
     ) -> list[int]:
         """
         Receive scanned boxes (a scan, its product, the unopened containers it stands
@@ -374,7 +405,13 @@ class Stock:
                 reason = "received by scan" + (f", serial {scan.serial}" if scan.serial else "")
                 try:
                     received = self.ledger.receive(
-                        lot, product, at=at, actor=actor, reason=reason, correlation="scan"
+                        lot,
+                        product,
+                        at=at,
+                        actor=actor,
+                        reason=reason,
+                        correlation="scan",
+                        site=site,
                     )
                 except StockError as error:
                     raise ScanError(f"the scan of lot {scan.lot}: {error}") from None
@@ -498,6 +535,83 @@ class Stock:
                 volume_delta=to_ul(volume_delta_ml),
                 correlation=correlation,
             )
+
+    def transfer(
+        self,
+        lot_id: int,
+        *,
+        to_site: str,
+        containers: int,
+        reason: str,
+        at: dt.datetime,
+        actor: str,
+    ) -> list[int]:
+        """
+        Move *containers* unopened containers of a lot to another site of the store, in
+        one transaction: an ``adjust`` out of the lot at its site and a ``receive`` into
+        the same lot number at *to_site* (created there with the same product, expiry,
+        reception date, GTIN and container), both naming the other site and sharing one
+        correlation (``transfer N``). Opened containers do not travel.
+
+        Raises:
+            StockError: the destination is the lot's own site or empty, the lot is not
+                released (quarantined and recalled stock stays where it is), the reason
+                is empty, or the lot at the destination has another expiry.
+            InsufficientStock: the lot holds fewer unopened containers.
+        """
+        destination = to_site.strip()
+        if not destination or destination != to_site:
+            raise StockError(f"--to {to_site!r}: a site is a name without surrounding spaces")
+        if not reason.strip():
+            raise StockError("a transfer needs a reason (kept in the journal)")
+        if containers < 1:
+            raise StockError(f"--containers {containers}: transfer at least one container")
+        with self.transaction():
+            row = self.ledger.db.execute(
+                "SELECT l.lot, l.site, b.status, b.unopened"
+                " FROM lots l JOIN lot_balance b USING (lot_id) WHERE l.lot_id = ?",
+                (lot_id,),
+            ).fetchone()
+            if row is None:
+                raise UnknownEntry(f"no lot {lot_id} in the store")
+            number, site = row["lot"], row["site"]
+            if destination == site:
+                raise StockError(f"lot '{number}' is at site '{site}' already")
+            if row["status"] != "released":
+                raise StockError(
+                    f"lot '{number}' at '{site}' is {row['status']}: quarantined or recalled "
+                    "stock is not transferred"
+                )
+            if int(row["unopened"]) < containers:
+                raise InsufficientStock(
+                    f"lot '{number}' at '{site}' has {row['unopened']} unopened container(s), "
+                    f"not {containers}"
+                )
+            correlation = f"transfer {self.ledger.db.peek_entry_id()}"
+            entries = [
+                self.ledger.append(
+                    "adjust",
+                    lot_id,
+                    at=at,
+                    actor=actor,
+                    containers_delta=-containers,
+                    reason=f"transfer to {destination}: {reason}",
+                    correlation=correlation,
+                )
+            ]
+            target = self.ledger.lot_at_site(lot_id, destination)
+            entries.append(
+                self.ledger.append(
+                    "receive",
+                    target,
+                    at=at,
+                    actor=actor,
+                    containers_delta=containers,
+                    reason=f"transfer from {site}: {reason}",
+                    correlation=correlation,
+                )
+            )
+        return entries
 
     def set_status(
         self, lot_id: int, status: Status, *, reason: str, at: dt.datetime, actor: str
@@ -682,17 +796,21 @@ class Stock:
     # ------------------------------------------------------------------ plan and consume
 
     def lots(
-        self, products: Sequence[str] | None = None, *, used_up: bool = False
+        self,
+        products: Sequence[str] | None = None,
+        *,
+        used_up: bool = False,
+        site: str | None = None,
     ) -> list[LotView]:
         """
         The lots that hold something, with their balances (of *products* when given), by
         product and expiry; with *used_up*, the used-up lots as well.
         """
-        return self.queries.lots(products, used_up=used_up)
+        return self.queries.lots(products, used_up=used_up, site=site)
 
-    def states(self, products: Sequence[str]) -> list[LotState]:
+    def states(self, products: Sequence[str], site: str | None = None) -> list[LotState]:
         """The allocation view of the lots of *products* that hold something."""
-        return self.queries.states(products)
+        return self.queries.states(products, site)
 
     def containers(self, container_ids: Sequence[int]) -> dict[int, ContainerInfo]:
         """Opening time, in-use days and single-dose flag of the given containers."""
@@ -719,6 +837,7 @@ class Stock:
         actor: str,
         record: JSONObject | None = None,
         pins: Mapping[str, str] | None = None,
+        site: str | None = None,
     ) -> ConsumeResult:
         """
         Consume a batch: allocate and record every draw, opening and single-dose waste
@@ -726,7 +845,8 @@ class Stock:
 
         Idempotent per *batch_id*: consuming the same batch again changes nothing and
         returns the recorded plan. *pins* (product -> lot number, from scanned boxes)
-        allocate a product from that lot only.
+        allocate a product from that lot only; *site* allocates from that site's lots
+        only (every site when None).
 
         Raises:
             StockError: the batch id was used for another formulation, other content or
@@ -746,6 +866,7 @@ class Stock:
             actor=actor,
             record=record,
             pins=pins,
+            site=site,
         )
 
     def batch(self, batch_id: str) -> StoredBatch:
@@ -753,17 +874,23 @@ class Stock:
         return self.queries.batch(batch_id)
 
     def plan(
-        self, needs: Sequence[Need], *, at: dt.datetime, pins: Mapping[str, str] | None = None
+        self,
+        needs: Sequence[Need],
+        *,
+        at: dt.datetime,
+        pins: Mapping[str, str] | None = None,
+        site: str | None = None,
     ) -> Plan:
         """
-        Allocate *needs* against the current stock; changes nothing.
+        Allocate *needs* against the current stock (of *site* when given); changes
+        nothing.
 
         Raises:
             LedgerIntegrityError: a lot it would touch is unsound (its cached balance or
                 its facts disagree with the journal); nothing is planned from it.
         """
         products = sorted({n.product for n in needs})
-        states = self.states(products) if products else []
+        states = self.states(products, site) if products else []
         problems = audit.unsound_lots(self.ledger.db, [s.lot_id for s in states])
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
@@ -772,17 +899,23 @@ class Stock:
     # ------------------------------------------------------------------ count
 
     def count(
-        self, sheet: CountSheet, catalog: Catalog, *, actor: str | None = None
+        self,
+        sheet: CountSheet,
+        catalog: Catalog,
+        *,
+        actor: str | None = None,
+        site: str | None = None,
     ) -> list[CountLine]:
         """
-        Record a stocktake (see :mod:`mesoformula.stock.count`): variances against what
-        was expected at ``counted_at``, movements since kept, uncounted lots untouched.
+        Record a stocktake of one site (see :mod:`mesoformula.stock.count`): variances
+        against what was expected at ``counted_at``, movements since kept, uncounted lots
+        and other sites untouched.
 
         Raises:
             InsufficientStock: a variance would make a balance negative; nothing is recorded.
             StockError: a found lot whose product is not in the catalog.
         """
-        return record_count(self, sheet, catalog, actor=actor)
+        return record_count(self, sheet, catalog, actor=actor, site=site)
 
     # ------------------------------------------------------------------ verify
 
