@@ -48,9 +48,12 @@ DEXPANTHENOL_MG_PER_ML = 25.0
 class CourseMachine(RuleBasedStateMachine):
     """Random course operations checked against a model of batches and doses."""
 
-    def __init__(self, new_location: Callable[[], str]) -> None:
+    #: Where each example's new store goes (set per engine by the test below).
+    new_location: Callable[[], str]
+
+    def __init__(self) -> None:
         super().__init__()
-        self.stock = Stock.open(new_location())
+        self.stock = Stock.open(self.new_location())
         self.clock = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
         self.batches: dict[str, bool] = {}  # batch id -> void
         self.given: dict[int, tuple[str, int]] = {}  # live administration -> batch, µL
@@ -151,8 +154,12 @@ class CourseMachine(RuleBasedStateMachine):
 
 def test_course_machine(engine: str, request: pytest.FixtureRequest) -> None:
     """The state machine on each engine: 40 examples of up to 20 steps, a new store each."""
-    new_location = store_locations(engine, request)
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
-        lambda: CourseMachine(new_location),
+    machine = type(
+        f"CourseMachineOn{engine.title()}",
+        (CourseMachine,),
+        {"new_location": staticmethod(store_locations(engine, request))},
+    )
+    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
+        machine,
         settings=settings(max_examples=40, stateful_step_count=20, deadline=None),
     )

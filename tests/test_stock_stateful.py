@@ -40,9 +40,12 @@ NOMINAL = {"vial-100": 100_000, "amp-2": 2000}
 class StockMachine(RuleBasedStateMachine):
     """Random ledger operations checked against a model."""
 
-    def __init__(self, new_location: Callable[[], str]) -> None:
+    #: Where each example's new store goes (set per engine by the test below).
+    new_location: Callable[[], str]
+
+    def __init__(self) -> None:
         super().__init__()
-        self.stock = Stock.open(new_location())
+        self.stock = Stock.open(self.new_location())
         self.model: dict[str, int] = {"vial-100": 0, "amp-2": 0}
         self.lots: list[tuple[str, str]] = []
         self.clock = dt.datetime(2026, 12, 1, 8, 0)
@@ -227,8 +230,12 @@ class StockMachine(RuleBasedStateMachine):
 
 def test_stock_machine(engine: str, request: pytest.FixtureRequest) -> None:
     """The state machine on each engine: 100 examples of up to 30 steps, a new store each."""
-    new_location = store_locations(engine, request)
-    run_state_machine_as_test(  # type: ignore[no-untyped-call]
-        lambda: StockMachine(new_location),
+    machine = type(
+        f"StockMachineOn{engine.title()}",
+        (StockMachine,),
+        {"new_location": staticmethod(store_locations(engine, request))},
+    )
+    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
+        machine,
         settings=settings(max_examples=100, stateful_step_count=30, deadline=None),
     )
