@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -55,12 +56,19 @@ def postgres_server() -> Iterator[Path]:
     if given:
         yield Path(given)
         return
+    with started_server("mesoformula-pg-") as folder:
+        yield folder
+
+
+@contextlib.contextmanager
+def started_server(prefix: str) -> Iterator[Path]:
+    """Start a throwaway server in a new folder; stop it and remove the folder after."""
     tool = _throwaway()
     if tool.bindir() is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true and no PostgreSQL server binaries: CI must provide them")
         pytest.skip("no PostgreSQL server binaries on this machine (pg_config --bindir)")
-    folder = Path(tempfile.mkdtemp(prefix="mesoformula-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     tool.start(folder)
     try:
         yield folder

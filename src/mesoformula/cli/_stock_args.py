@@ -20,6 +20,7 @@ from .stock import (
     cmd_import,
     cmd_init,
     cmd_list,
+    cmd_migrate,
     cmd_plan,
     cmd_rebuild,
     cmd_receive,
@@ -35,6 +36,7 @@ STOCK_ACTIONS = frozenset(
     {
         "init", "import", "receive", "export", "list", "plan", "consume", "count", "history",
         "undo", "void", "discard", "adjust", "status", "verify", "head", "rebuild", "transfer",
+        "migrate",
     }
 )  # fmt: skip
 
@@ -217,6 +219,13 @@ def add_commands(
         help="a head printed by 'stock head' and kept elsewhere: prove history up to it intact",
     )
     add("head", cmd_head, "print the chain head SEQ:SHA256, to keep elsewhere")
+    migrate = add(
+        "migrate",
+        cmd_migrate,
+        "copy a whole store into an empty one (SQLite to PostgreSQL, or back); heads checked",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
+    migrate.add_argument("--to", dest="target", required=True, metavar="PATH|URL")
     add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
 
     administer = commands.add_parser(

@@ -825,3 +825,40 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
             f"{args.from_site} to {args.to_site}: journal entries {entries[0]}-{entries[-1]}\n"
         )
     return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock migrate --from SRC --to DST``: copy a store into an empty one, heads checked."""
+    from mesoformula.stock.copy import copy_store  # noqa: PLC0415
+    from mesoformula.stock.store import Stock  # noqa: PLC0415
+
+    if args.source == args.target:
+        raise UsageError("--from and --to name the same store")
+    try:
+        source = Stock.open(args.source, create=False, readonly=True)
+    except StockError as error:
+        raise UsageError(f"--from: {error}") from None
+    with source:
+        try:
+            target = Stock.open(args.target, create=True)
+        except StockError as error:
+            raise UsageError(f"--to: {error}") from None
+        with target:
+            progress = Progress("copying rows", 0, fmt=args.format)
+            try:
+                result = copy_store(source, target, progress=lambda _, n: progress.advance(n))
+            except StockError as error:  # unsound source, non-empty target, a differing copy
+                progress.finish()
+                out.write(f"not copied (nothing was written to --to): {error}\n")
+                return EXIT_FINDINGS
+            progress.finish()
+            target_path = target.path
+    head = f"{result.head[0]}:{result.head[1]}"
+    if args.format == "json":
+        write_json({"rows": result.rows, "head": head, "to": target_path}, out)
+    else:
+        out.write(
+            f"copied {result.rows['journal']} journal entries and {result.rows['lots']} lot(s) "
+            f"to {target_path}; both heads are {head}\n"
+        )
+    return EXIT_OK

@@ -42,6 +42,11 @@ class Cursor(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
+    @property
+    def description(self) -> Any: ...
+
     def __iter__(self) -> Iterator[Any]: ...
 
 
@@ -143,6 +148,10 @@ class Engine:
         """The next journal entry's number; the caller holds the write lock."""
         raise NotImplementedError
 
+    def after_copy(self, last_entry: int) -> None:
+        """After rows were copied in with their ids: the counters continue after them."""
+        raise NotImplementedError
+
     def peek_entry_id(self) -> int:
         """The number the next entry will have, without handing it out."""
         return (self.reserved_entry_id() or 0) + 1
@@ -239,6 +248,13 @@ class SQLiteEngine(Engine):
     def next_entry_id(self) -> int:
         return (self.reserved_entry_id() or 0) + 1
 
+    def after_copy(self, last_entry: int) -> None:
+        # Explicit ids move sqlite_sequence to the highest; a source whose counter ran
+        # further (nothing removed: it verified sound) keeps its number.
+        self.db.execute(
+            "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'journal'", (last_entry,)
+        )
+
     def json_field(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
 
@@ -248,6 +264,14 @@ class SQLiteEngine(Engine):
 
 #: ``?`` placeholders outside quoted text, for PostgreSQL's ``%s``.
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+#: The tables whose ids PostgreSQL hands out (identity columns), for after a copy.
+IDENTITIES = (
+    ("lots", "lot_id"),
+    ("containers", "container_id"),
+    ("imports", "import_id"),
+    ("administrations", "administration_id"),
+    ("scans", "scan_id"),
+)
 #: The advisory lock key of the store's write lock (any constant; "meso" in ASCII).
 WRITE_LOCK = 0x6D65736F
 
@@ -368,6 +392,14 @@ class PostgresEngine(Engine):
             "UPDATE journal_counter SET last_entry = last_entry + 1 RETURNING last_entry"
         ).fetchone()
         return int(row[0])
+
+    def after_copy(self, last_entry: int) -> None:
+        self.execute("UPDATE journal_counter SET last_entry = ?", (last_entry,))
+        for table, key in IDENTITIES:
+            self.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'),"
+                f" COALESCE(MAX({key}), 1), MAX({key}) IS NOT NULL) FROM {table}"
+            )
 
     def json_field(self, column: str, key: str) -> str:
         return f"(({column})::json ->> '{key}')"
