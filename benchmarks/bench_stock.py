@@ -22,7 +22,21 @@ verified by the library before anything is timed.
 Plan and consume are timed in order-balanced rounds against the bare SQL (``_measure``):
 the ratio of the medians, with the lowest and highest ratio of a round.
 
+With ``--db postgresql://USER:PASSWORD@HOST:PORT/DBNAME`` it compares the engines
+instead, beside each other in the same run (SQLite in a temporary file, PostgreSQL in a
+scratch schema of that database, dropped at the end):
+
+4. a store of ``--engine-lots`` lots (100,000 by default) of the plan's products, built
+   by ``import`` on SQLite and copied to PostgreSQL by the library's ``stock migrate``;
+   ``mesoformula stock plan`` of the example as a whole command on each, in balanced
+   rounds (PostgreSQL / SQLite);
+5. consume throughput: ``--consumes`` batches (400 by default) of 1 mL of water for
+   injection (one lot of 100,000 containers) by 1 client and by 8 concurrent client
+   processes (library ``Stock.consume``, one connection each), on each engine: batches
+   per second, and PostgreSQL / SQLite.
+
 Run:  python benchmarks/bench_stock.py [--entries 1000000] [--used-up 100000] [--repeat 5]
+      python benchmarks/bench_stock.py --db postgresql://... [--engine-lots 100000]
 """
 
 from __future__ import annotations
@@ -207,6 +221,125 @@ def command(argv: Sequence[str]) -> tuple[float, int]:
     return elapsed, int(usage.ru_maxrss)
 
 
+#: The product the throughput clients consume: one lot of many containers, so that a
+#: consume measures the store's write path, not a plan over thousands of lots.
+CONSUMED = "water-for-injection-10ml"
+
+CLIENT = """
+import datetime as dt, sys
+from mesoformula.stock import Need, Stock
+location, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with Stock.open(location) as stock:
+    for number in range(first, first + count):
+        result = stock.consume([Need(product=sys.argv[4], volume_ul=1000)],
+            batch_id=f"T-{number}", formulation="f", version=1, checksum="c", batches=1,
+            at=dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC), actor="bench")
+        assert result.consumed and not result.already
+"""
+
+
+def scratch_schema(url: str) -> str:
+    """A new schema in the database of *url*; the URL that works in it."""
+    import psycopg
+
+    name = f"bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{name}"
+
+
+def drop_schema(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS bench_{os.getpid()} CASCADE")
+
+
+def throughput(location: str, clients: int, consumes: int, first: int) -> float:
+    """Batches per second: *consumes* batches by *clients* concurrent processes."""
+    import subprocess
+
+    share = consumes // clients
+    started = time.perf_counter()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLIENT, location, str(first + n * share), str(share),
+             CONSUMED],
+            env=environment(),
+        )
+        for n in range(clients)
+    ]  # fmt: skip
+    for worker in workers:
+        if worker.wait() != 0:
+            raise SystemExit(f"a consume client exited {worker.returncode}")
+    return share * clients / (time.perf_counter() - started)
+
+
+def compare_engines(url: str, lots: int, consumes: int, rounds: int) -> None:
+    """Sections 4 and 5 of the docstring: PostgreSQL beside SQLite, in the same run."""
+    from mesoformula.stock._engine import redact
+    from mesoformula.stock.copy import copy_store
+
+    mesoformula = [sys.executable, "-m", "mesoformula"]
+    pg = scratch_schema(url)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite = str(Path(folder) / "engines.db")
+            sheet_path = Path(folder) / "sheet.toml"
+            sheet(sheet_path, lots)
+            with sheet_path.open("a", encoding="utf-8") as out:  # what the clients consume
+                out.write(
+                    f'\n[[lots]]\nproduct = "{CONSUMED}"\nlot = "THROUGHPUT"\n'
+                    "expiry = 2029-06-30\ncontainers = 100000\n"
+                )
+            seconds, _ = command(
+                [*mesoformula, "stock", "import", str(sheet_path), "--db", sqlite, "--at", AT]
+            )
+            print(f"engines: {lots:,} lots imported into SQLite in {seconds:.1f} s")
+            started = time.perf_counter()
+            with Stock.open(sqlite, readonly=True) as source, Stock.open(pg) as target:
+                copy_store(source, target)
+            print(
+                f"engines: copied to PostgreSQL ({redact(url)}, scratch schema) by stock "
+                f"migrate in {time.perf_counter() - started:.1f} s; heads match"
+            )
+            plans = pairs(
+                process([*mesoformula, "stock", "plan", str(FORMULATION), "--db", sqlite,
+                         "--at", AT]),
+                process([*mesoformula, "stock", "plan", str(FORMULATION), "--db", pg,
+                         "--at", AT]),
+                rounds,
+            )  # fmt: skip
+            print(plans.line(f"SQLite, {lots:,} lots", f"PostgreSQL stock plan, {lots:,} lots"))
+            first = 0
+            for clients in (1, 8):
+                rates: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+                for n in range(3):  # balanced: which engine goes first alternates
+                    order = ("sqlite", "postgresql") if n % 2 == 0 else ("postgresql", "sqlite")
+                    for engine in order:
+                        where = sqlite if engine == "sqlite" else pg
+                        rates[engine].append(throughput(where, clients, consumes, first))
+                        first += consumes
+                median = {e: sorted(r)[1] for e, r in rates.items()}
+                print(
+                    f"consume throughput, {clients} client(s), {consumes} batches: "
+                    f"SQLite {median['sqlite']:.0f}/s "
+                    f"({min(rates['sqlite']):.0f}..{max(rates['sqlite']):.0f}), "
+                    f"PostgreSQL {median['postgresql']:.0f}/s "
+                    f"({min(rates['postgresql']):.0f}..{max(rates['postgresql']):.0f}) "
+                    f"= {median['postgresql'] / median['sqlite']:.2f}x SQLite's rate"
+                )
+            for location in (sqlite, pg):
+                with Stock.open(location, readonly=True) as stock:
+                    problems = stock.verify()
+                    if problems:
+                        raise SystemExit(f"{redact(location)} is not sound: {problems[:3]}")
+            print("engines: both stores verify sound after the run")
+    finally:
+        drop_schema(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -214,7 +347,14 @@ def main() -> None:
     parser.add_argument("--filler-lots", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sheet-lots", type=int, default=100_000)
+    parser.add_argument("--db", metavar="URL", help="compare with PostgreSQL at URL instead")
+    parser.add_argument("--engine-lots", type=int, default=100_000)
+    parser.add_argument("--consumes", type=int, default=400)
     args = parser.parse_args()
+    if args.db:
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+        compare_engines(args.db, args.engine_lots, args.consumes, max(args.repeat, 5))
+        return
     mesoformula = [sys.executable, "-m", "mesoformula"]
     with tempfile.TemporaryDirectory() as folder:
         big, small = Path(folder) / "big.db", Path(folder) / "small.db"

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from mesoformula import __version__
 from mesoformula._text import one_line
+from mesoformula.exceptions import StoreUnavailable
 
 from ._common import (
     EXIT_FINDINGS,
@@ -233,6 +234,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         )
         print_reports(problem.reports, "json" if args.format == "json" else "text", out)
         return EXIT_FINDINGS
+    except StoreUnavailable as error:  # the database server went away mid-command
+        sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")
+        return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK
     except KeyboardInterrupt:  # pragma: no cover

@@ -95,32 +95,55 @@ def facts_of(
 ) -> str:
     """
     What an entry depends on, as canonical JSON: its lot (product, lot number, expiry,
-    received, GTIN, nominal volume, single-dose, in-use days), its container (lot,
-    opening time) and, for a seal (*seal* is its reason and correlation), the row it
-    seals (a consumed batch with its plan and record, or a void).
+    received, GTIN, nominal volume, single-dose, in-use days; its site when not
+    ``main``), its container (lot, opening time) and, for a seal (*seal* is its reason
+    and correlation), the row it seals (a consumed batch with its plan and record, or a
+    void).
     """
-    lot = db.execute(
-        "SELECT product, lot, expiry, received, gtin, nominal_ul, single_dose, in_use_days"
-        + (", site" if db.has_sites() else "")
-        + " FROM lots WHERE lot_id = ?",
-        (lot_id,),
-    ).fetchone()
-    values = None if lot is None else list(lot)
-    facts: dict[str, object] = {"lot": None if values is None else values[:8]}
-    # A lot at a site other than 'main' has its site among its facts (a lot of a store
-    # made before sites, at 'main', keeps the facts it was hashed with).
-    if values is not None and len(values) > 8 and values[8] != "main":
-        facts["site"] = values[8]
+    lot = db.execute(LOT_FACTS(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
+    container = None
     if container_id is not None:
         container = db.execute(
             "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
         ).fetchone()
-        facts["container"] = None if container is None else list(container)
+    sealed_row: tuple[str, list[Any] | None] | None = None
     sealed = None if seal is None else sealed_subject(*seal)
     if sealed is not None:
         subject, query = SEALED[sealed[0]]
         row = db.execute(query, (sealed[1],)).fetchone()
-        facts[subject] = None if row is None else list(row)
+        sealed_row = (subject, None if row is None else list(row))
+    return facts_text(
+        None if lot is None else list(lot)[1:],
+        container_id is not None,
+        None if container is None else list(container),
+        sealed_row,
+    )
+
+
+def LOT_FACTS(db: Engine) -> str:  # noqa: N802 - reads as the constant it stands for
+    """The query of the lot columns an entry's facts hold (its id first)."""
+    return (
+        "SELECT lot_id, product, lot, expiry, received, gtin, nominal_ul, single_dose,"
+        " in_use_days" + (", site" if db.has_sites() else "") + " FROM lots"
+    )
+
+
+def facts_text(
+    lot: list[Any] | None,
+    with_container: bool,
+    container: list[Any] | None,
+    sealed: tuple[str, list[Any] | None] | None = None,
+) -> str:
+    """The canonical JSON of :func:`facts_of` from rows already read."""
+    facts: dict[str, object] = {"lot": None if lot is None else lot[:8]}
+    # A lot at a site other than 'main' has its site among its facts (a lot of a store
+    # made before sites, at 'main', keeps the facts it was hashed with).
+    if lot is not None and len(lot) > 8 and lot[8] != "main":
+        facts["site"] = lot[8]
+    if with_container:
+        facts["container"] = container
+    if sealed is not None:
+        facts[sealed[0]] = sealed[1]
     return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
@@ -353,45 +376,81 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
     Re-derive the lots *lot_ids* from the journal: their balance and status (and their
     containers') must equal the cache, and their lot and container rows must be what
     their latest entries recorded. Returns the problems (empty: sound). Cheap enough to
-    run on every plan and consume: only the entries of those lots are read.
+    run on every plan and consume: only the entries of those lots are read, in a few
+    queries for all of them (a server is a round trip away).
     """
+    if not lot_ids:
+        return []
+    ids = db.ids(lot_ids)
+    journal: dict[int, list[Any]] = {}
+    for row in db.execute(
+        "SELECT lot_id, container_id, containers_delta, volume_delta, live_delta, status,"
+        f" facts FROM journal WHERE lot_id IN ({db.id_list()}) AND kind != 'seal'"
+        " ORDER BY lot_id, entry_id",
+        (ids,),
+    ):
+        journal.setdefault(int(row[0]), []).append(row)
+    cache = {
+        int(r[0]): (int(r[1]), r[2])
+        for r in db.execute(
+            f"SELECT lot_id, unopened, status FROM lot_balance WHERE lot_id IN ({db.id_list()})",
+            (ids,),
+        )
+    }
+    lots = {
+        int(r[0]): list(r)[1:]
+        for r in db.execute(LOT_FACTS(db) + f" WHERE lot_id IN ({db.id_list()})", (ids,))
+    }
+    seen = db.ids(
+        sorted({int(r[1]) for rows in journal.values() for r in rows if r[1] is not None})
+    )
+    container_cache = {
+        int(r[0]): (int(r[1]), int(r[2]))
+        for r in db.execute(
+            "SELECT container_id, remaining_ul, live FROM container_balance"
+            f" WHERE container_id IN ({db.id_list()})",
+            (seen,),
+        )
+    }
+    container_rows = {
+        int(r[0]): [r[1], r[2]]
+        for r in db.execute(
+            "SELECT container_id, lot_id, opened_at FROM containers"
+            f" WHERE container_id IN ({db.id_list()})",
+            (seen,),
+        )
+    }
     problems: list[str] = []
     for lot_id in lot_ids:
         unopened, status = 0, "released"
         containers: dict[int, list[int]] = {}
         facts: dict[int | None, str] = {}
-        for row in db.execute(
-            "SELECT container_id, containers_delta, volume_delta, live_delta, status, facts"
-            " FROM journal WHERE lot_id = ? AND kind != 'seal' ORDER BY entry_id",
-            (lot_id,),
-        ):
-            unopened += int(row[1])
-            if row[4] is not None:
-                status = row[4]
-            if row[0] is not None:
-                state = containers.setdefault(int(row[0]), [0, 0])
-                state[0] += int(row[2])
-                state[1] += int(row[3])
+        for row in journal.get(int(lot_id), []):
+            unopened += int(row[2])
             if row[5] is not None:
-                facts[row[0]] = row[5]
-        cached = db.execute(
-            "SELECT unopened, status FROM lot_balance WHERE lot_id = ?", (lot_id,)
-        ).fetchone()
-        if cached is None or (int(cached[0]), cached[1]) != (unopened, status):
+                status = row[5]
+            if row[1] is not None:
+                state = containers.setdefault(int(row[1]), [0, 0])
+                state[0] += int(row[3])
+                state[1] += int(row[4])
+            if row[6] is not None:
+                facts[None if row[1] is None else int(row[1])] = row[6]
+        cached = cache.get(int(lot_id))
+        if cached is None or cached != (unopened, status):
             problems.append(
-                f"lot {lot_id}: the cached balance "
-                f"{None if cached is None else (int(cached[0]), cached[1])} is not what the "
-                f"journal gives ({unopened}, {status})"
+                f"lot {lot_id}: the cached balance {cached} is not what the journal gives "
+                f"({unopened}, {status})"
             )
         for container_id, (remaining, live) in containers.items():
-            row = db.execute(
-                "SELECT remaining_ul, live FROM container_balance WHERE container_id = ?",
-                (container_id,),
-            ).fetchone()
-            if row is None or (int(row[0]), int(row[1])) != (remaining, live):
+            if container_cache.get(container_id) != (remaining, live):
                 problems.append(f"container {container_id}: the cached balance disagrees")
         for subject, recorded in facts.items():
-            if facts_of(db, lot_id, subject) != recorded:
+            current = facts_text(
+                lots.get(int(lot_id)),
+                subject is not None,
+                None if subject is None else container_rows.get(subject),
+            )
+            if current != recorded:
                 problems.append(
                     f"lot {lot_id}: its product, number, expiry, volume or a container's "
                     "opening is not what the journal recorded"
@@ -421,6 +480,7 @@ __all__ = [
     "TRIGGERS",
     "entry_hash",
     "facts_of",
+    "facts_text",
     "fold",
     "head",
     "rebuild",
