@@ -74,11 +74,15 @@ def test_console_example(
 
 
 @pytest.mark.parametrize("page", SESSIONS, ids=lambda p: p.name)
-def test_session_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_page(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
     """
     A how-to that is one session runs as written: its commands in order, in a fresh
     folder holding the examples, in UTC (the page's times carry offsets; the output
-    shows local time), each printing what the page shows.
+    shows local time), each printing what the page shows. A page marked
+    ``doc-session postgresql`` runs with ``MESOFORMULA_DB`` naming a new database on
+    the throwaway PostgreSQL server.
     """
     import time
 
@@ -86,6 +90,12 @@ def test_session_page(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.delenv("MESOFORMULA_DB", raising=False)
+    monkeypatch.delenv("MESOFORMULA_SITE", raising=False)
+    if f"{SESSION} postgresql" in page.read_text(encoding="utf-8"):
+        from .conftest import fresh_database
+
+        server = request.getfixturevalue("postgres_server")
+        monkeypatch.setenv("MESOFORMULA_DB", fresh_database(server))
     time.tzset()
     try:
         steps = console_examples(page)

@@ -225,7 +225,12 @@ def add_commands(
         "copy a whole store into an empty one (SQLite to PostgreSQL, or back); heads checked",
     )
     migrate.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
-    migrate.add_argument("--to", dest="target", required=True, metavar="PATH|URL")
+    migrate.add_argument(
+        "--to",
+        dest="target",
+        metavar="PATH|URL",
+        help="the empty store to copy into (default $MESOFORMULA_DB)",
+    )
     add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
 
     administer = commands.add_parser(

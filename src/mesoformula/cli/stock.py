@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
 from pathlib import Path
@@ -309,11 +310,13 @@ def _print_plan(
             at=at,
             findings=[finding_json(f) for f in findings],
         )
-        write_json({**data, **(extra or {})}, out)
+        site = {"site": site_of(args)} if site_of(args) is not None else {}
+        write_json({**data, **site, **(extra or {})}, out)
         return EXIT_FINDINGS if failed else EXIT_OK
+    where = f", site {site_of(args)}" if site_of(args) is not None else ""
     out.write(
         f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
-        f"at {at.isoformat(timespec='minutes')}\n"
+        f"at {at.isoformat(timespec='minutes')}{where}\n"
     )
     for a in plan.allocations:
         expiry = a.expiry.isoformat() if a.expiry else "no expiry"
@@ -832,6 +835,10 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.stock.copy import copy_store  # noqa: PLC0415
     from mesoformula.stock.store import Stock  # noqa: PLC0415
 
+    if args.target is None:
+        args.target = os.environ.get("MESOFORMULA_DB") or None
+        if args.target is None:
+            raise UsageError("stock migrate needs --to (or $MESOFORMULA_DB): the store to fill")
     if args.source == args.target:
         raise UsageError("--from and --to name the same store")
     try:
