@@ -231,8 +231,10 @@ class Ledger:
         expiry = lot.expiry.isoformat() if lot.expiry else None
         if row is None:
             other = self.db.execute(
+                # Any other site's row: every row of a lot number has its expiry (no
+                # ORDER BY, which would make SQLite scan the product's lots).
                 f"SELECT {here}, expiry FROM lots WHERE product = ? AND lot = ? AND {here} <> ?"
-                " ORDER BY lot_id LIMIT 1",
+                " LIMIT 1",
                 (lot.product, lot.lot, site),
             ).fetchone()
             if other is not None and other[1] != expiry:
