@@ -56,8 +56,8 @@ def test_a_cold_validate_imports_only_what_it_needs() -> None:
         "import sys, io\nfrom mesoformula.cli import main\n"
         f"main(['validate', {str(ROOT / 'examples' / 'hair-revitalizing.toml')!r}],"
         " out=io.StringIO())\n"
-        "heavy = {'sqlite3', 'pint', 'fpdf', 'yaml', 'multiprocessing', 'mesoformula.course',"
-        " 'mesoformula.stock.store', 'mesoformula.compounding'}\n"
+        "heavy = {'sqlite3', 'psycopg', 'pint', 'fpdf', 'yaml', 'multiprocessing',"
+        " 'mesoformula.course', 'mesoformula.stock.store', 'mesoformula.compounding'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -76,8 +76,8 @@ def test_a_stock_plan_imports_only_what_it_needs(tmp_path: Path) -> None:
         "import sys, io\nfrom mesoformula.cli import main\n"
         f"main(['stock', 'plan', {str(ROOT / 'examples' / 'hair-revitalizing.toml')!r},"
         f" '--db', {db!r}, '--at', '2026-12-01T10:00'], out=io.StringIO())\n"
-        "heavy = {'hashlib', 'pint', 'fpdf', 'yaml', 'multiprocessing', 'mesoformula.course',"
-        " 'mesoformula.compounding', 'mesoformula.files.wire'}\n"
+        "heavy = {'hashlib', 'psycopg', 'pint', 'fpdf', 'yaml', 'multiprocessing',"
+        " 'mesoformula.course', 'mesoformula.compounding', 'mesoformula.files.wire'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

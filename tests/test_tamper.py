@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def run(*argv: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    path = str(tmp_path / "s.db")
+def db(location: str) -> str:
+    """A store with a consumed batch, on the engine under test (both: see conftest)."""
+    return store_with_a_batch(location)
+
+
+def store_with_a_batch(path: str) -> str:
     assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", path, *RECEIVED)[0]
     formulation = str(EXAMPLES / "hair-revitalizing.toml")
     assert 0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "B", *AT)[0]
@@ -44,10 +49,41 @@ def db(tmp_path: Path) -> str:
 
 
 def sql(path: str, *statements: str) -> None:
-    db = sqlite3.connect(path, isolation_level=None)
-    for statement in statements:
-        db.execute(statement)
-    db.close()
+    """Run *statements* behind the library's back (the attacker), on either engine:
+    PostgreSQL names a trigger's table, and numbers entries with its journal counter."""
+    if not path.startswith("postgresql://"):
+        db = sqlite3.connect(path, isolation_level=None)
+        for statement in statements:
+            db.execute(statement)
+        db.close()
+        return
+    import psycopg
+
+    with psycopg.connect(path, autocommit=True) as conn:
+        for statement in statements:
+            dropped = re.fullmatch(r"DROP TRIGGER (\w+)_no_(\w+)", statement)
+            translated = f"{statement} ON {dropped.group(1)}" if dropped else statement
+            translated = translated.replace(
+                "UPDATE sqlite_sequence SET seq =", "UPDATE journal_counter SET last_entry ="
+            ).replace(" WHERE name = 'journal'", "")
+            conn.execute(translated.encode())
+
+
+def postgresql(path: str) -> bool:
+    return path.startswith("postgresql://")
+
+
+def rows_of(path: str, query: str) -> list[tuple[object, ...]]:
+    if not postgresql(path):
+        con = sqlite3.connect(path)
+        try:
+            return [tuple(r) for r in con.execute(query)]
+        finally:
+            con.close()
+    import psycopg
+
+    with psycopg.connect(path) as conn:
+        return [tuple(r) for r in conn.execute(query.encode())]
 
 
 def problems(path: str, *extra: str) -> list[str]:
@@ -90,28 +126,14 @@ class TestVerifyProves:
         """An appended entry with a made-up hash, or one the balances do not show."""
         sql(
             db,
-            "INSERT INTO journal (at, recorded, actor, kind, lot_id, containers_delta,"
-            " prev_hash, hash) SELECT at, recorded, 'mallory', 'receive', lot_id, 100, hash,"
-            " 'f00d' FROM journal WHERE entry_id = (SELECT MAX(entry_id) FROM journal)",
+            "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, containers_delta,"
+            " prev_hash, hash) SELECT entry_id + 1, at, recorded, 'mallory', 'receive', lot_id,"
+            " 100, hash, 'f00d' FROM journal"
+            " WHERE entry_id = (SELECT MAX(entry_id) FROM journal)",
         )
         found = problems(db)
         assert any("hash mismatch" in p for p in found)
         assert any("cache" in p or "balance" in p for p in found)
-
-    def test_a_corrupted_index_page(self, db: str) -> None:
-        con = sqlite3.connect(db)
-        page_size = con.execute("PRAGMA page_size").fetchone()[0]
-        (root,) = con.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'journal_correlation'"
-        ).fetchone()
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        con.close()
-        with open(db, "r+b") as handle:  # noqa: PTH123 - bytes at an offset
-            # cells fill a b-tree page from its end: change the last key bytes
-            handle.seek(root * page_size - 40)
-            handle.write(b"Z" * 30)
-        found = problems(db)
-        assert any(p.startswith("SQLite integrity check") for p in found), found
 
     def test_dropped_triggers(self, db: str) -> None:
         sql(db, "DROP TRIGGER journal_no_delete")
@@ -124,29 +146,39 @@ class TestVerifyProves:
         # alone is then sound again, as an unkeyed chain always can be made.
         from mesoformula.stock import audit
 
-        con = sqlite3.connect(db, isolation_level=None)
-        con.execute("DROP TRIGGER journal_no_update")
-        rows = con.execute(
+        rows = rows_of(
+            db,
             "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
             " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
-            " facts FROM journal ORDER BY entry_id"
-        ).fetchall()
+            " facts FROM journal ORDER BY entry_id",
+        )
         prev = audit.GENESIS
+        rewrites = []
         for number, row in enumerate(rows):
             fields = list(row[:15])
             if number == 0:
                 fields[12] = "rewritten"
-            digest = audit.entry_hash(prev, fields, row[15])
-            con.execute(
-                "UPDATE journal SET reason = ?, prev_hash = ?, hash = ? WHERE entry_id = ?",
-                (fields[12], prev, digest, row[0]),
+            digest = audit.entry_hash(prev, fields, None if row[15] is None else str(row[15]))
+            reason = str(fields[12]).replace("'", "''")
+            rewrites.append(
+                f"UPDATE journal SET reason = '{reason}', prev_hash = '{prev}', hash = '{digest}'"
+                f" WHERE entry_id = {row[0]}"
             )
             prev = digest
-        con.execute(
-            "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN"
-            " SELECT RAISE(ABORT, 'x'); END"
-        )
-        con.close()
+        # The attacker drops the trigger, rewrites, and puts a trigger back.
+        sql(db, "DROP TRIGGER journal_no_update", *rewrites)
+        if postgresql(db):
+            sql(
+                db,
+                "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal FOR EACH ROW"
+                " EXECUTE FUNCTION mesoformula_refuse('x')",
+            )
+        else:
+            sql(
+                db,
+                "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN"
+                " SELECT RAISE(ABORT, 'x'); END",
+            )
         assert [] == problems(db)  # an unkeyed chain re-hashed whole looks sound ...
         found = problems(db, "--expect-head", head)  # ... but not against the kept head
         assert any("was rewritten" in p for p in found)
@@ -182,6 +214,25 @@ class TestVerifyProves:
 
     def test_a_malformed_head_is_a_usage_error(self, db: str) -> None:
         assert 2 == run("stock", "verify", "--db", db, "--expect-head", "12:abc")[0]
+
+
+def test_a_corrupted_index_page_of_a_sqlite_file(tmp_path: Path) -> None:
+    """SQLite's own integrity check is part of verify (a file's pages; PostgreSQL's are the
+    server's to check)."""
+    db = store_with_a_batch(str(tmp_path / "s.db"))
+    con = sqlite3.connect(db)
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = con.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'journal_correlation'"
+    ).fetchone()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    with open(db, "r+b") as handle:  # noqa: PTH123 - bytes at an offset
+        # cells fill a b-tree page from its end: change the last key bytes
+        handle.seek(root * page_size - 40)
+        handle.write(b"Z" * 30)
+    found = problems(db)
+    assert any(p.startswith("SQLite integrity check") for p in found), found
 
 
 class TestPlanAndConsumeRefuse:
