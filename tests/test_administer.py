@@ -27,6 +27,7 @@ from mesoformula.stock import Stock
 from mesoformula.stock.sheet import StockSheet
 
 from .conftest import DATA, EXAMPLES
+from .test_tamper import sql
 
 COURSE = DATA / "course"
 P42 = str(EXAMPLES / "patient-P-0042.toml")
@@ -43,8 +44,8 @@ def run(*argv: str) -> tuple[int, str]:
 class Clinic:
     """A store with the shipped stock and one hair batch B for P-0042, released."""
 
-    def __init__(self, tmp_path: Path, *, verify: bool = True) -> None:
-        self.db = str(tmp_path / "s.db")
+    def __init__(self, tmp_path: Path, *, verify: bool = True, location: str | None = None) -> None:
+        self.db = location or str(tmp_path / "s.db")
         code, text = run(
             "stock", "import", str(EXAMPLES / "stock.toml"), "--db", self.db,
             "--at", "2026-11-25T09:00Z",
@@ -243,34 +244,38 @@ class TestUndo:
 
 
 class TestLedgerCoversTheCourse:
-    def test_a_changed_dose_is_found(self, tmp_path: Path) -> None:
-        clinic = Clinic(tmp_path)
+    """Administrations are in the hash chain: on both engines (see conftest)."""
+
+    def test_a_changed_dose_is_found(self, tmp_path: Path, location: str) -> None:
+        clinic = Clinic(tmp_path, location=location)
         assert 0 == clinic.give("4 mL")[0]
-        with sqlite3.connect(clinic.db) as db:
-            db.execute("DROP TRIGGER administrations_no_update")
-            db.execute("UPDATE administrations SET volume_ul = 1000")
+        sql(
+            clinic.db,
+            "DROP TRIGGER administrations_no_update",
+            "UPDATE administrations SET volume_ul = 1000",
+        )
         code, text = run("stock", "verify", "--db", clinic.db)
         assert 1 == code
         assert "the administration '1' sealed by entry" in text
         assert "administrations_no_update is missing" in text
 
-    def test_a_dose_added_behind_the_journals_back_is_found(self, tmp_path: Path) -> None:
-        clinic = Clinic(tmp_path)
-        with sqlite3.connect(clinic.db) as db:
-            db.execute(
-                "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor,"
-                " doses) VALUES ('give', 'B', 'P-0042', '2026-12-01T11:00:00+00:00', 1000,"
-                " 'x', '{}')"
-            )
+    def test_a_dose_added_behind_the_journals_back_is_found(
+        self, tmp_path: Path, location: str
+    ) -> None:
+        clinic = Clinic(tmp_path, location=location)
+        sql(
+            clinic.db,
+            "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor,"
+            " doses) VALUES ('give', 'B', 'P-0042', '2026-12-01T11:00:00+00:00', 1000,"
+            " 'x', '{}')",
+        )
         code, text = run("stock", "verify", "--db", clinic.db)
         assert (1, True) == (code, "administration 1 has no seal" in text)
 
-    def test_a_deleted_dose_is_found(self, tmp_path: Path) -> None:
-        clinic = Clinic(tmp_path)
+    def test_a_deleted_dose_is_found(self, tmp_path: Path, location: str) -> None:
+        clinic = Clinic(tmp_path, location=location)
         assert 0 == clinic.give("4 mL")[0]
-        with sqlite3.connect(clinic.db) as db:
-            db.execute("DROP TRIGGER administrations_no_delete")
-            db.execute("DELETE FROM administrations")
+        sql(clinic.db, "DROP TRIGGER administrations_no_delete", "DELETE FROM administrations")
         code, text = run("stock", "verify", "--db", clinic.db)
         assert (1, True) == (code, "sealed by entry" in text)
 
