@@ -289,8 +289,9 @@ def test_a_store_of_schema_8_migrates_to_sites_keeping_its_history(
         assert [] == stock.verify()
         assert [] == stock.ledger.db.execute("PRAGMA foreign_key_check").fetchall()
         assert 1 == stock.ledger.db.execute("PRAGMA foreign_keys").fetchone()[0]
-    code, out, _ = run("stock", "transfer", "--lot", "LA-2611", "--from", "main", "--to", "north",
-                       "--containers", "1", "--reason", "x", "--db", path)  # fmt: skip
+    move = ("--lot", "LA-2611", "--from", "main", "--to", "north", "--new-site")
+    code, out, _ = run("stock", "transfer", *move, "--containers", "1", "--reason", "x",
+                       "--db", path)  # fmt: skip
     assert 0 == code, out
 
 

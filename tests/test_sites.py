@@ -151,7 +151,14 @@ class TestSiteCommands:
     def test_a_group_day(self, location: str, monkeypatch: pytest.MonkeyPatch) -> None:
         sheet = str(EXAMPLES / "stock.toml")
         assert 0 == run(location, "import", sheet, *RECEIVED)[0]
-        assert 0 == run(location, "import", sheet, "--site", "north", "--again", *RECEIVED)[0]
+        code, text = run(location, "import", sheet, "--site", "nrth", "--again", *RECEIVED)
+        assert 2 == code  # a site the store does not know: a typo must not start a site
+        assert (
+            0
+            == run(
+                location, "import", sheet, "--site", "north", "--new-site", "--again", *RECEIVED
+            )[0]
+        )
         code, text = run(
             location,
             "transfer",
@@ -187,7 +194,7 @@ class TestSiteCommands:
         assert "north" in text
         plan = ("plan", str(EXAMPLES / "hair-revitalizing.toml"), "--at", "2026-12-01T10:00")
         assert 0 == run(location, *plan, "--site", "north")[0]
-        assert 1 == run(location, *plan, "--site", "nowhere")[0]  # a site with nothing
+        assert 2 == run(location, *plan, "--site", "nowhere")[0]  # not a site of the store
         assert 2 == run(location, *plan, "--site", " north")[0]
         assert (0, True) == (
             run(location, "verify")[0],
@@ -197,7 +204,8 @@ class TestSiteCommands:
     def test_transfer_refused_exits_1_and_records_nothing(self, location: str) -> None:
         assert 0 == run(location, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)[0]
         entries = len(json.loads(run(location, "history", "--format", "json")[1]))
-        move = ("transfer", "--lot", "NS-2610", "--from", "main", "--to", "north")
+        move = ("transfer", "--lot", "NS-2610", "--from", "main", "--to", "north", "--new-site")
+        assert 2 == run(location, *move[:-1], "--containers", "1", "--reason", "x")[0]
         code, text = run(location, *move, "--containers", "999", "--reason", "x")
         assert (1, True) == (code, "nothing was recorded" in text)
         assert 2 == run(location, *move, "--containers", "0", "--reason", "x")[0]

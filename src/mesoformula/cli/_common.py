@@ -388,9 +388,25 @@ def site_of(args: argparse.Namespace) -> str | None:
     return name
 
 
+def known_site(stock: Any, name: str | None, args: argparse.Namespace, *, starts: bool) -> None:
+    """
+    Refuse a site the store does not know (a typo would start a new site, or plan from
+    nothing): a command that receives (*starts*) may start one with ``--new-site``.
+    """
+    if name is None or name == "main":
+        return
+    known = stock.sites()
+    if name in known or (starts and getattr(args, "new_site", False)):
+        return
+    sites = ", ".join(known) or "none yet"
+    hint = "add --new-site to start receiving there" if starts else "check the name"
+    raise UsageError(f"site '{name}' is not in the store (sites: {sites}): {hint}")
+
+
 def lot_id(stock: Any, args: argparse.Namespace) -> int:
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
 
+    known_site(stock, site_of(args), args, starts=False)
     try:
         return int(stock.find_lot(args.lot, args.product, site_of(args)))
     except UnknownEntry as error:

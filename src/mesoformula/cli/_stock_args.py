@@ -86,8 +86,18 @@ def add_commands(
         parser.set_defaults(handler=handler)
         return parser
 
-    def site(parser: argparse.ArgumentParser, meaning: str) -> None:
+    def site(parser: argparse.ArgumentParser, meaning: str, *, starts: bool = False) -> None:
         parser.add_argument("--site", metavar="NAME", help=f"{meaning} (default $MESOFORMULA_SITE)")
+        if starts:
+            new_site(parser)
+
+    def new_site(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument(
+            "--new-site",
+            action="store_true",
+            help="allow a site the store does not hold yet (a name it does not know is "
+            "refused otherwise: a typo would start a site)",
+        )
 
     add("init", cmd_init, "create the store (or migrate it forward)")
     importing = add("import", cmd_import, "receive the lots of a stock sheet")
@@ -98,7 +108,9 @@ def add_commands(
         action="store_true",
         help="import a sheet whose content was imported before (receives its lots again)",
     )
-    site(importing, "the site that receives the lots a sheet does not place (else main)")
+    site(
+        importing, "the site that receives the lots a sheet does not place (else main)", starts=True
+    )
     again.add_argument(
         "--if-new",
         action="store_true",
@@ -121,7 +133,7 @@ def add_commands(
         default=None,
         help="unopened containers a scan without a serial stands for (default 1)",
     )
-    site(receive, "the site that receives the boxes (else main)")
+    site(receive, "the site that receives the boxes (else main)", starts=True)
     add("export", cmd_export, "write the store's lots as a stock sheet")
     listing = add("list", cmd_list, "lots with balances, expiry and status")
     listing.add_argument(
@@ -167,7 +179,7 @@ def add_commands(
             )
     counting = add("count", cmd_count, "record a stocktake of one site")
     counting.add_argument("file", metavar="COUNTFILE")
-    site(counting, "the site counted, when the sheet does not name it (else main)")
+    site(counting, "the site counted, when the sheet does not name it (else main)", starts=True)
     history = add("history", cmd_history, "journal entries")
     history.add_argument("--lot")
     history.add_argument("--product")
@@ -212,6 +224,7 @@ def add_commands(
     transfer.add_argument("--to", dest="to_site", required=True, metavar="SITE")
     transfer.add_argument("--containers", type=bounded(1, 1_000_000, "--containers"), required=True)
     transfer.add_argument("--reason", required=True, help="why (kept in the journal)")
+    new_site(transfer)
     verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
     verify.add_argument(
         "--expect-head",

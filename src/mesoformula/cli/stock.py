@@ -31,6 +31,7 @@ from ._common import (
     at_time,
     finding_json,
     finding_line,
+    known_site,
     load_catalog_of,
     lot_id,
     open_store,
@@ -73,6 +74,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
     progress = Progress("receiving lots", len(document.model.lots), fmt=args.format)
     with open_store(args, create=True) as stock:
+        for name in {site_of(args), *(lot.site for lot in document.model.lots)}:
+            known_site(stock, name, args, starts=True)
         try:
             entries = stock.import_sheet(
                 document.model,
@@ -127,6 +130,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
+        known_site(stock, site_of(args), args, starts=False)
         views = stock.lots(
             [args.product] if args.product else None, used_up=args.used_up, site=site_of(args)
         )
@@ -263,6 +267,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
             out.write("not planned: a scan is wrong\n")
             return EXIT_FINDINGS
         try:
+            known_site(stock, site_of(args), args, starts=False)
             plan = stock.plan(needs_of(worksheet), at=at, pins=pins, site=site_of(args))
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
@@ -374,6 +379,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 return EXIT_FINDINGS
         else:
             pins = None
+        known_site(stock, site_of(args), args, starts=False)
         try:
             result, findings = consume_batch(
                 stock,
@@ -441,6 +447,7 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
             out,
         )
     with open_store(args) as stock:
+        known_site(stock, document.model.site or site_of(args), args, starts=True)
         try:
             lines = stock.count(
                 document.model,
@@ -752,6 +759,7 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
     if not findings:
         at, actor = at_time(args), actor_of(args)
         with open_store(args, create=True) as stock:
+            known_site(stock, site_of(args), args, starts=True)
             try:
                 entries = stock.receive_scans(
                     boxes, at=at, actor=actor, site=site_of(args) or "main"
@@ -804,6 +812,8 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
 
     at, actor = at_time(args), actor_of(args)
     with open_store(args) as stock:
+        known_site(stock, args.from_site, args, starts=False)
+        known_site(stock, args.to_site, args, starts=True)
         try:
             source = stock.find_lot(args.lot, args.product, args.from_site)
         except UnknownEntry as error:

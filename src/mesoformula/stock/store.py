@@ -235,6 +235,13 @@ class Stock:
 
     # ------------------------------------------------------------------ lots
 
+    def sites(self) -> list[str]:
+        """The sites that hold lots (any lot, used up or not), sorted."""
+        rows = self.ledger.db.execute(
+            f"SELECT DISTINCT {self.ledger.db.site_of()} FROM lots"
+        ).fetchall()
+        return sorted(str(r[0]) for r in rows)
+
     def find_lot(self, lot: str, product: str | None = None, site: str | None = None) -> int:
         """
         Return the id of lot number *lot* (of *product*, when lot numbers repeat; at
