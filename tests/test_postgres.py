@@ -80,7 +80,7 @@ class TestCopyBetweenEngines:
                 "--batch-id", "B-2", "--at", "2026-12-08T10:00", "--db", location,
             )  # fmt: skip
             assert 0 == code, out
-        assert run("stock", "head", "--db", url)[1] == run("stock", "head", "--db", back)[1]
+            assert "store is sound" in run("stock", "verify", "--db", location)[1]
 
     def test_a_target_that_is_not_empty_is_refused(
         self, tmp_path: Path, postgres_server: Path

@@ -19,6 +19,7 @@ PostgreSQL is reached through psycopg 3, an optional dependency imported only wh
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sqlite3
@@ -83,6 +84,10 @@ class Engine:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         for row in rows:
             self.execute(sql, row)
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """The rows of a long result, read as they are used (memory stays flat)."""
+        return iter(self.execute(sql, params))
 
     def begin_write(self) -> None:
         """Begin a transaction holding the store's write lock."""
@@ -272,6 +277,9 @@ IDENTITIES = (
     ("administrations", "administration_id"),
     ("scans", "scan_id"),
 )
+#: Rows a server-side cursor fetches at a time.
+STREAM_PAGE = 5000
+_STREAMS = itertools.count(1)
 #: The advisory lock key of the store's write lock (any constant; "meso" in ASCII).
 WRITE_LOCK = 0x6D65736F
 
@@ -336,6 +344,25 @@ class PostgresEngine(Engine):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(self._translate(sql), [tuple(r) for r in rows])
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """
+        A server-side cursor, fetched in pages: a client cursor would hold a whole
+        journal in memory. Inside the caller's transaction, or a read-only one of its own.
+        """
+        import psycopg  # noqa: PLC0415
+
+        name = f"mesoformula_stream_{next(_STREAMS)}"
+        try:
+            with self.conn.transaction(), self.conn.cursor(name=name) as cursor:
+                cursor.itersize = STREAM_PAGE
+                cursor.execute(self._translate(sql), tuple(params))
+                yield from cursor
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(
+                f"{self.location}: the PostgreSQL server went away or refused the work: "
+                f"{_first_line(error)}"
+            ) from None
 
     def begin_write(self) -> None:
         self.execute("BEGIN")

@@ -178,7 +178,7 @@ def fold(db: Engine) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, i
         int(r[0]): [0, "released"] for r in db.execute("SELECT lot_id FROM lots")
     }
     containers: dict[int, list[int]] = {}
-    for lot_id, container_id, cd, vd, ld, status in db.execute(
+    for lot_id, container_id, cd, vd, ld, status in db.stream(
         "SELECT lot_id, container_id, containers_delta, volume_delta, live_delta, status"
         " FROM journal ORDER BY entry_id"
     ):
@@ -228,7 +228,7 @@ def verify(
     )
     facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
     total = head(db)[0] if progress is not None else 0
-    for row in db.execute(
+    for row in db.stream(
         "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
         " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
         " prev_hash, hash" + facts_column + " FROM journal ORDER BY entry_id"
