@@ -382,8 +382,14 @@ def site_of(args: argparse.Namespace) -> str | None:
     """
     given = getattr(args, "site", None)
     name = given if given is not None else os.environ.get("MESOFORMULA_SITE") or None
-    if name is not None and (not name.strip() or name != name.strip() or "\n" in name):
-        where = "--site" if given is not None else "MESOFORMULA_SITE"
+    if name is not None:
+        site_name(name, "--site" if given is not None else "MESOFORMULA_SITE")
+    return name
+
+
+def site_name(name: str, where: str) -> str:
+    """*name* as a site's name, or a usage error naming *where* it came from."""
+    if not name.strip() or name != name.strip() or "\n" in name:
         raise UsageError(f"{where} {name!r}: a site is a name on one line, without spaces around")
     return name
 
@@ -439,6 +445,7 @@ __all__ = [
     "parse_volume",
     "print_reports",
     "read_formulation",
+    "site_name",
     "site_of",
     "summarize",
     "write_binary",

@@ -38,6 +38,7 @@ from ._common import (
     parse_signed_volume,
     print_reports,
     read_formulation,
+    site_name,
     site_of,
     write_json,
 )
@@ -811,6 +812,8 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.exceptions import InsufficientStock, UnknownEntry  # noqa: PLC0415
 
     at, actor = at_time(args), actor_of(args)
+    site_name(args.from_site, "--from")
+    site_name(args.to_site, "--to")
     with open_store(args) as stock:
         known_site(stock, args.from_site, args, starts=False)
         known_site(stock, args.to_site, args, starts=True)
