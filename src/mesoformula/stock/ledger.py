@@ -47,17 +47,32 @@ class Ledger:
     """The journal and balance cache of one store's connection."""
 
     db: Engine
+    #: What a write transaction has read or written already, kept only while it holds
+    #: the write lock (nobody else can append then): the chain's head, each lot's
+    #: receipt times, and the facts of lots and containers (rows the library never
+    #: changes). Each saves a query an entry, a round trip on a server.
+    _head: tuple[int, str] | None = attrs.field(default=None, init=False)
+    _receipts: dict[int, list[str]] = attrs.field(factory=dict, init=False)
+    _facts: dict[tuple[int, int | None], str] = attrs.field(factory=dict, init=False)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A write transaction holding the store's write lock (see :mod:`._engine`)."""
+        self._forget()
         self.db.begin_write()
         try:
             yield
         except BaseException:
+            self._forget()
             self.db.rollback()
             raise
+        self._forget()
         self.db.commit()
+
+    def _forget(self) -> None:
+        self._head = None
+        self._receipts.clear()
+        self._facts.clear()
 
     def append(
         self,
@@ -84,8 +99,13 @@ class Ledger:
         """
         self.check_order(kind, lot_id, at=at, container_id=container_id, undoes=undoes)
         entry_id = self.db.next_entry_id()
-        last = self.db.execute("SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1").fetchone()
-        prev = last[0] if last else audit.GENESIS
+        if self._head is not None and self._head[0] == entry_id - 1:
+            prev = self._head[1]
+        else:
+            last = self.db.execute(
+                "SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1"
+            ).fetchone()
+            prev = last[0] if last else audit.GENESIS
         recorded = iso(_time.now())
         fields = (
             entry_id,
@@ -105,14 +125,23 @@ class Ledger:
             undoes,
         )
         seal = (reason, correlation or "") if kind == "seal" else None
-        facts = audit.facts_of(self.db, lot_id, container_id, seal)
+        if seal is None and (lot_id, container_id) in self._facts:
+            facts = self._facts[(lot_id, container_id)]
+        else:
+            facts = audit.facts_of(self.db, lot_id, container_id, seal)
+            if seal is None:
+                self._facts[(lot_id, container_id)] = facts
+        digest = audit.entry_hash(prev, fields, facts)
         self.db.execute(
             "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
             " containers_delta, volume_delta, live_delta, status, status_before, reason,"
             " correlation, undoes, prev_hash, hash, facts)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*fields, prev, audit.entry_hash(prev, fields, facts), facts),
+            (*fields, prev, digest, facts),
         )
+        self._head = (entry_id, digest)
+        if kind == "receive" and lot_id in self._receipts:
+            self._receipts[lot_id].append(fields[1])
         self.fold_into_cache(
             lot_id,
             container_id=container_id,
@@ -156,12 +185,14 @@ class Ledger:
             before(_first(row), f"entry {undoes}, which it undoes")
         if kind == "receive":
             return
-        receipts = [
-            str(r[0])
-            for r in self.db.execute(
-                "SELECT at FROM journal WHERE lot_id = ? AND kind = 'receive'", (lot_id,)
-            )
-        ]
+        receipts = self._receipts.get(lot_id)
+        if receipts is None:
+            receipts = self._receipts[lot_id] = [
+                str(r[0])
+                for r in self.db.execute(
+                    "SELECT at FROM journal WHERE lot_id = ? AND kind = 'receive'", (lot_id,)
+                )
+            ]
         if receipts:
             earliest = min(receipts, key=_time.read)  # instants, not texts
             before(earliest, f"the lot's receipt (lot id {lot_id})")
