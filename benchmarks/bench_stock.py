@@ -31,9 +31,9 @@ scratch schema of that database, dropped at the end):
    ``mesoformula stock plan`` of the example as a whole command on each, in balanced
    rounds (PostgreSQL / SQLite);
 5. consume throughput: ``--consumes`` batches (400 by default) of 1 mL of water for
-   injection (one lot of 100,000 containers) by 1 client and by 8 concurrent client
-   processes (library ``Stock.consume``, one connection each), on each engine: batches
-   per second, and PostgreSQL / SQLite.
+   injection (a new lot of 100,000 containers each round, the last one discarded) by 1
+   client and by 8 concurrent client processes (library ``Stock.consume``, one
+   connection each), on each engine: batches per second, and PostgreSQL / SQLite.
 
 Run:  python benchmarks/bench_stock.py [--entries 1000000] [--used-up 100000] [--repeat 5]
       python benchmarks/bench_stock.py --db postgresql://... [--engine-lots 100000]
@@ -256,10 +256,44 @@ def drop_schema(url: str) -> None:
         conn.execute(f"DROP SCHEMA IF EXISTS bench_{os.getpid()} CASCADE")
 
 
+def fresh_lot(location: str, number: int) -> None:
+    """
+    Give the throughput round a new lot to consume from, the last one discarded: every
+    round starts from the same state (a consume re-derives the lots it could take from,
+    and a lot's history grows with every consume: rounds on one lot would not compare).
+    """
+    from mesoformula.stock.sheet import Lot
+
+    catalog = load_catalog().catalog
+    at = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)  # before the clients' consumes (10:00)
+    over = dt.datetime(2026, 12, 1, 11, tzinfo=dt.UTC)  # after them
+    with Stock.open(location) as stock:
+        for view in stock.lots([CONSUMED]):
+            stock.discard(
+                view.lot_id, containers=view.unopened, reason="round over", at=over, actor="bench"
+            )
+            for container in view.opened:
+                stock.discard(
+                    view.lot_id,
+                    container_id=container.container_id,
+                    reason="round over",
+                    at=over,
+                    actor="bench",
+                )
+        stock.receive(
+            Lot(product=CONSUMED, lot=f"ROUND-{number}", expiry=dt.date(2029, 6, 30),
+                containers=100_000),
+            catalog.products[CONSUMED],
+            at=at,
+            actor="bench",
+        )  # fmt: skip
+
+
 def throughput(location: str, clients: int, consumes: int, first: int) -> float:
     """Batches per second: *consumes* batches by *clients* concurrent processes."""
     import subprocess
 
+    fresh_lot(location, first)
     share = consumes // clients
     started = time.perf_counter()
     workers = [
