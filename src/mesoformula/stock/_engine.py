@@ -157,6 +157,9 @@ class Engine:
         """After rows were copied in with their ids: the counters continue after them."""
         raise NotImplementedError
 
+    def analyze(self) -> None:
+        """After a bulk load, committed: statistics for the planner, where it needs them."""
+
     def peek_entry_id(self) -> int:
         """The number the next entry will have, without handing it out."""
         return (self.reserved_entry_id() or 0) + 1
@@ -166,13 +169,12 @@ class Engine:
         """An SQL expression reading text member *key* of the JSON in *column*."""
         raise NotImplementedError
 
-    def id_list(self) -> str:
-        """An SQL subquery over the integers of one JSON-array parameter (``?``)."""
+    def in_ids(self, column: str) -> str:
+        """SQL that *column* is one of the ids of one parameter (``?``, see :meth:`ids`)."""
         raise NotImplementedError
 
-    @staticmethod
-    def ids(values: Sequence[int]) -> str:
-        """The parameter :meth:`id_list` reads."""
+    def ids(self, values: Sequence[int]) -> Any:
+        """The parameter :meth:`in_ids` reads."""
         return json.dumps([int(v) for v in values])
 
 
@@ -263,8 +265,8 @@ class SQLiteEngine(Engine):
     def json_field(self, column: str, key: str) -> str:
         return f"json_extract({column}, '$.{key}')"
 
-    def id_list(self) -> str:
-        return "SELECT CAST(value AS INTEGER) FROM json_each(?)"
+    def in_ids(self, column: str) -> str:
+        return f"{column} IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
 
 
 #: ``?`` placeholders outside quoted text, for PostgreSQL's ``%s``.
@@ -428,11 +430,22 @@ class PostgresEngine(Engine):
                 f" COALESCE(MAX({key}), 1), MAX({key}) IS NOT NULL) FROM {table}"
             )
 
+    def analyze(self) -> None:
+        # A copied store has no statistics until autovacuum gets to it; meanwhile the
+        # planner guesses, and a plan's query may scan every lot (measured: 3.7 ms
+        # against 0.06 ms a plan on 20,000 lots).
+        self.execute("ANALYZE")
+
     def json_field(self, column: str, key: str) -> str:
         return f"(({column})::json ->> '{key}')"
 
-    def id_list(self) -> str:
-        return "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json))"
+    def in_ids(self, column: str) -> str:
+        # An array parameter: the planner uses the column's index (a set-returning
+        # function in IN would be estimated at 100 rows and may scan the table).
+        return f"{column} = ANY(CAST(? AS BIGINT[]))"
+
+    def ids(self, values: Sequence[int]) -> Any:
+        return [int(v) for v in values]
 
 
 def _row_factory(cursor: Any) -> Any:

@@ -385,7 +385,7 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
     journal: dict[int, list[Any]] = {}
     for row in db.execute(
         "SELECT lot_id, container_id, containers_delta, volume_delta, live_delta, status,"
-        f" facts FROM journal WHERE lot_id IN ({db.id_list()}) AND kind != 'seal'"
+        f" facts FROM journal WHERE {db.in_ids('lot_id')} AND kind != 'seal'"
         " ORDER BY lot_id, entry_id",
         (ids,),
     ):
@@ -393,13 +393,13 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
     cache = {
         int(r[0]): (int(r[1]), r[2])
         for r in db.execute(
-            f"SELECT lot_id, unopened, status FROM lot_balance WHERE lot_id IN ({db.id_list()})",
+            f"SELECT lot_id, unopened, status FROM lot_balance WHERE {db.in_ids('lot_id')}",
             (ids,),
         )
     }
     lots = {
         int(r[0]): list(r)[1:]
-        for r in db.execute(LOT_FACTS(db) + f" WHERE lot_id IN ({db.id_list()})", (ids,))
+        for r in db.execute(LOT_FACTS(db) + f" WHERE {db.in_ids('lot_id')}", (ids,))
     }
     seen = db.ids(
         sorted({int(r[1]) for rows in journal.values() for r in rows if r[1] is not None})
@@ -408,7 +408,7 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
         int(r[0]): (int(r[1]), int(r[2]))
         for r in db.execute(
             "SELECT container_id, remaining_ul, live FROM container_balance"
-            f" WHERE container_id IN ({db.id_list()})",
+            f" WHERE {db.in_ids('container_id')}",
             (seen,),
         )
     }
@@ -416,7 +416,7 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
         int(r[0]): [r[1], r[2]]
         for r in db.execute(
             "SELECT container_id, lot_id, opened_at FROM containers"
-            f" WHERE container_id IN ({db.id_list()})",
+            f" WHERE {db.in_ids('container_id')}",
             (seen,),
         )
     }

@@ -107,6 +107,7 @@ def copy_store(
                 + "; ".join(problems[:3])
                 + "): it was rolled back"
             )
+    dst.analyze()
     return CopyResult(rows=rows, head=head)
 
 

@@ -526,12 +526,14 @@ class Ledger:
         *key*), so the hash chain covers it. The seal sits on the lot of the batch's first
         entry; a batch without journal entries has nothing to seal it to (None).
         """
-        row = self.db.execute(
-            "SELECT lot_id FROM journal WHERE correlation = ? ORDER BY entry_id LIMIT 1",
-            (batch_id,),
-        ).fetchone()
-        if row is None:
+        # The batch's entries by their correlation's index, the first taken here: with
+        # ORDER BY entry_id a planner may walk the whole journal in entry order instead.
+        rows = self.db.execute(
+            "SELECT entry_id, lot_id FROM journal WHERE correlation = ?", (batch_id,)
+        ).fetchall()
+        if not rows:
             return None
+        row = min(rows, key=lambda r: int(r[0]))[1:]
         return self.append(
             "seal",
             int(row[0]),

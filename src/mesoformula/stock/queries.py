@@ -201,8 +201,9 @@ class Queries:
         rows = self.db.execute(
             "SELECT c.lot_id, c.container_id, c.opened_at, b.remaining_ul FROM containers c"
             " JOIN container_balance b USING (container_id)"
-            " WHERE b.live = 1 AND c.lot_id IN (" + self.db.id_list() + ")"
-            " ORDER BY c.opened_at, c.container_id",
+            " WHERE b.live = 1 AND "
+            + self.db.in_ids("c.lot_id")
+            + " ORDER BY c.opened_at, c.container_id",
             (self.db.ids(lot_ids),),
         ).fetchall()
         for row in rows:
@@ -219,7 +220,7 @@ class Queries:
         """Opening time, in-use days and single-dose flag of the given containers."""
         rows = self.db.execute(
             "SELECT c.container_id, c.opened_at, l.in_use_days, l.single_dose FROM containers c"
-            " JOIN lots l USING (lot_id) WHERE c.container_id IN (" + self.db.id_list() + ")",
+            " JOIN lots l USING (lot_id) WHERE " + self.db.in_ids("c.container_id"),
             (self.db.ids(container_ids),),
         ).fetchall()
         return {
