@@ -138,3 +138,21 @@ def store_locations(engine: str, request: pytest.FixtureRequest) -> Callable[[],
         return lambda: str(folder / f"s{next(numbers)}.db")
     server = request.getfixturevalue("postgres_server")
     return lambda: fresh_database(server)
+
+
+def run_machine(
+    machine: type[Any], engine: str, request: pytest.FixtureRequest, examples: int, steps: int
+) -> None:
+    """Run a stock state machine on *engine*, each example on a new store."""
+    from hypothesis import settings
+    from hypothesis.stateful import run_state_machine_as_test
+
+    on_engine = type(
+        f"{machine.__name__}On{engine.title()}",
+        (machine,),
+        {"new_location": staticmethod(store_locations(engine, request))},
+    )
+    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
+        on_engine,
+        settings=settings(max_examples=examples, stateful_step_count=steps, deadline=None),
+    )

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -22,7 +21,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from mesoformula.compounding import administer, consume_batch
@@ -35,7 +33,7 @@ from mesoformula.patient import Patient
 from mesoformula.stock import Stock
 from mesoformula.stock.sheet import StockSheet
 
-from .conftest import EXAMPLES, store_locations
+from .conftest import EXAMPLES, run_machine
 
 CATALOG = load_catalog().catalog
 HAIR = load(EXAMPLES / "hair-revitalizing.toml", Formulation)
@@ -154,12 +152,4 @@ class CourseMachine(RuleBasedStateMachine):
 
 def test_course_machine(engine: str, request: pytest.FixtureRequest) -> None:
     """The state machine on each engine: 40 examples of up to 20 steps, a new store each."""
-    machine = type(
-        f"CourseMachineOn{engine.title()}",
-        (CourseMachine,),
-        {"new_location": staticmethod(store_locations(engine, request))},
-    )
-    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
-        machine,
-        settings=settings(max_examples=40, stateful_step_count=20, deadline=None),
-    )
+    run_machine(CourseMachine, engine, request, examples=40, steps=20)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -23,14 +22,13 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from mesoformula.stock import Need, Stock
 from mesoformula.stock.sheet import CountedLot, CountSheet, Lot
 from mesoformula.units import Quantity
 
-from .conftest import store_locations
+from .conftest import run_machine
 from .test_stock import AMPOULE, CATALOG, VIAL
 
 PRODUCTS = {"vial-100": VIAL, "amp-2": AMPOULE}
@@ -230,12 +228,4 @@ class StockMachine(RuleBasedStateMachine):
 
 def test_stock_machine(engine: str, request: pytest.FixtureRequest) -> None:
     """The state machine on each engine: 100 examples of up to 30 steps, a new store each."""
-    machine = type(
-        f"StockMachineOn{engine.title()}",
-        (StockMachine,),
-        {"new_location": staticmethod(store_locations(engine, request))},
-    )
-    run_state_machine_as_test(  # type: ignore[no-untyped-call,unused-ignore]
-        machine,
-        settings=settings(max_examples=100, stateful_step_count=30, deadline=None),
-    )
+    run_machine(StockMachine, engine, request, examples=100, steps=30)

@@ -306,6 +306,7 @@ def _print_plan(
     from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
+    site = site_of(args)
     if args.format == "json":
         from mesoformula.files.wire import plan_json  # noqa: PLC0415
 
@@ -316,10 +317,10 @@ def _print_plan(
             at=at,
             findings=[finding_json(f) for f in findings],
         )
-        site = {"site": site_of(args)} if site_of(args) is not None else {}
-        write_json({**data, **site, **(extra or {})}, out)
+        at_site = {} if site is None else {"site": site}
+        write_json({**data, **at_site, **(extra or {})}, out)
         return EXIT_FINDINGS if failed else EXIT_OK
-    where = f", site {site_of(args)}" if site_of(args) is not None else ""
+    where = "" if site is None else f", site {site}"
     out.write(
         f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
         f"at {at.isoformat(timespec='minutes')}{where}\n"

@@ -82,8 +82,7 @@ class Engine:
         raise NotImplementedError
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        for row in rows:
-            self.execute(sql, row)
+        raise NotImplementedError
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of a long result, read as they are used (memory stays flat)."""
@@ -175,7 +174,7 @@ class Engine:
 
     def ids(self, values: Sequence[int]) -> Any:
         """The parameter :meth:`in_ids` reads."""
-        return json.dumps([int(v) for v in values])
+        raise NotImplementedError
 
 
 class SQLiteEngine(Engine):
@@ -268,6 +267,9 @@ class SQLiteEngine(Engine):
     def in_ids(self, column: str) -> str:
         return f"{column} IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
 
+    def ids(self, values: Sequence[int]) -> Any:
+        return json.dumps([int(v) for v in values])
+
 
 #: ``?`` placeholders outside quoted text, for PostgreSQL's ``%s``.
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
@@ -338,14 +340,22 @@ class PostgresEngine(Engine):
         try:
             return self.conn.execute(self._translate(sql), tuple(params))
         except psycopg.OperationalError as error:
-            raise StoreUnavailable(
-                f"{self.location}: the PostgreSQL server went away or refused the work: "
-                f"{_first_line(error)}; the transaction was not committed"
-            ) from None
+            raise self._lost(error) from None
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cursor:
-            cursor.executemany(self._translate(sql), [tuple(r) for r in rows])
+        import psycopg  # noqa: PLC0415
+
+        try:
+            with self.conn.cursor() as cursor:
+                cursor.executemany(self._translate(sql), [tuple(r) for r in rows])
+        except psycopg.OperationalError as error:
+            raise self._lost(error) from None
+
+    def _lost(self, error: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"{self.location}: the PostgreSQL server went away or refused the work: "
+            f"{_first_line(error)}; the transaction was not committed"
+        )
 
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """
@@ -361,10 +371,7 @@ class PostgresEngine(Engine):
                 cursor.execute(self._translate(sql), tuple(params))
                 yield from cursor
         except psycopg.OperationalError as error:
-            raise StoreUnavailable(
-                f"{self.location}: the PostgreSQL server went away or refused the work: "
-                f"{_first_line(error)}"
-            ) from None
+            raise self._lost(error) from None
 
     def begin_write(self) -> None:
         self.execute("BEGIN")

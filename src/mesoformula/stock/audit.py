@@ -100,7 +100,7 @@ def facts_of(
     and correlation), the row it seals (a consumed batch with its plan and record, or a
     void).
     """
-    lot = db.execute(LOT_FACTS(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
+    lot = db.execute(lot_facts_query(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
     container = None
     if container_id is not None:
         container = db.execute(
@@ -120,7 +120,7 @@ def facts_of(
     )
 
 
-def LOT_FACTS(db: Engine) -> str:  # noqa: N802 - reads as the constant it stands for
+def lot_facts_query(db: Engine) -> str:
     """The query of the lot columns an entry's facts hold (its id first)."""
     return (
         "SELECT lot_id, product, lot, expiry, received, gtin, nominal_ul, single_dose,"
@@ -399,7 +399,7 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
     }
     lots = {
         int(r[0]): list(r)[1:]
-        for r in db.execute(LOT_FACTS(db) + f" WHERE {db.in_ids('lot_id')}", (ids,))
+        for r in db.execute(lot_facts_query(db) + f" WHERE {db.in_ids('lot_id')}", (ids,))
     }
     seen = db.ids(
         sorted({int(r[1]) for rows in journal.values() for r in rows if r[1] is not None})

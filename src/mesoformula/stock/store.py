@@ -566,9 +566,9 @@ class Stock:
                 is empty, or the lot at the destination has another expiry.
             InsufficientStock: the lot holds fewer unopened containers.
         """
-        destination = to_site.strip()
-        if not destination or destination != to_site:
+        if not to_site.strip() or to_site != to_site.strip():
             raise StockError(f"--to {to_site!r}: a site is a name without surrounding spaces")
+        destination = to_site
         if not reason.strip():
             raise StockError("a transfer needs a reason (kept in the journal)")
         if containers < 1:
