@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, settings
 
 from mesoformula.files.catalogs import LoadedCatalog, load_catalog
@@ -24,6 +25,30 @@ CATALOG = ROOT / "catalog"
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
+
+#: The clock every test runs at unless it says otherwise (``@pytest.mark.clock``): the
+#: morning of the examples' compounding day. Tests never read today's date, so the
+#: suite passes on any date (CI also runs it with the real clock moved years ahead).
+CLOCK = "2026-12-01T08:00:00+00:00"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``clock`` marker."""
+    config.addinivalue_line(
+        "markers", "clock(instant): the instant the test's clock starts at (ISO 8601)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """
+    Every test runs on a fixed clock that ticks from :data:`CLOCK` (or the instant of its
+    ``clock`` marker): what the library calls "now" never depends on the day it runs.
+    """
+    marker = request.node.get_closest_marker("clock")
+    instant = marker.args[0] if marker is not None else CLOCK
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

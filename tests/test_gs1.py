@@ -238,7 +238,8 @@ class TestPinnedLots:
         late = f"(01){LIDOCAINE}(17)280131(10)LA-2"
         assert 0 == receive(db, "--scan", early, "--scan", late, "--containers", "3")[0]
         sheet = str(DATA / "scan" / "saline.toml")
-        assert 0 == main(["stock", "import", sheet, "--db", db], out=io.StringIO())
+        imported = ["stock", "import", sheet, "--db", db, "--at", "2026-11-28T09:00"]
+        assert 0 == main(imported, out=io.StringIO())
         return db
 
     def run(self, db: str, action: str, *extra: str) -> tuple[int, str]:

@@ -30,6 +30,7 @@ from .conftest import EXAMPLES, drop_trigger, integrity_errors
 RECEIVED = ("--at", "2026-11-25T09:00")
 
 AT = dt.datetime(2026, 12, 1, 10, 0)
+AT_TEXT = AT.isoformat()
 
 VIAL = Product(
     id="vial-100",
@@ -622,15 +623,9 @@ class TestStockCommandErrors:
         """A batch id already used for another formulation is refused."""
         db = location
         self.run(db, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)
-        assert (
-            0
-            == self.run(db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B")[
-                0
-            ]
-        )
-        code, text = self.run(
-            db, "consume", str(EXAMPLES / "vitamin-b-complex.yaml"), "--batch-id", "B"
-        )
+        hair, vitamins = EXAMPLES / "hair-revitalizing.toml", EXAMPLES / "vitamin-b-complex.yaml"
+        assert 0 == self.run(db, "consume", str(hair), "--batch-id", "B", "--at", AT_TEXT)[0]
+        code, text = self.run(db, "consume", str(vitamins), "--batch-id", "B", "--at", AT_TEXT)
         assert 1 == code
         assert "already consumed" in text
 
