@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from mesoformula.administer import administer
 from mesoformula.cli import main
-from mesoformula.compounding import administer, consume_batch
+from mesoformula.compounding import consume_batch
 from mesoformula.course import summarize
 from mesoformula.exceptions import EntryOrderError, StockError
 from mesoformula.files import load
@@ -337,13 +338,21 @@ def session(
 
 class TestKybellaCourse:
     def test_a_session_too_soon_is_refused(self, kybella: Any, loaded: LoadedCatalog) -> None:
+        """
+        A batch for a session closer than min_interval to the last sitting is refused
+        when it is compounded for the patient, before any stock moves (SPEC §9.1).
+        """
         stock, formulation, patient = kybella
         assert session(stock, loaded.catalog, formulation, patient, 1, T0).number == 1
-        early = session(stock, loaded.catalog, formulation, patient, 2, T0 + dt.timedelta(21))
-        assert early.number is None
-        (finding,) = [f for f in early.findings if f.code == "interval.short"]
+        head = stock.head()
+        result, findings = consume_batch(
+            stock, formulation, loaded.catalog, batch_id="K2",
+            at=T0 + dt.timedelta(days=21, hours=-1), actor="ana", patient=patient,
+        )  # fmt: skip
+        assert (None, head) == (result, stock.head())
+        (finding,) = [f for f in findings if f.code == "interval.short"]
         assert "error" == finding.severity
-        assert "2027-02-04T09:00:00+00:00" in finding.message  # T0 + 31 d
+        assert "2027-02-04 09:00 UTC" in finding.message  # T0 + 31 d, as people read it
         assert "min_interval" in (finding.source or "")
         on_time = session(stock, loaded.catalog, formulation, patient, 3, T0 + dt.timedelta(31))
         assert on_time.number is not None
@@ -357,9 +366,15 @@ class TestKybellaCourse:
                 stock, loaded.catalog, formulation, patient, n, T0 + dt.timedelta(31 * n)
             )
             assert result.number is not None, result.findings
-        seventh = session(stock, loaded.catalog, formulation, patient, 6, T0 + dt.timedelta(31 * 6))
-        assert seventh.number is None
-        (finding,) = [f for f in seventh.findings if f.code == "dose.course"]
+        head = stock.head()
+        seventh, findings = consume_batch(
+            stock, formulation, loaded.catalog, batch_id="K6",
+            at=T0 + dt.timedelta(31 * 6, hours=-1), actor="ana", patient=patient,
+        )  # fmt: skip
+        # the course is complete: refused before any stock moves (SPEC §9.1)
+        assert (None, head) == (seventh, stock.head())
+        assert "warning" == next(f.severity for f in findings if f.code == "course.complete")
+        (finding,) = [f for f in findings if f.code == "dose.course"]
         assert ("error", 700.0, 600.0) == (
             finding.severity,
             finding.value.value if finding.value else None,
@@ -376,6 +391,11 @@ class TestKybellaCourse:
     def test_check_db_counts_the_recorded_course(
         self, kybella: Any, loaded: LoadedCatalog, tmp_path: Path
     ) -> None:
+        """
+        check --db counts what was given plus the sessions still to come (SPEC §9.1): one
+        of six sessions given, five to come, the label's course exactly; a course of
+        another formulation on top of it is a whole new course and exceeds it.
+        """
         stock, formulation, patient = kybella
         assert session(stock, loaded.catalog, formulation, patient, 1, T0).number is not None
         db = str(tmp_path / "k.db")
@@ -384,7 +404,19 @@ class TestKybellaCourse:
         assert 1 == code
         codes = {f["code"]: f for r in json.loads(text)["files"] for f in r["findings"]}
         assert "error" == codes["interval.short"]["severity"]
+        assert "dose.course" not in codes  # 100 mg given + 5 x 100 mg = the 600 mg limit
+        code, text = run(*argv, "--at", "2027-02-04T09:00Z", "--format", "json")
+        assert 0 == code, text
+        other = tmp_path / "kybella-other.toml"
+        other.write_text(
+            (COURSE / "kybella-full.toml").read_text().replace('"kybella-full"', '"kybella-b"')
+        )
+        argv[1] = str(other)
+        code, text = run(*argv, "--at", "2027-02-04T09:00Z", "--format", "json")
+        assert 1 == code
+        codes = {f["code"]: f for r in json.loads(text)["files"] for f in r["findings"]}
         assert {"value": 700.0, "unit": "mg"} == codes["dose.course"]["value"]
+        assert "plus 6 session(s) still to come" in codes["dose.course"]["message"]
         # without the store, the plan alone is exactly the label's course: it passes
         code, text = run("check", str(COURSE / "kybella-full.toml"), "--patient", KPATIENT)
         assert 0 == code, text
@@ -401,7 +433,7 @@ class TestKybellaCourse:
         assert "Deoxycholic acid: 100 mg" in text
         assert "course limit 600 mg: 17% used" in text
         assert "next session:" in text
-        assert "on or after 2027-02-04T" in text
+        assert "on or after 2027-02-04 09:00 UTC" in text
 
 
 def test_library_refusals(kybella: Any, loaded: LoadedCatalog) -> None:

@@ -25,6 +25,7 @@ from mesoformula.files import dumps, load
 from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation, Preparation
+from mesoformula.rules.bud import planned_bud
 from mesoformula.rules.catalog import file_findings
 from mesoformula.rules.checks import check
 from mesoformula.stock import Stock
@@ -381,7 +382,7 @@ class TestCompoundingForAPatient:
         assert "the patient file cannot be read" in text
 
 
-def dutasteride_batch(tmp_path: Path) -> str:
+def dutasteride_batch(tmp_path: Path, *, prepared: bool = True) -> str:
     """A store holding batch 'B' of the dutasteride fixture (a clinic's compounded stock)."""
     db = str(tmp_path / "s.db")
     sheet = tmp_path / "stock.toml"
@@ -397,7 +398,12 @@ def dutasteride_batch(tmp_path: Path) -> str:
     at = ("--at", "2026-11-25T09:00Z")
     assert 0 == main(["stock", "import", str(sheet), "--db", db, *compounded, *at])
     out = io.StringIO()
-    argv = ["stock", "consume", str(DATA / "check" / "dutasteride.toml"), "--db", db]
+    formulation = DATA / "check" / "dutasteride.toml"
+    if not prepared:  # as a design: no [preparation], so no beyond-use date
+        text = formulation.read_text(encoding="utf-8")
+        formulation = tmp_path / "dutasteride-design.toml"
+        formulation.write_text(text.partition("[preparation]")[0], encoding="utf-8")
+    argv = ["stock", "consume", str(formulation), "--db", db]
     argv += ["--batch-id", "B", "--at", "2026-12-01T10:00Z", *compounded]
     assert 0 == main(argv, out=out), out.getvalue()
     return db
@@ -406,8 +412,7 @@ def dutasteride_batch(tmp_path: Path) -> str:
 def test_a_hazard_from_the_catalog_is_on_the_label(tmp_path: Path) -> None:
     """Dutasteride's handling hazard (sourced) is printed on the label of its batch."""
     db = dutasteride_batch(tmp_path)
-    data = record(db, code=1)  # the fixture has no [preparation]: no BUD, exit 1
-    assert ["bud.unassigned"] == [f["code"] for f in data["findings"]]
+    data = record(db)
     label = data["label"]
     hazard = "women who are or may become pregnant must not handle this preparation"
     assert any(hazard in h for h in label["hazards"])
@@ -442,8 +447,20 @@ class TestStandaloneLabel:
         assert out.getvalue().startswith("VOID - DO NOT USE\n")
         assert 2 == main(["record", "label", "--batch-id", "NONE", "--db", db], out=io.StringIO())
 
-    def test_a_label_without_a_bud_exits_1(self, tmp_path: Path) -> None:
-        db = dutasteride_batch(tmp_path)
+    def test_a_label_without_a_bud_exits_1(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """
+        A batch recorded before consume refused what cannot be labelled (SPEC §9.3; its
+        formulation had no [preparation]) prints NOT ASSIGNED and exits 1.
+        """
+        from mesoformula import compounding
+
+        def before_v3(*args: Any, **kwargs: Any) -> Any:
+            return attrs.evolve(planned_bud(*args, **kwargs), at=dt.datetime(2026, 12, 2))
+
+        monkeypatch.setattr(compounding, "planned_bud", before_v3)
+        db = dutasteride_batch(tmp_path, prepared=False)
         out = io.StringIO()
         assert 1 == main(["record", "label", "--batch-id", "B", "--db", db], out=out)
         assert "BUD: NOT ASSIGNED - do not release" in out.getvalue()

@@ -23,7 +23,8 @@ from hypothesis.stateful import (
     rule,
 )
 
-from mesoformula.compounding import administer, consume_batch
+from mesoformula.administer import administer
+from mesoformula.compounding import consume_batch
 from mesoformula.course import summarize
 from mesoformula.exceptions import StockError
 from mesoformula.files import load

@@ -88,7 +88,7 @@ class TestBatchRecord:
         assert {"at": local_iso(2026, 12, 1, 22), "governed_by": "usp797"}.items() <= record[
             "bud"
         ].items()
-        assert "BUD: 2026-12-01T22:00" in record["label"]["text"]
+        assert "BUD: 2026-12-01 22:00 UTC" in record["label"]["text"]
         # drugs by name, as people read them, not by catalog id (issue 13)
         assert "Lidocaine hydrochloride 2 mg/mL" in record["label"]["text"]
         assert "lidocaine-hcl" not in record["label"]["text"]

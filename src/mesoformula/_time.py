@@ -61,9 +61,33 @@ def aware(moment: dt.datetime) -> dt.datetime:
     return (moment.astimezone() if moment.tzinfo is None else moment).astimezone(dt.UTC)
 
 
+def shown(moment: dt.datetime) -> str:
+    """
+    *moment* for people (SPEC §9.3), in the clinic's zone (the process's local time,
+    which the command line sets from ``MESOFORMULA_TZ``), one form everywhere:
+    ``2026-12-01 10:00 CET`` (the zone's abbreviation, or its offset ``UTC+05:30``).
+    """
+    here = aware(moment).astimezone()
+    name = here.tzname() or ""
+    if not name.isalpha():
+        offset = here.strftime("%z")
+        name = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    return f"{here:%Y-%m-%d %H:%M} {name}"
+
+
 def now() -> dt.datetime:
     """The current instant, aware UTC, whole seconds."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-__all__ = ["YEARS", "InstantRangeError", "aware", "local", "now", "read", "stored", "utc"]
+__all__ = [
+    "YEARS",
+    "InstantRangeError",
+    "aware",
+    "local",
+    "now",
+    "read",
+    "shown",
+    "stored",
+    "utc",
+]

@@ -225,7 +225,7 @@ def assign_bud(
         start = compounded_at if started_at is None else _time.local(started_at)
         rule = (
             f"immediate use ({EDITION}): administration begins within 4 hours of the start "
-            f"of preparation ({start.isoformat(timespec='minutes')})"
+            f"of preparation ({_time.shown(start)})"
         )
         candidates.append((_after(start, IMMEDIATE_USE), "usp797", rule))
     else:
@@ -298,7 +298,7 @@ def assign_bud(
                     "in-use",
                     (
                         f"{which}{container.product} lot {container.lot}, opened "
-                        f"{opened.isoformat(timespec='minutes')}, is usable "
+                        f"{_time.shown(opened)}, is usable "
                         f"{container.in_use_days} days after opening"
                     ),
                 )
@@ -307,8 +307,7 @@ def assign_bud(
     finding = Finding(
         code="bud.limited",
         severity="info",
-        message=f"beyond-use date {at.isoformat(timespec='minutes')}, "
-        f"governed by {governed_by}: {reason}",
+        message=f"beyond-use date {_time.shown(at)}, governed by {governed_by}: {reason}",
         location="preparation",
         source=EDITION if governed_by == "usp797" else None,
     )

@@ -8,6 +8,7 @@ id, and every replacement is reported as an ``info`` finding (SPEC §2.3).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -29,6 +30,7 @@ from .catalog_entries import (
     DoseLimit,
     Incompatibility,
     Ingredient,
+    Policy,
     PolicyLimit,
     Product,
     RuleSeverity,
@@ -42,6 +44,10 @@ from .catalog_entries import (
 from .exceptions import CatalogError
 from .findings import Finding
 from .formulation import AcceptedRisk
+from .units import days
+
+#: The sitting window when no catalog ``[policy]`` sets one (SPEC §9.1).
+DEFAULT_WINDOW = dt.timedelta(hours=24)
 
 
 @attrs.frozen(kw_only=True)
@@ -66,6 +72,7 @@ class Catalog:
     policy_limits: tuple[PolicyLimit, ...] = ()
     additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    policy: Policy = attrs.field(factory=Policy)
     origins: FrozenMap[str, str] = attrs.field(
         factory=FrozenMap, converter=text_map, eq=False, repr=False
     )
@@ -91,6 +98,7 @@ class Catalog:
         policies: list[PolicyLimit] = []
         additive: dict[str, AdditiveLimit] = {}
         risks: list[AcceptedRisk] = []
+        policy = Policy()
         findings: list[tuple[str, Finding]] = []
         for path, file in files:
             for key, what, entries in sections(file):
@@ -110,6 +118,7 @@ class Catalog:
             policies.extend(file.limits)
             additive.update((a.id, a) for a in file.additive_limits)
             risks.extend(file.accepted_risks)
+            policy = _merged_policy(policy, file.policy)
         catalog = cls(
             ingredients=_only(merged["ingredients"], Ingredient),
             products=_only(merged["products"], Product),
@@ -119,9 +128,16 @@ class Catalog:
             policy_limits=tuple(policies),
             additive_limits=tuple(additive.values()),
             accepted_risks=tuple(risks),
+            policy=policy,
             origins=origins,
         )
         return catalog, findings
+
+    @property
+    def sitting_window(self) -> dt.timedelta:
+        """The time within which a patient's administrations are one sitting (SPEC §9.1)."""
+        window = self.policy.sitting_window
+        return DEFAULT_WINDOW if window is None else dt.timedelta(days=days(window))
 
     def ingredient(self, ingredient_id: str) -> Ingredient:
         """Return the ingredient *ingredient_id* or raise :class:`CatalogError`."""
@@ -278,6 +294,20 @@ def sections(file: CatalogFile) -> tuple[tuple[str, str, Sequence[Entry]], ...]:
     )
 
 
+def _merged_policy(merged: Policy, later: Policy | None) -> Policy:
+    """A later file's ``[policy]`` over the merged one: its window wins, areas add up."""
+    if later is None:
+        return merged
+    window = (merged.sitting_window, merged.source)
+    if later.sitting_window is not None:
+        window = (later.sitting_window, later.source)
+    return Policy(
+        sitting_window=window[0],
+        source=window[1],
+        areas=tuple(dict.fromkeys((*merged.areas, *later.areas))),
+    )
+
+
 def _only(entries: dict[str, Entry], kind: type[E]) -> dict[str, E]:
     return {k: v for k, v in entries.items() if isinstance(v, kind)}
 
@@ -289,6 +319,7 @@ def _info(code: str, message: str, location: str) -> Finding:  # merge findings
 __all__ = [
     "BASIS_UNITS",
     "CATALOG_FORMAT",
+    "DEFAULT_WINDOW",
     "AdditiveLimit",
     "AdmixtureStability",
     "AllergenGroup",
@@ -301,6 +332,7 @@ __all__ = [
     "Entry",
     "Incompatibility",
     "Ingredient",
+    "Policy",
     "PolicyLimit",
     "Product",
     "RuleSeverity",

@@ -102,6 +102,8 @@ class DoseLimit:
         note: What the limit means (licensed route, population, ...).
         route: The licensed route the number comes from when it is not a route of
             mesotherapy (``IV``, ``IM``): findings then say so in their message.
+        areas: The treatment areas the source covers (``submental``): outside them the
+            limit still applies, and ``limit.area`` (info) says whose figure it is.
     """
 
     basis: Basis
@@ -112,6 +114,7 @@ class DoseLimit:
     source: str
     note: str = ""
     route: str | None = None
+    areas: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -302,6 +305,7 @@ class PolicyLimit:
     source: str
     note: str = ""
     route: str | None = None
+    areas: tuple[str, ...] = ()
 
     def as_limit(self) -> DoseLimit:
         """Return the limit this policy adds."""
@@ -314,6 +318,7 @@ class PolicyLimit:
             source=self.source,
             note=self.note,
             route=self.route,
+            areas=self.areas,
         )
 
 
@@ -375,6 +380,24 @@ class AdditiveLimit:
 
 @attrs.frozen(kw_only=True)
 @validated
+class Policy:
+    """
+    A catalog's ``[policy]`` table (SPEC §9.1): settings of the clinic's practice.
+
+    Attributes:
+        sitting_window: The time within which a patient's administrations are one
+            sitting (default 24 hours, rolling); its ``source`` is required.
+        source: Where the window comes from (a protocol, a guideline).
+        areas: Treatment areas the clinic adds to the shipped vocabulary.
+    """
+
+    sitting_window: Duration | None = None
+    source: str = ""
+    areas: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+@validated
 class CatalogFile:
     """One catalog file (``format = "mesoformula.catalog/1"``)."""
 
@@ -387,6 +410,7 @@ class CatalogFile:
     limits: tuple[PolicyLimit, ...] = ()
     additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    policy: Policy | None = None
 
 
 __all__ = [
@@ -403,6 +427,7 @@ __all__ = [
     "DoseLimit",
     "Incompatibility",
     "Ingredient",
+    "Policy",
     "PolicyLimit",
     "Product",
     "RuleSeverity",

@@ -8,19 +8,18 @@ compounding record of a batch back, and build a formulation's master record (SPE
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
 from . import _time
 from ._frozen import FrozenMap
-from .bud import EDITION, AdmixtureUse, ContainerUse, LotUse, assign_bud
+from .bud import EDITION, AdmixtureUse, Bud, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
-from .course import Dose, contents_of, doses_in
-from .exceptions import EntryOrderError, StockError, UnknownEntry
+from .course import Administration
+from .exceptions import StockError, UnknownEntry
 from .files import converter, unstructure
 from .files.wire import to_data
 from .findings import Finding
@@ -41,13 +40,14 @@ from .records import (
     make_label,
     method_steps,
 )
-from .rules.checks import check, check_administration
+from .rules.bud import planned_bud, sessions_within
+from .rules.checks import check
 from .rules.references import patient_term_findings
 from .stock import ConsumeResult
-from .stock.allocation import to_ml, to_ul
+from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
-from .units import Quantity
+from .units import Quantity, days
 
 
 def _product_snapshot(product: Product) -> dict[str, object]:
@@ -104,10 +104,13 @@ def consume_batch(
     (the checks at the time, saved with the batch). *started_at* is when preparation
     began (default *at*): an immediate-use BUD runs from it. With a *patient*, every
     patient check runs first (per-kg limits, allergies, pregnancy) and any error refuses
-    the batch; the patient (id, and name where given) and the *prescriber* are kept with
-    the batch and shown on its record. *pins* (product -> lot number, from scanned
-    boxes) take a product from that lot only; *site* takes every product from that
-    site's lots (kept with the batch).
+    the batch, the patient's recorded course included (a batch the course can no longer
+    use, ``dose.course`` or ``interval.short`` at *at*, is refused before any stock
+    moves, SPEC §9.1); the patient (id, and name where given) and the *prescriber* are
+    kept with the batch and shown on its record. A preparation whose beyond-use date
+    cannot be assigned is refused (``bud.unassigned``, SPEC §9.3). *pins* (product ->
+    lot number, from scanned boxes) take a product from that lot only; *site* takes
+    every product from that site's lots (kept with the batch).
 
     Raises:
         StockError: *started_at* is after *at*, or the batch id was used for another
@@ -120,9 +123,18 @@ def consume_batch(
             f"({_time.stored(at)})"
         )
     worksheet = compose(formulation, catalog, batches=batches)
-    findings = check(formulation, catalog, patient)[1]
+    course = None if patient is None else stock.administrations(patient=patient.id)
+    findings = check(formulation, catalog, patient, course=course, at=at)[1]
     if patient is not None:
         findings += patient_term_findings(patient, catalog)
+    bud = planned_bud(formulation, worksheet, catalog, at=at, started_at=started)
+    if bud.at is None:  # no stock moves for what cannot be labelled (SPEC §9.3)
+        findings = [f for f in findings if f.code != "bud.unassigned"]
+        findings += [attrs.evolve(f, severity="error") for f in bud.findings]
+    elif course and any(f.code == "interval.short" for f in findings):
+        findings = _usable_before_bud(
+            formulation, catalog, patient, course=course, findings=findings, bud=bud.at
+        )
     if any(f.severity == "error" for f in findings):
         return None, findings
     who = None if patient is None else {"id": patient.id, "name": patient.name}
@@ -164,6 +176,60 @@ def consume_batch(
         site=site,
     )
     return result, findings
+
+
+def _usable_before_bud(
+    formulation: Formulation,
+    catalog: Catalog,
+    patient: Patient | None,
+    *,
+    course: Sequence[Administration],
+    findings: list[Finding],
+    bud: dt.datetime,
+) -> list[Finding]:
+    """
+    A batch compounded shortly before the next session is due can still serve it: an
+    ``interval.short`` at compounding stands only when the interval is still too short at
+    the batch's beyond-use date (the course can no longer use it, SPEC §9.1); otherwise
+    an info says from when it may be given.
+    """
+    late = check(formulation, catalog, patient, course=course, at=bud)[1]
+    still = {f.ingredient for f in late if f.code == "interval.short"}
+    kept = []
+    for finding in findings:
+        if finding.code != "interval.short" or finding.ingredient in still:
+            kept.append(finding)
+            continue
+        due = finding.message.rpartition("due on or after ")[2]
+        kept.append(
+            attrs.evolve(
+                finding,
+                severity="info",
+                message=f"{finding.message}. The batch keeps until {_time.shown(bud)}: give "
+                f"it on or after {due or 'the date above'}, not before",
+            )
+        )
+    return kept
+
+
+def _sessions_served(
+    recorded: Formulation, worksheet: Mapping[str, Any] | None, bud: Bud, at: dt.datetime
+) -> int | None:
+    """
+    The sessions a batch serves as its label says (SPEC §9.3): only those its BUD
+    reaches at the formulation's interval (the first at compounding).
+    """
+    serves: int | None = ((worksheet or {}).get("administration") or {}).get("sessions_per_batch")
+    if serves is None:
+        return None
+    administration = recorded.administration
+    interval = (
+        None
+        if administration is None or administration.interval is None
+        else dt.timedelta(days=days(administration.interval))
+    )
+    span_ = None if bud.at is None else _time.utc(bud.at) - _time.utc(at)
+    return sessions_within(span_, int(serves), interval)
 
 
 def batch_record(
@@ -300,7 +366,7 @@ def batch_record(
             void=batch.void is not None,
             patient=_patient_text(snapshot.get("patient")),
             prescriber=snapshot.get("prescriber"),
-            sessions=((worksheet or {}).get("administration") or {}).get("sessions_per_batch"),
+            sessions=_sessions_served(recorded, worksheet, bud, batch.at),
             code=label_code(batch_id, _time.local(bud.at).date() if bud.at else None, clinic_gtin),
         ),
         findings=tuple(findings),
@@ -309,170 +375,6 @@ def batch_record(
         else VoidText(
             at=_time.local(batch.void.at), actor=batch.void.actor, reason=batch.void.reason
         ),
-    )
-
-
-@attrs.frozen(kw_only=True)
-class AdministerResult:
-    """
-    What :func:`administer` did: the administration's number and seal, or None when it
-    was refused (the findings say why; nothing was recorded).
-
-    Attributes:
-        doses: What the volume gives of each ingredient of the batch.
-        remaining_ml: What the batch holds after (before, when refused).
-        bud: The batch's beyond-use date (None: none could be assigned).
-    """
-
-    number: int | None
-    entry: int | None
-    findings: tuple[Finding, ...]
-    doses: tuple[Dose, ...]
-    remaining_ml: float
-    bud: dt.datetime | None
-
-
-def _refusal(code: str, message: str) -> Finding:
-    return Finding(code=code, severity="error", message=message)
-
-
-def administer(
-    stock: Stock,
-    catalog: Catalog,
-    *,
-    batch_id: str,
-    patient: Patient,
-    volume_ml: float,
-    at: dt.datetime,
-    actor: str,
-) -> AdministerResult:
-    """
-    Record a dose of *volume_ml* from consumed batch *batch_id* given to *patient* at
-    *at* (SPEC §8.3), in one write transaction with every check, so that two people
-    giving from the same batch cannot both take its last millilitres.
-
-    Refused (nothing recorded; the findings say why) when the batch is void or not
-    released (``administer.unreleased``), is past its beyond-use date at *at* or has
-    none (``bud.expired``), was compounded for another patient (``administer.patient``),
-    holds less than *volume_ml* (``administer.volume``), or the checks of the course
-    give an error: the doses in that volume against the per-session and per-kg limits,
-    the course so far plus this session against ``course`` limits, ``interval.short``
-    against the recorded sessions, allergies, pregnancy and withdrawn ingredients as
-    the patient file and the catalog say today.
-
-    Raises:
-        UnknownEntry: no batch with that id.
-        EntryOrderError: *at* is before the batch was compounded.
-        StockError: the volume is not a positive number of microlitres.
-    """
-    if not math.isfinite(volume_ml) or not 0 < volume_ml <= 10_000:
-        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
-    volume_ul = to_ul(volume_ml)
-    if volume_ul <= 0:
-        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
-    with stock.transaction():
-        batch = stock.batch(batch_id)
-        if _time.utc(at) < batch.at:
-            raise EntryOrderError(
-                f"an administration dated {_time.stored(at)} would come before batch "
-                f"'{batch_id}' was compounded ({_time.stored(batch.at)})"
-            )
-        record = batch_record(stock, batch_id)
-        snapshot = batch.snapshot
-        contents = contents_of(snapshot.get("worksheet") or {})
-        doses = doses_in(contents, to_ml(volume_ul))
-        total = (snapshot.get("worksheet") or {}).get("total_volume") or {"value": 0.0}
-        given_ul = sum(
-            to_ul(a.volume_ml) for a in stock.administrations(batch_id=batch_id) if a.live
-        )
-        remaining_ul = to_ul(float(total["value"])) - given_ul
-        findings: list[Finding] = []
-        if batch.void is not None:
-            findings.append(
-                _refusal(
-                    "administer.unreleased",
-                    f"batch {batch_id} is void ({batch.void.reason}): it must not be given",
-                )
-            )
-        elif batch.verification is None:
-            findings.append(
-                _refusal(
-                    "administer.unreleased",
-                    f"batch {batch_id} was not verified by a pharmacist: it is not released "
-                    f"(mesoformula record verify --batch-id {batch_id} --verifier NAME)",
-                )
-            )
-        if record.bud.at is None:
-            findings.append(
-                _refusal(
-                    "bud.expired",
-                    f"batch {batch_id} has no beyond-use date ({record.bud.reason}): it must "
-                    "not be given",
-                )
-            )
-        elif _time.utc(at) > _time.utc(record.bud.at):
-            findings.append(
-                _refusal(
-                    "bud.expired",
-                    f"batch {batch_id} was beyond its use date at {_time.stored(at)}: its BUD "
-                    f"was {_time.stored(record.bud.at)} ({record.bud.reason})",
-                )
-            )
-        owner = (snapshot.get("patient") or {}).get("id")
-        if owner is not None and owner != patient.id:
-            findings.append(
-                _refusal(
-                    "administer.patient",
-                    f"batch {batch_id} was compounded for patient {owner}, not {patient.id}",
-                )
-            )
-        if volume_ul > remaining_ul:
-            findings.append(
-                _refusal(
-                    "administer.volume",
-                    f"{to_ml(volume_ul):g} mL is more than batch {batch_id} holds: "
-                    f"{to_ml(max(remaining_ul, 0)):g} mL of {float(total['value']):g} mL "
-                    "remain",
-                )
-            )
-        recorded = converter.structure(snapshot["formulation"], Formulation)
-        findings += check_administration(
-            contents,
-            catalog,
-            patient,
-            volume_ml=to_ml(volume_ul),
-            course=stock.administrations(patient=patient.id),
-            at=at,
-            risks=recorded.accepted_risks,
-        )
-        findings += patient_term_findings(patient, catalog)
-        bud = record.bud.at
-        if any(f.severity == "error" for f in findings):
-            return AdministerResult(
-                number=None,
-                entry=None,
-                findings=tuple(findings),
-                doses=doses,
-                remaining_ml=to_ml(remaining_ul),
-                bud=bud,
-            )
-        number, entry = stock.ledger.give(
-            batch_id,
-            patient=patient.id,
-            volume_ul=volume_ul,
-            doses=json.dumps(
-                {d.ingredient: [d.value, d.unit] for d in doses}, separators=(",", ":")
-            ),
-            at=at,
-            actor=actor,
-        )
-    return AdministerResult(
-        number=number,
-        entry=entry,
-        findings=tuple(findings),
-        doses=doses,
-        remaining_ml=to_ml(remaining_ul - volume_ul),
-        bud=bud,
     )
 
 
@@ -526,4 +428,4 @@ def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
     )
 
 
-__all__ = ["AdministerResult", "administer", "batch_record", "consume_batch", "master_record"]
+__all__ = ["batch_record", "consume_batch", "master_record"]

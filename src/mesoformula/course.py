@@ -59,6 +59,7 @@ class Administration:
         volume_ml: The volume given, in mL.
         doses: What each ingredient of the batch amounts to in that volume.
         undone: The undo that took it back, or None while it stands.
+        area: Where the dose went (SPEC §9.1), when it was recorded.
     """
 
     number: int
@@ -71,6 +72,7 @@ class Administration:
     formulation_name: str | None
     doses: tuple[Dose, ...]
     undone: Undone | None = None
+    area: str | None = None
 
     @property
     def live(self) -> bool:

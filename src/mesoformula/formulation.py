@@ -42,6 +42,8 @@ class Administration:
         volume_per_point: ... or the volume per point (then points follow).
         sessions: Sessions in the course.
         interval: Time between sessions.
+        areas: Where it is given (``scalp``; the vocabulary of
+            :mod:`mesoformula.areas`): limits sourced for other areas say so.
     """
 
     volume_per_session: Volume | None = None
@@ -49,6 +51,7 @@ class Administration:
     volume_per_point: Volume | None = None
     sessions: Count = 1
     interval: Duration | None = None
+    areas: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -15,6 +15,7 @@ import datetime as dt
 
 import attrs
 
+from . import _time
 from ._frozen import FrozenMap
 from .bud import EDITION, STORAGE_RANGES, Bud, immediate_use_problem, span, table_row
 from .catalog import Catalog
@@ -93,12 +94,7 @@ class Label:
             f"Route: {self.route}",
             f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}{self._doses}",
             f"Batch: {self.batch_id}",
-            "BUD: "
-            + (
-                self.bud.isoformat(timespec="minutes")
-                if self.bud
-                else "NOT ASSIGNED - do not release"
-            ),
+            "BUD: " + (_time.shown(self.bud) if self.bud else "NOT ASSIGNED - do not release"),
             "Storage: " + (STORAGE_RANGES[self.storage] if self.storage else "not stated"),
             *(f"HAZARD: {hazard}" for hazard in self.hazards),
         )

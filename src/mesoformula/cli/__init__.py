@@ -26,6 +26,7 @@ from ._common import (
     CatalogProblem,
     UsageError,
     bounded,
+    clinic_zone,
     common_options,
     one_line_arguments,
     print_reports,
@@ -223,6 +224,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         ):
             raise UsageError(f"--format {args.format} is not available for '{args.command}'")
         one_line_arguments(words)
+        clinic_zone()
         return handler(args, out)
     except UsageError as error:
         sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")

@@ -316,6 +316,32 @@ def entry_id(text: str) -> int:
     return value
 
 
+def clinic_zone() -> None:
+    """
+    Make ``MESOFORMULA_TZ`` (an IANA name such as ``Europe/Paris``) the process's local
+    time (SPEC §9.3): times shown to people, and times given without an offset, are the
+    clinic's. Unset, the system's zone stays.
+
+    Raises:
+        UsageError: ``MESOFORMULA_TZ`` names no time zone.
+    """
+    name = os.environ.get("MESOFORMULA_TZ", "").strip()
+    if not name or os.environ.get("TZ") == name:
+        return
+    import time  # noqa: PLC0415
+    import zoneinfo  # noqa: PLC0415 - only where a zone is named
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"MESOFORMULA_TZ={name!r} is no time zone: give an IANA name such as "
+            "'Europe/Paris' or 'UTC'"
+        ) from None
+    os.environ["TZ"] = name
+    time.tzset()
+
+
 def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
     """The instant of ``--at`` (or another *option*); now when not given."""
     text = getattr(args, option, None)
@@ -431,6 +457,7 @@ __all__ = [
     "cache_directory",
     "catalog_reports_of",
     "clinic_gtin",
+    "clinic_zone",
     "common_options",
     "count_nolimit",
     "entry_id",

@@ -45,7 +45,7 @@ def read_patient(path: str, out: TextIO, refusal: str) -> Any:
 
 
 def _when(moment: Any) -> str:
-    return _time.local(moment).isoformat(timespec="minutes")
+    return _time.shown(moment)
 
 
 def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
@@ -65,7 +65,7 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"administer needs {', '.join(missing)} (or --undo N --reason TEXT)")
     if args.reason:
         raise UsageError("--reason goes with --undo only")
-    from mesoformula.compounding import administer  # noqa: PLC0415
+    from mesoformula.administer import administer  # noqa: PLC0415
     from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry  # noqa: PLC0415
 
     volume = parse_volume(args.volume, "--volume")

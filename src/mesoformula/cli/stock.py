@@ -323,7 +323,7 @@ def _print_plan(
     where = "" if site is None else f", site {site}"
     out.write(
         f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
-        f"at {at.isoformat(timespec='minutes')}{where}\n"
+        f"at {_time.shown(at)}{where}\n"
     )
     for a in plan.allocations:
         expiry = a.expiry.isoformat() if a.expiry else "no expiry"

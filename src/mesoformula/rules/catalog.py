@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mesoformula.areas import is_area_word
 from mesoformula.catalog import (
     BASIS_UNITS,
     AdditiveLimit,
     Catalog,
     CatalogFile,
     DoseLimit,
+    Policy,
     sections,
 )
 from mesoformula.findings import Finding
@@ -146,6 +148,32 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
     for n, risk in enumerate(file.accepted_risks):
         if not risk.justification.strip():
             findings.append(_blank_justification(f"accepted_risks[{n}].justification"))
+    if file.policy is not None:
+        findings.extend(_policy_findings(file.policy))
+    return findings
+
+
+def _policy_findings(policy: Policy) -> list[Finding]:
+    """A sitting window needs its source; a clinic's areas are single words."""
+    findings: list[Finding] = []
+    if policy.sitting_window is not None and not policy.source.strip():
+        findings.append(
+            _error(
+                "catalog.source",
+                f"the sitting window ({policy.sitting_window}) needs a source: the protocol "
+                "or guideline that sets it",
+                "policy.source",
+            )
+        )
+    for k, area in enumerate(policy.areas):
+        if not is_area_word(area):
+            findings.append(
+                _error(
+                    "file.schema",
+                    f"an area is one lower-case word or hyphenated words (got '{area}')",
+                    f"policy.areas[{k}]",
+                )
+            )
     return findings
 
 

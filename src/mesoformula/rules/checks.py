@@ -40,16 +40,19 @@ from mesoformula.worksheet import Content, Worksheet
 if TYPE_CHECKING:  # imported only where a recorded course is counted
     from mesoformula.course import Administration
 
+from .areas import area_reference_findings, limit_area_findings
+from .bud import bud_findings, schedule_findings
 from .compat import compatibility_findings, status_findings
 from .course import (
     interval_findings,
     note_given,
+    planned_sessions,
     recent_findings,
-    schedule_findings,
     with_recorded_course,
 )
 from .doses import additive_findings, dose_findings
 from .patient import allergen_findings, pregnancy_findings
+from .sitting import sitting_findings
 
 
 def check(
@@ -67,31 +70,64 @@ def check(
     (``batches``, ``final_volume``, ``resolution``, ``dead_volume``).
 
     With *course* (the patient's recorded administrations) and *at* (when the planned
-    course starts), ``dose.course`` counts what was given plus the planned course, and
-    ``interval.short`` fires when an ingredient with a ``min_interval`` was given too
-    recently (SPEC §8.3).
+    session is), the recorded course counts (SPEC §9.1): the session, per-kg and
+    additive limits judge the planned session together with the doses of its sitting,
+    ``dose.course`` counts what was given plus the sessions of the course still to come
+    (its ``sessions`` less the sittings recorded with it), and ``interval.short`` fires
+    when an ingredient with a ``min_interval`` was given in another sitting too recently.
 
     An accepted risk whose justification is blank accepts nothing and is itself a
     ``file.schema`` error (SPEC §8.1).
     """
     worksheet = compose(formulation, catalog, **options)
     present = [c for c in worksheet.contents if c.total_value > 0]
-    checked = worksheet
     findings = list(worksheet.findings)
-    if course is not None:
-        contents, course_findings, given_before = with_recorded_course(
-            worksheet.contents, course, catalog
-        )
-        checked = attrs.evolve(worksheet, contents=tuple(contents))
-        findings += course_findings
-        findings += recent_findings(present, course, catalog, at or _time.now())
-    findings += check_preparation(checked, catalog, patient)
-    if course is not None:
-        findings = note_given(findings, given_before)
+    areas = formulation.administration.areas if formulation.administration else ()
+    findings += area_reference_findings(areas, catalog)
+    if course is None:
+        findings += check_preparation(worksheet, catalog, patient)
+    else:
+        findings += _with_course(worksheet, formulation, catalog, patient, course=course, at=at)
+    findings += limit_area_findings(present, catalog, areas)
     findings += interval_findings(present, formulation, catalog)
+    findings += bud_findings(formulation, worksheet, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
-    risks = [r for r in (*formulation.accepted_risks, *catalog.accepted_risks) if _justified(r)]
-    findings += [
+    return worksheet, _accepted(findings, formulation.accepted_risks, catalog)
+
+
+def _with_course(
+    worksheet: Worksheet,
+    formulation: Formulation,
+    catalog: Catalog,
+    patient: Patient | None,
+    *,
+    course: Sequence[Administration],
+    at: dt.datetime | None,
+) -> list[Finding]:
+    """The checks of a planned session against the recorded course (SPEC §9.1)."""
+    from mesoformula.sitting import windows_at  # noqa: PLC0415 - with a course only
+
+    moment = at or _time.now()
+    window = catalog.sitting_window
+    sessions, findings = planned_sessions(formulation, course, moment, window)
+    contents, course_findings, given_before = with_recorded_course(
+        worksheet.contents, course, catalog, sessions=sessions
+    )
+    findings += course_findings
+    present = [c for c in worksheet.contents if c.total_value > 0]
+    findings += recent_findings(present, course, catalog, moment, window=window)
+    checked = attrs.evolve(worksheet, contents=tuple(contents))
+    groups = windows_at(course, moment, window)
+    findings += check_preparation(checked, catalog, patient, groups=groups, window=window)
+    return note_given(findings, given_before, sessions=sessions)
+
+
+def _accepted(
+    findings: list[Finding], own: Sequence[AcceptedRisk], catalog: Catalog
+) -> list[Finding]:
+    """Apply the justified accepted risks; a blank justification is itself an error."""
+    risks = [r for r in (*own, *catalog.accepted_risks) if _justified(r)]
+    findings = findings + [
         Finding(
             code="file.schema",
             severity="error",
@@ -99,10 +135,10 @@ def check(
             "nothing: write why the prescriber accepts it",
             location=f"accepted_risks[{n}].justification",
         )
-        for n, risk in enumerate(formulation.accepted_risks)
+        for n, risk in enumerate(own)
         if not _justified(risk)
     ]
-    return worksheet, accept_risks(findings, risks)
+    return accept_risks(findings, risks)
 
 
 def check_administration(
@@ -114,27 +150,35 @@ def check_administration(
     course: Sequence[Administration],
     at: dt.datetime,
     risks: Sequence[AcceptedRisk] = (),
+    area: str | None = None,
 ) -> list[Finding]:
     """
-    The checks of one administration (SPEC §8.3): *volume_ml* of a batch with *contents*
-    (as it was made) given to *patient* at *at*, after the recorded *course*.
+    The checks of one administration (SPEC §8.3, §9.1): *volume_ml* of a batch with
+    *contents* (as it was made) given to *patient* at *at* (in *area*, when given),
+    after the recorded *course*.
 
-    The doses given in that volume against the per-session, per-kg, per-point and
-    additive limits; the course so far plus this session against every ``course``
-    limit; ``interval.short`` against the recorded sessions; allergies, pregnancy and
-    withdrawn ingredients as the catalog and the patient file say today. *risks* (the
-    formulation's and the catalog's, justified) apply as they do to :func:`check`.
+    The doses of the sitting (this one and every dose recorded within the sitting window
+    of *at*) against the session, per-kg and additive limits, naming what they counted;
+    this volume against the per-point limits; the course so far plus this dose against
+    every ``course`` limit; ``interval.short`` against the other sittings; allergies,
+    pregnancy and withdrawn ingredients as the catalog and the patient file say today;
+    ``limit.area`` where a limit's source covers other areas. *risks* (the formulation's
+    and the catalog's, justified) apply as they do to :func:`check`.
     """
+    from mesoformula.sitting import windows_at  # noqa: PLC0415 - with a course only
+
     present = [c for c in contents if c.concentration_value > 0]
     adjusted, findings, given_before = with_recorded_course(
         present, course, catalog, volume_ml=volume_ml
     )
-    findings += dose_findings(adjusted, catalog, patient)
-    findings += additive_findings(adjusted, catalog, patient)
+    window = catalog.sitting_window
+    groups = windows_at(course, at, window)
+    findings += sitting_findings(adjusted, groups, catalog, patient, window=window)
     findings += status_findings(adjusted, catalog)
     findings += allergen_findings(adjusted, catalog, patient)
     findings += pregnancy_findings(adjusted, catalog, patient)
-    findings += recent_findings(present, course, catalog, at)
+    findings += recent_findings(present, course, catalog, at, window=window)
+    findings += limit_area_findings(adjusted, catalog, [area] if area else [])
     findings = note_given(findings, given_before)
     justified = [r for r in (*risks, *catalog.accepted_risks) if _justified(r)]
     return accept_risks(findings, justified)
@@ -145,16 +189,28 @@ def _justified(risk: AcceptedRisk) -> bool:
 
 
 def check_preparation(
-    worksheet: Worksheet, catalog: Catalog, patient: Patient | None = None
+    worksheet: Worksheet,
+    catalog: Catalog,
+    patient: Patient | None = None,
+    *,
+    groups: Sequence[Sequence[Administration]] | None = None,
+    window: dt.timedelta | None = None,
 ) -> list[Finding]:
     """
     Return the safety findings of a composed preparation; with a *patient*, the
-    patient-specific ones too (per-kg limits, allergies, pregnancy).
+    patient-specific ones too (per-kg limits, allergies, pregnancy). With *groups* (the
+    recorded administrations sharing a sitting with it, SPEC §9.1), the session, per-kg
+    and additive limits judge the sitting.
     """
     present = [c for c in worksheet.contents if c.total_value > 0]
     findings: list[Finding] = []
-    findings += dose_findings(present, catalog, patient)
-    findings += additive_findings(present, catalog, patient)
+    if groups is None:
+        findings += dose_findings(present, catalog, patient)
+        findings += additive_findings(present, catalog, patient)
+    else:
+        findings += sitting_findings(
+            present, groups, catalog, patient, window=window or catalog.sitting_window
+        )
     findings += compatibility_findings(present, worksheet, catalog)
     findings += status_findings(present, catalog)
     if patient is not None:

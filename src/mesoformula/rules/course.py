@@ -6,9 +6,7 @@ several sessions.
   ``min_interval`` and the formulation's ``administration.interval`` is shorter; when a
   course of several sessions gives no interval, the minimum cannot be checked and a
   warning says so (never a silent pass).
-* ``bud.schedule`` (warning): one batch serves several sessions and the time between
-  sessions is longer than the batch's beyond-use date, so the remainder expires before
-  the next session (info, "not checked", when the course gives no interval).
+* ``bud.schedule``: see :mod:`mesoformula.rules.bud`.
 
 And the course as given (the administrations the store recorded):
 
@@ -21,25 +19,20 @@ And the course as given (the administrations the store recorded):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from mesoformula import _time
-from mesoformula.bud import Bud, assign_bud, span
 from mesoformula.catalog import Catalog
-from mesoformula.findings import Finding, Severity
-from mesoformula.formulation import Formulation, Preparation
+from mesoformula.findings import Finding
+from mesoformula.formulation import Formulation
 from mesoformula.units import days, fmt
 
 if TYPE_CHECKING:  # the course as given is imported only where a course is counted
     from mesoformula.course import Administration
-from mesoformula.worksheet import Content, Worksheet
-
-#: The instant BUD spans are measured from: only the span matters here.
-_ORIGIN = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
+from mesoformula.worksheet import Content
 
 
 def interval_findings(
@@ -84,83 +77,22 @@ def interval_findings(
     return findings
 
 
-@functools.lru_cache(maxsize=256)
-def _bud_span(preparation: Preparation | None, only_sterile: bool, products: int) -> Bud:
-    """The BUD of a batch compounded at _ORIGIN (the same for every file alike)."""
-    return assign_bud(
-        preparation, compounded_at=_ORIGIN, only_sterile=only_sterile, products=products
-    )
-
-
-def schedule_findings(
-    worksheet: Worksheet, formulation: Formulation, catalog: Catalog
-) -> list[Finding]:
-    """``bud.schedule`` when a batch serving several sessions outlives its BUD."""
-    dosing = worksheet.dosing
-    administration = formulation.administration
-    if (
-        dosing is None
-        or administration is None
-        or dosing.sessions_per_batch is None
-        or dosing.sessions_per_batch < 2
-        or administration.sessions < 2
-    ):
-        return []
-    serves = min(dosing.sessions_per_batch, administration.sessions)
-    used = [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
-    products = [catalog.products[d.product] for d in used if d.product in catalog.products]
-    bud = _bud_span(
-        formulation.preparation,
-        all(p.sterile for p in products),
-        len({p.id for p in products}),
-    )
-    lead = f"one batch serves {serves} sessions"
-    severity: Severity = "warning"
-    if administration.interval is None:
-        severity = "info"  # reported as not checked, never as fine
-        message = (
-            f"{lead} but the course gives no interval: whether the remainder is still within "
-            "its beyond-use date at the next session is not checked; give "
-            "administration.interval or prepare per session"
-        )
-    elif bud.at is None:
-        message = (
-            f"{lead} {administration.interval} apart, but the batch's beyond-use date cannot "
-            f"be assigned ({bud.reason}): prepare per session"
-        )
-    else:
-        limit = bud.at - _ORIGIN
-        if dt.timedelta(days=days(administration.interval)) <= limit:
-            return []
-        message = (
-            f"{lead} {administration.interval} apart, but its beyond-use date is "
-            f"{span(limit)} ({bud.reason}): the remainder is beyond its BUD before the next "
-            "session: prepare per session"
-        )
-    return [
-        Finding(
-            code="bud.schedule",
-            severity=severity,
-            message=message,
-            location="administration.interval",
-        )
-    ]
-
-
 def with_recorded_course(
     contents: Sequence[Content],
     administrations: Sequence[Administration],
     catalog: Catalog,
     *,
     volume_ml: float | None = None,
+    sessions: int | None = None,
 ) -> tuple[list[Content], list[Finding], dict[str, tuple[float, str]]]:
     """
     The *contents* with the recorded course counted in: each ingredient's course dose is
     what the live *administrations* gave plus what is planned; returned with the findings
     and what was given before of each ingredient (amount, unit), for :func:`note_given`.
     With *volume_ml* (one administration of that volume), the session dose is that
-    volume's and the plan is that one session; without, the planned course is the
-    formulation's. A dose given in
+    volume's and the plan is that one session; with *sessions* (the sessions of the
+    course still to come, SPEC §9.1), the plan is that many sessions; without either,
+    the planned course is the formulation's whole course. A dose given in
     a unit that cannot be converted is left out of the sum and ``dose.unchecked`` says
     the course limit is not fully checked.
     """
@@ -176,6 +108,8 @@ def with_recorded_course(
             else content.concentration_value * volume_ml
         )
         planned = content.per_course_value if volume_ml is None else session
+        if volume_ml is None and sessions is not None:
+            planned = None if session is None else session * sessions
         before, unconverted = given(administrations, content.ingredient, content.unit, catalog)
         given_before[content.ingredient] = (before, content.unit)
         if unconverted and any(
@@ -203,9 +137,16 @@ def with_recorded_course(
 
 
 def note_given(
-    findings: Sequence[Finding], given_before: Mapping[str, tuple[float, str]]
+    findings: Sequence[Finding],
+    given_before: Mapping[str, tuple[float, str]],
+    *,
+    sessions: int | None = None,
 ) -> list[Finding]:
-    """Say in each ``dose.course`` finding how much of it the recorded course gave."""
+    """
+    Say in each ``dose.course`` finding how much of it the recorded course gave (and,
+    with *sessions*, how many sessions of the course were counted as still to come).
+    """
+    planned = "" if sessions is None else f", plus {sessions} session(s) still to come"
     noted = []
     for finding in findings:
         before, unit = given_before.get(finding.ingredient or "", (0.0, ""))
@@ -213,7 +154,7 @@ def note_given(
             attrs.evolve(
                 finding,
                 message=f"{finding.message} ({fmt(before)} {unit} of it was given already, "
-                "as the store records)",
+                f"as the store records{planned})",
             )
             if finding.code == "dose.course" and before > 0
             else finding
@@ -221,20 +162,61 @@ def note_given(
     return noted
 
 
+def planned_sessions(
+    formulation: Formulation,
+    administrations: Sequence[Administration],
+    at: dt.datetime,
+    window: dt.timedelta,
+) -> tuple[int, list[Finding]]:
+    """
+    The sessions of *formulation*'s course still to come at *at* (SPEC §9.1): its
+    ``sessions`` less the sittings recorded with it before the sitting of *at*, and
+    never fewer than the one being planned; ``course.complete`` (warning) when every
+    session of the course is recorded already.
+    """
+    from mesoformula.sitting import sittings_before  # noqa: PLC0415 - with a course only
+
+    total = formulation.administration.sessions if formulation.administration else 1
+    mine = [a for a in administrations if a.formulation == formulation.id]
+    before = sittings_before(mine, at, window)
+    findings = []
+    if len(before) >= total:
+        last = before[-1][-1]
+        findings.append(
+            Finding(
+                code="course.complete",
+                severity="warning",
+                message=f"the course of {formulation.id} has {total} session(s) and "
+                f"{len(before)} are recorded for patient {last.patient} (the last on "
+                f"{_time.shown(last.at)}): this would be session {len(before) + 1}; a new "
+                "course needs a new prescription",
+                location="administration.sessions",
+            )
+        )
+    return max(total - len(before), 1), findings
+
+
 def recent_findings(
     present: Sequence[Content],
     administrations: Sequence[Administration],
     catalog: Catalog,
     at: dt.datetime,
+    *,
+    window: dt.timedelta,
 ) -> list[Finding]:
     """
     ``interval.short`` (error) for every ingredient with a ``min_interval`` that a live
-    administration gave less than that interval before (or after) *at*.
+    administration of another sitting gave less than that interval before (or after)
+    *at*: the interval is measured between sittings, never within one (SPEC §9.1; a
+    session given as 5 mL + 5 mL an hour apart is one session).
     """
     from mesoformula.course import last_given  # noqa: PLC0415 - only with a recorded course
+    from mesoformula.sitting import same_sitting  # noqa: PLC0415
 
     findings = []
     moment = _time.utc(at)
+    everything = administrations
+    administrations = [a for a in administrations if not same_sitting(a.at, moment, window)]
     for content in present:
         ingredient = catalog.ingredients.get(content.ingredient)
         if ingredient is None or ingredient.min_interval is None:
@@ -250,17 +232,17 @@ def recent_findings(
         if not near:
             continue
         closest = min(near, key=lambda a: abs(moment - _time.utc(a.at)))
-        last = last_given(administrations, content.ingredient)
+        last = last_given(everything, content.ingredient)
         earliest = _time.utc(last.at if last is not None else closest.at) + minimum
         gap = abs(moment - _time.utc(closest.at))
         findings.append(
             Finding(
                 code="interval.short",
                 severity="error",
-                message=f"{ingredient.name} was given {_time.stored(closest.at)} (batch "
+                message=f"{ingredient.name} was given {_time.shown(closest.at)} (batch "
                 f"{closest.batch_id}), {gap.total_seconds() / 86400:.1f} d from "
-                f"{_time.stored(moment)}: at least {ingredient.min_interval} between sessions; "
-                f"the next session is due on or after {_time.stored(earliest)}",
+                f"{_time.shown(moment)}: at least {ingredient.min_interval} between sessions; "
+                f"the next session is due on or after {_time.shown(earliest)}",
                 ingredient=ingredient.id,
                 source=ingredient.source_of("min_interval") or None,
             )
@@ -271,7 +253,7 @@ def recent_findings(
 __all__ = [
     "interval_findings",
     "note_given",
+    "planned_sessions",
     "recent_findings",
-    "schedule_findings",
     "with_recorded_course",
 ]

@@ -73,6 +73,27 @@ def applies(limit: DoseLimit, contents: Mapping[str, Content], catalog: Catalog)
     return not limit.when_present or any(holds(c, contents, catalog) for c in limit.when_present)
 
 
+#: For each ingredient, the contents of every preparation that carried it (a sitting,
+#: SPEC §9.1): a limit applies when it applies in any of them.
+Contexts = Mapping[str, Sequence[Mapping[str, Content]]]
+
+
+def applies_in(
+    limit: DoseLimit,
+    ingredient: str,
+    contents: Mapping[str, Content],
+    catalog: Catalog,
+    contexts: Contexts | None = None,
+) -> bool:
+    """
+    Whether *limit* of *ingredient* applies: in the preparation with *contents*, or,
+    with *contexts*, in any preparation that carried the ingredient (a dose given
+    without epinephrine keeps the stricter limit for the whole sitting).
+    """
+    found = None if contexts is None else contexts.get(ingredient)
+    return any(applies(limit, c, catalog) for c in (found or (contents,)))
+
+
 def _dose(content: Content, basis: str) -> float | None:
     return {
         "session": content.per_session_value,
@@ -93,7 +114,11 @@ def is_active(content: Content, catalog: Catalog) -> bool:
 
 
 def dose_findings(
-    contents: Sequence[Content], catalog: Catalog, patient: Patient | None
+    contents: Sequence[Content],
+    catalog: Catalog,
+    patient: Patient | None,
+    *,
+    contexts: Contexts | None = None,
 ) -> list[Finding]:
     """
     Compare every ingredient's doses with its limits (the catalog's and the clinic's).
@@ -109,7 +134,11 @@ def dose_findings(
         ingredient = catalog.ingredients.get(content.ingredient)
         exceeded: dict[str, list[tuple[DoseLimit, float, float]]] = {}
         limits = catalog.limits_of(content.ingredient)
-        applicable = [limit for limit in limits if applies(limit, by_id, catalog)]
+        applicable = [
+            limit
+            for limit in limits
+            if applies_in(limit, content.ingredient, by_id, catalog, contexts)
+        ]
         if not applicable and is_active(content, catalog):
             findings.append(_nolimit(content, ingredient, limits))
         for limit in applicable:
@@ -245,7 +274,11 @@ def _dose_finding(
 
 
 def additive_findings(
-    contents: Sequence[Content], catalog: Catalog, patient: Patient | None
+    contents: Sequence[Content],
+    catalog: Catalog,
+    patient: Patient | None,
+    *,
+    contexts: Contexts | None = None,
 ) -> list[Finding]:
     """
     Check every additive group (SPEC §8.1): with two members or more present, the sum of
@@ -274,7 +307,9 @@ def additive_findings(
             best: tuple[float, DoseLimit] | None = None
             why = f"no {group.basis} limit"
             for limit in catalog.limits_of(member.ingredient):
-                if limit.basis != group.basis or not applies(limit, by_id, catalog):
+                if limit.basis != group.basis or not applies_in(
+                    limit, member.ingredient, by_id, catalog, contexts
+                ):
                     continue
                 if group.severity == "error" and limit.severity != "error":
                     continue
@@ -329,8 +364,10 @@ __all__ = [
     "CODES_BY_BASIS",
     "TOLERANCE",
     "VEHICLE_CLASSES",
+    "Contexts",
     "additive_findings",
     "applies",
+    "applies_in",
     "dose_findings",
     "holds",
     "is_active",

@@ -77,6 +77,7 @@ class Engine:
     #: Where the store is, for messages (a path, or a URL without its password).
     location: str
     _sites: bool = False
+    _areas: bool = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         raise NotImplementedError
@@ -134,6 +135,12 @@ class Engine:
         if not self._sites:  # asked again until true: a migration may add the column
             self._sites = "site" in self.columns("lots")
         return self._sites
+
+    def has_areas(self) -> bool:
+        """Whether administrations have an area (schema version 10 and later)."""
+        if not self._areas:  # asked again until true: a migration may add the column
+            self._areas = "area" in self.columns("administrations")
+        return self._areas
 
     @contextmanager
     def foreign_keys_off(self, needed: bool) -> Iterator[None]:

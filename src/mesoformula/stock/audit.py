@@ -40,6 +40,10 @@ def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) ->
     return sha256(f"{prev}\n{payload}".encode()).hexdigest()
 
 
+#: The area of an administration (schema version 10), selected last: a row without one
+#: is sealed as rows were before (its facts end with ``undoes``).
+AREA = ", area"
+
 #: What a seal attests: its reason names the subject, its correlation the key.
 SEALED = {
     "sealed: batch": (
@@ -59,7 +63,7 @@ SEALED = {
         "administration",
         (
             "SELECT administration_id, kind, batch_id, patient, at, volume_ul, actor, doses,"
-            " reason, undoes FROM administrations WHERE administration_id = ?"
+            " reason, undoes" + AREA + " FROM administrations WHERE administration_id = ?"
         ),
     ),
 }
@@ -110,14 +114,22 @@ def facts_of(
     sealed = None if seal is None else sealed_subject(*seal)
     if sealed is not None:
         subject, query = SEALED[sealed[0]]
-        row = db.execute(query, (sealed[1],)).fetchone()
-        sealed_row = (subject, None if row is None else list(row))
+        row = db.execute(_for_schema(db, query), (sealed[1],)).fetchone()
+        values = None if row is None else list(row)
+        if subject == "administration" and values is not None and len(values) == 11:
+            values = values if values[-1] is not None else values[:-1]
+        sealed_row = (subject, values)
     return facts_text(
         None if lot is None else list(lot)[1:],
         container_id is not None,
         None if container is None else list(container),
         sealed_row,
     )
+
+
+def _for_schema(db: Engine, query: str) -> str:
+    """*query* without the area column on a store from before schema version 10."""
+    return query if AREA not in query or db.has_areas() else query.replace(AREA, "")
 
 
 def lot_facts_query(db: Engine) -> str:

@@ -554,6 +554,7 @@ class Ledger:
         actor: str,
         undoes: int | None = None,
         reason: str = "",
+        area: str | None = None,
     ) -> tuple[int, int]:
         """
         Record an administration of *batch_id* (or, with *undoes*, the compensating row
@@ -563,9 +564,13 @@ class Ledger:
         Raises:
             StockError: the batch has no journal entries to seal the row to.
         """
+        # The area column (schema version 10) is written only when there is an area.
+        columns = ", area" if area is not None else ""
         cursor = self.db.execute(
             "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor, doses,"
-            " reason, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING administration_id",
+            f" reason, undoes{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
+            + (", ?" if area is not None else "")
+            + ") RETURNING administration_id",
             (
                 "give" if undoes is None else "undo",
                 batch_id,
@@ -576,6 +581,7 @@ class Ledger:
                 doses,
                 reason,
                 undoes,
+                *((area,) if area is not None else ()),
             ),
         )
         number = int(cursor.fetchone()[0])

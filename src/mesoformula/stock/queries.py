@@ -257,9 +257,8 @@ class Queries:
 
         rows = self.db.execute(
             "SELECT a.administration_id, a.batch_id, a.patient, a.at, a.volume_ul, a.actor,"
-            " a.doses, b.formulation, "
-            + self.db.json_field("b.record", "formulation_name")
-            + " AS name,"
+            " a.doses, " + ("a.area" if self.db.has_areas() else "NULL AS area") + ","
+            " b.formulation, " + self.db.json_field("b.record", "formulation_name") + " AS name,"
             " u.administration_id AS undo_id, u.at AS undo_at, u.actor AS undo_actor,"
             " u.reason AS undo_reason"
             " FROM administrations a JOIN batches b USING (batch_id)"
@@ -279,6 +278,7 @@ class Queries:
                 actor=r["actor"],
                 formulation=r["formulation"],
                 formulation_name=r["name"],
+                area=r["area"],
                 doses=tuple(
                     Dose(ingredient=k, value=float(v[0]), unit=str(v[1]))
                     for k, v in json.loads(r["doses"]).items()

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mesoformula import _time
 from mesoformula._text import fence, markdown_text, print_tokens
 from mesoformula.findings import Finding
 from mesoformula.records import BatchRecord, Label, MasterRecord
@@ -148,20 +149,20 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
     return [
         ("formulation", f"{formulation.name} ({formulation.id}) version {formulation.version}"),
         ("checksum", formulation.checksum),
-        ("compounded at", record.compounded_at.isoformat(timespec="seconds")),
+        ("compounded at", _time.shown(record.compounded_at)),
         ("batches", record.batches),
         ("preparer", record.preparer),
         ("patient", record.label.patient or blank),
         ("prescriber", record.prescriber or blank),
         (
             "verifier",
-            f"{record.verifier} ({record.verified_at.isoformat(timespec='minutes')})"
+            f"{record.verifier} ({_time.shown(record.verified_at)})"
             if record.verifier and record.verified_at
             else blank,
         ),
         (
             "beyond-use date",
-            bud.at.isoformat(timespec="seconds") if bud.at else "NOT ASSIGNED - do not release",
+            _time.shown(bud.at) if bud.at else "NOT ASSIGNED - do not release",
         ),
         ("BUD governed by", f"{bud.governed_by or '-'}: {bud.reason}"),
         ("storage", record.storage.description or "not stated"),
@@ -187,7 +188,7 @@ def batch_fields(record: BatchRecord) -> list[tuple[str, str]]:
 def _void(record: BatchRecord) -> str:
     void = record.void
     assert void is not None
-    return f"voided {void.at.isoformat(timespec='minutes')} by {void.actor}: {void.reason}"
+    return f"voided {_time.shown(void.at)} by {void.actor}: {void.reason}"
 
 
 def batch_markdown(record: BatchRecord) -> str:
