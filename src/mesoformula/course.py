@@ -20,6 +20,7 @@ from . import _time
 from .catalog import Catalog, DoseLimit
 from .conversion import convert
 from .rules.doses import VEHICLE_CLASSES
+from .sitting import sittings
 from .units import Quantity, days
 from .worksheet import Content, clean
 
@@ -188,13 +189,29 @@ class IngredientTotal:
 
 
 @attrs.frozen(kw_only=True)
+class AreaTotal:
+    """What the live administrations gave in one treatment area (SPEC §9.1)."""
+
+    area: str | None
+    doses: tuple[Dose, ...]
+
+
+@attrs.frozen(kw_only=True)
 class CourseSummary:
-    """A patient's course as given: administrations, totals, limits, next session."""
+    """
+    A patient's course as given: administrations, totals, limits, next session.
+
+    Attributes:
+        sittings: The live administrations' numbers, grouped into sittings (SPEC §9.1).
+        areas: What was given per treatment area (None: not recorded).
+    """
 
     patient: str
     administrations: tuple[Administration, ...]
     totals: tuple[IngredientTotal, ...]
     next_sessions: tuple[NextSession, ...]
+    sittings: tuple[tuple[int, ...], ...] = ()
+    areas: tuple[AreaTotal, ...] = ()
 
     @property
     def live(self) -> tuple[Administration, ...]:
@@ -278,11 +295,33 @@ def summarize(
         administrations=ordered,
         totals=tuple(totals),
         next_sessions=tuple(next_sessions),
+        sittings=tuple(
+            tuple(a.number for a in group) for group in sittings(live, catalog.sitting_window)
+        ),
+        areas=_by_area(live),
+    )
+
+
+def _by_area(live: Sequence[Administration]) -> tuple[AreaTotal, ...]:
+    """The doses given per area, areas in the order first given (None: not recorded)."""
+    amounts: dict[str | None, dict[tuple[str, str], float]] = {}
+    for administration in live:
+        into = amounts.setdefault(administration.area, {})
+        for dose in administration.doses:
+            key = (dose.ingredient, dose.unit)
+            into[key] = into.get(key, 0.0) + dose.value
+    return tuple(
+        AreaTotal(
+            area=area,
+            doses=tuple(Dose(ingredient=i, value=v, unit=u) for (i, u), v in doses.items()),
+        )
+        for area, doses in amounts.items()
     )
 
 
 __all__ = [
     "Administration",
+    "AreaTotal",
     "CourseSummary",
     "Dose",
     "IngredientTotal",

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from . import _time
 from .catalog import DEFAULT_WINDOW
-from .course import Administration
+
+if TYPE_CHECKING:  # the course builds on the sitting, not the other way round
+    from .course import Administration
 
 
 def same_sitting(a: dt.datetime, b: dt.datetime, window: dt.timedelta) -> bool:

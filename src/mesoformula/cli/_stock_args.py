@@ -259,6 +259,12 @@ def add_commands(
     administer.add_argument("--patient", metavar="PATIENT", help="patient file")
     administer.add_argument("--volume", metavar="VOLUME", help="the volume given, e.g. '4 mL'")
     administer.add_argument(
+        "--area",
+        metavar="AREA",
+        help="where the dose went: face, scalp, neck, submental, décolletage, abdomen, flanks, "
+        "thighs, buttocks, arms, knees, hands, or an area of the catalog's [policy]",
+    )
+    administer.add_argument(
         "--undo", type=entry_id, metavar="N", help="take back administration N (with --reason)"
     )
     administer.add_argument("--reason", help="why the administration is undone")

@@ -70,6 +70,7 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
 
     volume = parse_volume(args.volume, "--volume")
     loaded = load_catalog_of(args)
+    area = _area_of(args.area, loaded.catalog)
     at, actor = at_time(args), actor_of(args)
     patient = read_patient(args.patient, out, "not administered")
     if patient is None:
@@ -84,6 +85,7 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
                 volume_ml=float(volume.value),
                 at=at,
                 actor=actor,
+                area=area,
             )
         except (UnknownEntry, EntryOrderError, StockError) as error:
             out.write(f"not administered: {error}\n")
@@ -99,6 +101,7 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
                 "patient": patient.id,
                 "at": _time.stored(at),
                 "volume": {"value": volume.value, "unit": "mL"},
+                "area": area,
                 "doses": [
                     {"ingredient": d.ingredient, "value": d.amount.value, "unit": d.unit}
                     for d in result.doses
@@ -136,10 +139,25 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _area_of(word: str | None, catalog: Any) -> str | None:
+    """``--area`` as the vocabulary prints it; a word it does not know is a usage error."""
+    from mesoformula.areas import resolve, suggestion  # noqa: PLC0415
+
+    if word is None:
+        return None
+    found = resolve(word, catalog.policy.areas)
+    if found is None:
+        raise UsageError(
+            f"--area {word!r} is not a treatment area ({suggestion(word, catalog.policy.areas)}"
+            "; a clinic adds its own in a catalog's [policy] areas)"
+        )
+    return found
+
+
 def _undo(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry  # noqa: PLC0415
 
-    if args.batch_id or args.patient or args.volume:
+    if args.batch_id or args.patient or args.volume or args.area:
         raise UsageError("--undo takes only --reason (and --at, --actor, --db)")
     if not args.reason or not args.reason.strip():
         raise UsageError("--undo needs --reason: why the administration is taken back")
@@ -194,11 +212,14 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         out.write("  nothing recorded for this patient\n")
         return EXIT_OK
     out.write("sessions:\n")
+    sitting_of = {n: k for k, numbers in enumerate(summary.sittings, 1) for n in numbers}
     for a in summary.administrations:
         name = f" ({a.formulation_name})" if a.formulation_name else ""
+        sitting = f"  sitting {sitting_of[a.number]}" if a.number in sitting_of else ""
+        where = f"  {a.area}" if a.area else ""
         line = (
-            f"  #{a.number}  {_when(a.at)}  batch {a.batch_id}  {a.formulation}{name}  "
-            f"{a.volume_ml:g} mL  by {a.actor}"
+            f"  #{a.number}  {_when(a.at)}{sitting}  batch {a.batch_id}  {a.formulation}{name}"
+            f"{where}  {a.volume_ml:g} mL  by {a.actor}"
         )
         if a.undone is not None:
             line += f"  UNDONE {_when(a.undone.at)} by {a.undone.actor}: {a.undone.reason}"
@@ -221,6 +242,15 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
                     f"    course limit {use.limit.max}{when}: {use.fraction * 100:.0f}% used"
                     f"{flag} [source: {use.limit.source}]\n"
                 )
+    if any(area.area for area in summary.areas):
+        out.write("by area:\n")
+        names = loaded.catalog.ingredients
+        for area in summary.areas:
+            given = ", ".join(
+                f"{names[d.ingredient].name if d.ingredient in names else d.ingredient} {d.amount}"
+                for d in area.doses
+            )
+            out.write(f"  {area.area or '(area not recorded)'}: {given}\n")
     if summary.next_sessions:
         out.write("next session:\n")
         for n in summary.next_sessions:

@@ -93,6 +93,7 @@ def course_data(summary: CourseSummary) -> JSONObject:
                 "volume": {"value": a.volume_ml, "unit": "mL"},
                 "actor": a.actor,
                 "doses": [{"ingredient": d.ingredient, **to_json(d.amount)} for d in a.doses],
+                "area": a.area,
                 "undone": None
                 if a.undone is None
                 else {
@@ -103,6 +104,14 @@ def course_data(summary: CourseSummary) -> JSONObject:
                 },
             }
             for a in summary.administrations
+        ],
+        "sittings": [list(numbers) for numbers in summary.sittings],
+        "by_area": [
+            {
+                "area": area.area,
+                "doses": [{"ingredient": d.ingredient, **to_json(d.amount)} for d in area.doses],
+            }
+            for area in summary.areas
         ],
         "totals": [
             {

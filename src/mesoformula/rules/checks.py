@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from mesoformula import _time
+from mesoformula.areas import resolve
 from mesoformula.catalog import Catalog
 from mesoformula.composition import compose
 from mesoformula.findings import Finding
@@ -88,7 +89,8 @@ def check(
         findings += check_preparation(worksheet, catalog, patient)
     else:
         findings += _with_course(worksheet, formulation, catalog, patient, course=course, at=at)
-    findings += limit_area_findings(present, catalog, areas)
+    known = [a for a in (resolve(a, catalog.policy.areas) for a in areas) if a is not None]
+    findings += limit_area_findings(present, catalog, known)
     findings += interval_findings(present, formulation, catalog)
     findings += bud_findings(formulation, worksheet, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)

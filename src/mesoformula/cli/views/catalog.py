@@ -28,6 +28,8 @@ def _limit(limit: DoseLimit) -> JSONObject:
         data["note"] = limit.note
     if limit.route:
         data["route"] = limit.route
+    if limit.areas:
+        data["areas"] = list(limit.areas)
     return data
 
 
@@ -314,6 +316,8 @@ def show_text(data: JSONObject) -> str:
             lines.append(f"    - {limit['basis']}: max {value} ({limit['severity']}){cond}")
             if limit.get("note"):
                 lines.append(f"      note: {limit['note']}")
+            if limit.get("areas"):
+                lines.append(f"      areas: {', '.join(limit['areas'])} (the source's)")
             lines.append(f"      source: {limit['source']}")
     for key in ("incompatibilities", "cross_reactivity"):
         for rule in data.get(key, []):
