@@ -273,15 +273,57 @@ class TestAcceptedRisks:
         assert [other] == accept_risks([other], [risk])
 
     def test_policy_file_risks(self, tmp_path: Path) -> None:
-        """A catalog (policy) file can accept risks for every formulation."""
+        """
+        A catalog (policy) file accepts a risk for the formulations it names only, and
+        for the ingredient it names (SPEC §9.2).
+        """
         (tmp_path / "policy.toml").write_text(
             'format = "mesoformula.catalog/1"\n[[accepted_risks]]\ncode = "status.withdrawn"\n'
+            'ingredient = "buflomedil"\nformulations = ["buflomedil"]\n'
             'justification = "Teaching only"\n'
         )
         loaded = load_catalog([tmp_path])
-        findings = check(load(CHECK / "buflomedil.toml", Formulation), loaded.catalog)[1]
-        (finding,) = only(findings, "status.withdrawn")
+        assert [] == [f for _, f in loaded.findings if f.severity == "error"]
+        formulation = load(CHECK / "buflomedil.toml", Formulation)
+        (finding,) = only(check(formulation, loaded.catalog)[1], "status.withdrawn")
         assert ("warning", "Teaching only") == (finding.severity, finding.justification)
+        other = attrs.evolve(formulation, id="another")
+        (finding,) = only(check(other, loaded.catalog)[1], "status.withdrawn")
+        assert ("error", None) == (finding.severity, finding.justification)
+
+    @pytest.mark.parametrize(
+        ("risk", "field"),
+        [
+            ('code = "allergen.direct"\nformulations = ["f"]', "ingredient"),
+            ('code = "allergen.direct"\ningredient = "fish-dna"', "formulations"),
+            ('code = "compat.pair"', "formulations"),
+        ],
+    )
+    def test_an_unscoped_clinic_risk_accepts_nothing(
+        self, tmp_path: Path, risk: str, field: str
+    ) -> None:
+        """A clinic-wide risk without its ingredient or formulations is a file.schema error."""
+        (tmp_path / "policy.toml").write_text(
+            f'format = "mesoformula.catalog/1"\n[[accepted_risks]]\n{risk}\n'
+            'justification = "every patient"\n'
+        )
+        loaded = load_catalog([tmp_path])
+        (finding,) = [f for _, f in loaded.findings if f.severity == "error"]
+        assert ("file.schema", f"accepted_risks[0].{field}") == (finding.code, finding.location)
+        assert () == tuple(
+            r for r in loaded.catalog.accepted_risks if r.problem(clinic=True) is None
+        )
+
+    def test_a_formulation_risk_without_its_ingredient(self, loaded: LoadedCatalog) -> None:
+        """An allergen.* acceptance without an ingredient would accept every allergen."""
+        formulation = attrs.evolve(
+            load(CHECK / "buflomedil.toml", Formulation),
+            accepted_risks=(AcceptedRisk(code="status.withdrawn", justification="teaching"),),
+        )
+        found = check(formulation, loaded.catalog)[1]
+        assert "error" == only(found, "status.withdrawn")[0].severity
+        (schema,) = only(found, "file.schema")
+        assert "accepted_risks[0].ingredient" == schema.location
 
 
 class TestCleanExamples:

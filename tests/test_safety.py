@@ -268,8 +268,13 @@ class TestJustification:
 
     def test_a_written_justification_is_shown(self, loaded: LoadedCatalog) -> None:
         formulation = load(SAFETY / "unsafe-blank-justification.toml", Formulation)
+        # a status.* risk names its ingredient (SPEC §9.2)
         risks = tuple(
-            attrs.evolve(r, justification="prescriber accepts: teaching case")
+            attrs.evolve(
+                r,
+                justification="prescriber accepts: teaching case",
+                ingredient="buflomedil" if r.code == "status.withdrawn" else None,
+            )
             for r in formulation.accepted_risks
         )
         found = check(attrs.evolve(formulation, accepted_risks=risks), loaded.catalog)[1]

@@ -169,6 +169,7 @@ def administer(
             course=stock.administrations(patient=patient.id),
             at=at,
             risks=recorded.accepted_risks,
+            formulation=recorded.id,
             area=where,
         )
         findings += patient_term_findings(patient, catalog)

@@ -17,6 +17,7 @@ import attrs
 
 from ._frozen import FrozenMap
 from ._validate import validated
+from .catalog_changes import collisions, describe, weakenings
 from .catalog_entries import (
     BASIS_UNITS,
     CATALOG_FORMAT,
@@ -82,14 +83,19 @@ class Catalog:
 
     @classmethod
     def from_files(
-        cls, files: Iterable[tuple[str, CatalogFile]]
+        cls, files: Iterable[tuple[str, CatalogFile]], *, house_from: int | None = None
     ) -> tuple[Catalog, list[tuple[str, Finding]]]:
         """
         Merge catalog files in order; return the catalog and (file, finding) pairs.
 
         An id defined again by a later file replaces the earlier definition, and the
-        replacement is reported as ``catalog.override`` (info) against the later file.
-        Redefining an entry identically is not reported.
+        replacement is reported as ``catalog.override`` (info) against the later file;
+        a replacement that relaxes a safety fact is ``catalog.weakened`` (warning,
+        naming what changed, SPEC §9.2). Redefining an entry identically is not
+        reported. With *house_from* (the index of the first file that is not the
+        shipped catalog's), a house ingredient whose id, name or synonym is another
+        ingredient's name or synonym is ``catalog.collision`` (an error when the other
+        is withdrawn).
         """
         merged: dict[str, dict[str, Entry]] = {key: {} for key, _, _ in sections(CatalogFile())}
         origins: dict[str, str] = {}
@@ -100,7 +106,8 @@ class Catalog:
         risks: list[AcceptedRisk] = []
         policy = Policy()
         findings: list[tuple[str, Finding]] = []
-        for path, file in files:
+        house: set[str] = set()
+        for number, (path, file) in enumerate(files):
             for key, what, entries in sections(file):
                 target = merged[key]
                 for index, entry in enumerate(entries):
@@ -111,12 +118,38 @@ class Catalog:
                         findings.append(
                             (path, _info("catalog.override", message, f"{key}[{index}].id"))
                         )
+                        findings.extend(
+                            _weakened(
+                                path,
+                                f"{key}[{index}]",
+                                what,
+                                origins[tag],
+                                before=previous,
+                                after=entry,
+                            )
+                        )
                     target[entry.id] = entry
                     origins[tag] = path
+                    if key == "ingredients" and house_from is not None and number >= house_from:
+                        house.add(entry.id)
             cross.extend(file.cross_reactivity)
             incompat.extend(file.incompatibilities)
             policies.extend(file.limits)
-            additive.update((a.id, a) for a in file.additive_limits)
+            for n, group in enumerate(file.additive_limits):
+                if group.id in additive and additive[group.id] != group:
+                    origin = origins.get(f"additive_limits:{group.id}", "an earlier catalog")
+                    findings.extend(
+                        _weakened(
+                            path,
+                            f"additive_limits[{n}]",
+                            "additive group",
+                            origin,
+                            before=additive[group.id],
+                            after=group,
+                        )
+                    )
+                additive[group.id] = group
+                origins[f"additive_limits:{group.id}"] = path
             risks.extend(file.accepted_risks)
             policy = _merged_policy(policy, file.policy)
         catalog = cls(
@@ -131,6 +164,7 @@ class Catalog:
             policy=policy,
             origins=origins,
         )
+        findings.extend(_collisions(catalog, house))
         return catalog, findings
 
     @property
@@ -292,6 +326,55 @@ def sections(file: CatalogFile) -> tuple[tuple[str, str, Sequence[Entry]], ...]:
         ("products", "product", file.products),
         ("allergen_groups", "allergen group", file.allergen_groups),
     )
+
+
+def _weakened(
+    path: str, location: str, what: str, origin: str, *, before: object, after: object
+) -> list[tuple[str, Finding]]:
+    """``catalog.weakened`` when *after* (from *path*) relaxes *before* (from *origin*)."""
+    changes = weakenings(before, after)
+    if not changes:
+        return []
+    entry_id = getattr(after, "id", "")
+    return [
+        (
+            path,
+            Finding(
+                code="catalog.weakened",
+                severity="warning",
+                message=f"{what} '{entry_id}' in {path} relaxes the one from {origin}: "
+                f"{describe(changes)}; every check against this catalog is weaker for it "
+                "(keep the stricter fact, or make sure the clinic means it)",
+                location=location,
+            ),
+        )
+    ]
+
+
+def _collisions(catalog: Catalog, house: set[str]) -> list[tuple[str, Finding]]:
+    """``catalog.collision`` for house ingredients that take another's name or synonym."""
+    found = []
+    for house_id, other, word, withdrawn in collisions(catalog.ingredients, house):
+        other_entry = catalog.ingredients[other]
+        why = (
+            f" ({other_entry.name} is withdrawn: {other_entry.status_reason}; a withdrawn "
+            "drug must not come back under another name)"
+            if withdrawn
+            else ""
+        )
+        found.append(
+            (
+                catalog.origins.get(f"ingredients:{house_id}", ""),
+                Finding(
+                    code="catalog.collision",
+                    severity="error" if withdrawn else "warning",
+                    message=f"house ingredient '{house_id}' shares the name '{word}' with "
+                    f"ingredient '{other}'{why}: one word must name one substance",
+                    ingredient=house_id,
+                ),
+            )
+        )
+    return found
 
 
 def _merged_policy(merged: Policy, later: Policy | None) -> Policy:

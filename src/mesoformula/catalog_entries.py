@@ -137,6 +137,7 @@ class Ingredient:
             ``acidic-stock``).
         status: ``active`` or ``withdrawn`` (with ``status_reason``).
         pregnancy: ``ok``, ``caution`` or ``contraindicated``; absent when unknown.
+        lactation: The same for breastfeeding (SPEC §9.2); absent when unknown.
         activity_mass: Mass of one activity unit (``{IU = "0.025 ug"}``); activity is
             compared with mass only through this declared factor.
         limits: Dose limits.
@@ -160,6 +161,7 @@ class Ingredient:
     status: Literal["active", "withdrawn"] = "active"
     status_reason: str | None = None
     pregnancy: Literal["ok", "caution", "contraindicated"] | None = None
+    lactation: Literal["ok", "caution", "contraindicated"] | None = None
     activity_mass: FrozenMap[str, Mass] = attrs.field(factory=FrozenMap, converter=quantity_map)
     limits: tuple[DoseLimit, ...] = ()
     min_interval: Duration | None = None
@@ -217,6 +219,13 @@ class Product:
         no_admixture: The label says not to mix it with other drugs.
         strengths: Active ingredient id -> concentration.
         excipients: Excipient ingredient id -> concentration.
+        contains: Ingredients known to be present in an amount the maker does not
+            publish (devices and cosmetic ampoules, SPEC §9.2): allergies,
+            incompatibilities and pregnancy are checked, doses are not.
+        routes: The routes the product is licensed for (``intravenous``); another
+            route is ``route.offlabel`` (info).
+        do_not_freeze: The label says not to freeze it (nor a preparation with it).
+        do_not_refrigerate: The label says not to refrigerate it.
         source: Where the presentation data comes from.
         notes: Free text.
         gtin: The GS1 GTIN-14 on the box (check digit verified), when a public source
@@ -235,6 +244,10 @@ class Product:
     no_admixture: bool = False
     strengths: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
     excipients: FrozenMap[str, Strength] = attrs.field(factory=FrozenMap, converter=quantity_map)
+    contains: tuple[str, ...] = ()
+    routes: tuple[str, ...] = ()
+    do_not_freeze: bool = False
+    do_not_refrigerate: bool = False
     source: str = ""
     notes: str = ""
     gtin: str | None = attrs.field(default=None, validator=_valid_gtin)

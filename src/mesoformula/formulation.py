@@ -11,6 +11,9 @@ from ._validate import validated
 
 FORMULATION_FORMAT: Final = "mesoformula.formulation/1"
 
+#: The codes whose accepted risks must name their ingredient (SPEC §9.2).
+SCOPED_CODES = ("allergen.", "contra.", "dose.", "status.")
+
 
 @attrs.frozen(kw_only=True)
 @validated
@@ -88,12 +91,49 @@ class AcceptedRisk:
     A finding the prescriber accepts, with a written justification.
 
     The finding is still reported, downgraded to a warning and carrying the
-    justification; it is never dropped.
+    justification; it is never dropped. A risk of an ``allergen.*``, ``contra.*``,
+    ``dose.*`` or ``status.*`` code names its ``ingredient``; one a catalog accepts for
+    the whole clinic also names the ``formulations`` it covers (SPEC §9.2), else it
+    accepts nothing.
     """
 
     code: str
     ingredient: str | None = None
     justification: str
+    formulations: tuple[str, ...] = ()
+
+    def problem(self, *, clinic: bool) -> tuple[str, str] | None:
+        """Why this risk accepts nothing, as (field, reason); None when it is usable."""
+        if not self.justification.strip():
+            return (
+                "justification",
+                (
+                    f"the accepted risk for {self.code} has no justification, so it accepts "
+                    "nothing: write why the prescriber accepts it"
+                ),
+            )
+        if self.code.startswith(SCOPED_CODES) and not self.ingredient:
+            return (
+                "ingredient",
+                (
+                    f"an accepted risk of {self.code} must name its ingredient (it would accept "
+                    "every ingredient's finding): it accepts nothing until it does"
+                ),
+            )
+        if clinic and not self.formulations:
+            return (
+                "formulations",
+                (
+                    f"a clinic-wide accepted risk of {self.code} must name the formulations it "
+                    "covers (it would accept the finding for every patient and preparation): "
+                    "it accepts nothing until it does"
+                ),
+            )
+        return None
+
+    def covers(self, formulation: str | None) -> bool:
+        """Whether it applies to *formulation* (a risk that names none applies to its own)."""
+        return not self.formulations or formulation in self.formulations
 
 
 @attrs.frozen(kw_only=True)

@@ -16,7 +16,7 @@ import attrs
 
 from .catalog import Catalog, CatalogFile
 from .files import belongs, read
-from .files.catalogs import LoadedCatalog
+from .files.catalogs import LoadedCatalog, shipped_catalog_dir
 from .files.discovery import expand
 from .findings import Finding
 from .formulation import Formulation
@@ -86,7 +86,9 @@ def _catalog_file_findings(path: Path, file: CatalogFile, loaded: LoadedCatalog)
     resolved = path.resolve()
     files = [(p, f) for p, f in loaded.files if Path(p).resolve() != resolved]
     files.append((str(path), file))
-    catalog, merge = Catalog.from_files(files)
+    shipped = shipped_catalog_dir().resolve()
+    house = None if shipped in resolved.parents else len(files) - 1
+    catalog, merge = Catalog.from_files(files, house_from=house)
     return [f for p, f in merge if p == str(path)] + file_findings(file, catalog)
 
 

@@ -185,12 +185,18 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
     return EXIT_FINDINGS if summary["errors"] else EXIT_OK
 
 
-def load_catalog_of(args: argparse.Namespace, *, stop: bool = True) -> Any:
+#: Warnings of the catalogs in use that every command says (SPEC §9.2).
+ANNOUNCED = frozenset({"catalog.weakened", "catalog.collision"})
+
+
+def load_catalog_of(args: argparse.Namespace, *, stop: bool = True, announce: bool = True) -> Any:
     """
     Load the shipped catalog and every ``--catalog``; a path that does not exist is a
     usage error. With *stop* (every command but ``validate``), a catalog file that
     cannot be read or has errors stops the command: its findings are reported and it
-    exits 1 without doing its work (SPEC §8.1).
+    exits 1 without doing its work (SPEC §8.1). With *announce* (every command whose
+    report does not list the catalogs' findings), a house catalog that weakens a shipped
+    fact or takes another ingredient's name is said on standard error (SPEC §9.2).
     """
     from mesoformula.files.catalogs import load_catalog  # noqa: PLC0415 - keep start-up lean
 
@@ -200,6 +206,10 @@ def load_catalog_of(args: argparse.Namespace, *, stop: bool = True) -> Any:
     loaded = load_catalog(args.catalog, cache=cache_directory())
     if stop and any(f.severity == "error" for _, f in loaded.findings):
         raise CatalogProblem(catalog_reports_of(loaded))
+    if announce:
+        for path, finding in loaded.findings:
+            if finding.code in ANNOUNCED:
+                sys.stderr.write(finding_line(path, finding) + "\n")
     return loaded
 
 

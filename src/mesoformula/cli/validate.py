@@ -32,7 +32,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     for path in args.paths:
         if not path.strip():
             raise UsageError("an empty path: give a file or a folder to validate")
-    loaded = load_catalog_of(args, stop=False)
+    loaded = load_catalog_of(args, stop=False, announce=False)
     try:
         jobs = default_jobs() if args.jobs is None else args.jobs
         progress = Progress("validating files", 0, fmt=args.format)
@@ -79,7 +79,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     if args.at is not None and args.db is None:
         raise UsageError("--at goes with --db: when the planned course starts")
     at = at_time(args) if args.db is not None else None
-    loaded = load_catalog_of(args)
+    loaded = load_catalog_of(args, announce=False)
     for path in (args.formulation, args.patient):
         if not Path(path).is_file():
             raise UsageError(f"{path}: no such file")

@@ -60,25 +60,28 @@ def load_catalog(
     paths: list[Path] = []
     problems: list[tuple[str, Finding]] = []
     folders = [shipped_catalog_dir()] if shipped else []
-    for item in [*folders, *map(Path, extra)]:
+    house_from = 0
+    for n, item in enumerate([*folders, *map(Path, extra)]):
         if item.is_dir():
             found, unlisted = discover(item)
             paths.extend(found)
             problems.extend(unlisted)
         else:
             paths.append(item)
+        if n == 0 and shipped:
+            house_from = len(paths)
     if cache is not None:
         from . import _cache  # noqa: PLC0415 - only when caching
 
-        loaded = _cache.cached(cache, paths, lambda: _load(paths))
+        loaded = _cache.cached(cache, paths, lambda: _load(paths, house_from))
     else:
-        loaded = _load(paths)
+        loaded = _load(paths, house_from)
     if problems:
         loaded = attrs.evolve(loaded, findings=(*problems, *loaded.findings))
     return loaded
 
 
-def _load(paths: Sequence[Path]) -> LoadedCatalog:
+def _load(paths: Sequence[Path], house_from: int) -> LoadedCatalog:
     files: list[tuple[str, CatalogFile]] = []
     documents: dict[str, Document] = {}
     findings: list[tuple[str, Finding]] = []
@@ -88,7 +91,8 @@ def _load(paths: Sequence[Path]) -> LoadedCatalog:
         if isinstance(document.model, CatalogFile):
             files.append((str(path), document.model))
             documents[str(path)] = document
-    catalog, merge_findings = Catalog.from_files(files)
+    shipped = sum(1 for p in paths[:house_from] if str(p) in documents)
+    catalog, merge_findings = Catalog.from_files(files, house_from=shipped)
     findings.extend(merge_findings)
     for path_name, file in files:
         integrity = file_findings(file, catalog)

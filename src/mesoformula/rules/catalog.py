@@ -146,8 +146,9 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
     for n, additive in enumerate(file.additive_limits):
         findings.extend(_additive_findings(catalog, f"additive_limits[{n}]", additive))
     for n, risk in enumerate(file.accepted_risks):
-        if not risk.justification.strip():
-            findings.append(_blank_justification(f"accepted_risks[{n}].justification"))
+        problem = risk.problem(clinic=True)
+        if problem is not None:
+            findings.append(_error("file.schema", problem[1], f"accepted_risks[{n}].{problem[0]}"))
     if file.policy is not None:
         findings.extend(_policy_findings(file.policy))
     return findings

@@ -94,7 +94,7 @@ def check(
     findings += interval_findings(present, formulation, catalog)
     findings += bud_findings(formulation, worksheet, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
-    return worksheet, _accepted(findings, formulation.accepted_risks, catalog)
+    return worksheet, _accepted(findings, formulation.accepted_risks, catalog, formulation.id)
 
 
 def _with_course(
@@ -125,22 +125,35 @@ def _with_course(
 
 
 def _accepted(
-    findings: list[Finding], own: Sequence[AcceptedRisk], catalog: Catalog
+    findings: list[Finding], own: Sequence[AcceptedRisk], catalog: Catalog, formulation: str
 ) -> list[Finding]:
-    """Apply the justified accepted risks; a blank justification is itself an error."""
-    risks = [r for r in (*own, *catalog.accepted_risks) if _justified(r)]
+    """
+    Apply the usable accepted risks (the formulation's own, and the catalog's that name
+    this formulation); a risk that accepts nothing (no justification, no ingredient for
+    a scoped code) is itself a ``file.schema`` error of the formulation.
+    """
     findings = findings + [
         Finding(
             code="file.schema",
             severity="error",
-            message=f"the accepted risk for {risk.code} has no justification, so it accepts "
-            "nothing: write why the prescriber accepts it",
-            location=f"accepted_risks[{n}].justification",
+            message=problem[1],
+            location=f"accepted_risks[{n}].{problem[0]}",
         )
         for n, risk in enumerate(own)
-        if not _justified(risk)
+        if (problem := risk.problem(clinic=False)) is not None
     ]
-    return accept_risks(findings, risks)
+    return accept_risks(findings, usable_risks(own, catalog, formulation))
+
+
+def usable_risks(
+    own: Sequence[AcceptedRisk], catalog: Catalog, formulation: str
+) -> list[AcceptedRisk]:
+    """The risks that accept: the formulation's, and the clinic's naming *formulation*."""
+    return [r for r in own if r.problem(clinic=False) is None] + [
+        r
+        for r in catalog.accepted_risks
+        if r.problem(clinic=True) is None and r.covers(formulation)
+    ]
 
 
 def check_administration(
@@ -153,6 +166,7 @@ def check_administration(
     at: dt.datetime,
     risks: Sequence[AcceptedRisk] = (),
     area: str | None = None,
+    formulation: str = "",
 ) -> list[Finding]:
     """
     The checks of one administration (SPEC §8.3, §9.1): *volume_ml* of a batch with
@@ -164,8 +178,9 @@ def check_administration(
     this volume against the per-point limits; the course so far plus this dose against
     every ``course`` limit; ``interval.short`` against the other sittings; allergies,
     pregnancy and withdrawn ingredients as the catalog and the patient file say today;
-    ``limit.area`` where a limit's source covers other areas. *risks* (the formulation's
-    and the catalog's, justified) apply as they do to :func:`check`.
+    ``limit.area`` where a limit's source covers other areas. *risks* (the recorded
+    formulation's, whose id is *formulation*) and the catalog's that name it apply as
+    they do to :func:`check`.
     """
     from mesoformula.sitting import windows_at  # noqa: PLC0415 - with a course only
 
@@ -182,12 +197,7 @@ def check_administration(
     findings += recent_findings(present, course, catalog, at, window=window)
     findings += limit_area_findings(adjusted, catalog, [area] if area else [])
     findings = note_given(findings, given_before)
-    justified = [r for r in (*risks, *catalog.accepted_risks) if _justified(r)]
-    return accept_risks(findings, justified)
-
-
-def _justified(risk: AcceptedRisk) -> bool:
-    return bool(risk.justification.strip())
+    return accept_risks(findings, usable_risks(risks, catalog, formulation))
 
 
 def check_preparation(
