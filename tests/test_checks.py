@@ -251,9 +251,19 @@ class TestStatus:
         """The same for a patient who is not pregnant: nothing."""
         assert [] == [
             f
+            for f in run(compounded, "dutasteride.toml", "patient-not-pregnant.toml")
+            if f.severity != "info"
+        ]
+
+    def test_dutasteride_pregnancy_not_recorded(self, compounded: LoadedCatalog) -> None:
+        """A patient file that does not say pregnant is not 'not pregnant' (SPEC §9.2)."""
+        found = [
+            f
             for f in run(compounded, "dutasteride.toml", "patient-40kg.toml")
             if f.severity != "info"
         ]
+        assert [("patient.unknown", "warning", "dutasteride")] == [key(f) for f in found]
+        assert "record pregnant = true or false" in found[0].message
 
 
 class TestAcceptedRisks:

@@ -27,6 +27,7 @@ from .catalog_entries import (
     Basis,
     CatalogFile,
     Condition,
+    Contraindication,
     CrossReactivity,
     DoseLimit,
     Incompatibility,
@@ -73,6 +74,7 @@ class Catalog:
     policy_limits: tuple[PolicyLimit, ...] = ()
     additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    contraindications: tuple[Contraindication, ...] = ()
     policy: Policy = attrs.field(factory=Policy)
     origins: FrozenMap[str, str] = attrs.field(
         factory=FrozenMap, converter=text_map, eq=False, repr=False
@@ -104,6 +106,7 @@ class Catalog:
         policies: list[PolicyLimit] = []
         additive: dict[str, AdditiveLimit] = {}
         risks: list[AcceptedRisk] = []
+        contraindications: list[Contraindication] = []
         policy = Policy()
         findings: list[tuple[str, Finding]] = []
         house: set[str] = set()
@@ -151,6 +154,7 @@ class Catalog:
                 additive[group.id] = group
                 origins[f"additive_limits:{group.id}"] = path
             risks.extend(file.accepted_risks)
+            contraindications.extend(file.contraindications)
             policy = _merged_policy(policy, file.policy)
         catalog = cls(
             ingredients=_only(merged["ingredients"], Ingredient),
@@ -161,6 +165,7 @@ class Catalog:
             policy_limits=tuple(policies),
             additive_limits=tuple(additive.values()),
             accepted_risks=tuple(risks),
+            contraindications=tuple(contraindications),
             policy=policy,
             origins=origins,
         )
@@ -410,6 +415,7 @@ __all__ = [
     "Catalog",
     "CatalogFile",
     "Condition",
+    "Contraindication",
     "CrossReactivity",
     "DoseLimit",
     "Entry",

@@ -393,6 +393,45 @@ class AdditiveLimit:
 
 @attrs.frozen(kw_only=True)
 @validated
+class Contraindication:
+    """
+    A patient's medication or condition against which an ingredient (or every injection)
+    is contraindicated or to be used with caution (SPEC §9.2).
+
+    Attributes:
+        ingredient: An ingredient id, ``class:NAME``, ``tag:NAME`` or ``any`` (every
+            injection).
+        medication: The medication (or class) it concerns ...
+        condition: ... or the condition (one of the two).
+        synonyms: Words people write for it (``warfarin``, ``apixaban`` for
+            ``anticoagulant``), matched as allergy terms are.
+        severity: ``error`` (contraindicated) or ``warning`` (caution).
+        reason: What happens, for the finding.
+        source: Where the rule comes from.
+    """
+
+    ingredient: str
+    medication: str | None = None
+    condition: str | None = None
+    synonyms: tuple[str, ...] = ()
+    severity: RuleSeverity = "warning"
+    reason: str
+    source: str
+
+    def applies_to(self, ingredient: Ingredient) -> bool:
+        """Whether the rule concerns *ingredient*."""
+        kind, _, name = self.ingredient.partition(":")
+        if self.ingredient == "any":
+            return True
+        if kind == "class" and name:
+            return name == ingredient.class_
+        if kind == "tag" and name:
+            return name in ingredient.tags
+        return self.ingredient == ingredient.id
+
+
+@attrs.frozen(kw_only=True)
+@validated
 class Policy:
     """
     A catalog's ``[policy]`` table (SPEC §9.1): settings of the clinic's practice.
@@ -423,6 +462,7 @@ class CatalogFile:
     limits: tuple[PolicyLimit, ...] = ()
     additive_limits: tuple[AdditiveLimit, ...] = ()
     accepted_risks: tuple[AcceptedRisk, ...] = ()
+    contraindications: tuple[Contraindication, ...] = ()
     policy: Policy | None = None
 
 
@@ -436,6 +476,7 @@ __all__ = [
     "Basis",
     "CatalogFile",
     "Condition",
+    "Contraindication",
     "CrossReactivity",
     "DoseLimit",
     "Incompatibility",

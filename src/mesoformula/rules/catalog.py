@@ -14,6 +14,7 @@ from mesoformula.catalog import (
     AdditiveLimit,
     Catalog,
     CatalogFile,
+    Contraindication,
     DoseLimit,
     Policy,
     sections,
@@ -151,6 +152,33 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
             findings.append(_error("file.schema", problem[1], f"accepted_risks[{n}].{problem[0]}"))
     if file.policy is not None:
         findings.extend(_policy_findings(file.policy))
+    for n, contra in enumerate(file.contraindications):
+        findings.extend(_contraindication_findings(catalog, f"contraindications[{n}]", contra))
+    return findings
+
+
+def _contraindication_findings(catalog: Catalog, at: str, rule: Contraindication) -> list[Finding]:
+    """One of medication or condition; an ingredient term that names something; a source."""
+    findings = []
+    if bool(rule.medication) == bool(rule.condition):
+        findings.append(_error("file.schema", "give exactly one of medication or condition", at))
+    kind, _, name = rule.ingredient.partition(":")
+    known = (
+        rule.ingredient == "any"
+        or (kind == "class" and name in {i.class_ for i in catalog.ingredients.values()})
+        or (kind == "tag" and name in {t for i in catalog.ingredients.values() for t in i.tags})
+        or (not name and rule.ingredient in catalog.ingredients)
+    )
+    if not known:
+        findings.append(
+            _error(
+                "ref.ingredient",
+                f"'{rule.ingredient}' is no ingredient id, 'class:NAME', 'tag:NAME' or 'any'",
+                f"{at}.ingredient",
+            )
+        )
+    if not rule.source.strip():
+        findings.append(_nosource(f"{at}.source"))
     return findings
 
 

@@ -52,7 +52,12 @@ from .course import (
     with_recorded_course,
 )
 from .doses import additive_findings, dose_findings
-from .patient import allergen_findings, pregnancy_findings
+from .patient import (
+    allergen_findings,
+    contraindication_findings,
+    lactation_findings,
+    pregnancy_findings,
+)
 from .sitting import sitting_findings
 
 
@@ -192,8 +197,7 @@ def check_administration(
     groups = windows_at(course, at, window)
     findings += sitting_findings(adjusted, groups, catalog, patient, window=window)
     findings += status_findings(adjusted, catalog)
-    findings += allergen_findings(adjusted, catalog, patient)
-    findings += pregnancy_findings(adjusted, catalog, patient)
+    findings += patient_findings(adjusted, catalog, patient)
     findings += recent_findings(present, course, catalog, at, window=window)
     findings += limit_area_findings(adjusted, catalog, [area] if area else [])
     findings = note_given(findings, given_before)
@@ -226,9 +230,20 @@ def check_preparation(
     findings += compatibility_findings(present, worksheet, catalog)
     findings += status_findings(present, catalog)
     if patient is not None:
-        findings += allergen_findings(present, catalog, patient)
-        findings += pregnancy_findings(present, catalog, patient)
+        findings += patient_findings(present, catalog, patient)
     return findings
+
+
+def patient_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """Allergies, pregnancy, breastfeeding and the catalog's contraindication rules."""
+    return [
+        *allergen_findings(contents, catalog, patient),
+        *pregnancy_findings(contents, catalog, patient),
+        *lactation_findings(contents, catalog, patient),
+        *contraindication_findings(contents, catalog, patient),
+    ]
 
 
 def accept_risks(findings: Iterable[Finding], risks: Sequence[AcceptedRisk]) -> list[Finding]:
@@ -256,4 +271,11 @@ def accept_risks(findings: Iterable[Finding], risks: Sequence[AcceptedRisk]) -> 
     return result
 
 
-__all__ = ["accept_risks", "check", "check_administration", "check_preparation"]
+__all__ = [
+    "accept_risks",
+    "check",
+    "check_administration",
+    "check_preparation",
+    "patient_findings",
+    "usable_risks",
+]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mesoformula.catalog import Catalog
+from mesoformula.catalog import Catalog, Contraindication, allergy_key
 from mesoformula.findings import Finding
 from mesoformula.patient import Patient
 from mesoformula.worksheet import Content
@@ -102,6 +102,8 @@ def pregnancy_findings(
     active ingredient whose pregnancy safety the catalog does not give: unknown is not
     safe.
     """
+    if patient.pregnant is None:
+        return _unrecorded(contents, catalog, "pregnant", "pregnancy")
     if not patient.pregnant:
         return []
     findings = []
@@ -139,4 +141,124 @@ def pregnancy_findings(
     return findings
 
 
-__all__ = ["allergen_findings", "allergy_terms", "pregnancy_findings"]
+def _unrecorded(
+    contents: Sequence[Content], catalog: Catalog, field: str, what: str
+) -> list[Finding]:
+    """``patient.unknown`` for every active that is caution or contraindicated in *what*."""
+    findings = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None or not is_active(content, catalog):
+            continue
+        safety = ingredient.pregnancy if what == "pregnancy" else ingredient.lactation
+        if safety not in {"contraindicated", "caution"}:
+            continue
+        findings.append(
+            Finding(
+                code="patient.unknown",
+                severity="warning",
+                message=f"{ingredient.name} is "
+                + ("contraindicated" if safety == "contraindicated" else "to be used with caution")
+                + f" in {what}, and the patient file does not say whether the patient is "
+                f"{field}: unknown is not 'no'; record {field} = true or false",
+                ingredient=ingredient.id,
+                location=field,
+                source="; ".join(ingredient.sources) or None,
+            )
+        )
+    return findings
+
+
+def lactation_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """
+    ``contra.lactation`` (error when contraindicated, warning for caution) for a patient
+    who breastfeeds; ``patient.unknown`` when the file does not say and it matters.
+    """
+    if patient.breastfeeding is None:
+        return _unrecorded(contents, catalog, "breastfeeding", "lactation")
+    if not patient.breastfeeding:
+        return []
+    findings = []
+    for content in contents:
+        ingredient = catalog.ingredients.get(content.ingredient)
+        if ingredient is None or ingredient.lactation not in {"contraindicated", "caution"}:
+            continue
+        contraindicated = ingredient.lactation == "contraindicated"
+        findings.append(
+            Finding(
+                code="contra.lactation",
+                severity="error" if contraindicated else "warning",
+                message=f"{ingredient.name} is "
+                + ("contraindicated" if contraindicated else "to be used with caution")
+                + " during breastfeeding and the patient breastfeeds"
+                + (": remove it" if contraindicated else ": weigh the need"),
+                ingredient=ingredient.id,
+                source="; ".join(ingredient.sources) or None,
+            )
+        )
+    return findings
+
+
+def rule_terms(rule: Contraindication) -> set[str]:
+    """The normalised words that name a contraindication rule's medication or condition."""
+    return {allergy_key(w) for w in (rule.medication or rule.condition or "", *rule.synonyms)}
+
+
+def contraindication_findings(
+    contents: Sequence[Content], catalog: Catalog, patient: Patient
+) -> list[Finding]:
+    """
+    ``contra.medication`` / ``contra.condition`` for every catalog contraindication rule
+    whose medication or condition the patient file names (matched as allergies are) and
+    whose ingredient is in the preparation (``any``: every injection).
+    """
+    findings = []
+    for rule in catalog.contraindications:
+        kind = "medication" if rule.medication else "condition"
+        words = patient.medications if rule.medication else patient.conditions
+        named = [w for w in words if allergy_key(w) in rule_terms(rule)]
+        if not named:
+            continue
+        what = rule.medication or rule.condition
+        taken = (
+            f"{', '.join(named)} ({what})"
+            if allergy_key(named[0]) != allergy_key(what or "")
+            else what
+        )
+        verb = "takes" if rule.medication else "has"
+        hit = [
+            c
+            for c in contents
+            if c.ingredient in catalog.ingredients
+            and rule.applies_to(catalog.ingredients[c.ingredient])
+        ]
+        if rule.ingredient == "any" and contents:
+            hit = hit[:1]
+        for content in hit:
+            name = catalog.ingredients[content.ingredient].name
+            subject = "any injection" if rule.ingredient == "any" else name
+            findings.append(
+                Finding(
+                    code=f"contra.{kind}",
+                    severity=rule.severity,
+                    message=f"the patient {verb} {taken}: "
+                    + ("contraindicated" if rule.severity == "error" else "caution")
+                    + f" for {subject}: {rule.reason}",
+                    ingredient=None if rule.ingredient == "any" else content.ingredient,
+                    location=f"{kind}s",
+                    source=rule.source,
+                )
+            )
+    return findings
+
+
+__all__ = [
+    "allergen_findings",
+    "allergy_terms",
+    "contraindication_findings",
+    "lactation_findings",
+    "pregnancy_findings",
+    "rule_terms",
+]

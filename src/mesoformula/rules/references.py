@@ -131,6 +131,41 @@ def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
                 location=f"allergies[{n}]",
             )
         )
+    findings += _rule_term_findings(patient, catalog)
+    return findings
+
+
+def _rule_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
+    """
+    ``patient.term`` (info) for a medication or condition no contraindication rule of the
+    catalog names: it is not checked (with the nearest rule word, for a typo).
+    """
+    from mesoformula.catalog import allergy_key  # noqa: PLC0415
+
+    findings = []
+    for kind, words in (("medication", patient.medications), ("condition", patient.conditions)):
+        rules = [
+            r for r in catalog.contraindications if bool(r.medication) == (kind == "medication")
+        ]
+        known = {
+            allergy_key(w): w
+            for r in rules
+            for w in (r.medication or r.condition or "", *r.synonyms)
+        }
+        for n, word in enumerate(words):
+            if allergy_key(word) in known:
+                continue
+            near = _near(allergy_key(word), list(known), casefold=True)
+            hint = f" (did you mean '{known[near]}'?)" if near else ""
+            findings.append(
+                Finding(
+                    code="patient.term",
+                    severity="info",
+                    message=f"{kind} '{word}' is named by no contraindication rule of the "
+                    f"catalog{hint}: it is not checked against the preparation",
+                    location=f"{kind}s[{n}]",
+                )
+            )
     return findings
 
 
