@@ -159,7 +159,8 @@ class TestCoverage:
     def test_unsourced_limits_are_said_in_notes(self, loaded: LoadedCatalog) -> None:
         """Ingredients without limits say UNSOURCED (or why) in their notes."""
         for ingredient in loaded.catalog.ingredients.values():
-            if not ingredient.limits and ingredient.class_ not in {"excipient", "vasoconstrictor"}:
+            vehicles = {"excipient", "diluent", "vasoconstrictor"}
+            if not ingredient.limits and ingredient.class_ not in vehicles:
                 assert "UNSOURCED" in ingredient.notes or "Do not use" in ingredient.notes, (
                     ingredient.id
                 )
@@ -227,10 +228,14 @@ def test_mepivacaine_matches_its_sources(loaded: LoadedCatalog) -> None:
 
 
 def test_articaine_matches_its_sources(loaded: LoadedCatalog) -> None:
-    """Spot check (issue 17): the Septocaine label's 7 mg/kg and composition."""
+    """Spot check (issues 17, 24): the Septocaine label's 7 mg/kg and composition, and the
+    dental guidance's 500 mg ceiling (CE547 Table 3 'Articaine 4% w/epinephrine 1:100,000 |
+    500'; Canadian MRD '7 mg/kg up to 500 mg')."""
     catalog = loaded.catalog
-    (limit,) = catalog.ingredients["articaine-hcl"].limits
-    assert ("per-kg-session", Quantity(7.0, "mg/kg")) == (limit.basis, limit.max)
+    limits = {limit.basis: limit for limit in catalog.ingredients["articaine-hcl"].limits}
+    assert Quantity(7.0, "mg/kg") == limits["per-kg-session"].max
+    assert Quantity(500.0, "mg") == limits["session"].max
+    assert "7 mg/kg up to 500 mg" in limits["session"].source
     cartridge = catalog.products["articaine-hcl-4pct-epinephrine-1-100000-1.7ml-cartridge"]
     assert Quantity(40.0, "mg/mL") == cartridge.strengths["articaine-hcl"]
     assert Quantity(0.01, "mg/mL") == cartridge.strengths["epinephrine"]
@@ -275,7 +280,8 @@ def test_avian_hyaluronan_matches_its_sources(loaded: LoadedCatalog) -> None:
         vial.volume,
         vial.no_admixture,
     )
-    assert ("avian-protein",) == catalog.ingredients["sodium-hyaluronate-avian"].allergen_groups
+    groups = ("avian-protein", "hyaluronan")  # hyaluronan of any origin (issue 24)
+    assert groups == catalog.ingredients["sodium-hyaluronate-avian"].allergen_groups
     assert any(set(rule.groups) == {"avian-protein", "egg"} for rule in catalog.cross_reactivity)
 
 
@@ -360,12 +366,12 @@ def test_riboflavin_matches_its_label(loaded: LoadedCatalog) -> None:
 
 
 def test_hyaluronic_acid_hybrid_complexes_match_their_sources(loaded: LoadedCatalog) -> None:
-    """Spot check (issue 17): Profhilo 64 mg in 2 mL and Structura 45 + 45 mg/mL, not to
-    be mixed."""
+    """Spot check (issues 17, 24): Profhilo 3.2 % (64 mg in 2 mL) and Structura 'HILOW 4.5%'
+    (NCT06719154; 45 mg + 45 mg in 2 mL, Cassuto, Gels), not to be mixed."""
     catalog = loaded.catalog
     for product, strength in (
         ("sodium-hyaluronate-hcc-32mg-ml-2ml-syringe", 32.0),
-        ("sodium-hyaluronate-hcc-90mg-ml-2ml-syringe", 90.0),
+        ("sodium-hyaluronate-hcc-45mg-ml-2ml-syringe", 45.0),
     ):
         syringe = catalog.products[product]
         assert (Quantity(strength, "mg/mL"), Quantity(2.0, "mL"), True) == (
@@ -389,3 +395,63 @@ def test_tiratricol_is_flagged_and_ester_allergy_terms_resolve(loaded: LoadedCat
             g for i in ingredients for g in catalog.ingredients[i].allergen_groups
         }
         assert {"ester-local-anesthetic", "paba"} <= reached, term
+
+
+class TestIssue24Corrections:
+    """Spot checks of the data the 'nothing weakens' issue corrected, against the source text."""
+
+    def test_olson_table_ii_2(self, loaded: LoadedCatalog) -> None:
+        """Olson 8th ed. Table II-2: 'Procaine | 10 mg/kg or 600 mg', 'Tetracaine | 3 mg/kg'."""
+        catalog = loaded.catalog
+        procaine = {(lim.basis, lim.max) for lim in catalog.ingredients["procaine-hcl"].limits}
+        assert ("per-kg-session", Quantity(10.0, "mg/kg")) in procaine
+        (tetracaine,) = catalog.ingredients["tetracaine"].limits
+        assert ("per-kg-session", Quantity(3.0, "mg/kg")) == (tetracaine.basis, tetracaine.max)
+        assert "'Tetracaine | 3 mg/kg'" in tetracaine.source
+
+    def test_vitrase_admixture_and_freezing(self, loaded: LoadedCatalog) -> None:
+        """Vitrase label: 'After admixture with drug, store at 15-25 C ... and use within 6
+        hours'; Trissel: 'Product labeling for Vitrase also states ... do not freeze'."""
+        vial = loaded.catalog.products["hyaluronidase-ovine-200usp-ml-1ml"]
+        assert vial.admixture_stability is not None
+        assert (Quantity(0.25, "d"), "room", True) == (
+            vial.admixture_stability.within,
+            vial.admixture_stability.storage,
+            vial.do_not_freeze,
+        )
+
+    def test_tiratricol_says_why(self, loaded: LoadedCatalog) -> None:
+        """Tiratricol: withdrawn as a slimming agent (FDA 1999, 2000), authorised only as
+        Emcitate for MCT8 deficiency (EC approval after the CHMP opinion of 12 Dec 2024)."""
+        tiratricol = loaded.catalog.ingredients["tiratricol"]
+        assert "withdrawn" == tiratricol.status
+        assert "Emcitate" in (tiratricol.status_reason or "")
+        assert "MCT8" in (tiratricol.status_reason or "")
+        assert any("December 12, 2024" in s for s in tiratricol.sources)
+
+    def test_alkaline_stocks(self, loaded: LoadedCatalog) -> None:
+        """Folic acid injection pH 8-11, aminophylline pH 8.6-9.0 (Handbook on Injectable
+        Drugs): both tagged alkaline-stock, with the source quoted."""
+        for ingredient, words in (("folic-acid", "pH From 8 to 11"), ("aminophylline", "8.6 to 9")):
+            entry = loaded.catalog.ingredients[ingredient]
+            assert "alkaline-stock" in entry.tags
+            assert any(words in s for s in entry.sources)
+
+    def test_the_class_sums(self, loaded: LoadedCatalog) -> None:
+        """Hyaluronidases per admixture (one class range, one unit) and methylxanthines ('the
+        toxic effects of theophylline, aminophylline, and other xanthines are additive')."""
+        groups = {g.id: g for g in loaded.catalog.additive_limits}
+        assert ("preparation", ("tag:hyaluronidase",)) == (
+            groups["hyaluronidases-per-admixture"].basis,
+            groups["hyaluronidases-per-admixture"].members,
+        )
+        assert "are additive" in groups["methylxanthines"].source
+
+    def test_anticoagulants(self, loaded: LoadedCatalog) -> None:
+        """Kybella label 5.3: 'use with caution in patients ... treated with antiplatelet or
+        anticoagulant therapy as excessive bleeding or bruising ... may occur'."""
+        rules = {r.medication: r for r in loaded.catalog.contraindications if r.medication}
+        assert {"anticoagulant", "antiplatelet"} <= set(rules)
+        assert "warfarin" in rules["anticoagulant"].synonyms
+        assert "anticoagulant therapy" in rules["anticoagulant"].source
+        assert "warning" == rules["antiplatelet"].severity

@@ -307,16 +307,22 @@ class Catalog:
 
 
 _WORD_END = re.compile(r"(?<=[a-z]{3})(?:s\b(?<!ss\b)|ate\b)")
+#: British spellings read as American ones (SPEC §9.2): anaesthetic, haemophilia,
+#: oedema, foetal, sterilised, aluminium.
+_AMERICAN = {"ae": "e", "oe": "e", "ise": "ize", "yse": "yze", "ium": "um"}
+_BRITISH = re.compile(r"(?:ae|oe)(?=[a-z])|(?<=[a-z]{3})(?:ise|yse)(?=d?\b|s\b)|(?<=alumin)ium\b")
 
 
 def allergy_key(term: str) -> str:
     """
     Normalise an allergy term for matching: case-folded, single spaces, hyphens and
-    underscores as spaces, ``ph`` read as ``f`` (sulphite = sulfite), a plural ``s``
-    dropped (sulfites = sulfite) and the ``-ate`` salt spelling read as ``-ite``
-    (bisulfate = bisulfite).
+    underscores as spaces, ``ph`` read as ``f`` (sulphite = sulfite), British spellings
+    as American ones (anaesthetic = anesthetic, oedema = edema, sterilised = sterilized),
+    a plural ``s`` dropped (sulfites = sulfite) and the ``-ate`` salt spelling read as
+    ``-ite`` (bisulfate = bisulfite).
     """
     text = " ".join(re.sub(r"[-_]", " ", term.casefold()).split()).replace("ph", "f")
+    text = _BRITISH.sub(lambda m: _AMERICAN[m.group()], text)
     return _WORD_END.sub(lambda m: "ite" if m.group() == "ate" else "", text)
 
 

@@ -350,7 +350,7 @@ def group_map(data: Mapping[str, AllergenGroup]) -> FrozenMap[str, AllergenGroup
     return frozen_map(data)
 
 
-AdditiveBasis = Literal["per-kg-session", "session"]
+AdditiveBasis = Literal["per-kg-session", "session", "preparation"]
 
 
 @attrs.frozen(kw_only=True)

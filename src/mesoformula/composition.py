@@ -434,8 +434,44 @@ def _contents(
                 products=tuple(carriers[(ingredient_id, unit)]),
             )
         )
+    contents += _undeclared(used, catalog, {i for i, _ in amounts})
     contents.sort(key=lambda c: (c.role != "active", c.ingredient))
     return tuple(contents)
+
+
+def _undeclared(used: Sequence[Draw], catalog: Catalog, declared: set[str]) -> list[Content]:
+    """
+    The ingredients products contain in an amount they do not publish (``contains``,
+    SPEC §9.2): present for allergies, incompatibilities and pregnancy, their doses not
+    known (``known=False``).
+    """
+    carriers: dict[str, list[str]] = {}
+    for draw in used:
+        for ingredient_id in catalog.products[draw.product].contains:
+            if ingredient_id not in declared:
+                carriers.setdefault(ingredient_id, [])
+                if draw.product not in carriers[ingredient_id]:
+                    carriers[ingredient_id].append(draw.product)
+    found = []
+    for ingredient_id, products in carriers.items():
+        ingredient = catalog.ingredients.get(ingredient_id)
+        vehicle = ingredient is not None and ingredient.class_ in {"excipient", "diluent"}
+        found.append(
+            Content(
+                ingredient=ingredient_id,
+                role="excipient" if vehicle else "active",
+                unit="mg",
+                concentration_value=0.0,
+                per_batch_value=0.0,
+                total_value=0.0,
+                per_session_value=None,
+                per_point_value=None,
+                per_course_value=None,
+                products=tuple(products),
+                known=False,
+            )
+        )
+    return found
 
 
 def _error(code: str, location: str, message: str, ingredient: str | None = None) -> Finding:

@@ -81,6 +81,14 @@ class Content:
     per_point_value: float | None
     per_course_value: float | None
     products: tuple[str, ...]
+    #: False for an ingredient a product contains in an amount it does not publish
+    #: (``contains``, SPEC §9.2): its magnitudes are 0 and mean "not known".
+    known: bool = True
+
+    @property
+    def present(self) -> bool:
+        """Whether it is in the preparation (some amount, or an undeclared one)."""
+        return self.total_value > 0 or not self.known
 
     @property
     def concentration(self) -> Quantity:

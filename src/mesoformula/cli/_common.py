@@ -117,7 +117,9 @@ def write_json(data: object, out: TextIO) -> None:
     out.write(json_text(data))
 
 
-def summarize(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
+def summarize(
+    reports: Sequence[Any], nolimit: int = 0, unchecked: dict[str, int] | None = None
+) -> dict[str, int]:
     findings = [f for r in reports for f in r.findings]
     skipped = sum(1 for f in findings if f.code == "file.skipped")
     return {
@@ -125,6 +127,7 @@ def summarize(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
         "errors": count(findings, "error"),
         "warnings": count(findings, "warning"),
         "nolimit": nolimit,
+        **(unchecked or {}),
         "skipped": skipped,
     }
 
@@ -132,7 +135,20 @@ def summarize(reports: Sequence[Any], nolimit: int = 0) -> dict[str, int]:
 def count_nolimit(reports: Sequence[Any]) -> int:
     """Ingredients reported without a dose limit (``dose.nolimit``), counted before any
     severity filter: the summary always says how many doses went unchecked."""
-    return sum(1 for r in reports for f in r.findings if f.code == "dose.nolimit")
+    return count_code(reports, "dose.nolimit")
+
+
+def count_code(reports: Sequence[Any], code: str) -> int:
+    """The findings of *code*, counted before any severity filter."""
+    return sum(1 for r in reports for f in r.findings if f.code == code)
+
+
+#: Info findings the summary counts besides dose.nolimit (SPEC §9.2): JSON key, code,
+#: and the words of the text summary.
+COUNTED = (
+    ("unknown_amount", "dose.unknown-amount", "ingredient(s) in an undeclared amount"),
+    ("offlabel", "route.offlabel", "product(s) off their licensed route"),
+)
 
 
 RANK = {"info": 0, "warning": 1, "error": 2}
@@ -151,8 +167,9 @@ def at_least(reports: Sequence[Any], severity: str) -> list[Any]:
 
 def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
     nolimit = count_nolimit(reports)
+    counted = {key: count_code(reports, code) for key, code, _ in COUNTED}
     reports = at_least(reports, severity)
-    summary = summarize(reports, nolimit)
+    summary = summarize(reports, nolimit, {k: v for k, v in counted.items() if v})
     if fmt == "json":
         write_json(
             {
@@ -173,6 +190,9 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
             for finding in report.findings:
                 out.write(finding_line(report.path, finding) + "\n")
         unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
+        unchecked += "".join(
+            f", {counted[key]} {words}" for key, _, words in COUNTED if counted[key]
+        )
         skipped = (
             f"; {summary['skipped']} other file(s) skipped (not mesoformula files)"
             if summary["skipped"]

@@ -36,6 +36,19 @@ def _draw_json(draw: Draw) -> JSONObject:
 
 
 def _content_json(content: Content) -> JSONObject:
+    if not content.known:  # contained in an amount the maker does not publish
+        return {
+            "ingredient": content.ingredient,
+            "role": content.role,
+            "concentration": None,
+            "per_batch": None,
+            "total": None,
+            "per_session": None,
+            "per_point": None,
+            "per_course": None,
+            "products": list(content.products),
+            "amount_known": False,
+        }
     return {
         "ingredient": content.ingredient,
         "role": content.role,

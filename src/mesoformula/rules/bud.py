@@ -19,12 +19,14 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 
-from mesoformula.bud import AdmixtureUse, Bud, assign_bud, span
+from mesoformula.bud import EDITION, AdmixtureUse, Bud, assign_bud, span
 from mesoformula.catalog import Catalog, Product
 from mesoformula.findings import Finding, Severity
 from mesoformula.formulation import Formulation, Preparation
 from mesoformula.units import days
 from mesoformula.worksheet import Worksheet
+
+from .labels import storage_conflicts
 
 #: The instant BUD spans are measured from: only the span matters here.
 _ORIGIN = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
@@ -82,6 +84,9 @@ def planned_bud(
     the span from an arbitrary instant (what :func:`bud_span` reads).
     """
     products = used_products(worksheet, catalog)
+    conflicts = storage_conflicts(formulation, products)
+    if conflicts:
+        return _conflicting(formulation, conflicts)
     only_sterile = all(p.sterile for p in products)
     admixtures = admixtures_of(products)
     if at is None:
@@ -94,6 +99,21 @@ def planned_bud(
         products=len(products),
         admixtures=admixtures,
     )
+
+
+def _conflicting(formulation: Formulation, conflicts: Sequence[Product]) -> Bud:
+    """No BUD for a preparation stored against a product's label (SPEC §9.3)."""
+    storage = formulation.preparation.storage if formulation.preparation else None
+    names = ", ".join(p.name for p in conflicts)
+    finding = Finding(
+        code="bud.unassigned",
+        severity="error",
+        message=f"the beyond-use date cannot be assigned: the preparation is stored in the "
+        f"{storage} against the label of {names}",
+        location="preparation.storage",
+        source=EDITION,
+    )
+    return Bud(at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,))
 
 
 def bud_span(

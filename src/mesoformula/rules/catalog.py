@@ -22,6 +22,8 @@ from mesoformula.catalog import (
 from mesoformula.findings import Finding
 from mesoformula.units import ACTIVITY
 
+from .labels import ROUTES
+
 
 def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
     """
@@ -94,6 +96,35 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                             f"{at}.{table}.{ingredient_id}",
                         )
                     )
+        for k, ingredient_id in enumerate(product.contains):
+            if ingredient_id not in catalog.ingredients:
+                findings.append(
+                    _error(
+                        "ref.ingredient",
+                        f"ingredient '{ingredient_id}' is not in the catalog",
+                        f"{at}.contains[{k}]",
+                    )
+                )
+        for k, route in enumerate(product.routes):
+            if route not in ROUTES:
+                findings.append(
+                    _error(
+                        "file.schema",
+                        f"'{route}' is not a route ({', '.join(sorted(ROUTES))})",
+                        f"{at}.routes[{k}]",
+                    )
+                )
+        if not (product.strengths or product.excipients or product.contains):
+            findings.append(
+                Finding(
+                    code="composition.undeclared",
+                    severity="warning",
+                    message=f"product '{product.id}' declares no composition (strengths, "
+                    "excipients or contains): allergies, incompatibilities and pregnancy "
+                    "cannot be checked against what it holds; list what its label names",
+                    location=at,
+                )
+            )
         if product.use == "multi-dose" and product.in_use_days is None:
             findings.append(
                 Finding(

@@ -52,6 +52,7 @@ from .course import (
     with_recorded_course,
 )
 from .doses import additive_findings, dose_findings
+from .labels import route_findings, storage_findings
 from .patient import (
     allergen_findings,
     contraindication_findings,
@@ -86,7 +87,7 @@ def check(
     ``file.schema`` error (SPEC §8.1).
     """
     worksheet = compose(formulation, catalog, **options)
-    present = [c for c in worksheet.contents if c.total_value > 0]
+    present = [c for c in worksheet.contents if c.present]
     findings = list(worksheet.findings)
     areas = formulation.administration.areas if formulation.administration else ()
     findings += area_reference_findings(areas, catalog)
@@ -97,6 +98,8 @@ def check(
     known = [a for a in (resolve(a, catalog.policy.areas) for a in areas) if a is not None]
     findings += limit_area_findings(present, catalog, known)
     findings += interval_findings(present, formulation, catalog)
+    findings += route_findings(formulation, worksheet, catalog)
+    findings += storage_findings(formulation, worksheet, catalog)
     findings += bud_findings(formulation, worksheet, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
     return worksheet, _accepted(findings, formulation.accepted_risks, catalog, formulation.id)
@@ -121,7 +124,7 @@ def _with_course(
         worksheet.contents, course, catalog, sessions=sessions
     )
     findings += course_findings
-    present = [c for c in worksheet.contents if c.total_value > 0]
+    present = [c for c in worksheet.contents if c.present]
     findings += recent_findings(present, course, catalog, moment, window=window)
     checked = attrs.evolve(worksheet, contents=tuple(contents))
     groups = windows_at(course, moment, window)
@@ -189,7 +192,7 @@ def check_administration(
     """
     from mesoformula.sitting import windows_at  # noqa: PLC0415 - with a course only
 
-    present = [c for c in contents if c.concentration_value > 0]
+    present = [c for c in contents if c.present]
     adjusted, findings, given_before = with_recorded_course(
         present, course, catalog, volume_ml=volume_ml
     )
@@ -218,7 +221,7 @@ def check_preparation(
     recorded administrations sharing a sitting with it, SPEC §9.1), the session, per-kg
     and additive limits judge the sitting.
     """
-    present = [c for c in worksheet.contents if c.total_value > 0]
+    present = [c for c in worksheet.contents if c.present]
     findings: list[Finding] = []
     if groups is None:
         findings += dose_findings(present, catalog, patient)

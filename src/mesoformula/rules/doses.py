@@ -132,6 +132,10 @@ def dose_findings(
     findings: list[Finding] = []
     for content in contents:
         ingredient = catalog.ingredients.get(content.ingredient)
+        if not content.known:
+            if is_active(content, catalog):
+                findings.append(_unknown_amount(content, ingredient))
+            continue
         exceeded: dict[str, list[tuple[DoseLimit, float, float]]] = {}
         limits = catalog.limits_of(content.ingredient)
         applicable = [
@@ -157,6 +161,17 @@ def dose_findings(
                 )
             )
     return findings
+
+
+def _unknown_amount(content: Content, ingredient: Ingredient | None) -> Finding:
+    name = ingredient.name if ingredient is not None else content.ingredient
+    return Finding(
+        code="dose.unknown-amount",
+        severity="info",
+        message=f"{name} is in {', '.join(content.products)} in an amount the maker does not "
+        "publish: its dose is not checked (allergies, incompatibilities and pregnancy are)",
+        ingredient=content.ingredient,
+    )
 
 
 def _nolimit(
@@ -296,6 +311,7 @@ def additive_findings(
             c
             for c in contents
             if c.role == "active"
+            and c.known
             and c.ingredient in catalog.ingredients
             and group.includes(catalog.ingredients[c.ingredient])
         ]

@@ -25,6 +25,17 @@ def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Findi
                 _unknown_product(component.product, f"components[{n}].product", catalog)
             )
             continue
+        if not (product.strengths or product.excipients or product.contains):
+            findings.append(
+                Finding(
+                    code="composition.undeclared",
+                    severity="warning",
+                    message=f"product '{product.id}' declares no composition: nothing it holds "
+                    "is checked (allergies, incompatibilities, pregnancy, doses); catalogue "
+                    "what its label lists (strengths, excipients or contains)",
+                    location=f"components[{n}].product",
+                )
+            )
         if component.ingredient is not None:
             if component.ingredient not in catalog.ingredients:
                 findings.append(
