@@ -456,21 +456,8 @@ def _undeclared(used: Sequence[Draw], catalog: Catalog, declared: set[str]) -> l
     for ingredient_id, products in carriers.items():
         ingredient = catalog.ingredients.get(ingredient_id)
         vehicle = ingredient is not None and ingredient.class_ in {"excipient", "diluent"}
-        found.append(
-            Content(
-                ingredient=ingredient_id,
-                role="excipient" if vehicle else "active",
-                unit="mg",
-                concentration_value=0.0,
-                per_batch_value=0.0,
-                total_value=0.0,
-                per_session_value=None,
-                per_point_value=None,
-                per_course_value=None,
-                products=tuple(products),
-                known=False,
-            )
-        )
+        role: Role = "excipient" if vehicle else "active"
+        found.append(Content.undeclared(ingredient_id, role, tuple(products)))
     return found
 
 

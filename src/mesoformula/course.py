@@ -100,21 +100,9 @@ def contents_of(worksheet: Mapping[str, Any]) -> list[Content]:
     for item in worksheet.get("ingredients", []):
         concentration = item["concentration"]
         if concentration is None:  # an undeclared amount (SPEC §9.2)
-            contents.append(
-                Content(
-                    ingredient=str(item["ingredient"]),
-                    role=item.get("role", "active"),
-                    unit="mg",
-                    concentration_value=0.0,
-                    per_batch_value=0.0,
-                    total_value=0.0,
-                    per_session_value=None,
-                    per_point_value=None,
-                    per_course_value=None,
-                    products=tuple(item.get("products", ())),
-                    known=False,
-                )
-            )
+            role = item.get("role", "active")
+            products = tuple(item.get("products", ()))
+            contents.append(Content.undeclared(str(item["ingredient"]), role, products))
             continue
         contents.append(
             Content(

@@ -85,6 +85,23 @@ class Content:
     #: (``contains``, SPEC §9.2): its magnitudes are 0 and mean "not known".
     known: bool = True
 
+    @classmethod
+    def undeclared(cls, ingredient: str, role: Role, products: tuple[str, ...]) -> Content:
+        """An ingredient present in an amount its products do not publish (SPEC §9.2)."""
+        return cls(
+            ingredient=ingredient,
+            role=role,
+            unit="mg",
+            concentration_value=0.0,
+            per_batch_value=0.0,
+            total_value=0.0,
+            per_session_value=None,
+            per_point_value=None,
+            per_course_value=None,
+            products=products,
+            known=False,
+        )
+
     @property
     def present(self) -> bool:
         """Whether it is in the preparation (some amount, or an undeclared one)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mesoformula.catalog import Catalog, Contraindication, allergy_key
+from mesoformula.catalog import Catalog, Contraindication, Ingredient, allergy_key
 from mesoformula.findings import Finding
 from mesoformula.patient import Patient
 from mesoformula.worksheet import Content
@@ -123,22 +123,31 @@ def pregnancy_findings(
                 )
             )
             continue
-        if ingredient.pregnancy not in {"contraindicated", "caution"}:
-            continue
-        contraindicated = ingredient.pregnancy == "contraindicated"
-        findings.append(
-            Finding(
-                code="contra.pregnancy",
-                severity="error" if contraindicated else "warning",
-                message=f"{ingredient.name} is "
-                + ("contraindicated" if contraindicated else "to be used with caution")
-                + " in pregnancy and the patient is pregnant"
-                + (": remove it" if contraindicated else ": weigh the need"),
-                ingredient=ingredient.id,
-                source="; ".join(ingredient.sources) or None,
+        if ingredient.pregnancy in {"contraindicated", "caution"}:
+            findings.append(
+                _contra(
+                    "contra.pregnancy",
+                    ingredient,
+                    ingredient.pregnancy,
+                    "in pregnancy and the patient is pregnant",
+                )
             )
-        )
     return findings
+
+
+def _contra(code: str, ingredient: Ingredient, safety: str | None, when: str) -> Finding:
+    """A contraindicated (error) or caution (warning) finding of pregnancy or lactation."""
+    contraindicated = safety == "contraindicated"
+    return Finding(
+        code=code,
+        severity="error" if contraindicated else "warning",
+        message=f"{ingredient.name} is "
+        + ("contraindicated" if contraindicated else "to be used with caution")
+        + f" {when}"
+        + (": remove it" if contraindicated else ": weigh the need"),
+        ingredient=ingredient.id,
+        source="; ".join(ingredient.sources) or None,
+    )
 
 
 def _unrecorded(
@@ -185,17 +194,12 @@ def lactation_findings(
         ingredient = catalog.ingredients.get(content.ingredient)
         if ingredient is None or ingredient.lactation not in {"contraindicated", "caution"}:
             continue
-        contraindicated = ingredient.lactation == "contraindicated"
         findings.append(
-            Finding(
-                code="contra.lactation",
-                severity="error" if contraindicated else "warning",
-                message=f"{ingredient.name} is "
-                + ("contraindicated" if contraindicated else "to be used with caution")
-                + " during breastfeeding and the patient breastfeeds"
-                + (": remove it" if contraindicated else ": weigh the need"),
-                ingredient=ingredient.id,
-                source="; ".join(ingredient.sources) or None,
+            _contra(
+                "contra.lactation",
+                ingredient,
+                ingredient.lactation,
+                "during breastfeeding and the patient breastfeeds",
             )
         )
     return findings
