@@ -233,7 +233,17 @@ class TestUndo:
     def test_a_given_batch_cannot_be_voided(self, tmp_path: Path) -> None:
         clinic = Clinic(tmp_path)
         assert 0 == clinic.give("4 mL")[0]
-        void = ["stock", "void", "--batch-id", "B", "--reason", "x", "--db", clinic.db]
+        void = [
+            "stock",
+            "void",
+            "--batch-id",
+            "B",
+            "--reason",
+            "x",
+            "--not-prepared",
+            "--db",
+            clinic.db,
+        ]
         code, text = run(*void, "--at", "2026-12-01T12:00Z")
         assert (1, True) == (code, "was administered" in text)
         undo = ["administer", "--undo", "1", "--reason", "error", "--db", clinic.db]

@@ -440,7 +440,17 @@ class TestStandaloneLabel:
         self, tmp_path: Path
     ) -> None:
         db = TestRelease().consumed(tmp_path)
-        void = ["stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient"]
+        void = [
+            "stock",
+            "void",
+            "--batch-id",
+            "B",
+            "--db",
+            db,
+            "--reason",
+            "wrong patient",
+            "--not-prepared",
+        ]
         assert 0 == main([*void, "--at", "2026-12-01T12:00Z"], out=io.StringIO())
         out = io.StringIO()
         assert 0 == main(["record", "label", "--batch-id", "B", "--db", db], out=out)

@@ -120,7 +120,7 @@ class CourseMachine(RuleBasedStateMachine):
         batch = data.draw(st.sampled_from(sorted(self.batches)))
         allowed = not self.batches[batch] and all(b != batch for b, _ in self.given.values())
         try:
-            self.stock.void(batch, reason="test", at=self.tick(), actor="x")
+            self.stock.void(batch, reason="test", at=self.tick(), actor="x", kind="not-prepared")
         except StockError:
             assert not allowed
         else:

@@ -242,7 +242,17 @@ class TestUndoAndVoid:
 
     def test_void_reverses_the_batch_and_marks_its_record(self, tmp_path: Path) -> None:
         db, before = self.consumed(tmp_path)
-        void = ("stock", "void", "--batch-id", "B", "--db", db, "--reason", "wrong patient")
+        void = (
+            "stock",
+            "void",
+            "--batch-id",
+            "B",
+            "--db",
+            db,
+            "--reason",
+            "wrong patient",
+            "--not-prepared",
+        )
         code, text = run(*void, "--at", "2026-12-01T09:00")  # before the batch it voids
         assert 1 == code
         assert "would come before entry" in text
@@ -257,15 +267,35 @@ class TestUndoAndVoid:
         assert record["label"]["text"].startswith("VOID - DO NOT USE")
         _, page = run("record", "batch", "--batch-id", "B", "--db", db, "--format", "markdown")
         assert page.startswith("**VOID - DO NOT USE**")
-        again = ("stock", "void", "--batch-id", "B", "--db", db, "--reason", "again")
+        again = (
+            "stock",
+            "void",
+            "--batch-id",
+            "B",
+            "--db",
+            db,
+            "--reason",
+            "again",
+            "--not-prepared",
+        )
         assert 1 == run(*again, "--at", "2026-12-01T12:00")[0]
 
     def test_reasons_are_required(self, tmp_path: Path) -> None:
         db, _ = self.consumed(tmp_path)
         assert 2 == run("stock", "void", "--batch-id", "B", "--db", db)[0]
-        assert 1 == run("stock", "void", "--batch-id", "B", "--db", db, "--reason", "  ")[0]
+        assert (
+            1
+            == run(
+                "stock", "void", "--batch-id", "B", "--db", db, "--reason", "  ", "--not-prepared"
+            )[0]
+        )
         assert 2 == run("stock", "undo", "1", "--db", db)[0]
-        assert 2 == run("stock", "void", "--batch-id", "NONE", "--db", db, "--reason", "r")[0]
+        assert (
+            2
+            == run(
+                "stock", "void", "--batch-id", "NONE", "--db", db, "--reason", "r", "--not-prepared"
+            )[0]
+        )
 
 
 @pytest.mark.parametrize(

@@ -373,7 +373,10 @@ def batch_record(
         void=None
         if batch.void is None
         else VoidText(
-            at=_time.local(batch.void.at), actor=batch.void.actor, reason=batch.void.reason
+            at=_time.local(batch.void.at),
+            actor=batch.void.actor,
+            reason=batch.void.reason,
+            kind=batch.void.kind,
         ),
     )
 

@@ -157,11 +157,23 @@ class RecordComponent:
 
 @attrs.frozen(kw_only=True)
 class VoidText:
-    """A void on a record: the batch was reversed and must not be used."""
+    """
+    A void on a record: the batch must not be used. *kind* says what happened to its
+    stock (SPEC §9.5): ``not-prepared`` (returned), ``destroyed`` (used, wasted), None
+    for a void from before (reversed).
+    """
 
     at: dt.datetime
     actor: str
     reason: str
+    kind: str | None = None
+
+    @property
+    def what(self) -> str:
+        """What the void means for the stock, for people."""
+        if self.kind == "destroyed":
+            return "destroyed: made and discarded, everything drawn for it is waste"
+        return "not prepared: its stock was returned"
 
 
 @attrs.frozen(kw_only=True)

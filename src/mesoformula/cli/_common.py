@@ -113,6 +113,15 @@ def json_text(data: object) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def refusal_json(code: str, message: str, findings: Sequence[Any] = ()) -> dict[str, Any]:
+    """The one JSON document of a refusal (SPEC §9.5)."""
+    return {
+        "ok": False,
+        "error": {"code": code, "message": message},
+        "findings": [finding_json(f) for f in findings],
+    }
+
+
 def write_json(data: object, out: TextIO) -> None:
     out.write(json_text(data))
 
@@ -502,6 +511,7 @@ __all__ = [
     "parse_volume",
     "print_reports",
     "read_formulation",
+    "refusal_json",
     "site_name",
     "site_of",
     "summarize",

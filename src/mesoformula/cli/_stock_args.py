@@ -188,9 +188,31 @@ def add_commands(
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
     undo.add_argument("entry", type=entry_id, metavar="ENTRY")
     undo.add_argument("--reason", required=True, help="why (kept in the journal)")
-    void = add("void", cmd_void, "reverse a whole consumed batch; its record shows it void")
+    void = add(
+        "void",
+        cmd_void,
+        "void a consumed batch (--not-prepared: the stock comes back; --destroyed: it stays "
+        "used); its record shows it void",
+    )
     void.add_argument("--batch-id", required=True, metavar="ID")
     void.add_argument("--reason", required=True, help="why (kept with the void)")
+    how = void.add_mutually_exclusive_group(required=True)
+    how.add_argument(
+        "--not-prepared",
+        dest="void_kind",
+        action="store_const",
+        const="not-prepared",
+        help="a recording mistake: the batch was never made, its stock comes back exactly "
+        "as it was (unopened containers unopened)",
+    )
+    how.add_argument(
+        "--destroyed",
+        dest="void_kind",
+        action="store_const",
+        const="destroyed",
+        help="it was made and discarded: the stock stays used; the record shows "
+        "VOID - destroyed and the waste",
+    )
     discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
     discard.add_argument("--lot", required=True)
     discard.add_argument("--product")

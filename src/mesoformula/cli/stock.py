@@ -38,6 +38,7 @@ from ._common import (
     parse_signed_volume,
     print_reports,
     read_formulation,
+    refusal_json,
     site_name,
     site_of,
     write_json,
@@ -529,12 +530,17 @@ def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
         except StockError as error:
-            out.write(f"refused: {error}\n")
+            if args.format == "json":
+                write_json(refusal_json("stock.refused", str(error)), out)
+            else:
+                out.write(f"refused: {error}\n")
             return EXIT_FINDINGS
+    entries = result if isinstance(result, list) else [result]
     if args.format == "json":
-        write_json({"entries": result if isinstance(result, list) else [result]}, out)
+        write_json({"ok": True, "entries": entries}, out)
     else:
-        out.write(f"recorded journal entr{'ies' if isinstance(result, list) else 'y'} {result}\n")
+        numbers = ", ".join(str(e) for e in entries) or "none"
+        out.write(f"recorded journal entr{'ies' if len(entries) != 1 else 'y'} {numbers}\n")
     return EXIT_OK
 
 
@@ -548,11 +554,17 @@ def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_void(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock void --batch-id B --reason R``: reverse a consumed batch whole."""
+    """``stock void --batch-id B --reason R (--not-prepared | --destroyed)``."""
     return _write_action(
         args,
         out,
-        lambda s: s.void(args.batch_id, reason=args.reason, at=at_time(args), actor=actor_of(args)),
+        lambda s: s.void(
+            args.batch_id,
+            reason=args.reason,
+            at=at_time(args),
+            actor=actor_of(args),
+            kind=args.void_kind,
+        ),
     )
 
 

@@ -219,6 +219,7 @@ def batch_record_data(record: BatchRecord) -> JSONObject:
             "at": record.void.at.isoformat(timespec="seconds"),
             "actor": record.void.actor,
             "reason": record.void.reason,
+            "kind": record.void.kind,
         },
     }
 

@@ -28,6 +28,29 @@ class ConsumeResult:
     entries: tuple[int, ...]
 
 
+#: The journal entries a consumption writes under its batch id: all a void may undo.
+BATCH_KINDS = frozenset({"open", "draw", "discard"})
+
+#: The correlations the ledger writes for its own work (SPEC §9.5): a scanned receipt,
+#: an import, a stocktake, a transfer. A batch id never takes one of these forms, so a
+#: batch's entries are never anything else's.
+INTERNAL_CORRELATIONS = ("scan",)
+INTERNAL_PREFIXES = ("import ", "count ", "transfer ")
+
+
+def batch_id_problem(batch_id: str) -> str | None:
+    """Why *batch_id* cannot name a batch (an internal correlation's form), or None."""
+    key = " ".join(batch_id.split()).casefold()
+    if not key:
+        return "a batch id cannot be empty"
+    if key in INTERNAL_CORRELATIONS or key.startswith(INTERNAL_PREFIXES):
+        return (
+            f"batch id '{batch_id}' has the form of the ledger's own correlations ('scan', "
+            "'import ...', 'count ...', 'transfer ...'): choose another batch id"
+        )
+    return None
+
+
 def pinned(states: Sequence[LotState], pins: Mapping[str, str] | None) -> list[LotState]:
     """*states* with each pinned product (product -> lot number) reduced to that lot."""
     if not pins:
@@ -55,7 +78,13 @@ def consume(
     The work of :meth:`mesoformula.stock.Stock.consume` (see there), on one connection;
     *pins* (product -> lot number) restrict a product to one lot (a scanned box), *site*
     to the lots of one site.
+
+    Raises:
+        StockError: *batch_id* has the form of an internal correlation.
     """
+    problem = batch_id_problem(batch_id)
+    if problem is not None:
+        raise StockError(problem)
     with ledger.transaction():
         existing = ledger.db.execute(
             "SELECT formulation, checksum, plan, batches FROM batches WHERE batch_id = ?",

@@ -44,6 +44,9 @@ def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) ->
 #: is sealed as rows were before (its facts end with ``undoes``).
 AREA = ", area"
 
+#: How a batch was voided (schema version 11), selected last, the same way.
+KIND = ", kind"
+
 #: What a seal attests: its reason names the subject, its correlation the key.
 SEALED = {
     "sealed: batch": (
@@ -53,7 +56,10 @@ SEALED = {
             " FROM batches WHERE batch_id = ?"
         ),
     ),
-    "sealed: void": ("void", "SELECT batch_id, at, actor, reason FROM voids WHERE batch_id = ?"),
+    "sealed: void": (
+        "void",
+        "SELECT batch_id, at, actor, reason" + KIND + " FROM voids WHERE batch_id = ?",
+    ),
     "sealed: verification": (
         "verification",
         "SELECT batch_id, at, verifier FROM verifications WHERE batch_id = ?",
@@ -116,8 +122,9 @@ def facts_of(
         subject, query = SEALED[sealed[0]]
         row = db.execute(_for_schema(db, query), (sealed[1],)).fetchone()
         values = None if row is None else list(row)
-        if subject == "administration" and values is not None and len(values) == 11:
-            values = values if values[-1] is not None else values[:-1]
+        trailing = {"administration": 11, "void": 5}.get(subject)
+        if values is not None and len(values) == trailing and values[-1] is None:
+            values = values[:-1]  # a row from before the column: sealed as it was
         sealed_row = (subject, values)
     return facts_text(
         None if lot is None else list(lot)[1:],
@@ -129,7 +136,11 @@ def facts_of(
 
 def _for_schema(db: Engine, query: str) -> str:
     """*query* without the area column on a store from before schema version 10."""
-    return query if AREA not in query or db.has_areas() else query.replace(AREA, "")
+    if AREA in query and not db.has_areas():
+        return query.replace(AREA, "")
+    if KIND in query and "kind" not in db.columns("voids"):
+        return query.replace(KIND, "")
+    return query
 
 
 def lot_facts_query(db: Engine) -> str:

@@ -78,11 +78,16 @@ class ContainerInfo:
 
 @attrs.frozen(kw_only=True)
 class BatchVoid:
-    """A batch reversed whole: when, by whom, why."""
+    """
+    A voided batch: when, by whom, why, and how (SPEC §9.5): ``not-prepared`` (a
+    recording mistake, the stock came back), ``destroyed`` (made and discarded, the
+    stock stays used), or None for a void from before schema version 11 (reversed).
+    """
 
     at: dt.datetime
     actor: str
     reason: str
+    kind: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -333,12 +338,15 @@ class Queries:
         return BatchVerification(at=_time.read(row["at"]), verifier=row["verifier"])
 
     def _void(self, batch_id: str) -> BatchVoid | None:
+        kind = "kind" if "kind" in self.db.columns("voids") else "NULL AS kind"
         row = self.db.execute(
-            "SELECT at, actor, reason FROM voids WHERE batch_id = ?", (batch_id,)
+            f"SELECT at, actor, reason, {kind} FROM voids WHERE batch_id = ?", (batch_id,)
         ).fetchone()
         if row is None:
             return None
-        return BatchVoid(at=_time.read(row["at"]), actor=row["actor"], reason=row["reason"])
+        return BatchVoid(
+            at=_time.read(row["at"]), actor=row["actor"], reason=row["reason"], kind=row["kind"]
+        )
 
     def export(self) -> StockSheet:
         """The store's lots as a stock sheet (unopened and opened containers, status)."""

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from mesoformula.gs1 import Scan
 
 from . import _consume, audit
-from ._consume import ConsumeResult
+from ._consume import BATCH_KINDS, ConsumeResult
 from ._engine import PostgresEngine, SQLiteEngine, is_postgres
 from ._schema import FOREIGN_KEYS_OFF, SCHEMA_VERSION, migrations
 from .allocation import LotState, Need, Plan, allocate, to_ul
@@ -638,18 +638,31 @@ class Stock:
                 reason=reason,
             )
 
-    def void(self, batch_id: str, *, reason: str, at: dt.datetime, actor: str) -> list[int]:
+    def void(
+        self,
+        batch_id: str,
+        *,
+        reason: str,
+        at: dt.datetime,
+        actor: str,
+        kind: Literal["not-prepared", "destroyed"],
+    ) -> list[int]:
         """
-        Void a consumed batch: undo every entry it made (latest first) in one
-        transaction and record the void with its reason; the record shows it void.
+        Void a consumed batch (SPEC §9.5) and record the void with its reason and *kind*;
+        the record shows it void. ``not-prepared`` (a recording mistake) undoes every
+        stock movement the batch made (its openings, draws and discards, latest first),
+        so the stock is exactly as before it; ``destroyed`` (made and discarded) leaves
+        the stock used: the containers stay opened and drawn, the record says so.
 
         Raises:
             UnknownEntry: no such batch.
-            StockError: no reason, voided already, or an entry cannot be undone (its
-                container was drawn from since).
+            StockError: no reason, voided already, administered, or (``not-prepared``) an
+                entry cannot be undone (its container was drawn from since).
         """
         if not reason.strip():
             raise StockError("voiding a batch needs a reason")
+        if kind not in ("not-prepared", "destroyed"):
+            raise StockError("say how the batch is voided: not-prepared or destroyed")
         with self.transaction():
             if (
                 self.ledger.db.execute(
@@ -670,11 +683,15 @@ class Stock:
                     "stock that was given; undo the administrations first if they were "
                     "recorded in error (mesoformula administer --undo N --reason ...)"
                 )
+            # Only what a consumption writes is undone, and only for a batch that was
+            # never made: receipts, counts and transfers are never a batch's (SPEC §9.5).
             entries = [
                 e.entry_id
                 for e in reversed(self.queries.history(correlation=batch_id))
-                if e.kind not in ("undo", "seal")
+                if e.kind in BATCH_KINDS
             ]
+            if kind == "destroyed":
+                entries = []
             undone = [
                 self.ledger.compensate(
                     entry,
@@ -686,8 +703,8 @@ class Stock:
                 for entry in entries
             ]
             self.ledger.db.execute(
-                "INSERT INTO voids (batch_id, at, actor, reason) VALUES (?, ?, ?, ?)",
-                (batch_id, iso(at), actor, reason),
+                "INSERT INTO voids (batch_id, at, actor, reason, kind) VALUES (?, ?, ?, ?, ?)",
+                (batch_id, iso(at), actor, reason, kind),
             )
             seal = self.ledger.seal("void", batch_id, at=at, actor=actor)
             if seal is not None:

@@ -188,7 +188,7 @@ def batch_fields(record: BatchRecord) -> list[tuple[str, str]]:
 def _void(record: BatchRecord) -> str:
     void = record.void
     assert void is not None
-    return f"voided {_time.shown(void.at)} by {void.actor}: {void.reason}"
+    return f"voided {_time.shown(void.at)} by {void.actor} ({void.what}): {void.reason}"
 
 
 def batch_markdown(record: BatchRecord) -> str:
