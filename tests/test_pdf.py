@@ -146,8 +146,8 @@ class TestPdf:
         assert "Patient: P-0042" in page
         assert "Batch: B-0001" in page
         assert "VOID" not in page
-        code, text = run("stock", "void", "--batch-id", "B-0001", "--reason", "spilled", "--destroyed",
-                         "--db", store, "--at", "2026-12-01T12:00Z")  # fmt: skip
+        code, text = run("stock", "void", "--batch-id", "B-0001", "--reason", "spilled",
+                         "--destroyed", "--db", store, "--at", "2026-12-01T12:00Z")  # fmt: skip
         assert 0 == code, text
         assert 0 == run("record", "label", "--batch-id", "B-0001", "--db", store,
                         "--format", "pdf", "--output", str(target))[0]  # fmt: skip

@@ -450,11 +450,11 @@ class TestStockCommands:
             db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B-1", *at
         )
         assert 0 == code
-        assert "consumed: True" in text
+        assert "batch B-1: journal entries " in text
         code, text = self.run(
             db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B-1", *at
         )
-        assert "already_consumed: True" in text
+        assert "batch B-1 was consumed already: nothing changed" in text
         assert 0 == self.run(db, "count", str(EXAMPLES / "count.toml"))[0]
         code, text = self.run(db, "history", "--lot", "DX-2604")
         assert "one ampoule found broken" in text

@@ -85,7 +85,9 @@ class TestHouseCatalogs:
         found = [f for r in json.loads(text)["files"] for f in r["findings"]
                  if f["code"] == "catalog.weakened"]  # fmt: skip
         assert 1 == len(found)
-        assert "the session limit 300 mg raised to 1000 mg" in found[0]["message"]
+        message = found[0]["message"]
+        assert "the session limit 300 mg unless epinephrine at 0.005 mg/mL or more" in message
+        assert "raised to 1000 mg" in message
         assert "house.toml" in found[0]["message"]
 
     @pytest.mark.parametrize(
@@ -347,3 +349,72 @@ class TestTermsAndGroups:
         _code, text = run("validate", path)
         assert "warning dose.additive hyaluronidases-per-admixture" in text
         assert "hyaluronidase-ovine 67% of 300 USP_U" in text  # 200 U of the label's 300 U
+
+
+class TestWhatAnOutsideTryFound:
+    """The weakenings as a reviewer reads them, and where they are said."""
+
+    def test_a_deleted_limit_says_what_applies_now(self, tmp_path: Path) -> None:
+        folder = house(
+            tmp_path,
+            '[[ingredients]]\nid = "lidocaine-hcl"\nname = "Lidocaine hydrochloride"\n'
+            'class = "anesthetic"\nallergen_groups = ["amide-local-anesthetic"]\n'
+            'synonyms = ["lidocaine", "lignocaine", "Xylocaine", "Xylocaine-MPF"]\n'
+            '  [[ingredients.limits]]\n  basis = "session"\n  max = "500 mg"\n  source = "h"\n'
+            '  [[ingredients.limits]]\n  basis = "per-kg-session"\n  max = "7 mg/kg"\n'
+            '  source = "h"\n',
+        )
+        _code, text = run("validate", folder)
+        # the plain 300 mg is gone: what applies without epinephrine now is the 500 mg
+        old = "the session limit 300 mg unless epinephrine at 0.005 mg/mL or more (error)"
+        assert f"{old} raised to 500 mg" in text
+
+    def test_lifting_the_withdrawal_does_not_lift_the_collision(self, tmp_path: Path) -> None:
+        folder = house(
+            tmp_path,
+            '[[ingredients]]\nid = "buflomedil"\nname = "Buflomedil"\nclass = "vasodilator"\n'
+            'notes = "UNSOURCED"\n'
+            '[[ingredients]]\nid = "loftyl"\nname = "Loftyl"\nclass = "vasodilator"\n'
+            'synonyms = ["buflomedil"]\nnotes = "UNSOURCED"\n',
+        )
+        code, text = run("compose", HAIR, "--catalog", folder)
+        assert 1 == code
+        assert "error catalog.collision" in text
+
+    def test_the_record_keeps_the_weakening(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        folder = house(tmp_path, TestHouseCatalogs.LOOSE)
+        assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db,
+                        "--at", "2026-11-25T09:00")[0]  # fmt: skip
+        code, text = run("stock", "consume", HAIR, "--batch-id", "B", "--db", db, "--catalog",
+                         folder, "--at", "2026-12-01T10:00", "--format", "json")  # fmt: skip
+        assert 0 == code
+        assert "catalog.weakened" in [f["code"] for f in json.loads(text)["findings"]]
+        data = json.loads(run("record", "batch", "--batch-id", "B", "--db", db,
+                              "--format", "json")[1])  # fmt: skip
+        assert "catalog.weakened" in [f["code"] for f in data["checks"]]
+
+    def test_compose_json_says_it(self, tmp_path: Path) -> None:
+        folder = house(tmp_path, TestHouseCatalogs.LOOSE)
+        data = json.loads(run("compose", HAIR, "--catalog", folder, "--format", "json")[1])
+        assert "catalog.weakened" in [f["code"] for f in data["findings"]]
+
+    def test_a_design_is_not_for_compounding(self, tmp_path: Path) -> None:
+        design = str(DATA / "check" / "lidocaine-200mg.toml")
+        code, text = run("compose", design)
+        assert (0, True) == (code, text.startswith("NOT FOR COMPOUNDING: a design"))
+        assert json.loads(run("compose", design, "--format", "json")[1])["compoundable"] is False
+
+    @pytest.mark.parametrize(
+        ("words", "said"),
+        [
+            ('medications = ["Warfarin sodium"]', "warning contra.medication"),
+            ('medications = ["aspirin 75 mg"]', "warning contra.medication"),
+            ('conditions = ["haemophilia A"]', "warning contra.condition"),
+            ('medications = ["Coumadin"]', "warning contra.medication"),
+            ('medications = ["warfrin"]', "did you mean 'warfarin'?"),
+        ],
+    )
+    def test_medications_as_people_write_them(self, tmp_path: Path, words: str, said: str) -> None:
+        who = patient(tmp_path, f"{words}\npregnant = false")
+        assert said in run("check", HAIR, "--patient", who)[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -110,7 +110,11 @@ class Catalog:
         policy = Policy()
         findings: list[tuple[str, Finding]] = []
         house: set[str] = set()
+        withdrawn: dict[str, str] = {}  # every ingredient any file withdrew, and why
         for number, (path, file) in enumerate(files):
+            for ingredient in file.ingredients:
+                if ingredient.status == "withdrawn":
+                    withdrawn.setdefault(ingredient.id, ingredient.status_reason or "")
             for key, what, entries in sections(file):
                 target = merged[key]
                 for index, entry in enumerate(entries):
@@ -169,7 +173,7 @@ class Catalog:
             policy=policy,
             origins=origins,
         )
-        findings.extend(_collisions(catalog, house))
+        findings.extend(_collisions(catalog, house, withdrawn))
         return catalog, findings
 
     @property
@@ -362,15 +366,22 @@ def _weakened(
     ]
 
 
-def _collisions(catalog: Catalog, house: set[str]) -> list[tuple[str, Finding]]:
-    """``catalog.collision`` for house ingredients that take another's name or synonym."""
+def _collisions(
+    catalog: Catalog, house: set[str], withdrawn: Mapping[str, str]
+) -> list[tuple[str, Finding]]:
+    """
+    ``catalog.collision`` for house ingredients that take another's name or synonym: an
+    error when the other was withdrawn by any catalog in use (a house catalog that also
+    lifts the withdrawal does not make it a warning).
+    """
     found = []
-    for house_id, other, word, withdrawn in collisions(catalog.ingredients, house):
+    for house_id, other, word, _ in collisions(catalog.ingredients, house):
         other_entry = catalog.ingredients[other]
+        is_withdrawn = other in withdrawn
         why = (
-            f" ({other_entry.name} is withdrawn: {other_entry.status_reason}; a withdrawn "
+            f" ({other_entry.name} is withdrawn: {withdrawn[other]}; a withdrawn "
             "drug must not come back under another name)"
-            if withdrawn
+            if is_withdrawn
             else ""
         )
         found.append(
@@ -378,7 +389,7 @@ def _collisions(catalog: Catalog, house: set[str]) -> list[tuple[str, Finding]]:
                 catalog.origins.get(f"ingredients:{house_id}", ""),
                 Finding(
                     code="catalog.collision",
-                    severity="error" if withdrawn else "warning",
+                    severity="error" if is_withdrawn else "warning",
                     message=f"house ingredient '{house_id}' shares the name '{word}' with "
                     f"ingredient '{other}'{why}: one word must name one substance",
                     ingredient=house_id,

@@ -91,17 +91,30 @@ def _limits(before: Sequence[DoseLimit], after: Sequence[DoseLimit]) -> list[str
             and new.max.unit == old.max.unit
             and (new.severity == "error" or old.severity == "warning")
         ]
-        if not same_kind:
-            found.append(f"the {old.basis} limit {old.max} ({old.severity}) removed")
+        # The limits that apply at least wherever the old one did (no new way to lift it).
+        holding = [n for n in same_kind if _conditions_hold(old, n)]
+        what = f"the {old.basis} limit {old.max}{_conditions(old)} ({old.severity})"
+        if any(n.max.value <= old.max.value * (1 + 1e-9) for n in holding):
             continue
-        as_strict = [n for n in same_kind if n.max.value <= old.max.value * (1 + 1e-9)]
-        if not as_strict:
-            best = min(same_kind, key=lambda n: n.max.value)
-            found.append(f"the {old.basis} limit {old.max} raised to {best.max}")
-            continue
-        if not any(_conditions_hold(old, new) for new in as_strict):
-            found.append(f"the {old.basis} limit {old.max}: its conditions loosened")
+        if holding:
+            best = min(holding, key=lambda n: n.max.value)
+            found.append(f"{what} raised to {best.max}")
+        elif same_kind:
+            found.append(f"{what} removed or its conditions loosened (what remains applies "
+                         "only where it did not)")  # fmt: skip
+        else:
+            found.append(f"{what} removed")
     return found
+
+
+def _conditions(limit: DoseLimit) -> str:
+    """A limit's conditions as words: ' unless epinephrine at 0.005 mg/mL or more'."""
+    text = ""
+    if limit.unless_present:
+        text += " unless " + " or ".join(str(c) for c in limit.unless_present)
+    if limit.when_present:
+        text += " when " + " or ".join(str(c) for c in limit.when_present)
+    return text
 
 
 def _conditions_hold(old: DoseLimit, new: DoseLimit) -> bool:

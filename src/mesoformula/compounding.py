@@ -97,6 +97,7 @@ def consume_batch(
     prescriber: str | None = None,
     pins: Mapping[str, str] | None = None,
     site: str | None = None,
+    notes: Sequence[Finding] = (),
 ) -> tuple[ConsumeResult | None, list[Finding]]:
     """
     Compose, check and consume a batch. Returns (None, findings) without touching the
@@ -110,7 +111,8 @@ def consume_batch(
     kept with the batch and shown on its record. A preparation whose beyond-use date
     cannot be assigned is refused (``bud.unassigned``, SPEC §9.3). *pins* (product ->
     lot number, from scanned boxes) take a product from that lot only; *site* takes
-    every product from that site's lots (kept with the batch).
+    every product from that site's lots (kept with the batch). *notes* (the catalogs'
+    weakenings, SPEC §9.2) are kept with the checks on the batch's record.
 
     Raises:
         StockError: *started_at* is after *at*, or the batch id was used for another
@@ -124,7 +126,7 @@ def consume_batch(
         )
     worksheet = compose(formulation, catalog, batches=batches)
     course = None if patient is None else stock.administrations(patient=patient.id)
-    findings = check(formulation, catalog, patient, course=course, at=at)[1]
+    findings = [*notes, *check(formulation, catalog, patient, course=course, at=at)[1]]
     if patient is not None:
         findings += patient_term_findings(patient, catalog)
     bud = planned_bud(formulation, worksheet, catalog, at=at, started_at=started)

@@ -81,16 +81,16 @@ def sittings(
     return [tuple(s) for s in found]
 
 
-def sittings_before(
+def sittings_apart(
     administrations: Sequence[Administration], at: dt.datetime, window: dt.timedelta
 ) -> list[tuple[Administration, ...]]:
-    """The sittings of *administrations* that end before the sitting of *at* begins."""
+    """The sittings of *administrations* that are not the sitting of *at* (none of theirs
+    is within the window of *at*), before or after it, in time order."""
     return [
         s
         for s in sittings(administrations, window)
         if not any(same_sitting(a.at, at, window) for a in s)
-        and _time.aware(s[0].at) < _time.aware(at)
     ]
 
 
-__all__ = ["DEFAULT_WINDOW", "same_sitting", "sittings", "sittings_before", "windows_at"]
+__all__ = ["DEFAULT_WINDOW", "same_sitting", "sittings", "sittings_apart", "windows_at"]

@@ -218,6 +218,17 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
 ANNOUNCED = frozenset({"catalog.weakened", "catalog.collision"})
 
 
+def catalog_warnings(loaded: Any) -> list[Finding]:
+    """The catalogs' weakenings and collisions (SPEC §9.2), for a command's findings."""
+    import attrs  # noqa: PLC0415
+
+    return [
+        attrs.evolve(f, location=f"{path}: {f.location}" if f.location else path)
+        for path, f in loaded.findings
+        if f.code in ANNOUNCED
+    ]
+
+
 def load_catalog_of(args: argparse.Namespace, *, stop: bool = True, announce: bool = True) -> Any:
     """
     Load the shipped catalog and every ``--catalog``; a path that does not exist is a
@@ -495,6 +506,7 @@ __all__ = [
     "bounded",
     "cache_directory",
     "catalog_reports_of",
+    "catalog_warnings",
     "clinic_gtin",
     "clinic_zone",
     "common_options",

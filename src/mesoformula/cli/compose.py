@@ -12,6 +12,7 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    catalog_warnings,
     finding_json,
     finding_line,
     parse_volume,
@@ -53,8 +54,11 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     )
     findings = document.locate(found)
     if args.format == "json":
+        findings = [*catalog_warnings(loaded), *findings]
         data = to_data(sheet, [finding_json(f) for f in findings])
-        data["compoundable"] = not has_errors(findings)
+        data["compoundable"] = not has_errors(findings) and not any(
+            f.code == "bud.unassigned" for f in findings
+        )
         write_json(data, out)
     elif args.format == "markdown":
         out.write(views.to_markdown(sheet, loaded.catalog, formulation.name, findings))

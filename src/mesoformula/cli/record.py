@@ -50,6 +50,8 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             formulation = load(args.formulation, Formulation)
         except FileError as error:
             raise UsageError(str(error)) from None
+    if args.catalog:  # the record is the stored one; a house catalog is still said
+        load_catalog_of(args)
     with open_store(args, readonly=True) as stock:
         try:
             record = batch_record(
@@ -119,6 +121,8 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
     from mesoformula.files.wire import label_data  # noqa: PLC0415
 
+    if args.catalog:  # the label is the stored one; a house catalog is still said
+        load_catalog_of(args)
     with open_store(args, readonly=True) as stock:
         try:
             record = batch_record(stock, args.batch_id, clinic_gtin=clinic_gtin())

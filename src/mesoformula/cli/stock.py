@@ -24,11 +24,13 @@ from mesoformula.exceptions import AlreadyImported, LedgerIntegrityError, StockE
 from mesoformula.findings import Finding
 
 from ._common import (
+    ANNOUNCED,
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
     actor_of,
     at_time,
+    catalog_warnings,
     finding_json,
     finding_line,
     known_site,
@@ -258,11 +260,10 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
     """``stock plan FORMULATION [--batches N]``: allocate, change nothing."""
     from mesoformula.stock.reconcile import needs_of, plan_findings  # noqa: PLC0415
 
-    formulation, _, worksheet, findings, code = _worksheet(args, out)
+    formulation, loaded, worksheet, findings, code = _worksheet(args, out)
     if code is not None:
         return code
     at = at_time(args)
-    loaded = load_catalog_of(args)
     with open_store(args, readonly=True) as stock:
         pins = _pins(args, stock, loaded.catalog, _products_of(worksheet), out)
         if pins is None:
@@ -294,6 +295,17 @@ def _unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
     return EXIT_FINDINGS
 
 
+def _consumed_line(extra: JSONObject) -> str:
+    """What a consume did, in words (never a Python value)."""
+    batch = extra["batch_id"]
+    entries = ", ".join(str(e) for e in extra["entries"]) or "none"
+    if not extra["consumed"]:
+        return f"batch {batch}: not consumed, nothing was recorded\n"
+    if extra["already_consumed"]:
+        return f"batch {batch} was consumed already: nothing changed (journal entries {entries})\n"
+    return f"batch {batch}: journal entries {entries}\n"
+
+
 def _print_plan(
     plan: Any,
     *,
@@ -322,10 +334,8 @@ def _print_plan(
         write_json({**data, **at_site, **(extra or {})}, out)
         return EXIT_FINDINGS if failed else EXIT_OK
     where = "" if site is None else f", site {site}"
-    out.write(
-        f"{'CONSUMED' if extra else 'STOCK PLAN'}  {formulation} x{args.batches} "
-        f"at {_time.shown(at)}{where}\n"
-    )
+    head = "STOCK PLAN" if not extra else "CONSUMED" if extra["consumed"] else "NOT CONSUMED"
+    out.write(f"{head}  {formulation} x{args.batches} at {_time.shown(at)}{where}\n")
     for a in plan.allocations:
         expiry = a.expiry.isoformat() if a.expiry else "no expiry"
         waste = f", waste {to_ml(a.waste_ul):g} mL" if a.waste_ul else ""
@@ -341,10 +351,10 @@ def _print_plan(
             f"usable {to_ml(s.available_ul):g} mL\n"
         )
     for finding in findings:
-        out.write(finding_line(args.formulation, finding) + "\n")
+        if finding.code not in ANNOUNCED:  # said on standard error when the catalog loaded
+            out.write(finding_line(args.formulation, finding) + "\n")
     if extra:
-        for key, value in extra.items():
-            out.write(f"  {key}: {value}\n")
+        out.write(_consumed_line(extra))
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -397,13 +407,27 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 prescriber=args.prescriber,
                 pins=pins,
                 site=site_of(args),
+                notes=catalog_warnings(loaded),
             )
         except LedgerIntegrityError as error:
             return _unsound(args, error, out)
         except StockError as error:
-            out.write(f"not consumed: {error}\n")
+            if args.format == "json":
+                write_json(refusal_json("stock.refused", f"not consumed: {error}"), out)
+            else:
+                out.write(f"not consumed: {error}\n")
             return EXIT_FINDINGS
     findings = document.locate(findings)
+    if result is None and args.format == "json":
+        write_json(
+            refusal_json(
+                "consume.refused",
+                "not consumed: the formulation has error findings; nothing was recorded",
+                findings,
+            ),
+            out,
+        )
+        return EXIT_FINDINGS
     if result is None:
         for finding in findings:
             if finding.severity == "error":

@@ -153,8 +153,8 @@ def note_given(
         noted.append(
             attrs.evolve(
                 finding,
-                message=f"{finding.message} ({fmt(before)} {unit} of it was given already, "
-                f"as the store records{planned})",
+                message=f"{finding.message} ({fmt(before)} {unit} of it in the course the "
+                f"store records{planned})",
             )
             if finding.code == "dose.course" and before > 0
             else finding
@@ -169,16 +169,17 @@ def planned_sessions(
     window: dt.timedelta,
 ) -> tuple[int, list[Finding]]:
     """
-    The sessions of *formulation*'s course still to come at *at* (SPEC §9.1): its
-    ``sessions`` less the sittings recorded with it before the sitting of *at*, and
-    never fewer than the one being planned; ``course.complete`` (warning) when every
-    session of the course is recorded already.
+    The sessions of *formulation*'s course still to come with the one at *at* (SPEC
+    §9.1): its ``sessions`` less the other sittings recorded with it (before or after the
+    sitting of *at*: a late entry counts the course as it is), and never fewer than the
+    one being planned; ``course.complete`` (warning) when every session of the course is
+    recorded already.
     """
-    from mesoformula.sitting import sittings_before  # noqa: PLC0415 - with a course only
+    from mesoformula.sitting import sittings_apart  # noqa: PLC0415 - with a course only
 
     total = formulation.administration.sessions if formulation.administration else 1
     mine = [a for a in administrations if a.formulation == formulation.id]
-    before = sittings_before(mine, at, window)
+    before = sittings_apart(mine, at, window)
     findings = []
     if len(before) >= total:
         last = before[-1][-1]

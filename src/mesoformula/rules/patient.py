@@ -210,6 +210,23 @@ def rule_terms(rule: Contraindication) -> set[str]:
     return {allergy_key(w) for w in (rule.medication or rule.condition or "", *rule.synonyms)}
 
 
+def names(term: str, words: set[str]) -> bool:
+    """
+    Whether a patient's *term* names one of a rule's normalised *words*: the whole term,
+    or the word as whole words inside it ("warfarin sodium", "aspirin 75 mg",
+    "haemophilia A" name warfarin, aspirin, haemophilia).
+    """
+    key = allergy_key(term)
+    if key in words:
+        return True
+    tokens = key.split()
+    for word in words:
+        parts = word.split()
+        if any(tokens[i : i + len(parts)] == parts for i in range(len(tokens))):
+            return True
+    return False
+
+
 def contraindication_findings(
     contents: Sequence[Content], catalog: Catalog, patient: Patient
 ) -> list[Finding]:
@@ -222,7 +239,8 @@ def contraindication_findings(
     for rule in catalog.contraindications:
         kind = "medication" if rule.medication else "condition"
         words = patient.medications if rule.medication else patient.conditions
-        named = [w for w in words if allergy_key(w) in rule_terms(rule)]
+        terms = rule_terms(rule)
+        named = [w for w in words if names(w, terms)]
         if not named:
             continue
         what = rule.medication or rule.condition

@@ -148,10 +148,13 @@ def patient_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
 
 def _rule_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
     """
-    ``patient.term`` (info) for a medication or condition no contraindication rule of the
-    catalog names: it is not checked (with the nearest rule word, for a typo).
+    ``patient.term`` for a medication or condition no contraindication rule of the
+    catalog names: it is not checked. Info, or a warning with the nearest rule word when
+    one is close (a typo of a word that matters).
     """
     from mesoformula.catalog import allergy_key  # noqa: PLC0415
+
+    from .patient import names  # noqa: PLC0415
 
     findings = []
     for kind, words in (("medication", patient.medications), ("condition", patient.conditions)):
@@ -164,14 +167,15 @@ def _rule_term_findings(patient: Patient, catalog: Catalog) -> list[Finding]:
             for w in (r.medication or r.condition or "", *r.synonyms)
         }
         for n, word in enumerate(words):
-            if allergy_key(word) in known:
+            if names(word, set(known)):
                 continue
             near = _near(allergy_key(word), list(known), casefold=True)
             hint = f" (did you mean '{known[near]}'?)" if near else ""
             findings.append(
                 Finding(
                     code="patient.term",
-                    severity="info",
+                    # a near miss is likely a typo of a word that matters: said louder
+                    severity="warning" if near else "info",
                     message=f"{kind} '{word}' is named by no contraindication rule of the "
                     f"catalog{hint}: it is not checked against the preparation",
                     location=f"{kind}s[{n}]",

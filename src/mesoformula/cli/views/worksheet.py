@@ -109,6 +109,10 @@ def _administration(worksheet: Worksheet) -> str | None:
     return text
 
 
+#: The banner of a design: no [preparation], so no beyond-use date (SPEC §9.3).
+DESIGN = "a design without [preparation]: no beyond-use date can be assigned"
+
+
 def to_text(
     worksheet: Worksheet,
     catalog: Catalog,
@@ -134,6 +138,8 @@ def to_text(
         if errors
         else []
     )
+    if not errors and any(" bud.unassigned " in f for f in findings):
+        banner = [f"NOT FOR COMPOUNDING: {DESIGN}", ""]
     lines = [
         *banner,
         f"WORKSHEET  {worksheet.formulation} v{worksheet.version}  {one_line(title)}",
@@ -174,6 +180,10 @@ def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: li
         ]
 
     errors = [f for f in findings if f.severity == "error"]
+    if not errors and any(f.code == "bud.unassigned" for f in findings):
+        errors_banner = [f"**NOT FOR COMPOUNDING: {DESIGN}**", ""]
+    else:
+        errors_banner = []
     banner = (
         [
             f"**NOT FOR COMPOUNDING: {len(errors)} error(s)**",
@@ -182,7 +192,7 @@ def to_markdown(worksheet: Worksheet, catalog: Catalog, title: str, findings: li
             "",
         ]
         if errors
-        else []
+        else errors_banner
     )
     lines = [
         *banner,
