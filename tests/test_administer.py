@@ -30,6 +30,9 @@ from mesoformula.stock.sheet import StockSheet
 from .conftest import DATA, EXAMPLES
 from .test_tamper import sql
 
+#: The Kybella course runs to July 2027: the clock is after every write (SPEC §9.5).
+pytestmark = pytest.mark.clock("2027-08-01T00:00:00+00:00")
+
 COURSE = DATA / "course"
 P42 = str(EXAMPLES / "patient-P-0042.toml")
 P107 = str(EXAMPLES / "patient-P-0107.toml")

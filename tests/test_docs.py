@@ -14,6 +14,9 @@ from mesoformula.findings import CODES
 
 from .conftest import ROOT
 
+#: The how-tos' sessions run to February 2027: the clock is after every write.
+pytestmark = pytest.mark.clock("2027-03-01T00:00:00+00:00")
+
 DOCS = ROOT / "docs"
 CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
 

@@ -58,6 +58,7 @@ def a_day_of_work(location: str) -> None:
 class TestCopyBetweenEngines:
     """stock migrate: SQLite to PostgreSQL and back, heads equal, targets never half-written."""
 
+    @pytest.mark.clock("2026-12-10T00:00:00+00:00")  # its writes run to 8 December
     def test_round_trip_keeps_the_history(self, tmp_path: Path, postgres_server: Path) -> None:
         sqlite, back = str(tmp_path / "clinic.db"), str(tmp_path / "back.db")
         url = fresh_database(postgres_server)

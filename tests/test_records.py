@@ -93,6 +93,7 @@ class TestBatchRecord:
         assert "Lidocaine hydrochloride 2 mg/mL" in record["label"]["text"]
         assert "lidocaine-hcl" not in record["label"]["text"]
 
+    @pytest.mark.clock("2029-03-01T00:00:00+00:00")  # it compounds in February 2029
     def test_lot_expiry_governs(self, stocked: Stock, loaded: LoadedCatalog) -> None:
         """A lot expiring before the table's BUD governs it."""
         formulation = load(

@@ -29,6 +29,9 @@ from mesoformula.worksheet import Content
 
 from .conftest import DATA
 
+#: The sittings are in March 2027: the clock is after every write (SPEC §9.5).
+pytestmark = pytest.mark.clock("2027-03-10T00:00:00+00:00")
+
 SITTING = DATA / "sitting"
 PATIENT = str(SITTING / "patient-70kg.toml")
 DAY = "2027-03-01"

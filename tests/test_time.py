@@ -262,6 +262,7 @@ class TestAStoreFromV1:
         raw.close()
         assert before == after  # every entry kept with its hash: a kept head still proves
 
+    @pytest.mark.clock("2026-12-05T00:00:00+00:00")  # its writes run to 2 December
     def test_new_entries_are_utc_and_ordered_against_legacy_times(self, db: str) -> None:
         assert 0 == run("stock", "init", "--db", db)[0]
         # the v1 receipt is 2026-11-25T09:00 local time: a batch before it is refused

@@ -107,9 +107,22 @@ def print_tokens(line: str) -> list[str]:
     return tokens
 
 
+def identity(text: str) -> str:
+    """
+    A name as identity compares it (SPEC §9.5): NFKC-normalised (full-width letters are
+    letters), zero-width and format characters dropped, case-folded, single spaces.
+    """
+    import unicodedata  # noqa: PLC0415
+
+    folded = unicodedata.normalize("NFKC", text)
+    kept = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return " ".join(kept.casefold().split())
+
+
 __all__ = [
     "control_character",
     "fence",
+    "identity",
     "markdown_text",
     "one_line",
     "print_tokens",

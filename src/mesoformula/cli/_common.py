@@ -71,6 +71,35 @@ def finding_line(path: str, finding: Finding) -> str:
     return text
 
 
+def _write_file(path: Path, data: bytes) -> str:
+    """
+    Write *data* to *path* whole or not at all (SPEC §9.5): never through a symbolic link,
+    never to a folder, a FIFO or a device (which could block or leak), readable by its
+    owner only (a record names a patient); an existing regular file is replaced.
+    """
+    import stat  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    if path.is_symlink():
+        raise UsageError(f"--output {path}: is a symbolic link; name the file itself")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise UsageError(f"--output {path}: is {what}; name a file")
+    folder = path.parent if str(path.parent) else Path()
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:  # mkstemp creates it 0600
+                file.write(data)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise UsageError(f"--output {path}: {error.strerror or error}; nothing written") from None
+    return str(path)
+
+
 def write_binary(data: bytes, args: argparse.Namespace, out: TextIO) -> str:
     """
     Write a binary document (a PDF) to ``--output FILE``, or to standard output when it
@@ -78,14 +107,7 @@ def write_binary(data: bytes, args: argparse.Namespace, out: TextIO) -> str:
     """
     target = getattr(args, "output", None)
     if target:
-        path = Path(target)
-        if path.is_dir():
-            raise UsageError(f"--output {target}: is a folder; name a file")
-        try:
-            path.write_bytes(data)
-        except OSError as error:
-            raise UsageError(f"--output {target}: {error.strerror or error}") from None
-        return str(path)
+        return _write_file(Path(target), data)
     if out is not sys.stdout or sys.stdout.isatty():
         raise UsageError(
             f"--format {args.format} is binary: give --output FILE (or redirect the output)"
@@ -405,11 +427,42 @@ def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
             f"{flag} {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
         ) from None
     try:
-        return _time.utc(moment)  # without an offset: local time
+        instant = _time.utc(moment)  # without an offset: local time
     except _time.InstantRangeError:
         raise UsageError(
             f"{flag} {text!r}: the year must be between 1900 and 2999 (value.range)"
         ) from None
+    if writes(args) and instant > _time.now() + dt.timedelta(hours=24):
+        raise UsageError(
+            f"{flag} {text!r} is more than 24 hours after the clock "
+            f"({_time.shown(_time.now())}): a write cannot be dated in the future"
+        )
+    return instant
+
+
+#: The commands that write to the store (SPEC §9.5: never dated more than 24 h ahead).
+WRITES = frozenset(
+    {
+        ("stock", "import"),
+        ("stock", "receive"),
+        ("stock", "consume"),
+        ("stock", "count"),
+        ("stock", "undo"),
+        ("stock", "void"),
+        ("stock", "discard"),
+        ("stock", "adjust"),
+        ("stock", "status"),
+        ("stock", "transfer"),
+        ("administer", None),
+        ("record", "verify"),
+    }
+)
+
+
+def writes(args: argparse.Namespace) -> bool:
+    """Whether the command of *args* writes to the store."""
+    action = getattr(args, "stock_command", None) or getattr(args, "record_command", None)
+    return (getattr(args, "command", None), action) in WRITES
 
 
 def clinic_gtin() -> str | None:
@@ -463,10 +516,30 @@ def site_of(args: argparse.Namespace) -> str | None:
     return name
 
 
+#: The longest site name (a site is a short name: "north", "Lyon 2").
+SITE_LENGTH = 64
+
+
 def site_name(name: str, where: str) -> str:
-    """*name* as a site's name, or a usage error naming *where* it came from."""
+    """
+    *name* as a site's name, or a usage error naming *where* it came from: one line, no
+    spaces around, at most :data:`SITE_LENGTH` characters, no invisible characters;
+    two names that :func:`mesoformula._text.identity` makes one (``Main``, ``main``) are
+    one site (:func:`known_site`).
+    """
+    from mesoformula._text import identity  # noqa: PLC0415
+
+    shown = name if len(name) <= 40 else name[:37] + "..."
     if not name.strip() or name != name.strip() or "\n" in name:
-        raise UsageError(f"{where} {name!r}: a site is a name on one line, without spaces around")
+        raise UsageError(f"{where} {shown!r}: a site is a name on one line, without spaces around")
+    if len(name) > SITE_LENGTH:
+        raise UsageError(f"{where} {shown!r}: a site name has at most {SITE_LENGTH} characters")
+    canonical = identity(name)
+    if canonical != " ".join(name.casefold().split()):
+        raise UsageError(
+            f"{where} {shown!r}: a site name holds invisible or compatibility characters; "
+            f"write it plainly ({canonical!r})"
+        )
     return name
 
 
@@ -475,10 +548,20 @@ def known_site(stock: Any, name: str | None, args: argparse.Namespace, *, starts
     Refuse a site the store does not know (a typo would start a new site, or plan from
     nothing): a command that receives (*starts*) may start one with ``--new-site``.
     """
+    from mesoformula._text import identity  # noqa: PLC0415
+
     if name is None or name == "main":
         return
     known = stock.sites()
-    if name in known or (starts and getattr(args, "new_site", False)):
+    if name in known:
+        return
+    same = [k for k in [*known, "main"] if identity(k) == identity(name)]
+    if same:
+        raise UsageError(
+            f"site '{name}' is site '{same[0]}' written otherwise: use '{same[0]}' (one site, "
+            "one spelling)"
+        )
+    if starts and getattr(args, "new_site", False):
         return
     sites = ", ".join(known) or "none yet"
     hint = "add --new-site to start receiving there" if starts else "check the name"

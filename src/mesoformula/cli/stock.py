@@ -130,7 +130,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from mesoformula.stock.allocation import expired, ml_json  # noqa: PLC0415
+    from mesoformula.stock.allocation import expired, ml_json, usable_ul  # noqa: PLC0415
 
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
@@ -146,6 +146,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         state = v.status
         if expired(v, at):
             state += ", expired"
+        usable, why = usable_ul(v, at)
         rows.append(
             {
                 "product": v.product,
@@ -163,6 +164,10 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
                     for c in v.opened
                 ],
                 "volume": ml_json(v.volume_ul),
+                "usable": ml_json(usable),
+                "not_usable": None
+                if usable == v.volume_ul
+                else {**ml_json(v.volume_ul - usable), "reason": why},
                 "location": v.location,
                 "site": v.site,
                 "_state": state,
@@ -173,7 +178,7 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     sites = any(r["site"] != "main" for r in rows)
     header: tuple[str, ...] = ("product", "lot", "expiry", "status", "unopened", "opened")
-    header = (*(("site",) if sites else ()), *header, "usable volume")
+    header = (*(("site",) if sites else ()), *header, "usable volume", "not usable")
     table = [
         (
             *((r["site"],) if sites else ()),
@@ -184,7 +189,10 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             str(r["unopened"]),
             ", ".join(f"#{c['container']} {c['remaining']['value']:g} mL" for c in r["opened"])
             or "-",
-            f"{r['volume']['value']:g} mL",
+            f"{r['usable']['value']:g} mL",
+            "-"
+            if r["not_usable"] is None
+            else f"{r['not_usable']['value']:g} mL ({r['not_usable']['reason']})",
         )
         for r in rows
     ]
@@ -545,7 +553,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
+def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described: Any = None) -> int:
     from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
 
     with open_store(args) as stock:
@@ -560,20 +568,43 @@ def _write_action(args: argparse.Namespace, out: TextIO, action: Any) -> int:
                 out.write(f"refused: {error}\n")
             return EXIT_FINDINGS
     entries = result if isinstance(result, list) else [result]
+    words = described() if described is not None else None
     if args.format == "json":
-        write_json({"ok": True, "entries": entries}, out)
+        write_json({"ok": True, "entries": entries, **({"did": words} if words else {})}, out)
     else:
+        if words:
+            out.write(words + "\n")
         numbers = ", ".join(str(e) for e in entries) or "none"
         out.write(f"recorded journal entr{'ies' if len(entries) != 1 else 'y'} {numbers}\n")
     return EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock undo ENTRY --reason R``: a compensating entry."""
-    return _write_action(
-        args,
-        out,
-        lambda s: s.undo(args.entry, reason=args.reason, at=at_time(args), actor=actor_of(args)),
+    """``stock undo ENTRY --reason R``: a compensating entry; says what it undid."""
+    undone: list[Any] = []
+
+    def action(stock: Any) -> Any:
+        undone.append(stock.entry(args.entry))
+        return stock.undo(args.entry, reason=args.reason, at=at_time(args), actor=actor_of(args))
+
+    return _write_action(args, out, action, described=lambda: _entry_words(undone[0]))
+
+
+def _entry_words(entry: Any) -> str:
+    """An entry as people read it: kind, product, lot, amount, the original reason."""
+    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+
+    amounts = []
+    if entry.containers_delta:
+        amounts.append(f"{entry.containers_delta:+d} container(s)")
+    if entry.volume_delta_ul:
+        amounts.append(f"{to_ml(entry.volume_delta_ul):+g} mL")
+    if entry.status:
+        amounts.append(f"status {entry.status_before} -> {entry.status}")
+    why = f", reason '{entry.reason}'" if entry.reason else ""
+    return (
+        f"undid entry {entry.entry_id}: {entry.kind} of {entry.product} lot {entry.lot}"
+        f" ({', '.join(amounts) or 'no movement'}) dated {entry.at}{why}"
     )
 
 
@@ -645,9 +676,20 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _head(text: str) -> tuple[int, str]:
+    """A kept head ``SEQ:SHA256``; anything else (empty, malformed, a sequence past what a
+    store can hold, a hash at 0 other than the empty chain's) is a usage error."""
+    from mesoformula.stock.audit import GENESIS  # noqa: PLC0415
+
     seq, _, digest = text.strip().partition(":")
-    if not seq.isascii() or not seq.isdigit() or not re.fullmatch(r"[0-9a-f]{64}", digest):
-        raise UsageError(f"--expect-head {text!r}: expected SEQ:SHA256 as 'stock head' prints it")
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    if (
+        not seq.isascii()
+        or not seq.isdigit()
+        or len(seq) > 18
+        or not re.fullmatch(r"[0-9a-f]{64}", digest)
+        or (int(seq) == 0 and digest != GENESIS)
+    ):
+        raise UsageError(f"--expect-head {shown!r}: expected SEQ:SHA256 as 'stock head' prints it")
     return int(seq), digest
 
 
@@ -664,7 +706,7 @@ def cmd_head(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     """``stock verify [--expect-head SEQ:SHA256]``: prove the store sound."""
-    expected = _head(args.expect_head) if args.expect_head else None
+    expected = _head(args.expect_head) if args.expect_head is not None else None
     with open_store(args, readonly=True) as stock:
         progress = Progress("verifying entries", stock.head()[0], fmt=args.format)
         try:
@@ -756,6 +798,7 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
 
     texts = _scan_texts(args)
     loaded = load_catalog_of(args)
+    at = at_time(args)
     boxes = []
     findings: list[tuple[int, Finding]] = []
     for number, text in enumerate(texts, 1):
@@ -793,9 +836,24 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
                 )
             )
             continue
+        if scan.expiry < _time.local(at).date():
+            findings.append(
+                (
+                    number,
+                    Finding(
+                        code="scan.expired",
+                        severity="error",
+                        message=f"{product.name} lot {scan.lot} expired on "
+                        f"{scan.expiry.isoformat()} (the box's AI 17), before "
+                        f"{_time.shown(at)}: an expired box is not received; quarantine or "
+                        "return it",
+                    ),
+                )
+            )
+            continue
         boxes.append((scan, product, args.containers or 1))
     if not findings:
-        at, actor = at_time(args), actor_of(args)
+        actor = actor_of(args)
         with open_store(args, create=True) as stock:
             known_site(stock, site_of(args), args, starts=True)
             try:

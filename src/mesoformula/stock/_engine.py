@@ -483,18 +483,29 @@ def _integral_numeric_loader(psycopg: Any) -> Any:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
+    text = redact(str(error).strip())
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def redact(url: str) -> str:
-    """A PostgreSQL URL without its password, for messages."""
-    return re.sub(r"(postgres(?:ql)?://[^:/@]*):[^@]*@", r"\1:***@", url)
+def redact(text: str) -> str:
+    """
+    *text* (a PostgreSQL URL, or a message quoting one) without any password: the
+    user-info of every URL (up to its last ``@``, any case of the scheme) and every
+    ``password=`` parameter.
+    """
+
+    def user_only(match: re.Match[str]) -> str:
+        user = match.group(2).partition(":")[0]
+        hidden = ":***" if ":" in match.group(2) else ""
+        return f"{match.group(1)}{user}{hidden}@"
+
+    text = re.sub(r"(?i)(postgres(?:ql)?://)([^/?#\s]*)@", user_only, text)
+    return re.sub(r"(?i)(password\s*=\s*)('[^']*'|[^&\s]+)", r"\1***", text)
 
 
 def is_postgres(location: str) -> bool:
-    """Whether *location* names a PostgreSQL store (a ``postgresql://`` URL)."""
-    return location.startswith(("postgresql://", "postgres://"))
+    """Whether *location* names a PostgreSQL store (a ``postgresql://`` URL, any case)."""
+    return location.lower().startswith(("postgresql://", "postgres://"))
 
 
 __all__ = [

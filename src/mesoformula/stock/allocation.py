@@ -211,6 +211,26 @@ def container_until(lot: LotState, container: ContainerState) -> dt.datetime | N
     return limit
 
 
+def usable_ul(lot: LotState, at: dt.datetime) -> tuple[int, str | None]:
+    """
+    What a plan at *at* could draw from *lot* (SPEC §9.5), and why the rest is not
+    usable: nothing from an expired, quarantined or recalled lot; from an opened
+    container only while it is inside its in-use period (never a single-dose one).
+    """
+    reason = _lot_reason(lot, aware(at))
+    if reason is not None:
+        return 0, reason
+    usable = lot.unopened * lot.nominal_ul
+    stale = 0
+    for container in lot.opened:
+        until = container_until(lot, container)
+        if until is None or aware(at) <= until:
+            usable += container.remaining_ul
+        else:
+            stale += container.remaining_ul
+    return usable, ("in-use-expired" if stale else None)
+
+
 def _lot_reason(lot: LotState, at: dt.datetime) -> Reason | None:
     if lot.status == "recalled":
         return "recalled"

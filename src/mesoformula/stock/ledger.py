@@ -31,6 +31,10 @@ Status = Literal["released", "quarantine", "recalled"]
 MAIN_SITE = "main"
 STATUS_KIND = {"quarantine": "quarantine", "released": "release", "recalled": "recall"}
 
+#: How far after the clock a write may be dated (SPEC §9.5): a clock a little behind
+#: is tolerated, a typed year (2999) is not. Reads may look ahead as far as they like.
+FUTURE_WRITES = dt.timedelta(hours=24)
+
 
 def _first(cursor: Cursor) -> str | None:
     row = cursor.fetchone()
@@ -95,8 +99,14 @@ class Ledger:
         Append one entry and fold it into the cache; the caller holds the write lock.
 
         Raises:
-            EntryOrderError: the entry would be dated before an entry it depends on.
+            EntryOrderError: the entry would be dated before an entry it depends on, or
+                more than :data:`FUTURE_WRITES` after the clock.
         """
+        if _time.utc(at) > _time.now() + FUTURE_WRITES:
+            raise EntryOrderError(
+                f"an entry dated {_time.shown(at)} is more than 24 hours after the clock "
+                f"({_time.shown(_time.now())}): a write cannot be dated in the future"
+            )
         self.check_order(kind, lot_id, at=at, container_id=container_id, undoes=undoes)
         entry_id = self.db.next_entry_id()
         if self._head is not None and self._head[0] == entry_id - 1:

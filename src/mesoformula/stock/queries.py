@@ -237,6 +237,17 @@ class Queries:
             for r in rows
         }
 
+    def entry(self, entry_id: int) -> Entry | None:
+        """One journal entry, or None."""
+        row = self.db.execute(
+            "SELECT j.entry_id, j.at, j.recorded, j.actor, j.kind, j.lot_id, l.product, l.lot,"
+            " j.container_id, j.containers_delta, j.volume_delta AS volume_delta_ul,"
+            " j.live_delta, j.status, j.status_before, j.reason, j.correlation, j.undoes"
+            " FROM journal j JOIN lots l USING (lot_id) WHERE j.entry_id = ?",
+            (entry_id,),
+        ).fetchone()
+        return None if row is None else Entry(**dict(zip(row.keys(), row, strict=True)))
+
     def history(self, lot_id: int | None = None, *, correlation: str | None = None) -> list[Entry]:
         """Journal entries, oldest first (of one lot, or of one batch / count)."""
         rows = self.db.execute(

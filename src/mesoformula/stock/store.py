@@ -16,6 +16,7 @@ once, each consumption is all-or-nothing and idempotent per batch id.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +28,7 @@ import attrs
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
+from mesoformula._text import identity
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
     AlreadyImported,
@@ -57,6 +59,37 @@ PROGRESS_EVERY = 1000
 
 #: The file ``Stock.open`` uses when given none.
 DEFAULT_DB = "mesoformula.db"
+
+
+def _private(name: str) -> None:
+    """Create a new store file readable by its owner only (it holds patients' data)."""
+    try:
+        os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # an existing store keeps its permissions (and another process made it)
+    except OSError:
+        pass  # sqlite3 reports what is wrong with the path, in its words
+
+
+def _read_only(name: str) -> sqlite3.Connection:
+    """
+    A read-only connection. A store in a folder this user cannot write (another user's
+    store, SPEC §9.5) has no shared-memory file this user may create: it is then read as
+    a snapshot of the file as it stands (SQLite's ``immutable``): a write its owner makes
+    meanwhile is seen by the next command, not this one.
+    """
+    uri = Path(name).resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60.0, isolation_level=None)
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        if os.access(Path(name).resolve().parent, os.W_OK):
+            raise
+        db.close()
+        db = sqlite3.connect(
+            f"{uri}?mode=ro&immutable=1", uri=True, timeout=60.0, isolation_level=None
+        )
+    return db
 
 
 @attrs.define
@@ -108,9 +141,9 @@ class Stock:
             raise StockError(f"{name}: no stock store here (run 'mesoformula stock init')")
         try:
             if readonly:
-                uri = f"{Path(name).resolve().as_uri()}?mode=ro"
-                db = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
+                db = _read_only(name)
             else:
+                _private(name)
                 db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
             db.row_factory = sqlite3.Row  # rows by column name (and still by position)
             db.execute("PRAGMA busy_timeout = 60000")
@@ -736,7 +769,7 @@ class Stock:
                     f"a verification dated {iso(at)} would come before batch '{batch_id}' "
                     f"({iso(batch.at)})"
                 )
-            if verifier.strip().casefold() == batch.actor.strip().casefold():
+            if identity(verifier) == identity(batch.actor):
                 raise StockError(
                     f"'{verifier}' prepared batch '{batch_id}': the preparer cannot verify "
                     "their own batch; another pharmacist must"
@@ -816,6 +849,10 @@ class Stock:
             return self.ledger.compensate(entry_id, reason=reason, at=at, actor=actor)
 
     # ------------------------------------------------------------------ reading
+
+    def entry(self, entry_id: int) -> Entry | None:
+        """One journal entry, or None."""
+        return self.queries.entry(entry_id)
 
     # ------------------------------------------------------------------ plan and consume
 

@@ -1,0 +1,202 @@
+"""
+The ledger says what happened and trusts nothing it cannot prove (SPEC §9.5): writes
+dated in the future, kept heads, undo's words, usable volume, expired boxes, names that
+are one person or one site, secrets, file permissions and outputs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from mesoformula.cli import main
+from mesoformula.stock._engine import redact
+
+from .conftest import EXAMPLES
+
+HAIR = str(EXAMPLES / "hair-revitalizing.toml")
+LIDOCAINE_GTIN = "05012345678900"  # tests/data/catalog-gtin
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out), out.getvalue()
+
+
+def stocked(db: str) -> None:
+    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--db", db,
+                    "--at", "2026-11-25T09:00")[0]  # fmt: skip
+
+
+class TestNoWriteInTheFuture:
+    """No write is dated more than 24 hours after the clock (2026-12-01T08:00Z here)."""
+
+    def test_a_write_dated_2999_is_a_usage_error(self, location: str) -> None:
+        stocked(location)
+        head = run("stock", "head", "--db", location)[1]
+        code, _ = run("stock", "consume", HAIR, "--batch-id", "B", "--db", location,
+                      "--at", "2999-01-01T10:00")  # fmt: skip
+        assert 2 == code
+        assert head == run("stock", "head", "--db", location)[1]
+
+    def test_a_day_ahead_is_tolerated_and_reads_may_look_ahead(self, location: str) -> None:
+        stocked(location)
+        assert 0 == run("stock", "plan", HAIR, "--db", location, "--at", "2028-01-01T10:00")[0]
+        code, text = run("stock", "consume", HAIR, "--batch-id", "B", "--db", location,
+                         "--at", "2026-12-02T07:00Z")  # fmt: skip
+        assert 0 == code, text
+
+    def test_the_library_refuses_too(self, tmp_path: Path) -> None:
+        import datetime as dt
+
+        from mesoformula.exceptions import EntryOrderError
+        from mesoformula.files import load
+        from mesoformula.files.catalogs import load_catalog
+        from mesoformula.stock import Stock
+        from mesoformula.stock.sheet import StockSheet
+
+        with Stock.open(tmp_path / "s.db") as stock, pytest.raises(EntryOrderError):
+            stock.import_sheet(
+                load(EXAMPLES / "stock.toml", StockSheet), load_catalog().catalog,
+                at=dt.datetime(2027, 6, 1, tzinfo=dt.UTC), actor="x",
+            )  # fmt: skip
+
+
+class TestKeptHeads:
+    """--expect-head that cannot prove anything is a usage error."""
+
+    @pytest.mark.parametrize("head", ["", "   ", "0:" + "ab" * 32, "9" * 4300 + ":" + "0" * 64,
+                                      "12", "12:xyz"])  # fmt: skip
+    def test_malformed(self, tmp_path: Path, head: str) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        assert 2 == run("stock", "verify", "--db", db, "--expect-head", head)[0]
+
+    def test_a_kept_head_proves(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        head = run("stock", "head", "--db", db)[1].strip()
+        assert 0 == run("stock", "verify", "--db", db, "--expect-head", head)[0]
+
+
+class TestUndoSaysWhat:
+    """stock undo N prints what it undid."""
+
+    def test_text_and_json(self, location: str) -> None:
+        stocked(location)
+        code, text = run("stock", "discard", "--lot", "DX-2501", "--containers", "4",
+                         "--reason", "expired", "--db", location,
+                         "--at", "2026-12-01T09:00")  # fmt: skip
+        assert 0 == code, text
+        entry = text.split()[-1]
+        code, text = run("stock", "undo", entry, "--reason", "counted wrong", "--db", location,
+                         "--at", "2026-12-01T09:30", "--format", "json")  # fmt: skip
+        assert 0 == code
+        did = json.loads(text)["did"]
+        assert f"undid entry {entry}: discard of dexpanthenol-250mg-ml-2ml lot DX-2501" in did
+        assert "-4 container(s)" in did
+        assert "reason 'expired'" in did
+
+
+class TestUsableVolume:
+    """stock list leaves expired lots out of the usable volume and shows them apart."""
+
+    def test_expired_is_not_usable(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        data = json.loads(run("stock", "list", "--db", db, "--format", "json",
+                              "--at", "2026-12-01T10:00")[1])  # fmt: skip
+        (lot,) = [r for r in data if r["lot"] == "DX-2501"]  # expired 2026-11-30
+        assert ({"value": 0.0, "unit": "mL"}, "expired") == (
+            lot["usable"],
+            lot["not_usable"]["reason"],
+        )
+        text = run("stock", "list", "--db", db, "--at", "2026-12-01T10:00")[1]
+        assert "(expired)" in text
+
+
+class TestScannedBoxes:
+    """An expired box is not received by scan."""
+
+    def test_scan_expired(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        catalog = ("--catalog", str(Path(__file__).parent / "data" / "catalog-gtin"))
+        scan = f"(01){LIDOCAINE_GTIN}(17)261031(10)OLD-1"
+        code, text = run("stock", "receive", "--scan", scan, "--db", db, *catalog,
+                         "--at", "2026-11-28T09:00")  # fmt: skip
+        assert 1 == code
+        assert "error scan.expired" in text
+        assert "nothing was recorded" in text
+
+
+class TestOneNameOnePerson:
+    """Names where identity matters are compared after NFKC and case folding."""
+
+    def test_full_width_letters_are_the_preparer(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        assert 0 == run("stock", "consume", HAIR, "--batch-id", "B", "--db", db,
+                        "--actor", "ana", "--at", "2026-12-01T10:00")[0]  # fmt: skip
+        code, text = run("record", "verify", "--batch-id", "B", "--verifier", "ａｎａ",
+                         "--db", db, "--at", "2026-12-01T10:30")  # fmt: skip
+        assert 1 == code
+        assert "the preparer cannot verify" in text or "prepared batch" in text
+
+    @pytest.mark.parametrize("site", ["Main", "MAIN", "ma\u200bin"])
+    def test_one_site_one_spelling(self, tmp_path: Path, site: str) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        code, _ = run("stock", "import", str(EXAMPLES / "stock.toml"), "--again", "--db", db,
+                      "--site", site, "--new-site", "--at", "2026-11-26T09:00")  # fmt: skip
+        assert 2 == code
+
+    def test_a_site_name_is_short(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        assert 2 == run("stock", "list", "--db", db, "--site", "x" * 100_000)[0]
+
+
+class TestSecretsAndFiles:
+    """Passwords never printed; patient data never world-readable; outputs never follow."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql://u:SECRET@[::1/x",
+            "POSTGRESQL://u:SECRET@h/db",
+            "postgresql://u@h/db?password=SECRET",
+            "postgresql://u:p@SECRET@h/db",
+            "connection to 'postgres://u:SECRET@h/d' failed: password=SECRET",
+        ],
+    )
+    def test_redact(self, url: str) -> None:
+        assert "SECRET" not in redact(url)
+
+    def test_the_store_is_private(self, tmp_path: Path) -> None:
+        db = tmp_path / "s.db"
+        stocked(str(db))
+        assert 0 == stat.S_IMODE(db.stat().st_mode) & 0o077
+
+    def test_output_never_follows_a_link(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        assert 0 == run("stock", "consume", HAIR, "--batch-id", "B", "--db", db,
+                        "--at", "2026-12-01T10:00")[0]  # fmt: skip
+        victim = tmp_path / "victim.txt"
+        victim.write_text("keep me")
+        link = tmp_path / "record.txt"
+        link.symlink_to(victim)
+        code, _ = run("record", "batch", "--batch-id", "B", "--db", db, "--output", str(link))
+        assert (2, "keep me") == (code, victim.read_text())
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        assert 2 == run("record", "batch", "--batch-id", "B", "--db", db, "--output", str(fifo))[0]
+        target = tmp_path / "record.md"
+        code, _ = run("record", "batch", "--batch-id", "B", "--db", db, "--output", str(target))
+        assert 0 == code
+        assert 0 == stat.S_IMODE(target.stat().st_mode) & 0o077
