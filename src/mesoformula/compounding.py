@@ -121,8 +121,8 @@ def consume_batch(
     started = _time.utc(at if started_at is None else started_at)
     if started > _time.utc(at):
         raise StockError(
-            f"preparation cannot start ({_time.stored(started)}) after the batch is recorded "
-            f"({_time.stored(at)})"
+            f"preparation cannot start ({_time.shown(started)}) after the batch is recorded "
+            f"({_time.shown(at)})"
         )
     worksheet = compose(formulation, catalog, batches=batches)
     course = None if patient is None else stock.administrations(patient=patient.id)

@@ -185,8 +185,8 @@ class Ledger:
         def before(text: str | None, what: str) -> None:
             if text is not None and moment < _time.read(text):
                 raise EntryOrderError(
-                    f"an entry ({kind}) dated {_time.stored(moment)} would come before {what} "
-                    f"({_time.stored(_time.read(text))}); entries cannot be backdated "
+                    f"an entry ({kind}) dated {_time.shown(moment)} would come before {what} "
+                    f"({_time.shown(_time.read(text))}); entries cannot be backdated "
                     "before what they depend on"
                 )
 

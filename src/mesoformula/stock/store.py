@@ -712,8 +712,8 @@ class Stock:
             if given:
                 raise StockError(
                     f"batch '{batch_id}' was administered ({len(given)} dose(s), the first "
-                    f"to {given[0].patient} at {iso(given[0].at)}): voiding it would put back "
-                    "stock that was given; undo the administrations first if they were "
+                    f"to {given[0].patient} at {_time.shown(given[0].at)}): voiding it would put "
+                    "back stock that was given; undo the administrations first if they were "
                     "recorded in error (mesoformula administer --undo N --reason ...)"
                 )
             # Only what a consumption writes is undone, and only for a batch that was
@@ -766,8 +766,8 @@ class Stock:
                 )
             if _time.utc(at) < batch.at:
                 raise EntryOrderError(
-                    f"a verification dated {iso(at)} would come before batch '{batch_id}' "
-                    f"({iso(batch.at)})"
+                    f"a verification dated {_time.shown(at)} would come before batch '{batch_id}' "
+                    f"({_time.shown(batch.at)})"
                 )
             if identity(verifier) == identity(batch.actor):
                 raise StockError(
@@ -820,8 +820,8 @@ class Stock:
                 raise StockError(f"administration {number} was undone already")
             if _time.utc(at) < _time.read(row["at"]):
                 raise EntryOrderError(
-                    f"an undo dated {iso(at)} would come before administration {number} "
-                    f"({row['at']})"
+                    f"an undo dated {_time.shown(at)} would come before administration {number} "
+                    f"({_time.shown(_time.read(row['at']))})"
                 )
             return self.ledger.give(
                 row["batch_id"],
