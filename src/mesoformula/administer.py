@@ -104,6 +104,18 @@ def administer(
             )
         record = batch_record(stock, batch_id)
         snapshot = batch.snapshot
+        if record.tampered:  # never give from a record or release that does not verify
+            return AdministerResult(
+                number=None,
+                entry=None,
+                findings=tuple(
+                    _refusal("stock.unsound", f"batch {batch_id}: {problem}: it must not be given")
+                    for problem in record.tampered
+                ),
+                doses=(),
+                remaining_ml=0.0,
+                bud=record.bud.at,
+            )
         contents = contents_of(snapshot.get("worksheet") or {})
         doses = doses_in(contents, to_ml(volume_ul))
         total = (snapshot.get("worksheet") or {}).get("total_volume") or {"value": 0.0}

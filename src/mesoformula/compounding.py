@@ -252,6 +252,7 @@ def batch_record(
     """
     batch = stock.batch(batch_id)
     snapshot = batch.snapshot
+    tampered = stock.tampered(batch_id)
     recorded = converter.structure(snapshot["formulation"], Formulation)
     findings: list[Finding] = []
     if formulation is not None and checksum(formulation) != batch.checksum:
@@ -366,12 +367,14 @@ def batch_record(
                 hazards=tuple(sorted(set((snapshot.get("hazards") or {}).values()))),
             ),
             void=batch.void is not None,
+            tampered=bool(tampered),
             patient=_patient_text(snapshot.get("patient")),
             prescriber=snapshot.get("prescriber"),
             sessions=_sessions_served(recorded, worksheet, bud, batch.at),
             code=label_code(batch_id, _time.local(bud.at).date() if bud.at else None, clinic_gtin),
         ),
         findings=tuple(findings),
+        tampered=tuple(tampered),
         void=None
         if batch.void is None
         else VoidText(

@@ -63,6 +63,8 @@ class Label:
     storage: str | None
     total_volume: Quantity
     void: bool = False
+    #: The record's stored facts do not verify against their seals (SPEC §9.5).
+    tampered: bool = False
     #: Handling hazards of the actives, from the catalog (``Ingredient.hazard``).
     hazards: tuple[str, ...] = ()
     #: The patient it was compounded for (name and id, or the id), and the prescriber.
@@ -86,6 +88,7 @@ class Label:
     def lines(self) -> tuple[str, ...]:
         """The label's lines, as printed."""
         return (
+            *(("TAMPERED - DO NOT USE",) if self.tampered else ()),
             *(("VOID - DO NOT USE",) if self.void else ()),
             self.name,
             *((f"Patient: {self.patient}",) if self.patient else ()),
@@ -199,6 +202,9 @@ class BatchRecord:
     label: Label
     findings: tuple[Finding, ...]
     void: VoidText | None = None
+    #: What of the stored record does not verify against its seals (SPEC §9.5): a record
+    #: printed with these says TAMPERED first.
+    tampered: tuple[str, ...] = ()
     verified_at: dt.datetime | None = None
     patient_id: str | None = None
     patient_name: str | None = None

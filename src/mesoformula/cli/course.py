@@ -192,10 +192,19 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     if patient is None:
         return EXIT_FINDINGS
     with open_store(args, readonly=True) as stock:
-        summary = summarize(patient.id, stock.administrations(patient=patient.id), loaded.catalog)
+        administrations = stock.administrations(patient=patient.id)
+        summary = summarize(patient.id, administrations, loaded.catalog)
+        # Every row printed is checked against its seal, its undo's too (SPEC §9.5).
+        numbers = [a.number for a in administrations] + [
+            a.undone.number for a in administrations if a.undone is not None
+        ]
+        tampered = stock.tampered(administrations=numbers)
+    code = EXIT_FINDINGS if tampered else EXIT_OK
     if args.format == "json":
-        write_json(course_data(summary), out)
-        return EXIT_OK
+        write_json({**course_data(summary), **({"tampered": tampered} if tampered else {})}, out)
+        return code
+    for problem in tampered:
+        out.write(f"TAMPERED - DO NOT USE: {problem}\n")
     live = summary.live
     out.write(
         f"COURSE  patient {patient.id}"
@@ -210,7 +219,7 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     )
     if not summary.administrations:
         out.write("  nothing recorded for this patient\n")
-        return EXIT_OK
+        return code
     out.write("sessions:\n")
     sitting_of = {n: k for k, numbers in enumerate(summary.sittings, 1) for n in numbers}
     for a in summary.administrations:
@@ -258,7 +267,7 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
                 f"  {n.name}: at least {n.min_interval} after {_when(n.last)}: "
                 f"on or after {_when(n.earliest)}\n"
             )
-    return EXIT_OK
+    return code
 
 
 __all__ = ["cmd_administer", "cmd_course_show", "read_patient"]

@@ -77,7 +77,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         _emit(record_views.batch_html(record), args, out)
     else:
         _emit(record_views.batch_markdown(record), args, out)
-    failed = any(f.severity == "error" for f in record.findings)
+    failed = any(f.severity == "error" for f in record.findings) or bool(record.tampered)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -142,8 +142,8 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
         _emit(record_views.label_html(record.label), args, out)
     else:
         _emit(record.label.text + "\n", args, out)
-    # A label without a BUD must not be printed as if it could be released.
-    return EXIT_FINDINGS if record.label.bud is None else EXIT_OK
+    # A label without a BUD, or of a record that does not verify, is not for release.
+    return EXIT_FINDINGS if record.label.bud is None or record.tampered else EXIT_OK
 
 
 def cmd_record_verify(args: argparse.Namespace, out: TextIO) -> int:

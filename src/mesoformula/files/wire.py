@@ -221,6 +221,7 @@ def batch_record_data(record: BatchRecord) -> JSONObject:
             "reason": record.void.reason,
             "kind": record.void.kind,
         },
+        **({"tampered": list(record.tampered)} if record.tampered else {}),
     }
 
 

@@ -394,13 +394,15 @@ def unsealed_legacy(db: Engine) -> list[str]:
     ]
 
 
-def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
+def unsound_lots(db: Engine, lot_ids: Sequence[int], *, chain: bool = True) -> list[str]:
     """
     Re-derive the lots *lot_ids* from the journal: their balance and status (and their
     containers') must equal the cache, and their lot and container rows must be what
     their latest entries recorded. Returns the problems (empty: sound). Cheap enough to
     run on every plan and consume: only the entries of those lots are read, in a few
-    queries for all of them (a server is a round trip away).
+    queries for all of them (a server is a round trip away). With *chain* (every write),
+    each of their entries is also proven against the hash chain (:func:`chain_problems`);
+    a plan, which changes nothing, re-derives without hashing.
     """
     if not lot_ids:
         return []
@@ -479,6 +481,90 @@ def unsound_lots(db: Engine, lot_ids: Sequence[int]) -> list[str]:
                     "opening is not what the journal recorded"
                 )
                 break
+    return problems + (chain_problems(db, lot_ids) if chain else [])
+
+
+#: The columns an entry's hash covers, in order, then its links and facts.
+_ENTRY_COLUMNS = (
+    "entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
+    " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
+    " prev_hash, hash"
+)
+
+
+def chain_problems(db: Engine, lot_ids: Sequence[int]) -> list[str]:
+    """
+    Every journal entry of the lots *lot_ids* is what was written (SPEC §9.5): its hash
+    matches its fields and facts, and the next entry of the chain follows it. A command
+    that moves stock never acts on an entry edited behind the journal's back (a receipt
+    made larger would otherwise be drawn from as phantom stock).
+    """
+    if not lot_ids:
+        return []
+    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
+    rows = db.execute(
+        f"SELECT {_ENTRY_COLUMNS}{facts_column} FROM journal"
+        f" WHERE {db.in_ids('lot_id')} ORDER BY entry_id",
+        (db.ids(lot_ids),),
+    ).fetchall()
+    successors = {
+        int(r[0]) - 1: r[1]
+        for r in db.execute(
+            f"SELECT entry_id, prev_hash FROM journal WHERE {db.in_ids('entry_id')}",
+            (db.ids([int(r[0]) + 1 for r in rows]),),
+        )
+    }
+    return [p for row in rows for p in _entry_problems(row, successors.get(int(row[0])))]
+
+
+def _entry_problems(row: Sequence[Any], next_prev: str | None) -> list[str]:
+    """Whether one journal row is intact and, when an entry follows it, followed."""
+    entry_id = int(row[0])
+    if entry_hash(row[15], tuple(row[:15]), row[17]) != row[16]:
+        return [f"entry {entry_id} was changed after it was written (hash mismatch)"]
+    if next_prev is not None and next_prev != row[16]:
+        return [f"entry {entry_id} is not the one the next entry follows (hash chain broken)"]
+    return []
+
+
+def seal_problems(db: Engine, subject: str, key: str, correlation: str) -> list[str]:
+    """
+    Whether the row of *subject* (``batch``, ``void``, ``verification`` of a batch, or
+    ``administration`` number *key*) is what its seal recorded (SPEC §9.5): its seal
+    exists, its seal entry is intact and followed by the chain, and the row's facts now
+    are the sealed ones. A command that prints or acts on stored facts checks them
+    first. Returns the problems (empty: sound).
+    """
+    reason = "sealed: " + subject + ("" if subject != "administration" else f" {key}")
+    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
+    rows = db.execute(
+        f"SELECT {_ENTRY_COLUMNS}{facts_column} FROM journal"
+        " WHERE correlation = ? AND kind = 'seal' AND reason = ?",
+        (correlation, reason),
+    ).fetchall()
+    what = SEALED["sealed: " + subject][0]
+    if not rows:
+        return [f"the {what} {key} has no seal in the journal: it was added behind its back"]
+    row = rows[-1]
+    problems = chain_problems_of(db, [row])
+    now = facts_of(db, int(row[5]), row[6], (str(row[12]), str(row[13])))
+    if now != row[17]:
+        problems.append(
+            f"the {what} {key} was changed after it was sealed by entry {int(row[0])} ("
+            + _CHANGED.get(what, "it is not what was recorded")
+            + ")"
+        )
+    return problems
+
+
+def chain_problems_of(db: Engine, rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The hash and link problems of the journal *rows* (as :data:`_ENTRY_COLUMNS`)."""
+    problems = []
+    for row in rows:
+        following = db.execute(
+            "SELECT prev_hash FROM journal WHERE entry_id = ?", (int(row[0]) + 1,)
+        ).fetchone()
+        problems += _entry_problems(row, None if following is None else following[0])
     return problems
 
 
@@ -501,12 +587,14 @@ __all__ = [
     "GENESIS",
     "SEALED",
     "TRIGGERS",
+    "chain_problems",
     "entry_hash",
     "facts_of",
     "facts_text",
     "fold",
     "head",
     "rebuild",
+    "seal_problems",
     "sealed_subject",
     "unsealed_legacy",
     "unsound_lots",

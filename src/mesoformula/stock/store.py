@@ -952,7 +952,7 @@ class Stock:
         """
         products = sorted({n.product for n in needs})
         states = self.states(products, site) if products else []
-        problems = audit.unsound_lots(self.ledger.db, [s.lot_id for s in states])
+        problems = audit.unsound_lots(self.ledger.db, [s.lot_id for s in states], chain=False)
         if problems:
             raise LedgerIntegrityError("; ".join(problems))
         return allocate(needs, _consume.pinned(states, pins), at=at)
@@ -997,6 +997,35 @@ class Stock:
         up to a head kept elsewhere. Returns every problem found; empty means sound.
         """
         return audit.verify(self.ledger.db, expect_head=expect_head, progress=progress)
+
+    def tampered(
+        self, batch_id: str | None = None, administrations: Sequence[int] = ()
+    ) -> list[str]:
+        """
+        What of the stored facts a command is about to print or act on does not verify
+        (SPEC §9.5): the batch (its record and plan), its release and its void, each
+        against its seal; each administration against its seal. A batch consumed before
+        seals existed is not covered (``unsealed_batches``). Empty: what it holds is
+        what the journal sealed.
+        """
+        db = self.ledger.db
+        problems: list[str] = []
+        if batch_id is not None and batch_id not in set(audit.unsealed_legacy(db)):
+            problems += audit.seal_problems(db, "batch", batch_id, batch_id)
+            for subject, table in (("verification", "verifications"), ("void", "voids")):
+                row = db.execute(
+                    f"SELECT 1 FROM {table} WHERE batch_id = ?",
+                    (batch_id,),
+                ).fetchone()
+                if row is not None:
+                    problems += audit.seal_problems(db, subject, batch_id, batch_id)
+        for number in administrations:
+            row = db.execute(
+                "SELECT batch_id FROM administrations WHERE administration_id = ?", (number,)
+            ).fetchone()
+            if row is not None:
+                problems += audit.seal_problems(db, "administration", str(number), row[0])
+        return problems
 
     def unsealed_batches(self) -> list[str]:
         """

@@ -174,7 +174,12 @@ NOT_RELEASED = "NOT VERIFIED - not released: a pharmacist other than the prepare
 
 
 def banner(record: BatchRecord) -> str | None:
-    """What a record says before anything else: void, or not released; None otherwise."""
+    """
+    What a record says before anything else: tampered (its stored facts do not verify),
+    void, or not released; None otherwise.
+    """
+    if record.tampered:
+        return "TAMPERED - DO NOT USE: " + "; ".join(record.tampered)
     if record.void is not None:
         return f"VOID - DO NOT USE: {_void(record)}"
     return None if record.released else NOT_RELEASED
@@ -194,6 +199,11 @@ def _void(record: BatchRecord) -> str:
 def batch_markdown(record: BatchRecord) -> str:
     """The compounding record as Markdown."""
     lines = [
+        *(
+            [f"**TAMPERED - DO NOT USE**: {markdown_text('; '.join(record.tampered))}", ""]
+            if record.tampered
+            else []
+        ),
         *(
             [f"**VOID - DO NOT USE**: {markdown_text(_void(record))}", ""]
             if record.void is not None
@@ -253,6 +263,8 @@ def batch_html(record: BatchRecord) -> str:
     )
     if record.void is None and not record.released:
         void = f'<p class="error">{html.escape(NOT_RELEASED)}</p>'
+    if record.tampered:
+        void = f'<p class="error">{html.escape(banner(record) or "")}</p>' + void
     body = (
         f"{void}<h1>Compounding record: batch {html.escape(record.batch_id)}</h1>{meta}"
         f"<h2>Components</h2>{_html_table(_COMPONENT_HEADER, _component_rows(record))}"
