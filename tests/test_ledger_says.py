@@ -200,3 +200,59 @@ class TestSecretsAndFiles:
         code, _ = run("record", "batch", "--batch-id", "B", "--db", db, "--output", str(target))
         assert 0 == code
         assert 0 == stat.S_IMODE(target.stat().st_mode) & 0o077
+
+
+class TestTheMachineRefuses:
+    """Errors of the file system map to clear messages, exit 2, nothing half-written."""
+
+    def test_a_file_size_limit(self, tmp_path: Path) -> None:
+        import resource
+        import subprocess
+        import sys
+
+        db = tmp_path / "s.db"
+        stocked(str(db))
+        head = run("stock", "head", "--db", str(db))[1]
+        limit = 4096  # a page: the journal cannot grow
+
+        def small_files() -> None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        sheet = str(EXAMPLES / "stock.toml")
+        done = subprocess.run(
+            [sys.executable, "-m", "mesoformula", "stock", "import", sheet, "--again",
+             "--db", str(db), "--at", "2026-11-26T09:00"],
+            capture_output=True, text=True, preexec_fn=small_files, check=False,
+        )  # fmt: skip
+        assert 2 == done.returncode, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "internal error" not in done.stderr
+        assert head == run("stock", "head", "--db", str(db))[1]
+        assert 0 == run("stock", "verify", "--db", str(db))[0]
+
+    def test_a_yaml_key_that_is_a_list(self, tmp_path: Path) -> None:
+        path = tmp_path / "p.yaml"
+        path.write_text("format: mesoformula.patient/1\nid: P\n? [a, b]\n: x\n")
+        code, text = run("validate", str(path))
+        assert (1, True) == (code, "error file.syntax" in text)
+
+    def test_a_volume_past_any_container(self, tmp_path: Path) -> None:
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        code, _ = run("stock", "adjust", "--lot", "LA-2611", "--container", "1", "--volume",
+                      "1e308 mL", "--reason", "r", "--db", db,
+                      "--at", "2026-12-01T11:00")  # fmt: skip
+        assert 2 == code
+
+    def test_a_font_that_is_no_font(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        pytest.importorskip("fpdf")
+        db = str(tmp_path / "s.db")
+        stocked(db)
+        assert 0 == run("stock", "consume", HAIR, "--batch-id", "B", "--db", db,
+                        "--at", "2026-12-01T10:00")[0]  # fmt: skip
+        font = tmp_path / "nofont.ttf"
+        font.write_text("not a font")
+        monkeypatch.setenv("MESOFORMULA_PDF_FONT", str(font))
+        code, _ = run("record", "label", "--batch-id", "B", "--db", db, "--format", "pdf",
+                      "--output", str(tmp_path / "l.pdf"))  # fmt: skip
+        assert 2 == code

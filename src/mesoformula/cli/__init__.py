@@ -246,6 +246,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except Exception as error:
         if os.environ.get("MESOFORMULA_DEBUG"):
             raise
+        said = environment_error(error)
+        if said is not None:  # the machine, not the program: a full disk, a read-only file
+            sys.stderr.write(f"mesoformula: error: {one_line(said)}\n")
+            return EXIT_USAGE
         sys.stderr.write(
             f"mesoformula: internal error: {type(error).__name__}: {error}\n"
             "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
@@ -253,4 +257,43 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_INTERNAL
 
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+def environment_error(error: BaseException) -> str | None:
+    """
+    What the machine refused, for people (SPEC §9.5): a full disk, a read-only file
+    system or file, a file-size limit, a damaged database file. None for anything else
+    (a bug, reported as one). SQLite rolled the transaction back: nothing was written.
+    """
+    import errno  # noqa: PLC0415
+
+    if isinstance(error, OSError) and error.errno in {
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EFBIG,
+        errno.EDQUOT,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EIO,
+    }:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror or error}{where}: nothing was written"
+    if type(error).__module__ == "sqlite3":
+        text = str(error)
+        known = ("full", "readonly", "read-only", "disk i/o", "malformed", "not a database",
+                 "unable to open", "locked", "corrupt")  # fmt: skip
+        if any(word in text.lower() for word in known):
+            return (
+                f"the store cannot be used: {text} (nothing was written; for a damaged "
+                "file, 'mesoformula stock verify' says what is wrong)"
+            )
+    return None
+
+
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "build_parser",
+    "environment_error",
+    "main",
+]

@@ -293,8 +293,9 @@ def parse_signed_volume(text: str) -> float:
     from mesoformula.units import Accepts, parse_signed_quantity  # noqa: PLC0415
 
     try:
+        # At most 10 L, the largest container the catalog accepts: never clamped.
         sign, volume = parse_signed_quantity(
-            text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')")
+            text, Accepts(frozenset({"mL"}), "a volume (e.g. '20 mL')", high=10_000.0)
         )
     except UnitError as error:
         raise UsageError(f"--volume: {error.message}") from None

@@ -206,7 +206,14 @@ def _yaml_loader() -> Any:
             keys = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
-                if isinstance(key, str | int | float | bool) and key in keys:
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"a key must be a word or a number, not {type(key).__name__}",
+                        key_node.start_mark,
+                    )
+                if key in keys:
                     raise yaml.constructor.ConstructorError(
                         None,
                         None,

@@ -102,9 +102,15 @@ class _Pages:
         else:
             self.family = "body"
             self.unicode = True
-            self.pdf.add_font(self.family, "", str(font))
             bold = font.with_name(font.stem + "-Bold" + font.suffix)
-            self.pdf.add_font(self.family, "B", str(bold if bold.is_file() else font))
+            try:
+                self.pdf.add_font(self.family, "", str(font))
+                self.pdf.add_font(self.family, "B", str(bold if bold.is_file() else font))
+            except Exception as error:  # fontTools raises its own errors for a non-font
+                raise PdfError(
+                    f"the font {font} cannot be read ({type(error).__name__}: {error}): set "
+                    "MESOFORMULA_PDF_FONT to a TrueType or OpenType font file"
+                ) from None
         self.base = base
         self.pdf.add_page()
 
