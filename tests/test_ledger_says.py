@@ -256,3 +256,23 @@ class TestTheMachineRefuses:
         code, _ = run("record", "label", "--batch-id", "B", "--db", db, "--format", "pdf",
                       "--output", str(tmp_path / "l.pdf"))  # fmt: skip
         assert 2 == code
+
+
+@pytest.mark.parametrize(
+    ("scan", "words"),
+    [
+        (
+            "(01)0501234567890(17)280131(10)X",
+            "AI (01) holds '0501234567890', and it must be a GTIN",
+        ),
+        ("(01)05012345678900(17)281331(10)X", "AI (17) holds '281331', and it must be an expiry"),
+    ],
+)
+def test_gs1_errors_say_what_is_wrong_in_words(scan: str, words: str) -> None:
+    """A bad scan names the AI, what it holds and what it must hold, never a pattern."""
+    from mesoformula.gs1 import ScanError, read_scan
+
+    with pytest.raises(ScanError) as refused:
+        read_scan(scan)
+    assert words in str(refused.value)
+    assert "pattern" not in str(refused.value)

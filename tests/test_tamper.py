@@ -298,6 +298,37 @@ class TestStoresFromBeforeSeals:
         data = json.loads(run("stock", "verify", "--db", path, "--format", "json")[1])
         assert (True, ["OLD"]) == (data["sound"], data["unsealed_batches"])
 
+    def test_a_batch_forged_under_an_old_receipts_correlation_is_found(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A row named like the correlation of receipts from before seals is no legacy
+        batch: verify says it was added behind the journal's back (SPEC §9.5)."""
+        from mesoformula.stock import ledger, store
+
+        path = str(tmp_path / "old.db")
+        sheet = str(EXAMPLES / "stock.toml")
+        with monkeypatch.context() as old:
+            old.setattr(store, "SCHEMA_VERSION", 4)
+            old.setattr(
+                store,
+                "migrations",
+                lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 4],
+            )
+            old.setattr(ledger.Ledger, "seal", lambda *a, **k: 0)
+            assert 0 == run("stock", "import", sheet, "--db", path, *RECEIVED)[0]
+        formulation = str(EXAMPLES / "hair-revitalizing.toml")
+        assert 0 == run("stock", "consume", formulation, "--db", path, "--batch-id", "NEW", *AT)[0]
+        (correlation,) = rows_of(
+            path, "SELECT DISTINCT correlation FROM journal WHERE entry_id = 1"
+        )[0]
+        forged = (
+            "INSERT INTO batches (batch_id, formulation, version, checksum, batches, at, actor,"
+            f" plan, record) SELECT '{correlation}', formulation, version, checksum, batches,"
+            " at, actor, plan, record FROM batches WHERE batch_id = 'NEW'"
+        )
+        sql(path, forged)
+        assert any("has no seal in the journal" in p for p in problems(path))
+
     def test_moving_the_start_of_sealing_is_found(self, db: str) -> None:
         sql(db, "UPDATE seal_era SET from_entry = 100000")
         assert any("start of sealing" in p for p in problems(db))

@@ -86,6 +86,27 @@ def label_code(batch_id: str, bud: dt.date | None, gtin: str | None) -> str:
     return f"MESOFORMULA BATCH {batch_id} " + (f"BUD {bud.isoformat()}" if bud else "NO BUD")
 
 
+#: What each AI must hold, for people (the parser's own message quotes its pattern).
+_EXPECTED = {
+    "01": "a GTIN of 14 digits",
+    "17": "an expiry date YYMMDD (month 01-12, day 00-31)",
+    "10": "a lot of 1 to 20 characters",
+    "21": "a serial of 1 to 20 characters",
+}
+
+
+def _why(error: Exception) -> str:
+    """The parser's complaint in words: which AI, what it holds, what it should hold."""
+    text = str(error)
+    found = re.search(r"match '(\d{2})(\S*)' with GS1 AI \((\d{2,4})\)", text)
+    if found is None:
+        return "its application identifiers cannot be read (check the scanner's settings)"
+    ai, value = found.group(3), found.group(2)[len(found.group(3)) - 2 :]
+    value = value if len(value) <= 40 else value[:37] + "..."
+    expected = _EXPECTED.get(ai, "what GS1 specifies for it")
+    return f"AI ({ai}) holds '{value}', and it must be {expected}"
+
+
 def read_scan(text: str) -> Scan:
     """
     Read one GS1 element string (printed or scanned form).
@@ -113,8 +134,7 @@ def read_scan(text: str) -> Scan:
             body = _SYMBOLOGY.sub("", raw.strip(" "), count=1).lstrip(GS)
             message = GS1Message.parse(body)
     except ParseError as error:
-        why = str(error) if len(str(error)) <= 160 else str(error)[:157] + "..."
-        raise ScanError(f"the scan {shown!r} is not a GS1 element string: {why}") from None
+        raise ScanError(f"the scan {shown!r} is not a GS1 element string: {_why(error)}") from None
     fields = {}
     for element in message.element_strings:
         ai = element.ai.ai

@@ -516,7 +516,10 @@ def _seal_era(db: Engine) -> int | None:
 def unsealed_legacy(db: Engine) -> list[str]:
     """
     The batches consumed before seals existed (every entry of theirs precedes schema
-    version 5): the chain proves their movements, but not their compounding record.
+    version 5): the chain proves their movements, but not their compounding record. A
+    batch is one only when its entries are what a consumption writes (openings, draws,
+    discards, their undos): a row forged under the id of an old receipt's correlation
+    ("scan", an import) is not a legacy batch but a forged one.
     """
     era = _seal_era(db)
     if era is None:
@@ -528,6 +531,8 @@ def unsealed_legacy(db: Engine) -> list[str]:
             " WHERE s.kind = 'seal' AND s.correlation = b.batch_id"
             " AND s.reason = 'sealed: batch')"
             " AND (SELECT MAX(entry_id) FROM journal j WHERE j.correlation = b.batch_id) < ?"
+            " AND NOT EXISTS (SELECT 1 FROM journal k WHERE k.correlation = b.batch_id"
+            " AND k.kind NOT IN ('open', 'draw', 'discard', 'undo'))"
             " ORDER BY b.batch_id",
             (era,),
         )
