@@ -276,3 +276,19 @@ def test_gs1_errors_say_what_is_wrong_in_words(scan: str, words: str) -> None:
         read_scan(scan)
     assert words in str(refused.value)
     assert "pattern" not in str(refused.value)
+
+
+def test_a_pdf_never_drops_what_its_font_cannot_draw(tmp_path: Path) -> None:
+    """A name in a script the font lacks is refused (exit 2), never printed as a blank."""
+    pytest.importorskip("fpdf")
+    db = str(tmp_path / "s.db")
+    stocked(db)
+    patient = tmp_path / "p.toml"
+    patient.write_text('format = "mesoformula.patient/1"\nid = "P-0042"\nname = "山田 花子"\n'
+                       'weight = "62 kg"\npregnant = false\n')  # fmt: skip
+    assert 0 == run("stock", "consume", HAIR, "--batch-id", "B", "--db", db, "--patient",
+                    str(patient), "--at", "2026-12-01T10:00")[0]  # fmt: skip
+    code, _ = run("record", "label", "--batch-id", "B", "--db", db, "--format", "pdf",
+                  "--output", str(tmp_path / "l.pdf"))  # fmt: skip
+    assert 2 == code
+    assert not (tmp_path / "l.pdf").exists()

@@ -120,6 +120,18 @@ class _Pages:
 
     def _printable(self, text: str) -> str:
         if self.unicode:
+            # A character the font has no glyph for would be dropped silently (a name in
+            # CJK script printed as an empty space): refuse instead (SPEC §9.5).
+            cmap = getattr(self.pdf.fonts.get(self.family), "cmap", None)
+            missing = sorted(
+                {c for c in text if cmap is not None and not c.isspace() and ord(c) not in cmap}
+            )
+            if missing:
+                raise PdfError(
+                    f"the text {text!r} holds {''.join(missing)!r}, which the PDF font cannot "
+                    "draw; set MESOFORMULA_PDF_FONT to a font that has it (for CJK, a Noto "
+                    "Sans CJK file) or use --format html"
+                )
             return text
         try:
             text.encode("latin-1")
