@@ -11,6 +11,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -292,3 +293,31 @@ def test_a_pdf_never_drops_what_its_font_cannot_draw(tmp_path: Path) -> None:
                   "--output", str(tmp_path / "l.pdf"))  # fmt: skip
     assert 2 == code
     assert not (tmp_path / "l.pdf").exists()
+
+
+@pytest.fixture
+def paris(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The clinic's zone is Europe/Paris for the test (and the process's zone restored)."""
+    import time
+
+    monkeypatch.setenv("MESOFORMULA_TZ", "Europe/Paris")
+    monkeypatch.setenv("TZ", "UTC")
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("at", "words"),
+    [("2027-03-28T02:45", "does not exist"), ("2027-10-31T02:30", "happens twice")],
+)
+def test_a_local_time_names_one_instant(
+    tmp_path: Path, paris: Any, at: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A local time the clocks skip or pass twice is a usage error (give the offset)."""
+    db = str(tmp_path / "s.db")
+    stocked(db)
+    capsys.readouterr()
+    assert 2 == run("stock", "plan", HAIR, "--db", db, "--at", at)[0]
+    assert words in capsys.readouterr().err
+    assert 0 == run("stock", "plan", HAIR, "--db", db, "--at", at + "+01:00")[0]

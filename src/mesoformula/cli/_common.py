@@ -427,6 +427,8 @@ def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
         raise UsageError(
             f"{flag} {text!r}: expected an ISO date-time such as 2026-12-01T10:00"
         ) from None
+    if moment.tzinfo is None:
+        _one_local_instant(moment, flag, text)
     try:
         instant = _time.utc(moment)  # without an offset: local time
     except _time.InstantRangeError:
@@ -439,6 +441,26 @@ def at_time(args: argparse.Namespace, option: str = "at") -> dt.datetime:
             f"({_time.shown(_time.now())}): a write cannot be dated in the future"
         )
     return instant
+
+
+def _one_local_instant(moment: dt.datetime, flag: str, text: str) -> None:
+    """
+    A local time must name one instant: not one the clocks skip (spring forward) nor one
+    they pass twice (fall back). Either is a usage error asking for the offset.
+    """
+    first = moment.replace(fold=0).astimezone(dt.UTC)
+    second = moment.replace(fold=1).astimezone(dt.UTC)
+    back = first.astimezone().replace(tzinfo=None)
+    if back != moment.replace(fold=0):
+        raise UsageError(
+            f"{flag} {text!r} does not exist in the clinic's time zone (the clocks skip "
+            "it): give the time with its offset, e.g. +01:00"
+        )
+    if first != second:
+        raise UsageError(
+            f"{flag} {text!r} happens twice in the clinic's time zone (the clocks go "
+            "back): give the time with its offset, e.g. +02:00 or +01:00"
+        )
 
 
 #: The commands that write to the store (SPEC §9.5: never dated more than 24 h ahead).
