@@ -203,6 +203,46 @@ class TestSecretsAndFiles:
         assert 0 == stat.S_IMODE(target.stat().st_mode) & 0o077
 
 
+class TestAnotherUsersStore:
+    """A store in a folder this user cannot write can be read, and a write says why not."""
+
+    def run_as_reader(self, *argv: str) -> Any:
+        """Run the command line as a user who may read the store but write nothing: the
+        owner's write permissions are taken away, and root's override with them (a user
+        namespace, where root's capabilities do not reach the files)."""
+        import subprocess
+        import sys
+
+        prefix = ["unshare", "--user"] if os.geteuid() == 0 else []
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "mesoformula", *argv],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    def test_list_verify_and_a_refused_write(self, tmp_path: Path) -> None:
+        folder = tmp_path / "shared"
+        folder.mkdir()
+        db = str(folder / "s.db")
+        stocked(db)
+        listed = run("stock", "list", "--db", db, "--at", "2026-12-01T09:00")[1]
+        Path(db).chmod(0o444)
+        folder.chmod(0o555)
+        try:
+            done = self.run_as_reader("stock", "list", "--db", db, "--at", "2026-12-01T09:00")
+            assert (0, listed) == (done.returncode, done.stdout), done.stderr
+            done = self.run_as_reader("stock", "verify", "--db", db)
+            assert 0 == done.returncode, done.stderr
+            assert "store is sound" in done.stdout
+            done = self.run_as_reader("stock", "consume", HAIR, "--batch-id", "B", "--db", db,
+                                      "--at", "2026-12-01T10:00")  # fmt: skip
+            assert 2 == done.returncode
+            assert "Traceback" not in done.stderr
+            assert "the store is read-only to you" in done.stderr, done.stderr
+        finally:
+            folder.chmod(0o755)
+        assert listed == run("stock", "list", "--db", db, "--at", "2026-12-01T09:00")[1]
+
+
 class TestTheMachineRefuses:
     """Errors of the file system map to clear messages, exit 2, nothing half-written."""
 

@@ -68,7 +68,7 @@ def test_validate_import_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert (0, True) == (code, "receiving lots: " in screen)
     assert out.startswith("received 12 lot(s)")
     code, out, screen = run_with_screen(monkeypatch, "stock", "verify", "--db", db)
-    assert (0, True) == (code, "verifying entries: 10/14" in screen)
+    assert (0, True) == (code, "verifying entries: 10/15" in screen)
     code, out, screen = run_with_screen(
         monkeypatch, "stock", "verify", "--db", db, "--format", "json"
     )

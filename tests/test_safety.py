@@ -214,9 +214,9 @@ class TestAdditive:
         found = checked(loaded, "lidocaine-procaine.toml")
         (additive,) = [f for f in found if f.code == "dose.additive"]
         assert "error" == additive.severity
-        assert "lidocaine-hcl 96% of 300 mg + procaine-hcl 97% of 600 mg = 193%" in (
-            additive.message
-        )
+        assert (
+            "lidocaine-hcl 288 mg (96% of 300 mg) + procaine-hcl 582 mg (97% of 600 mg) = 193%"
+        ) in additive.message
         assert not [f for f in found if f.code == "dose.session" and f.severity == "error"]
 
 

@@ -92,7 +92,7 @@ class TestRepeatDosesInOneVisit:
         code, text = give(db, "M-C", "15 mL", f"{DAY}T09:50Z")
         assert 1 == code
         assert "error dose.additive local-anaesthetics" in text
-        assert "lidocaine-hcl 89% of 4.5 mg/kg" in text  # 280 mg of 315 mg, counted
+        assert "lidocaine-hcl 280 mg (89% of 4.5 mg/kg for 70 kg)" in text  # of 315 mg, counted
         assert head == run("stock", "head", "--db", db)[1]  # nothing was recorded
         code, text = run("check", str(SITTING / "lidocaine-280.toml"), "--patient", PATIENT,
                          "--db", db, "--at", f"{DAY}T09:45Z", "--format", "json")  # fmt: skip

@@ -443,7 +443,7 @@ class TestStockCommands:
             "lot": "DX-2501",
             "reason": "expired",
         } in plan["excluded"]
-        assert 14 == len(
+        assert 15 == len(
             json.loads(self.run(db, "history", "--format", "json")[1])
         )  # plan changed nothing
         code, text = self.run(

@@ -61,6 +61,7 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
                            " version, checksum, batches, at, actor, plan, record FROM batches"
                            " WHERE batch_id = 'B'"),)),
     ("imports", "update", ("UPDATE imports SET name = 'other.toml'",)),
+    ("imports", "update the checksum", ("UPDATE imports SET sha256 = 'ab'",)),
     ("imports", "delete", ("DELETE FROM imports",)),
     ("imports", "insert", (("INSERT INTO imports (sha256, name, at, actor, lots)"
                            " VALUES ('ab', 'forged.toml', '2026-11-26T09:00:00+00:00', 'x', 1)"),)),
@@ -172,7 +173,6 @@ def caught_by(refused: str | None, found: list[str]) -> str:
     first = found[0]
     for words, said in (
         ("scan of box", "scans vs receipts"),
-        ("import", "imports vs receipts"),
         ("hash mismatch", "hash chain (entry changed)"),
         ("hash chain broken", "hash chain (entry removed or added)"),
         ("missing from", "hash chain (entries missing)"),
@@ -180,6 +180,7 @@ def caught_by(refused: str | None, found: list[str]) -> str:
         ("changed after it was", "seal (row changed)"),
         ("was changed after it was written", "seal (row changed)"),
         ("not what the journal recorded", "facts hashed in the journal"),
+        ("import", "imports vs receipts"),
         ("cached balance", "balance cache vs journal"),
         ("cached ", "balance cache vs journal"),
         ("no entry in the journal", "row no entry speaks of"),

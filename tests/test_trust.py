@@ -55,6 +55,31 @@ class TestWritesRefuseWhatDoesNotVerify:
         assert head == run("stock", "head", "--db", path)[1]
 
 
+class TestImportsTrustOnlyWhatIsSealed:
+    """``--if-new`` looks a sheet up by its checksum, so the checksum is sealed."""
+
+    def test_a_changed_checksum_imports_nothing_twice(self, location: str) -> None:
+        path = store_with_a_batch(location)
+        sql(path, "DROP TRIGGER imports_no_update", "UPDATE imports SET sha256 = 'ab'")
+        head = run("stock", "head", "--db", path)[1]
+        code, text = run("stock", "import", str(EXAMPLES / "stock.toml"), "--if-new",
+                         "--db", path, "--at", "2026-12-01T12:00", "--format", "json")  # fmt: skip
+        assert 1 == code
+        finding = json.loads(text)["findings"][0]
+        assert "stock.unsound" == finding["code"]
+        assert "the import 1 was changed after it was sealed" in finding["message"]
+        assert head == run("stock", "head", "--db", path)[1]
+        found = run("stock", "verify", "--db", path)[1]
+        assert "the import '1' sealed by entry" in found
+        assert "checksum" in found
+
+    def test_a_sound_store_still_says_already_imported(self, location: str) -> None:
+        path = store_with_a_batch(location)
+        code, text = run("stock", "import", str(EXAMPLES / "stock.toml"), "--if-new",
+                         "--db", path, "--at", "2026-12-01T12:00")  # fmt: skip
+        assert (0, "already imported, nothing done") == (code, text.strip().split(":")[0])
+
+
 class TestPrintsSayTampered:
     """Printed stored facts are checked against their seals first."""
 

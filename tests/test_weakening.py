@@ -348,7 +348,7 @@ class TestTermsAndGroups:
         )
         _code, text = run("validate", path)
         assert "warning dose.additive hyaluronidases-per-admixture" in text
-        assert "hyaluronidase-ovine 67% of 300 USP_U" in text  # 200 U of the label's 300 U
+        assert "hyaluronidase-ovine 200 USP_U (67% of 300 USP_U)" in text
 
 
 class TestWhatAnOutsideTryFound:

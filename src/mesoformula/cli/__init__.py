@@ -280,6 +280,12 @@ def environment_error(error: BaseException) -> str | None:
         text = str(error)
         known = ("full", "readonly", "read-only", "disk i/o", "malformed", "not a database",
                  "unable to open", "locked", "corrupt")  # fmt: skip
+        if "readonly" in text.lower():
+            return (
+                "the store is read-only to you (the file, its folder or the file system "
+                f"cannot be written: {text}): it can be listed and verified, and nothing "
+                "was written"
+            )
         if any(word in text.lower() for word in known):
             return (
                 f"the store cannot be used: {text} (nothing was written; for a damaged "

@@ -103,6 +103,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             else:
                 out.write(f"already imported, nothing done: {str(error).partition(': ')[0]}\n")
             return EXIT_OK
+        except LedgerIntegrityError as error:
+            progress.finish()
+            return _unsound(args, error, out)
         except StockError as error:
             progress.finish()
             out.write(f"not imported (nothing was recorded): {error}\n")
@@ -293,7 +296,7 @@ def _unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
     finding = Finding(
         code="stock.unsound",
         severity="error",
-        message=f"the store disagrees with its journal, so nothing was planned or consumed: "
+        message=f"the store disagrees with its journal, so nothing was done: "
         f"{error}. Run 'mesoformula stock verify' and restore the store from a backup",
     )
     if args.format == "json":

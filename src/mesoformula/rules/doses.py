@@ -317,10 +317,10 @@ def additive_findings(
         ]
         if len(members) < 2:
             continue
-        fractions: list[tuple[Content, float, DoseLimit]] = []
+        fractions: list[tuple[Content, float, DoseLimit, float]] = []
         missing: list[str] = []
         for member in members:
-            best: tuple[float, DoseLimit] | None = None
+            best: tuple[float, DoseLimit, float] | None = None
             why = f"no {group.basis} limit"
             for limit in catalog.limits_of(member.ingredient):
                 if limit.basis != group.basis or not applies_in(
@@ -337,13 +337,19 @@ def additive_findings(
                     continue
                 fraction = evaluated[0] / evaluated[1]
                 if best is None or fraction > best[0]:
-                    best = (fraction, limit)
+                    best = (fraction, limit, evaluated[0])
             if best is None:
                 missing.append(f"{member.ingredient} ({why})")
             else:
-                fractions.append((member, best[0], best[1]))
-        total = sum(f for _, f, _ in fractions)
-        parts = " + ".join(f"{m.ingredient} {f * 100:.0f}% of {lim.max}" for m, f, lim in fractions)
+                fractions.append((member, *best))
+        total = sum(f for _, f, _, _ in fractions)
+        weight = f" for {fmt(patient.weight.value)} kg" if patient and patient.weight else ""
+        parts = " + ".join(
+            f"{m.ingredient} {fmt(dose)} {m.unit} ({f * 100:.0f}% of {lim.max}"
+            + (weight if lim.basis == "per-kg-session" else "")
+            + ")"
+            for m, f, lim, dose in fractions
+        )
         what = _WHAT[group.basis]
         # One member alone is its own dose finding; the group speaks when two add up.
         if len(fractions) >= 2 and total > 1 + TOLERANCE:

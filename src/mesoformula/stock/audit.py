@@ -66,6 +66,11 @@ SEALED = {
         "verification",
         "SELECT batch_id, at, verifier FROM verifications WHERE batch_id = ?",
     ),
+    # "sealed: import N": the row N of the imported sheets (what --if-new trusts).
+    "sealed: import": (
+        "import",
+        "SELECT import_id, sha256, name, at, actor, lots FROM imports WHERE import_id = ?",
+    ),
     # "sealed: administration N": the row N of the course (a dose given, or its undo).
     "sealed: administration": (
         "administration",
@@ -83,7 +88,11 @@ _CHANGED = {
     "void": "the void is not what was recorded",
     "verification": "the release is not what was recorded",
     "administration": "the dose given is not what was recorded",
+    "import": "the sheet's checksum, name, time or lots are not what was recorded",
 }
+
+#: The subjects whose seal names its row by a number after the reason.
+NUMBERED = ("administration", "import")
 
 
 def sealed_subject(reason: str, correlation: str) -> tuple[str, str] | None:
@@ -338,7 +347,7 @@ def verify(
     if "scans" in tables:
         problems += _scan_problems(db)
     if "imports" in tables:
-        problems += _import_problems(db)
+        problems += import_problems(db)
     if "administrations" in tables:
         for (number,) in db.execute(
             "SELECT administration_id FROM administrations ORDER BY administration_id"
@@ -455,7 +464,7 @@ def _scan_problems(db: Engine) -> list[str]:
     return problems
 
 
-def _import_problems(db: Engine) -> list[str]:
+def import_problems(db: Engine) -> list[str]:
     """
     The imports table is what the journal recorded (SPEC §9.5): every import row is a
     sheet the journal received (its name, time, actor and number of lots), and every
@@ -494,6 +503,29 @@ def _import_problems(db: Engine) -> list[str]:
         "could be imported again)"
         for (name, at, actor) in sorted(set(groups) - set(rows))
     ]
+    return problems
+
+
+def sealed_import_problems(db: Engine) -> list[str]:
+    """
+    Whether every sealed import row is what its seal recorded (its checksum above all:
+    ``--if-new`` looks a sheet up by it), read before a sheet is imported. ``verify``
+    proves the same seals in its walk of the journal.
+    """
+    if "facts" not in db.columns("journal"):
+        return []
+    rows = db.execute(
+        f"SELECT {_ENTRY_COLUMNS}, facts FROM journal"
+        " WHERE kind = 'seal' AND reason LIKE ? ORDER BY entry_id",
+        ("sealed: import %",),
+    ).fetchall()
+    problems = chain_problems_of(db, rows)
+    for row in rows:
+        if facts_of(db, int(row[5]), row[6], (str(row[12]), str(row[13]))) != row[17]:
+            problems.append(
+                f"the import {str(row[12]).rpartition(' ')[2]} was changed after it was "
+                f"sealed by entry {int(row[0])} ({_CHANGED['import']})"
+            )
     return problems
 
 
@@ -680,7 +712,7 @@ def seal_problems(db: Engine, subject: str, key: str, correlation: str) -> list[
     are the sealed ones. A command that prints or acts on stored facts checks them
     first. Returns the problems (empty: sound).
     """
-    reason = "sealed: " + subject + ("" if subject != "administration" else f" {key}")
+    reason = "sealed: " + subject + (f" {key}" if subject in NUMBERED else "")
     facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
     rows = db.execute(
         f"SELECT {_ENTRY_COLUMNS}{facts_column} FROM journal"
@@ -738,8 +770,10 @@ __all__ = [
     "facts_text",
     "fold",
     "head",
+    "import_problems",
     "rebuild",
     "seal_problems",
+    "sealed_import_problems",
     "sealed_subject",
     "unsealed_legacy",
     "unsound_lots",

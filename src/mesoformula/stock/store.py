@@ -160,6 +160,11 @@ class Stock:
                 db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
+            if "readonly" in str(error):
+                raise StockError(
+                    f"{name}: the store is read-only to you (the file or its folder cannot "
+                    "be written): it can be listed and verified, and nothing was written"
+                ) from None
             raise StockError(f"{name}: not a mesoformula stock store ({error})") from None
         if foreign:
             db.close()
@@ -373,10 +378,18 @@ class Stock:
                         f"({earlier['name']}, sha256 {content[:12]}...): importing it again "
                         "would receive its lots twice; use --again if that is meant"
                     )
-                self.ledger.db.execute(
-                    "INSERT INTO imports (sha256, name, at, actor, lots) VALUES (?, ?, ?, ?, ?)",
+                problems = audit.import_problems(self.ledger.db)
+                problems += audit.sealed_import_problems(self.ledger.db)
+                if problems:
+                    raise LedgerIntegrityError(
+                        "the record of imported sheets does not verify, so whether this "
+                        f"sheet was imported before cannot be told: {problems[0]}"
+                    )
+                import_id = self.ledger.db.execute(
+                    "INSERT INTO imports (sha256, name, at, actor, lots) VALUES (?, ?, ?, ?, ?)"
+                    " RETURNING import_id",
                     (content, name, iso(at), actor, len(sheet.lots)),
-                )
+                ).fetchone()[0]
             for number, lot in enumerate(sheet.lots, 1):
                 if progress is not None and number % PROGRESS_EVERY == 0:
                     progress(PROGRESS_EVERY, len(sheet.lots))
@@ -394,6 +407,12 @@ class Stock:
                     correlation=correlation,
                     site=site,
                 )
+            if content is not None and correlation is not None and entries:
+                # The row that --if-new trusts, sealed: a changed checksum is found.
+                sealed = self.ledger.seal(
+                    "import", correlation, at=at, actor=actor, key=int(import_id)
+                )
+                entries += [] if sealed is None else [sealed]
         return entries
 
     def receive_scans(
