@@ -361,3 +361,25 @@ def test_a_local_time_names_one_instant(
     assert 2 == run("stock", "plan", HAIR, "--db", db, "--at", at)[0]
     assert words in capsys.readouterr().err
     assert 0 == run("stock", "plan", HAIR, "--db", db, "--at", at + "+01:00")[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["stock", "void", "--batch-id", "X", "--reason", "r"], 2),  # argparse: neither kind
+        (["stock", "list", "--db", "nowhere.db"], 2),  # no store
+        (["check", "nowhere.toml", "--patient", "nobody.toml"], 2),  # no file
+        (["stock", "verify", "--expect-head", "", "--db", "nowhere.db"], 2),
+        (["stock", "undo", "1"], 2),  # no --reason
+    ],
+)
+def test_every_refusal_is_one_json_document(
+    argv: list[str], code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --format json, a refusal prints one JSON document (SPEC §9.5), never text."""
+    monkeypatch.chdir(tmp_path)
+    for form in (["--format", "json"], ["--format=json"]):
+        got, text = run(*argv, *form)
+        document = json.loads(text)
+        assert (code, False, "usage") == (got, document["ok"], document["error"]["code"])
+        assert document["error"]["message"]

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from mesoformula import __version__
 from mesoformula._text import one_line
@@ -45,7 +45,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     other commands (and not them), which keeps the start of ``validate`` short.
     """
     common = common_options()
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="mesoformula",
         description="Compose, check and reconcile mesotherapy cocktails.",
         parents=[common],
@@ -204,6 +204,35 @@ def _add_more_commands(
         add(commands, common)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, keeping the message of a usage error for a JSON refusal (SPEC §9.5)."""
+
+    said: str = ""
+
+    def error(self, message: str) -> NoReturn:
+        _Parser.said = f"{self.prog}: {message}"
+        super().error(message)
+
+
+def _wants_json(words: Sequence[str]) -> bool:
+    """Whether the command line asks for JSON (read before or without a parse)."""
+    return any(
+        w == "--format=json" or (w == "--format" and nxt == "json")
+        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+    )
+
+
+def _refused(code: str, message: str, json_wanted: bool, out: TextIO, exit_code: int) -> int:
+    """A refusal: the message on stderr, and with ``--format json`` its one JSON document
+    on stdout (SPEC §9.5)."""
+    sys.stderr.write(f"mesoformula: error: {one_line(message)}\n")
+    if json_wanted:
+        from ._common import refusal_json, write_json  # noqa: PLC0415 - a refusal only
+
+        write_json(refusal_json(code, one_line(message)), out)
+    return exit_code
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run ``mesoformula`` with *argv*; return the exit code."""
     out = out if out is not None else sys.stdout
@@ -212,6 +241,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         args = parser.parse_args(words)
     except SystemExit as stop:  # argparse: --help, --version, usage errors
+        if stop.code == EXIT_USAGE and _wants_json(words):
+            from ._common import refusal_json, write_json  # noqa: PLC0415 - a refusal only
+
+            write_json(refusal_json("usage", _Parser.said), out)
         return int(stop.code or 0)
     if not hasattr(args, "format"):
         args.format = "text"
@@ -227,8 +260,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         clinic_zone()
         return handler(args, out)
     except UsageError as error:
-        sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")
-        return EXIT_USAGE
+        return _refused("usage", str(error), args.format == "json", out, EXIT_USAGE)
     except CatalogProblem as problem:
         sys.stderr.write(
             "mesoformula: error: a catalog in use cannot be read or has errors; nothing was "
@@ -237,8 +269,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print_reports(problem.reports, "json" if args.format == "json" else "text", out)
         return EXIT_FINDINGS
     except StoreUnavailable as error:  # the database server went away mid-command
-        sys.stderr.write(f"mesoformula: error: {one_line(str(error))}\n")
-        return EXIT_USAGE
+        return _refused("store.unavailable", str(error), args.format == "json", out, EXIT_USAGE)
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return EXIT_OK
     except KeyboardInterrupt:  # pragma: no cover
@@ -248,12 +279,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             raise
         said = environment_error(error)
         if said is not None:  # the machine, not the program: a full disk, a read-only file
-            sys.stderr.write(f"mesoformula: error: {one_line(said)}\n")
-            return EXIT_USAGE
+            return _refused("environment", said, args.format == "json", out, EXIT_USAGE)
         sys.stderr.write(
             f"mesoformula: internal error: {type(error).__name__}: {error}\n"
             "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
         )
+        if args.format == "json":
+            from ._common import refusal_json, write_json  # noqa: PLC0415 - a refusal only
+
+            write_json(refusal_json("internal", f"{type(error).__name__}: {error}"), out)
         return EXIT_INTERNAL
 
 
