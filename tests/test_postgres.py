@@ -19,7 +19,7 @@ import pytest
 
 from mesoformula.cli import main
 from mesoformula.exceptions import LedgerIntegrityError, StockError, StoreUnavailable
-from mesoformula.stock import Stock, store
+from mesoformula.stock import Stock, _schema
 from mesoformula.stock._schema import SCHEMA_VERSION, migrations
 from mesoformula.stock.copy import copy_store
 from mesoformula.stock.sheet import Lot
@@ -276,7 +276,7 @@ def test_a_store_of_schema_8_migrates_to_sites_keeping_its_history(
     path = str(tmp_path / "old.db")
     with monkeypatch.context() as old:
         old.setattr(
-            store, "migrations", lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 8]
+            _schema, "migrations", lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 8]
         )
         a_day_of_work(path)
         with Stock.open(path) as stock:

@@ -267,14 +267,14 @@ class TestStoresFromBeforeSeals:
     def test_a_legacy_batch_is_named_not_covered_and_new_batches_are_sealed(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from mesoformula.stock import ledger, store
+        from mesoformula.stock import _schema, ledger
 
         path = str(tmp_path / "old.db")
         formulation = str(EXAMPLES / "hair-revitalizing.toml")
         with monkeypatch.context() as old:  # the library as it was at schema version 4
-            old.setattr(store, "SCHEMA_VERSION", 4)
+            old.setattr(_schema, "SCHEMA_VERSION", 4)
             old.setattr(
-                store,
+                _schema,
                 "migrations",
                 lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 4],
             )
@@ -303,14 +303,14 @@ class TestStoresFromBeforeSeals:
     ) -> None:
         """A row named like the correlation of receipts from before seals is no legacy
         batch: verify says it was added behind the journal's back (SPEC §9.5)."""
-        from mesoformula.stock import ledger, store
+        from mesoformula.stock import _schema, ledger
 
         path = str(tmp_path / "old.db")
         sheet = str(EXAMPLES / "stock.toml")
         with monkeypatch.context() as old:
-            old.setattr(store, "SCHEMA_VERSION", 4)
+            old.setattr(_schema, "SCHEMA_VERSION", 4)
             old.setattr(
-                store,
+                _schema,
                 "migrations",
                 lambda kind="sqlite": [m for m in migrations(kind) if m[0] <= 4],
             )

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mesoformula.exceptions import StockError, StoreVersionError
+
+if TYPE_CHECKING:
+    from ._engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -53,4 +59,62 @@ def statements(sql: str) -> list[str]:
     return found
 
 
-__all__ = ["FOREIGN_KEYS_OFF", "MIGRATIONS", "SCHEMA_VERSION", "migrations", "statements"]
+def check_version(engine: Engine, version: int, *, readonly: bool = False) -> None:
+    """
+    Refuse a store newer than this library, and (*readonly*) one that needs a migration
+    first: a read never migrates.
+
+    Raises:
+        StoreVersionError: the store's schema is newer than :data:`SCHEMA_VERSION`.
+        StockError: *readonly* and the store's schema is older.
+    """
+    if version > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"{engine.location}: schema version {version} is newer than this mesoformula "
+            f"understands ({SCHEMA_VERSION}); upgrade mesoformula"
+        )
+    if readonly and version < SCHEMA_VERSION:
+        raise StockError(
+            f"{engine.location}: the store has schema version {version} and needs migrating "
+            f"to {SCHEMA_VERSION}; run a writing command first ('mesoformula stock init')"
+        )
+
+
+def migrate(engine: Engine) -> None:
+    """
+    Bring the store to :data:`SCHEMA_VERSION`, every pending migration in one write
+    transaction (another process may migrate the same store at the same moment: the
+    version is read again under the write lock).
+    """
+    version = engine.schema_version()
+    check_version(engine, version)
+    pending = [(target, sql) for target, sql in migrations(engine.kind) if target > version]
+    if not pending:
+        return
+    # A migration that rebuilds a table others refer to runs with SQLite's foreign
+    # keys off (for this connection only), and is checked before it commits.
+    rebuilds = any(FOREIGN_KEYS_OFF in sql for _, sql in pending)
+    with engine.foreign_keys_off(rebuilds):
+        engine.begin_write()
+        try:
+            version = engine.schema_version()
+            for target, sql in pending:
+                if target > version:
+                    engine.run_migration(sql)
+                    engine.set_schema_version(target)
+            engine.check_foreign_keys()
+        except BaseException:
+            engine.rollback()
+            raise
+        engine.commit()
+
+
+__all__ = [
+    "FOREIGN_KEYS_OFF",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "check_version",
+    "migrate",
+    "migrations",
+    "statements",
+]
