@@ -16,7 +16,9 @@ from mesoformula.catalog import (
     CatalogFile,
     Contraindication,
     DoseLimit,
+    Ingredient,
     Policy,
+    Product,
     sections,
 )
 from mesoformula.findings import Finding
@@ -34,6 +36,24 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
     (``catalog.source``) and limit values of the wrong kind for their basis
     (``unit.dimension``). Locations point into the file.
     """
+    return [
+        *_duplicate_findings(file),
+        *_ingredients_findings(file, catalog),
+        *_products_findings(file, catalog),
+        *_allergen_groups_findings(file),
+        *_cross_reactivity_findings(file, catalog),
+        *_incompatibilities_findings(file, catalog),
+        *_policy_limits_findings(file, catalog),
+        *_own_condition_warnings(file),
+        *_additive_limits_findings(file, catalog),
+        *_accepted_risks_findings(file),
+        *(_policy_findings(file.policy) if file.policy is not None else []),
+        *_contraindications_findings(file, catalog),
+    ]
+
+
+def _duplicate_findings(file: CatalogFile) -> list[Finding]:
+    """``catalog.duplicate`` for every id defined a second time in one section of the file."""
     findings: list[Finding] = []
     for key, what, entries in sections(file):
         seen: set[str] = set()
@@ -47,97 +67,142 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                     )
                 )
             seen.add(entry.id)
-    classes = {i.class_ for i in catalog.ingredients.values()}
-    tags = {t for i in catalog.ingredients.values() for t in i.tags}
-    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes | tags
+    return findings
+
+
+def _ingredients_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """The findings of each ingredient of the file, in file order."""
+    findings: list[Finding] = []
     for n, ingredient in enumerate(file.ingredients):
-        at = f"ingredients[{n}]"
-        for k, group in enumerate(ingredient.allergen_groups):
-            if group not in catalog.allergen_groups:
-                findings.append(
-                    _error(
-                        "ref.allergen",
-                        f"allergen group '{group}' is not in the catalog",
-                        f"{at}.allergen_groups[{k}]",
-                    )
-                )
-        for k, limit in enumerate(ingredient.limits):
-            findings.extend(_limit_findings(catalog, f"{at}.limits[{k}]", limit))
-        for field in ("min_interval", "hazard"):
-            if getattr(ingredient, field) is not None and not any(
-                s.strip() for s in ingredient.sources
-            ):
-                findings.append(_nosource(f"{at}.{field}"))
-        if ingredient.status == "withdrawn" and not ingredient.status_reason:
+        findings.extend(_ingredient_findings(catalog, f"ingredients[{n}]", ingredient))
+    return findings
+
+
+def _ingredient_findings(catalog: Catalog, at: str, ingredient: Ingredient) -> list[Finding]:
+    """
+    One ingredient: allergen groups that resolve, sound limits, a source for its minimum
+    interval and hazard, a reason when withdrawn, activity units as ``activity_mass`` keys.
+    """
+    findings: list[Finding] = []
+    for k, group in enumerate(ingredient.allergen_groups):
+        if group not in catalog.allergen_groups:
             findings.append(
                 _error(
-                    "file.schema", "a withdrawn ingredient needs a status_reason", f"{at}.status"
+                    "ref.allergen",
+                    f"allergen group '{group}' is not in the catalog",
+                    f"{at}.allergen_groups[{k}]",
                 )
             )
-        for unit in ingredient.activity_mass:
-            if unit not in ACTIVITY:
-                findings.append(
-                    _error(
-                        "unit.unknown",
-                        f"activity_mass is keyed by an activity unit "
-                        f"({', '.join(sorted(ACTIVITY))}), not '{unit}'",
-                        f"{at}.activity_mass",
-                    )
+    for k, limit in enumerate(ingredient.limits):
+        findings.extend(_limit_findings(catalog, f"{at}.limits[{k}]", limit))
+    for field in ("min_interval", "hazard"):
+        if getattr(ingredient, field) is not None and not any(
+            s.strip() for s in ingredient.sources
+        ):
+            findings.append(_nosource(f"{at}.{field}"))
+    if ingredient.status == "withdrawn" and not ingredient.status_reason:
+        findings.append(
+            _error("file.schema", "a withdrawn ingredient needs a status_reason", f"{at}.status")
+        )
+    for unit in ingredient.activity_mass:
+        if unit not in ACTIVITY:
+            findings.append(
+                _error(
+                    "unit.unknown",
+                    f"activity_mass is keyed by an activity unit "
+                    f"({', '.join(sorted(ACTIVITY))}), not '{unit}'",
+                    f"{at}.activity_mass",
                 )
+            )
+    return findings
+
+
+def _products_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """The findings of each product of the file, in file order."""
+    findings: list[Finding] = []
     for n, product in enumerate(file.products):
         at = f"products[{n}]"
-        for table in ("strengths", "excipients"):
-            for ingredient_id in getattr(product, table):
-                if ingredient_id not in catalog.ingredients:
-                    findings.append(
-                        _error(
-                            "ref.ingredient",
-                            f"ingredient '{ingredient_id}' is not in the catalog",
-                            f"{at}.{table}.{ingredient_id}",
-                        )
-                    )
-        for k, ingredient_id in enumerate(product.contains):
+        findings.extend(_product_reference_findings(catalog, at, product))
+        findings.extend(_product_findings(at, product))
+    return findings
+
+
+def _product_reference_findings(catalog: Catalog, at: str, product: Product) -> list[Finding]:
+    """``ref.ingredient`` for strengths, excipients and contents that are not in the catalog."""
+    findings: list[Finding] = []
+    for table in ("strengths", "excipients"):
+        for ingredient_id in getattr(product, table):
             if ingredient_id not in catalog.ingredients:
                 findings.append(
                     _error(
                         "ref.ingredient",
                         f"ingredient '{ingredient_id}' is not in the catalog",
-                        f"{at}.contains[{k}]",
+                        f"{at}.{table}.{ingredient_id}",
                     )
                 )
-        for k, route in enumerate(product.routes):
-            if route not in ROUTES:
-                findings.append(
-                    _error(
-                        "file.schema",
-                        f"'{route}' is not a route ({', '.join(sorted(ROUTES))})",
-                        f"{at}.routes[{k}]",
-                    )
-                )
-        if not (product.strengths or product.excipients or product.contains):
+    for k, ingredient_id in enumerate(product.contains):
+        if ingredient_id not in catalog.ingredients:
             findings.append(
-                Finding(
-                    code="composition.undeclared",
-                    severity="warning",
-                    message=f"product '{product.id}' declares no composition (strengths, "
-                    "excipients or contains): allergies, incompatibilities and pregnancy "
-                    "cannot be checked against what it holds; list what its label names",
-                    location=at,
+                _error(
+                    "ref.ingredient",
+                    f"ingredient '{ingredient_id}' is not in the catalog",
+                    f"{at}.contains[{k}]",
                 )
             )
-        if product.use == "multi-dose" and product.in_use_days is None:
+    return findings
+
+
+def _product_findings(at: str, product: Product) -> list[Finding]:
+    """
+    One product on its own: known routes, a declared composition and, for a multi-dose
+    product, its in-use days.
+    """
+    findings: list[Finding] = []
+    for k, route in enumerate(product.routes):
+        if route not in ROUTES:
             findings.append(
-                Finding(
-                    code="file.schema",
-                    severity="warning",
-                    message="a multi-dose product should give in_use_days (after first "
-                    "puncture); without it opened containers are usable until lot expiry",
-                    location=f"{at}.in_use_days",
+                _error(
+                    "file.schema",
+                    f"'{route}' is not a route ({', '.join(sorted(ROUTES))})",
+                    f"{at}.routes[{k}]",
                 )
             )
-    for n, allergen_group in enumerate(file.allergen_groups):
-        if not allergen_group.source.strip():
-            findings.append(_nosource(f"allergen_groups[{n}].source"))
+    if not (product.strengths or product.excipients or product.contains):
+        findings.append(
+            Finding(
+                code="composition.undeclared",
+                severity="warning",
+                message=f"product '{product.id}' declares no composition (strengths, "
+                "excipients or contains): allergies, incompatibilities and pregnancy "
+                "cannot be checked against what it holds; list what its label names",
+                location=at,
+            )
+        )
+    if product.use == "multi-dose" and product.in_use_days is None:
+        findings.append(
+            Finding(
+                code="file.schema",
+                severity="warning",
+                message="a multi-dose product should give in_use_days (after first "
+                "puncture); without it opened containers are usable until lot expiry",
+                location=f"{at}.in_use_days",
+            )
+        )
+    return findings
+
+
+def _allergen_groups_findings(file: CatalogFile) -> list[Finding]:
+    """``catalog.source`` for allergen groups that do not say where they come from."""
+    return [
+        _nosource(f"allergen_groups[{n}].source")
+        for n, allergen_group in enumerate(file.allergen_groups)
+        if not allergen_group.source.strip()
+    ]
+
+
+def _cross_reactivity_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """Cross-reactivities: allergen groups that resolve, and a source."""
+    findings: list[Finding] = []
     for n, cross in enumerate(file.cross_reactivity):
         for k, group_id in enumerate(cross.groups):
             if group_id not in catalog.allergen_groups:
@@ -150,6 +215,18 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
         if not cross.source.strip():
             findings.append(_nosource(f"cross_reactivity[{n}].source"))
+    return findings
+
+
+def _incompatibilities_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """
+    Incompatibilities: both sides name an ingredient, allergen group, class or tag of the
+    catalog, and the rule has a source.
+    """
+    classes = {i.class_ for i in catalog.ingredients.values()}
+    tags = {t for i in catalog.ingredients.values() for t in i.tags}
+    terms = set(catalog.ingredients) | set(catalog.allergen_groups) | classes | tags
+    findings: list[Finding] = []
     for n, rule in enumerate(file.incompatibilities):
         for side in ("a", "b"):
             term = getattr(rule, side)
@@ -163,6 +240,12 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
         if not rule.source.strip():
             findings.append(_nosource(f"incompatibilities[{n}].source"))
+    return findings
+
+
+def _policy_limits_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """The file's ``[[limits]]`` policies: an ingredient that resolves, and a sound limit."""
+    findings: list[Finding] = []
     for n, policy in enumerate(file.limits):
         if policy.ingredient not in catalog.ingredients:
             findings.append(
@@ -173,16 +256,38 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
                 )
             )
         findings.extend(_limit_findings(catalog, f"limits[{n}]", policy.as_limit()))
+    return findings
+
+
+def _own_condition_warnings(file: CatalogFile) -> list[Finding]:
+    """:func:`_condition_warnings` for the limits each ingredient of the file carries."""
+    findings: list[Finding] = []
     for n, own in enumerate(file.ingredients):
         findings.extend(_condition_warnings(f"ingredients[{n}].limits", own.limits))
+    return findings
+
+
+def _additive_limits_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """:func:`_additive_findings` for each additive limit of the file."""
+    findings: list[Finding] = []
     for n, additive in enumerate(file.additive_limits):
         findings.extend(_additive_findings(catalog, f"additive_limits[{n}]", additive))
+    return findings
+
+
+def _accepted_risks_findings(file: CatalogFile) -> list[Finding]:
+    """``file.schema`` for each accepted risk a clinic catalog may not accept as written."""
+    findings: list[Finding] = []
     for n, risk in enumerate(file.accepted_risks):
         problem = risk.problem(clinic=True)
         if problem is not None:
             findings.append(_error("file.schema", problem[1], f"accepted_risks[{n}].{problem[0]}"))
-    if file.policy is not None:
-        findings.extend(_policy_findings(file.policy))
+    return findings
+
+
+def _contraindications_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
+    """:func:`_contraindication_findings` for each contraindication of the file."""
+    findings: list[Finding] = []
     for n, contra in enumerate(file.contraindications):
         findings.extend(_contraindication_findings(catalog, f"contraindications[{n}]", contra))
     return findings
