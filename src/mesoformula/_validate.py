@@ -51,46 +51,61 @@ def _checks(cls: Any) -> tuple[tuple[str, Check], ...]:
 
 
 def _check_of(tp: Any) -> Check:
+    """Return the check of a field annotated *tp*, built from the annotation's parts."""
     origin = get_origin(tp)
     if origin is Annotated:
-        base = get_args(tp)[0]
-        accepts = next((m for m in tp.__metadata__ if isinstance(m, Accepts)), None)
-        if accepts is not None:
-            return functools.partial(_quantity, accepts)
-        bounds = next((m for m in tp.__metadata__ if isinstance(m, IntRange)), None)
-        if bounds is not None:
-            return functools.partial(_bounded, bounds)
-        return _check_of(base)
+        return _annotated_check(tp)
     if origin is Literal:
         return functools.partial(_literal, get_args(tp))
     if origin in (types.UnionType, typing.Union):
-        args = get_args(tp)
-        if len(args) == 2 and type(None) in args:  # X | None: the common case, cheaply
-            inner = _check_of(next(a for a in args if a is not type(None)))
-            return functools.partial(_optional, inner)
-        options = [_check_of(a) if a is not type(None) else _none for a in args]
-        return functools.partial(_union, options)
+        return _union_check(get_args(tp))
     if origin is tuple:
-        args = get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return functools.partial(_items, _check_of(args[0]))
-        return functools.partial(_fixed, tuple(_check_of(a) for a in args))
+        return _tuple_check(get_args(tp))
     if origin is FrozenMap or origin is Mapping or origin is dict:
         return functools.partial(_mapping, _check_of(get_args(tp)[1]))
-    if tp is str:
-        return _text
-    if tp is bool:
-        return functools.partial(_exact, bool)
-    if tp is int:
-        return functools.partial(_exact, int)
-    if tp is float:
-        return _float
-    if tp is dt.datetime:
-        return functools.partial(_instance, dt.datetime)
-    if tp is dt.date:
-        return _date
-    if tp is Any:
-        return _anything
+    return _plain_check(tp)
+
+
+def _annotated_check(tp: Any) -> Check:
+    """
+    ``Annotated[...]``: a quantity's :class:`Accepts` or an integer's :class:`IntRange`
+    when it carries one, else the check of the annotated type.
+    """
+    base = get_args(tp)[0]
+    accepts = next((m for m in tp.__metadata__ if isinstance(m, Accepts)), None)
+    if accepts is not None:
+        return functools.partial(_quantity, accepts)
+    bounds = next((m for m in tp.__metadata__ if isinstance(m, IntRange)), None)
+    if bounds is not None:
+        return functools.partial(_bounded, bounds)
+    return _check_of(base)
+
+
+def _union_check(args: tuple[Any, ...]) -> Check:
+    """``X | Y | ...``: ``X | None`` checks X unless None; any other union tries each option."""
+    if len(args) == 2 and type(None) in args:  # X | None: the common case, cheaply
+        inner = _check_of(next(a for a in args if a is not type(None)))
+        return functools.partial(_optional, inner)
+    options = [_check_of(a) if a is not type(None) else _none for a in args]
+    return functools.partial(_union, options)
+
+
+def _tuple_check(args: tuple[Any, ...]) -> Check:
+    """``tuple[X, ...]`` checks every item; ``tuple[X, Y]`` checks each position."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        return functools.partial(_items, _check_of(args[0]))
+    return functools.partial(_fixed, tuple(_check_of(a) for a in args))
+
+
+def _plain_check(tp: Any) -> Check:
+    """
+    A type that is not generic: the check :data:`_PLAIN_CHECKS` gives it (matched by
+    identity, so a ``datetime`` is not taken for a ``date``), else an instance check for
+    any other class.
+    """
+    check = next((c for t, c in _PLAIN_CHECKS if t is tp), None)
+    if check is not None:
+        return check
     if isinstance(tp, type):
         return functools.partial(_instance, tp)
     raise TypeError(f"no validation for {tp!r}")  # pragma: no cover - a new field type
@@ -191,6 +206,18 @@ def _instance(tp: type, value: Any, where: str) -> None:
 
 def _anything(value: Any, where: str) -> None:
     """No rule (an internal field)."""
+
+
+#: The checks of plain (non-generic) field types, matched by identity in :func:`_plain_check`.
+_PLAIN_CHECKS: tuple[tuple[Any, Check], ...] = (
+    (str, _text),
+    (bool, functools.partial(_exact, bool)),
+    (int, functools.partial(_exact, int)),
+    (float, _float),
+    (dt.datetime, functools.partial(_instance, dt.datetime)),
+    (dt.date, _date),
+    (Any, _anything),
+)
 
 
 __all__ = [
