@@ -41,63 +41,99 @@ QUANTITY_PATTERN = r"^\s*([0-9.]+([eE][+-]?[0-9]+)?\s*\S.*|1\s*:\s*[0-9,]+)\s*$"
 
 
 def _schema_of(tp: Any, definitions: JSONObject) -> JSONObject:
+    """
+    Return the schema of a field annotated *tp*; attrs models it meets are defined once
+    in *definitions* and referred to.
+    """
     origin = get_origin(tp)
     if origin is Annotated:
-        base = get_args(tp)[0]
-        accepts = next((m for m in tp.__metadata__ if isinstance(m, Accepts)), None)
-        if accepts is not None:
-            return {
-                "description": f"{accepts.what}; canonical units: "
-                + ", ".join(sorted(accepts.units)),
-                "oneOf": [
-                    {"type": "string", "maxLength": 64, "pattern": QUANTITY_PATTERN},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "value": {"type": "number", "minimum": 0},
-                            "unit": {"type": "string"},
-                        },
-                        "required": ["value", "unit"],
-                        "additionalProperties": False,
-                    },
-                ],
-            }
-        bounds = next((m for m in tp.__metadata__ if isinstance(m, IntRange)), None)
-        schema = _schema_of(base, definitions)
-        if bounds is not None:
-            schema["minimum"] = bounds.min
-            if bounds.max is not None:
-                schema["maximum"] = bounds.max
-        return schema
+        return _annotated_schema(tp, definitions)
     if origin is Literal:
         return {"enum": list(get_args(tp))}
     if origin in (types.UnionType, typing.Union):
-        options = [a for a in get_args(tp) if a is not type(None)]
-        if len(options) == 1:
-            return _schema_of(options[0], definitions)
-        return {"anyOf": [_schema_of(a, definitions) for a in options]}
+        return _union_schema(get_args(tp), definitions)
     if origin is tuple:
-        args = get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return {"type": "array", "items": _schema_of(args[0], definitions)}
-        return {
-            "type": "array",
-            "prefixItems": [_schema_of(a, definitions) for a in args],
-            "minItems": len(args),
-            "maxItems": len(args),
-        }
+        return _tuple_schema(get_args(tp), definitions)
     if origin is dict or origin is FrozenMap:
         return {"type": "object", "additionalProperties": _schema_of(get_args(tp)[1], definitions)}
-    if tp is str:
-        return {"type": "string"}
-    if tp is bool:
-        return {"type": "boolean"}
-    if tp is int:
-        return {"type": "integer"}
-    if tp is dt.datetime:
-        return {"type": "string", "format": "date-time"}
-    if tp is dt.date:
-        return {"type": "string", "format": "date"}
+    return _plain_schema(tp, definitions)
+
+
+def _annotated_schema(tp: Any, definitions: JSONObject) -> JSONObject:
+    """
+    ``Annotated[...]``: a quantity when it carries :class:`Accepts`, else the schema of
+    the annotated type with the bounds of its :class:`IntRange`, if any.
+    """
+    base = get_args(tp)[0]
+    accepts = next((m for m in tp.__metadata__ if isinstance(m, Accepts)), None)
+    if accepts is not None:
+        return _quantity_schema(accepts)
+    bounds = next((m for m in tp.__metadata__ if isinstance(m, IntRange)), None)
+    schema = _schema_of(base, definitions)
+    if bounds is not None:
+        schema["minimum"] = bounds.min
+        if bounds.max is not None:
+            schema["maximum"] = bounds.max
+    return schema
+
+
+def _quantity_schema(accepts: Accepts) -> JSONObject:
+    """A quantity: a string such as ``"0.5 mg/mL"`` or a ``{value, unit}`` table."""
+    return {
+        "description": f"{accepts.what}; canonical units: " + ", ".join(sorted(accepts.units)),
+        "oneOf": [
+            {"type": "string", "maxLength": 64, "pattern": QUANTITY_PATTERN},
+            {
+                "type": "object",
+                "properties": {
+                    "value": {"type": "number", "minimum": 0},
+                    "unit": {"type": "string"},
+                },
+                "required": ["value", "unit"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+
+
+def _union_schema(args: tuple[Any, ...], definitions: JSONObject) -> JSONObject:
+    """``X | None`` is X (an absent key); any other union is ``anyOf`` its options."""
+    options = [a for a in args if a is not type(None)]
+    if len(options) == 1:
+        return _schema_of(options[0], definitions)
+    return {"anyOf": [_schema_of(a, definitions) for a in options]}
+
+
+def _tuple_schema(args: tuple[Any, ...], definitions: JSONObject) -> JSONObject:
+    """``tuple[X, ...]`` is an array of X; ``tuple[X, Y]`` an array of exactly those items."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        return {"type": "array", "items": _schema_of(args[0], definitions)}
+    return {
+        "type": "array",
+        "prefixItems": [_schema_of(a, definitions) for a in args],
+        "minItems": len(args),
+        "maxItems": len(args),
+    }
+
+
+#: The schemas of plain (non-generic) field types, matched by identity in :func:`_plain_schema`.
+_PLAIN_SCHEMAS: tuple[tuple[Any, JSONObject], ...] = (
+    (str, {"type": "string"}),
+    (bool, {"type": "boolean"}),
+    (int, {"type": "integer"}),
+    (dt.datetime, {"type": "string", "format": "date-time"}),
+    (dt.date, {"type": "string", "format": "date"}),
+)
+
+
+def _plain_schema(tp: Any, definitions: JSONObject) -> JSONObject:
+    """
+    A type that is not generic: its entry of :data:`_PLAIN_SCHEMAS` (a fresh copy: the
+    caller may add bounds), a condition (SPEC §8.1) or an attrs model.
+    """
+    schema = next((s for t, s in _PLAIN_SCHEMAS if t is tp), None)
+    if schema is not None:
+        return dict(schema)
     if tp is Condition:  # a bare ingredient id or a threshold table (SPEC §8.1)
         return {"anyOf": [{"type": "string"}, _attrs_schema(tp, definitions)]}
     if isinstance(tp, type) and attrs.has(tp):
