@@ -14,6 +14,7 @@ import attrs
 
 from . import _time
 from .areas import resolve, suggestion
+from .bud import Bud
 from .catalog import Catalog
 from .compounding import batch_record
 from .course import Dose, contents_of, doses_in
@@ -85,16 +86,8 @@ def administer(
         StockError: the volume is not a positive number of microlitres, or *area* is
             not a treatment area.
     """
-    if not math.isfinite(volume_ml) or not 0 < volume_ml <= 10_000:
-        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
-    volume_ul = to_ul(volume_ml)
-    if volume_ul <= 0:
-        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
-    where = None if area is None else resolve(area, catalog.policy.areas)
-    if area is not None and where is None:
-        raise StockError(
-            f"'{area}' is not a treatment area ({suggestion(area, catalog.policy.areas)})"
-        )
+    volume_ul = _dose_ul(volume_ml)
+    where = _treatment_area(area, catalog)
     with stock.transaction():
         batch = stock.batch(batch_id)
         if _time.utc(at) < batch.at:
@@ -139,22 +132,7 @@ def administer(
                     f"(mesoformula record verify --batch-id {batch_id} --verifier NAME)",
                 )
             )
-        if record.bud.at is None:
-            findings.append(
-                _refusal(
-                    "bud.expired",
-                    f"batch {batch_id} has no beyond-use date ({record.bud.reason}): it must "
-                    "not be given",
-                )
-            )
-        elif _time.utc(at) > _time.utc(record.bud.at):
-            findings.append(
-                _refusal(
-                    "bud.expired",
-                    f"batch {batch_id} was beyond its use date at {_time.shown(at)}: its BUD "
-                    f"was {_time.shown(record.bud.at)} ({record.bud.reason})",
-                )
-            )
+        findings += _bud_refusals(batch_id, record.bud, at)
         owner = (snapshot.get("patient") or {}).get("id")
         if owner is not None and owner != patient.id:
             findings.append(
@@ -214,6 +192,57 @@ def administer(
         remaining_ml=to_ml(remaining_ul - volume_ul),
         bud=bud,
     )
+
+
+def _dose_ul(volume_ml: float) -> int:
+    """
+    The dose *volume_ml* in whole microlitres.
+
+    Raises:
+        StockError: not a finite volume above 0 and up to 10 L, or less than 1 µL.
+    """
+    if not math.isfinite(volume_ml) or not 0 < volume_ml <= 10_000:
+        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
+    volume_ul = to_ul(volume_ml)
+    if volume_ul <= 0:
+        raise StockError(f"a dose of {volume_ml:g} mL is not a volume that can be given")
+    return volume_ul
+
+
+def _treatment_area(area: str | None, catalog: Catalog) -> str | None:
+    """
+    The treatment area *area* names (shipped or the catalog's ``[policy] areas``); None
+    when no area is given.
+
+    Raises:
+        StockError: *area* is not a treatment area.
+    """
+    where = None if area is None else resolve(area, catalog.policy.areas)
+    if area is not None and where is None:
+        raise StockError(
+            f"'{area}' is not a treatment area ({suggestion(area, catalog.policy.areas)})"
+        )
+    return where
+
+
+def _bud_refusals(batch_id: str, bud: Bud, at: dt.datetime) -> list[Finding]:
+    """``bud.expired`` when the batch has no beyond-use date or is past it at *at*."""
+    if bud.at is None:
+        return [
+            _refusal(
+                "bud.expired",
+                f"batch {batch_id} has no beyond-use date ({bud.reason}): it must not be given",
+            )
+        ]
+    if _time.utc(at) > _time.utc(bud.at):
+        return [
+            _refusal(
+                "bud.expired",
+                f"batch {batch_id} was beyond its use date at {_time.shown(at)}: its BUD "
+                f"was {_time.shown(bud.at)} ({bud.reason})",
+            )
+        ]
+    return []
 
 
 __all__ = ["AdministerResult", "administer"]
