@@ -26,6 +26,9 @@ EDITION = "USP <797>, 2023-11-01"
 GovernedBy = Literal["usp797", "lot-expiry", "in-use", "stability"]
 Storage = Literal["room", "refrigerator", "freezer"]
 
+#: A limit on the BUD: (the instant it ends, what governs it, why, for people).
+_Candidate = tuple[dt.datetime, GovernedBy, str]
+
 #: Storage ranges, for labels and records.
 STORAGE_RANGES = {
     "room": "controlled room temperature 20-25 °C",
@@ -207,82 +210,144 @@ def assign_bud(
     """
     compounded_at = _time.local(compounded_at)  # dates are the pharmacy's dates
     if preparation is None:
-        finding = _unassigned(
-            "the formulation has no [preparation] (category, method, storage)", "preparation"
+        return _no_bud(
+            _unassigned(
+                "the formulation has no [preparation] (category, method, storage)", "preparation"
+            )
         )
-        return Bud(
-            at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
-        )
-    candidates: list[tuple[dt.datetime, GovernedBy, str]] = []
-    rule: str | None = None
+    usp797 = _usp797_candidate(
+        preparation,
+        compounded_at=compounded_at,
+        only_sterile=only_sterile,
+        products=products,
+        started_at=started_at,
+    )
+    if isinstance(usp797, Finding):
+        return _no_bud(usp797)
+    rule = usp797[2]
+    candidates = [
+        usp797,
+        *_stability_candidates(preparation, compounded_at),
+        *_lot_candidates(lots),
+        *_admixture_candidates(admixtures, compounded_at),
+        *_container_candidates(containers),
+    ]
+    at, governed_by, reason = min(candidates, key=lambda c: c[0])
+    finding = Finding(
+        code="bud.limited",
+        severity="info",
+        message=f"beyond-use date {_time.shown(at)}, governed by {governed_by}: {reason}",
+        location="preparation",
+        source=EDITION if governed_by == "usp797" else None,
+    )
+    return Bud(at=at, governed_by=governed_by, reason=reason, rule=rule, findings=(finding,))
+
+
+def _no_bud(finding: Finding) -> Bud:
+    """No beyond-use date: *finding* (``bud.unassigned``) says why."""
+    return Bud(at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,))
+
+
+def _usp797_candidate(
+    preparation: Preparation,
+    *,
+    compounded_at: dt.datetime,
+    only_sterile: bool,
+    products: int | None,
+    started_at: dt.datetime | None,
+) -> _Candidate | Finding:
+    """
+    The USP <797> limit of *preparation* (its reason is the BUD's ``rule``): immediate
+    use or the table's, or a ``bud.unassigned`` finding saying why there is none.
+    """
     if preparation.immediate_use:
         why_not = immediate_use_problem(only_sterile=only_sterile, products=products)
         if why_not is not None:
-            finding = _unassigned(why_not, "preparation.immediate_use")
-            return Bud(
-                at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
-            )
+            return _unassigned(why_not, "preparation.immediate_use")
         start = compounded_at if started_at is None else _time.local(started_at)
         rule = (
             f"immediate use ({EDITION}): administration begins within 4 hours of the start "
             f"of preparation ({_time.shown(start)})"
         )
-        candidates.append((_after(start, IMMEDIATE_USE), "usp797", rule))
-    else:
-        row = table_row(preparation, only_sterile=only_sterile)
-        if isinstance(row, Finding):
-            return Bud(at=None, governed_by=None, reason=row.message, rule=None, findings=(row,))
-        if preparation.storage is None:
-            finding = _unassigned(
-                "the preparation gives no storage (room, refrigerator or freezer)",
-                "preparation.storage",
-            )
-            return Bud(
-                at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
-            )
-        limit = row.limit(preparation.storage)
-        if limit is None:
-            finding = _unassigned(
-                f"{EDITION} gives no BUD for {row.description} stored in the {preparation.storage}",
-                "preparation.storage",
-            )
-            return Bud(
-                at=None, governed_by=None, reason=finding.message, rule=None, findings=(finding,)
-            )
-        rule = f"{EDITION}: {row.description}, {STORAGE_RANGES[preparation.storage]}: {span(limit)}"
-        candidates.append((_after(compounded_at, limit), "usp797", rule))
-    if preparation.stability is not None:
-        days = preparation.stability.value
-        candidates.append(
-            (
-                _after(compounded_at, dt.timedelta(days=days)),
-                "stability",
-                f"stability limit of the formulation: {span(dt.timedelta(days=days))}",
-            )
+        return (_after(start, IMMEDIATE_USE), "usp797", rule)
+    return _table_candidate(preparation, compounded_at=compounded_at, only_sterile=only_sterile)
+
+
+def _table_candidate(
+    preparation: Preparation, *, compounded_at: dt.datetime, only_sterile: bool
+) -> _Candidate | Finding:
+    """
+    The limit the USP <797> table gives *preparation* in its storage, or a
+    ``bud.unassigned`` finding: no row, no storage, or none allowed in that storage.
+    """
+    row = table_row(preparation, only_sterile=only_sterile)
+    if isinstance(row, Finding):
+        return row
+    if preparation.storage is None:
+        return _unassigned(
+            "the preparation gives no storage (room, refrigerator or freezer)",
+            "preparation.storage",
         )
-    for lot in lots:
-        if lot.expiry is not None:
-            candidates.append(
-                (
-                    dt.datetime.combine(lot.expiry, dt.time(23, 59, 59)).astimezone(),
-                    "lot-expiry",
-                    (
-                        f"{lot.product} lot {lot.lot} expires {lot.expiry.isoformat()} "
-                        "(usable through that day)"
-                    ),
-                )
-            )
-    for admixture in admixtures:
-        candidates.append(
-            (
-                _after(compounded_at, admixture.within),
-                "stability",
-                (
-                    f"{admixture.product} is stable for {span(admixture.within)} once mixed "
-                    f"({admixture.storage})"
-                ),
-            )
+    limit = row.limit(preparation.storage)
+    if limit is None:
+        return _unassigned(
+            f"{EDITION} gives no BUD for {row.description} stored in the {preparation.storage}",
+            "preparation.storage",
         )
+    rule = f"{EDITION}: {row.description}, {STORAGE_RANGES[preparation.storage]}: {span(limit)}"
+    return (_after(compounded_at, limit), "usp797", rule)
+
+
+def _stability_candidates(preparation: Preparation, compounded_at: dt.datetime) -> list[_Candidate]:
+    """The formulation's stability limit, when it gives one."""
+    if preparation.stability is None:
+        return []
+    days = preparation.stability.value
+    return [
+        (
+            _after(compounded_at, dt.timedelta(days=days)),
+            "stability",
+            f"stability limit of the formulation: {span(dt.timedelta(days=days))}",
+        )
+    ]
+
+
+def _lot_candidates(lots: Sequence[LotUse]) -> list[_Candidate]:
+    """The expiry of every lot that has one, usable through the end of that day."""
+    return [
+        (
+            dt.datetime.combine(lot.expiry, dt.time(23, 59, 59)).astimezone(),
+            "lot-expiry",
+            (
+                f"{lot.product} lot {lot.lot} expires {lot.expiry.isoformat()} "
+                "(usable through that day)"
+            ),
+        )
+        for lot in lots
+        if lot.expiry is not None
+    ]
+
+
+def _admixture_candidates(
+    admixtures: Sequence[AdmixtureUse], compounded_at: dt.datetime
+) -> list[_Candidate]:
+    """The admixture stability of every product that gives one, from compounding."""
+    return [
+        (
+            _after(compounded_at, admixture.within),
+            "stability",
+            (
+                f"{admixture.product} is stable for {span(admixture.within)} once mixed "
+                f"({admixture.storage})"
+            ),
+        )
+        for admixture in admixtures
+    ]
+
+
+def _container_candidates(containers: Sequence[ContainerUse]) -> list[_Candidate]:
+    """The in-use date of every opened container whose product gives in-use days."""
+    candidates: list[_Candidate] = []
     for container in containers:
         if container.in_use_days is not None:
             opened = _time.local(container.opened_at)
@@ -303,15 +368,7 @@ def assign_bud(
                     ),
                 )
             )
-    at, governed_by, reason = min(candidates, key=lambda c: c[0])
-    finding = Finding(
-        code="bud.limited",
-        severity="info",
-        message=f"beyond-use date {_time.shown(at)}, governed by {governed_by}: {reason}",
-        location="preparation",
-        source=EDITION if governed_by == "usp797" else None,
-    )
-    return Bud(at=at, governed_by=governed_by, reason=reason, rule=rule, findings=(finding,))
+    return candidates
 
 
 @attrs.frozen(kw_only=True)
