@@ -289,6 +289,25 @@ def show(catalog: Catalog, entry_id: str) -> JSONObject:
 def show_text(data: JSONObject) -> str:
     """Return a :func:`show` result as text for people."""
     lines = [f"{data['name']} ({data['kind']} {data['id']})"]
+    lines += _field_lines(data)
+    if "limits" in data:
+        lines.append("  limits:" if data["limits"] else "  limits: none sourced (see notes)")
+        for limit in data["limits"]:
+            lines += _limit_lines(limit)
+    for key in ("incompatibilities", "cross_reactivity"):
+        for rule in data.get(key, []):
+            lines += _rule_lines(key, rule)
+    for source in data.get("sources", []):
+        lines.append(f"  source: {source}")
+    return "\n".join(lines) + "\n"
+
+
+def _field_lines(data: JSONObject) -> list[str]:
+    """
+    The plain fields of a :func:`show` result, one line each: scalars (a flag as yes or
+    no), then lists of names, then maps (``KEY VALUE, ...``); empty ones are left out.
+    """
+    lines: list[str] = []
     simple = [
         k
         for k, v in data.items()
@@ -304,33 +323,33 @@ def show_text(data: JSONObject) -> str:
     for key in ("identifiers", "strengths", "excipients"):
         if data.get(key):
             lines.append(f"  {key}: " + ", ".join(f"{k} {v}" for k, v in data[key].items()))
-    if "limits" in data:
-        lines.append("  limits:" if data["limits"] else "  limits: none sourced (see notes)")
-        for limit in data["limits"]:
-            cond = ""
-            if "unless_present" in limit:
-                cond = f" unless {', '.join(map(_shown, limit['unless_present']))} present"
-            if "when_present" in limit:
-                cond = f" when {', '.join(map(_shown, limit['when_present']))} present"
-            value = f"{fmt(limit['max']['value'])} {limit['max']['unit']}"
-            lines.append(f"    - {limit['basis']}: max {value} ({limit['severity']}){cond}")
-            if limit.get("note"):
-                lines.append(f"      note: {limit['note']}")
-            if limit.get("areas"):
-                lines.append(f"      areas: {', '.join(limit['areas'])} (the source's)")
-            lines.append(f"      source: {limit['source']}")
-    for key in ("incompatibilities", "cross_reactivity"):
-        for rule in data.get(key, []):
-            pair = (
-                " <-> ".join(rule["groups"]) if "groups" in rule else f"{rule['a']} x {rule['b']}"
-            )
-            lines.append(
-                f"  {key}: {pair} ({rule['severity']}): {rule.get('reason') or rule.get('note')}"
-            )
-            lines.append(f"      source: {rule['source']}")
-    for source in data.get("sources", []):
-        lines.append(f"  source: {source}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _limit_lines(limit: JSONObject) -> list[str]:
+    """One limit of a :func:`show` result: its value and condition, note, areas and source."""
+    cond = ""
+    if "unless_present" in limit:
+        cond = f" unless {', '.join(map(_shown, limit['unless_present']))} present"
+    if "when_present" in limit:
+        cond = f" when {', '.join(map(_shown, limit['when_present']))} present"
+    value = f"{fmt(limit['max']['value'])} {limit['max']['unit']}"
+    lines = [f"    - {limit['basis']}: max {value} ({limit['severity']}){cond}"]
+    if limit.get("note"):
+        lines.append(f"      note: {limit['note']}")
+    if limit.get("areas"):
+        lines.append(f"      areas: {', '.join(limit['areas'])} (the source's)")
+    lines.append(f"      source: {limit['source']}")
+    return lines
+
+
+def _rule_lines(key: str, rule: JSONObject) -> list[str]:
+    """An incompatibility or cross-reactivity (*key*) of a :func:`show` result, and its source."""
+    pair = " <-> ".join(rule["groups"]) if "groups" in rule else f"{rule['a']} x {rule['b']}"
+    return [
+        f"  {key}: {pair} ({rule['severity']}): {rule.get('reason') or rule.get('note')}",
+        f"      source: {rule['source']}",
+    ]
 
 
 __all__ = [
