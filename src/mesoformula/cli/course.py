@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mesoformula import _time
 
@@ -21,6 +21,10 @@ from ._common import (
     parse_volume,
     write_json,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mesoformula.catalog import Catalog
+    from mesoformula.course import CourseSummary, LimitUse
 
 
 def read_patient(path: str, out: TextIO, refusal: str) -> Any:
@@ -220,6 +224,15 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     if not summary.administrations:
         out.write("  nothing recorded for this patient\n")
         return code
+    _write_sessions(summary, out)
+    _write_totals(summary, out)
+    _write_areas(summary, loaded.catalog, out)
+    _write_next_sessions(summary, out)
+    return code
+
+
+def _write_sessions(summary: CourseSummary, out: TextIO) -> None:
+    """Each administration of the course, its sitting and, when undone, who undid it and why."""
     out.write("sessions:\n")
     sitting_of = {n: k for k, numbers in enumerate(summary.sittings, 1) for n in numbers}
     for a in summary.administrations:
@@ -233,6 +246,10 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         if a.undone is not None:
             line += f"  UNDONE {_when(a.undone.at)} by {a.undone.actor}: {a.undone.reason}"
         out.write(line + "\n")
+
+
+def _write_totals(summary: CourseSummary, out: TextIO) -> None:
+    """What was given so far of each ingredient, and how much of each course limit it uses."""
     out.write("given so far:\n")
     if not summary.totals:
         out.write("  nothing (every administration was undone)\n")
@@ -242,24 +259,36 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         if not total.limits and total.active:
             out.write("    no course limit in the catalog: the cumulative dose is not checked\n")
         for use in total.limits:
-            when = " (conditional)" if use.conditional else ""
-            if use.fraction is None:
-                out.write(f"    course limit {use.limit.max}{when}: not checked: {use.why}\n")
-            else:
-                flag = "  EXCEEDED" if use.fraction > 1 + 1e-9 else ""
-                out.write(
-                    f"    course limit {use.limit.max}{when}: {use.fraction * 100:.0f}% used"
-                    f"{flag} [source: {use.limit.source}]\n"
-                )
+            out.write(_limit_use_line(use))
+
+
+def _limit_use_line(use: LimitUse) -> str:
+    """One course limit of an ingredient: the share used (flagged when exceeded) or why not."""
+    when = " (conditional)" if use.conditional else ""
+    if use.fraction is None:
+        return f"    course limit {use.limit.max}{when}: not checked: {use.why}\n"
+    flag = "  EXCEEDED" if use.fraction > 1 + 1e-9 else ""
+    return (
+        f"    course limit {use.limit.max}{when}: {use.fraction * 100:.0f}% used"
+        f"{flag} [source: {use.limit.source}]\n"
+    )
+
+
+def _write_areas(summary: CourseSummary, catalog: Catalog, out: TextIO) -> None:
+    """What was given per treatment area, when any administration recorded its area."""
     if any(area.area for area in summary.areas):
         out.write("by area:\n")
-        names = loaded.catalog.ingredients
+        names = catalog.ingredients
         for area in summary.areas:
             given = ", ".join(
                 f"{names[d.ingredient].name if d.ingredient in names else d.ingredient} {d.amount}"
                 for d in area.doses
             )
             out.write(f"  {area.area or '(area not recorded)'}: {given}\n")
+
+
+def _write_next_sessions(summary: CourseSummary, out: TextIO) -> None:
+    """When the next session may be, per ingredient with a minimum interval."""
     if summary.next_sessions:
         out.write("next session:\n")
         for n in summary.next_sessions:
@@ -267,7 +296,6 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
                 f"  {n.name}: at least {n.min_interval} after {_when(n.last)}: "
                 f"on or after {_when(n.earliest)}\n"
             )
-    return code
 
 
 __all__ = ["cmd_administer", "cmd_course_show", "read_patient"]
