@@ -153,6 +153,24 @@ def loads(
     text: str, syntax: Syntax, *, path: str = "<string>", expect: str | None = None
 ) -> Document:
     """Parse *text* in *syntax* and structure it into the model its ``format`` names."""
+    data = _parse(text, syntax, path)
+    if isinstance(data, Document):
+        return data
+    found = _kind_of(data, path, expect)
+    if isinstance(found, Document):
+        return found
+    kind, cls = found
+    model, findings = _structure(data, cls, text, syntax)
+    return Document(
+        path=path, kind=kind, model=model, findings=tuple(findings), text=text, syntax=syntax
+    )
+
+
+def _parse(text: str, syntax: Syntax, path: str) -> JSONObject | Document:
+    """
+    The top-level table of *text*, or a failed document: a syntax error, nesting too deep
+    to read, a top level that is not a table, or (YAML) a key that is not text.
+    """
     try:
         check_nesting(text, syntax)
         data = PARSERS[syntax](text)
@@ -170,6 +188,14 @@ def loads(
         return _failed(
             path, "file.schema", f"keys must be text (got {describe(bad_key[0])}): quote the key"
         )
+    return data
+
+
+def _kind_of(data: JSONObject, path: str, expect: str | None) -> tuple[str, type[Any]] | Document:
+    """
+    The kind and model class the ``format`` of *data* names, or a failed document: no
+    format, an unknown one, or a kind other than *expect* (when given).
+    """
     fmt = data.get("format")
     if not isinstance(fmt, str) or fmt not in FORMATS:
         known = ", ".join(sorted(FORMATS))
@@ -185,6 +211,16 @@ def loads(
             f"expected a {expect} file (format {KIND_FORMATS[expect]!r}), got a {kind} file",
             "format",
         )
+    return kind, cls
+
+
+def _structure(
+    data: JSONObject, cls: type[Any], text: str, syntax: Syntax
+) -> tuple[Any, list[Finding]]:
+    """
+    The model of *data* and every finding on it, located in *text*; the model is None
+    when a finding is an error.
+    """
     model: Any = None
     findings: list[Finding] = []
     try:
@@ -199,9 +235,7 @@ def loads(
         findings = locate_all(findings, text, syntax)
     if any(f.severity == "error" for f in findings):
         model = None
-    return Document(
-        path=path, kind=kind, model=model, findings=tuple(findings), text=text, syntax=syntax
-    )
+    return model, findings
 
 
 def _non_text_key(data: object) -> tuple[object] | None:
