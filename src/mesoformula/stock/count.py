@@ -21,6 +21,7 @@ from mesoformula.exceptions import StockError
 
 from .allocation import to_ul
 from .ledger import MAIN_SITE
+from .lots import discard_rest
 from .sheet import CountSheet, Lot, OpenedContainer
 
 if TYPE_CHECKING:
@@ -155,22 +156,18 @@ def _count_lot(
                         correlation=correlation,
                     )
                 )
-        else:
-            _, remaining, live = stock.ledger.container(container_id)
-            if live:
-                entries.append(
-                    stock.ledger.append(
-                        "discard",
-                        lot_id,
-                        at=at,
-                        actor=actor,
-                        container_id=container_id,
-                        volume_delta=-remaining,
-                        live_delta=-1,
-                        reason="not found in stocktake",
-                        correlation=correlation,
-                    )
+        elif stock.ledger.container(container_id)[2]:  # live: what is left was not found
+            entries.append(
+                discard_rest(
+                    stock.ledger,
+                    lot_id,
+                    container_id,
+                    at=at,
+                    actor=actor,
+                    reason="not found in stocktake",
+                    correlation=correlation,
                 )
+            )
     for extra in counted_ul[len(expected_containers) :]:
         container_id = stock.ledger.new_container(lot_id, at)
         entries.append(

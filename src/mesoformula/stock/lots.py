@@ -122,26 +122,44 @@ def discard(
                 )
             )
         if container_id is not None:
-            owner, remaining, live = ledger.container(container_id)
+            owner, _, live = ledger.container(container_id)
             if owner != lot_id or not live:
                 raise InsufficientStock(
                     f"container {container_id} is not an open container of lot {lot_id}"
                 )
-            entries.append(
-                ledger.append(
-                    "discard",
-                    lot_id,
-                    at=at,
-                    actor=actor,
-                    container_id=container_id,
-                    volume_delta=-remaining,
-                    live_delta=-1,
-                    reason=reason,
-                )
-            )
+            entries.append(discard_rest(ledger, lot_id, container_id, at=at, actor=actor,
+                                        reason=reason))  # fmt: skip
         if not entries:
             raise StockError("say what to discard: containers or an opened container")
         return entries
+
+
+def discard_rest(
+    ledger: Ledger,
+    lot_id: int,
+    container_id: int,
+    *,
+    at: dt.datetime,
+    actor: str,
+    reason: str,
+    correlation: str | None = None,
+) -> int:
+    """
+    Discard what is left in opened container *container_id* of lot *lot_id* (the
+    caller holds the write lock and knows the container is live); returns the entry.
+    """
+    _, remaining, _ = ledger.container(container_id)
+    return ledger.append(
+        "discard",
+        lot_id,
+        at=at,
+        actor=actor,
+        container_id=container_id,
+        volume_delta=-remaining,
+        live_delta=-1,
+        reason=reason,
+        correlation=correlation,
+    )
 
 
 def adjust(
@@ -272,6 +290,7 @@ def set_status(
 __all__ = [
     "adjust",
     "discard",
+    "discard_rest",
     "draw",
     "find_lot",
     "open_container",
