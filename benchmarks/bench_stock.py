@@ -58,7 +58,7 @@ from mesoformula.catalog import Product
 from mesoformula.files.catalogs import load_catalog
 from mesoformula.stock import Stock
 from mesoformula.stock.allocation import to_ul
-from mesoformula.stock.audit import GENESIS, entry_hash, facts_of
+from mesoformula.stock.seals import GENESIS, entry_hash, facts_of
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMULATION = ROOT / "examples" / "hair-revitalizing.toml"

@@ -144,7 +144,7 @@ class TestVerifyProves:
         assert [] == problems(db, "--expect-head", head)
         # Rewrite the first entry's reason and recompute every hash after it: the chain
         # alone is then sound again, as an unkeyed chain always can be made.
-        from mesoformula.stock import audit
+        from mesoformula.stock import seals
 
         rows = rows_of(
             db,
@@ -152,13 +152,13 @@ class TestVerifyProves:
             " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
             " facts FROM journal ORDER BY entry_id",
         )
-        prev = audit.GENESIS
+        prev = seals.GENESIS
         rewrites = []
         for number, row in enumerate(rows):
             fields = list(row[:15])
             if number == 0:
                 fields[12] = "rewritten"
-            digest = audit.entry_hash(prev, fields, None if row[15] is None else str(row[15]))
+            digest = seals.entry_hash(prev, fields, None if row[15] is None else str(row[15]))
             reason = str(fields[12]).replace("'", "''")
             rewrites.append(
                 f"UPDATE journal SET reason = '{reason}', prev_hash = '{prev}', hash = '{digest}'"

@@ -681,7 +681,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 def _head(text: str) -> tuple[int, str]:
     """A kept head ``SEQ:SHA256``; anything else (empty, malformed, a sequence past what a
     store can hold, a hash at 0 other than the empty chain's) is a usage error."""
-    from mesoformula.stock.audit import GENESIS  # noqa: PLC0415
+    from mesoformula.stock.seals import GENESIS  # noqa: PLC0415
 
     seq, _, digest = text.strip().partition(":")
     shown = text if len(text) <= 80 else text[:77] + "..."

@@ -19,7 +19,7 @@ from mesoformula.exceptions import (
     UnknownEntry,
 )
 
-from . import _consume, audit
+from . import _consume, audit, seals
 from ._consume import BATCH_KINDS
 from .allocation import Need, Plan, allocate
 from .ledger import Ledger, iso
@@ -194,21 +194,21 @@ def tampered(
     """
     db = ledger.db
     problems: list[str] = []
-    if batch_id is not None and batch_id not in set(audit.unsealed_legacy(db)):
-        problems += audit.seal_problems(db, "batch", batch_id, batch_id)
+    if batch_id is not None and batch_id not in set(seals.unsealed_legacy(db)):
+        problems += seals.seal_problems(db, "batch", batch_id, batch_id)
         for subject, table in (("verification", "verifications"), ("void", "voids")):
             row = db.execute(
                 f"SELECT 1 FROM {table} WHERE batch_id = ?",
                 (batch_id,),
             ).fetchone()
             if row is not None:
-                problems += audit.seal_problems(db, subject, batch_id, batch_id)
+                problems += seals.seal_problems(db, subject, batch_id, batch_id)
     for number in administrations:
         row = db.execute(
             "SELECT batch_id FROM administrations WHERE administration_id = ?", (number,)
         ).fetchone()
         if row is not None:
-            problems += audit.seal_problems(db, "administration", str(number), row[0])
+            problems += seals.seal_problems(db, "administration", str(number), row[0])
     return problems
 
 

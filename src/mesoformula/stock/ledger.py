@@ -20,7 +20,7 @@ from mesoformula import _time
 from mesoformula.catalog import Product
 from mesoformula.exceptions import EntryOrderError, InsufficientStock, StockError, UnknownEntry
 
-from . import audit
+from . import seals
 from ._engine import Cursor, Engine
 from .allocation import to_ml, to_ul
 from .sheet import Lot
@@ -115,7 +115,7 @@ class Ledger:
             last = self.db.execute(
                 "SELECT hash FROM journal ORDER BY entry_id DESC LIMIT 1"
             ).fetchone()
-            prev = last[0] if last else audit.GENESIS
+            prev = last[0] if last else seals.GENESIS
         recorded = iso(_time.now())
         fields = (
             entry_id,
@@ -138,10 +138,10 @@ class Ledger:
         if seal is None and (lot_id, container_id) in self._facts:
             facts = self._facts[(lot_id, container_id)]
         else:
-            facts = audit.facts_of(self.db, lot_id, container_id, seal)
+            facts = seals.facts_of(self.db, lot_id, container_id, seal)
             if seal is None:
                 self._facts[(lot_id, container_id)] = facts
-        digest = audit.entry_hash(prev, fields, facts)
+        digest = seals.entry_hash(prev, fields, facts)
         self.db.execute(
             "INSERT INTO journal (entry_id, at, recorded, actor, kind, lot_id, container_id,"
             " containers_delta, volume_delta, live_delta, status, status_before, reason,"

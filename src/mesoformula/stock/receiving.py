@@ -16,7 +16,7 @@ from mesoformula.exceptions import (
     StockError,
 )
 
-from . import audit
+from . import row_checks
 from .ledger import MAIN_SITE, Ledger, iso
 from .sheet import Lot, StockSheet
 
@@ -99,8 +99,8 @@ def import_sheet(
                     f"({earlier['name']}, sha256 {content[:12]}...): importing it again "
                     "would receive its lots twice; use --again if that is meant"
                 )
-            problems = audit.import_problems(ledger.db)
-            problems += audit.sealed_import_problems(ledger.db)
+            problems = row_checks.import_problems(ledger.db)
+            problems += row_checks.sealed_import_problems(ledger.db)
             if problems:
                 raise LedgerIntegrityError(
                     "the record of imported sheets does not verify, so whether this "

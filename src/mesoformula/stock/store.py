@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from mesoformula.course import Administration
     from mesoformula.gs1 import Scan
 
-from . import _consume, administrations, audit, batches, lots, receiving
+from . import _consume, administrations, audit, batches, lots, receiving, seals
 from ._consume import ConsumeResult
 from ._engine import is_postgres
 from ._postgres import open_database
@@ -562,9 +562,9 @@ class Stock:
     def unsealed_batches(self) -> list[str]:
         """
         Batches consumed before schema version 5 introduced seals: their movements are
-        proven, their compounding records are not (see :func:`audit.unsealed_legacy`).
+        proven, their compounding records are not (see :func:`seals.unsealed_legacy`).
         """
-        return audit.unsealed_legacy(self.ledger.db)
+        return seals.unsealed_legacy(self.ledger.db)
 
     def head(self) -> tuple[int, str]:
         """The chain head: the last entry's number and hash (keep it elsewhere)."""

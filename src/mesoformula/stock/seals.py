@@ -1,0 +1,326 @@
+"""
+The hash chain and its seals (SPEC §5, §9.5): how an entry is hashed with the facts it
+depends on, what a seal attests (a batch, its release and void, an administration, an
+imported sheet), and whether a sealed row or a stretch of the chain still holds.
+
+Functions of an :class:`~mesoformula.stock._engine.Engine`, shared by the ledger that
+writes entries, the audit that proves the whole store and the commands that prove what
+they are about to print or act on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._engine import Engine
+
+
+#: The previous hash of the first journal entry.
+GENESIS = "0" * 64
+
+
+def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) -> str:
+    """
+    The hash of a journal entry: SHA-256 of the previous hash and the entry's fields.
+
+    Entries with *facts* (schema version 4 on) hash a canonical JSON array of the fields
+    and the facts, so that no field can spill into its neighbour; entries written before
+    keep the first scheme (fields joined by ``|``).
+    """
+    from hashlib import sha256  # noqa: PLC0415 - a read-only command never hashes
+
+    if facts is None:
+        text = "|".join("" if f is None else str(f) for f in fields)
+        return sha256(f"{prev}|{text}".encode()).hexdigest()
+    payload = json.dumps([*fields, facts], separators=(",", ":"), ensure_ascii=False)
+    return sha256(f"{prev}\n{payload}".encode()).hexdigest()
+
+
+#: The area of an administration (schema version 10), selected last: a row without one
+#: is sealed as rows were before (its facts end with ``undoes``).
+AREA = ", area"
+
+
+#: How a batch was voided (schema version 11), selected last, the same way.
+KIND = ", kind"
+
+
+#: What a seal attests: its reason names the subject, its correlation the key.
+SEALED = {
+    "sealed: batch": (
+        "batch",
+        (
+            "SELECT batch_id, formulation, version, checksum, batches, at, actor, plan, record"
+            " FROM batches WHERE batch_id = ?"
+        ),
+    ),
+    "sealed: void": (
+        "void",
+        "SELECT batch_id, at, actor, reason" + KIND + " FROM voids WHERE batch_id = ?",
+    ),
+    "sealed: verification": (
+        "verification",
+        "SELECT batch_id, at, verifier FROM verifications WHERE batch_id = ?",
+    ),
+    # "sealed: import N": the row N of the imported sheets (what --if-new trusts).
+    "sealed: import": (
+        "import",
+        "SELECT import_id, sha256, name, at, actor, lots FROM imports WHERE import_id = ?",
+    ),
+    # "sealed: administration N": the row N of the course (a dose given, or its undo).
+    "sealed: administration": (
+        "administration",
+        (
+            "SELECT administration_id, kind, batch_id, patient, at, volume_ul, actor, doses,"
+            " reason, undoes" + AREA + " FROM administrations WHERE administration_id = ?"
+        ),
+    ),
+}
+
+
+#: What a changed sealed row means, by subject.
+CHANGED = {
+    "batch": "its compounding record or plan is not what was recorded",
+    "void": "the void is not what was recorded",
+    "verification": "the release is not what was recorded",
+    "administration": "the dose given is not what was recorded",
+    "import": "the sheet's checksum, name, time or lots are not what was recorded",
+}
+
+
+#: The subjects whose seal names its row by a number after the reason.
+NUMBERED = ("administration", "import")
+
+
+def sealed_subject(reason: str, correlation: str) -> tuple[str, str] | None:
+    """
+    What a seal with *reason* and *correlation* attests: the SEALED key and the row's
+    key (the batch id, or for an administration the number after its reason).
+    """
+    if reason in SEALED:
+        return reason, correlation
+    head, _, key = reason.rpartition(" ")
+    if head in SEALED and key.isdigit():
+        return head, key
+    return None
+
+
+def facts_of(
+    db: Engine,
+    lot_id: int,
+    container_id: int | None,
+    seal: tuple[str, str] | None = None,
+) -> str:
+    """
+    What an entry depends on, as canonical JSON: its lot (product, lot number, expiry,
+    received, GTIN, nominal volume, single-dose, in-use days; its site when not
+    ``main``), its container (lot, opening time) and, for a seal (*seal* is its reason
+    and correlation), the row it seals (a consumed batch with its plan and record, or a
+    void).
+    """
+    lot = db.execute(lot_facts_query(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
+    container = None
+    if container_id is not None:
+        container = db.execute(
+            "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
+        ).fetchone()
+    sealed_row: tuple[str, list[Any] | None] | None = None
+    sealed = None if seal is None else sealed_subject(*seal)
+    if sealed is not None:
+        subject, query = SEALED[sealed[0]]
+        row = db.execute(_for_schema(db, query), (sealed[1],)).fetchone()
+        values = None if row is None else list(row)
+        trailing = {"administration": 11, "void": 5}.get(subject)
+        if values is not None and len(values) == trailing and values[-1] is None:
+            values = values[:-1]  # a row from before the column: sealed as it was
+        sealed_row = (subject, values)
+    return facts_text(
+        None if lot is None else list(lot)[1:],
+        container_id is not None,
+        None if container is None else list(container),
+        sealed_row,
+    )
+
+
+def _for_schema(db: Engine, query: str) -> str:
+    """*query* without the area column on a store from before schema version 10."""
+    if AREA in query and not db.has_areas():
+        return query.replace(AREA, "")
+    if KIND in query and "kind" not in db.columns("voids"):
+        return query.replace(KIND, "")
+    return query
+
+
+def lot_facts_query(db: Engine) -> str:
+    """The query of the lot columns an entry's facts hold (its id first)."""
+    return (
+        "SELECT lot_id, product, lot, expiry, received, gtin, nominal_ul, single_dose,"
+        " in_use_days" + (", site" if db.has_sites() else "") + " FROM lots"
+    )
+
+
+def facts_text(
+    lot: list[Any] | None,
+    with_container: bool,
+    container: list[Any] | None,
+    sealed: tuple[str, list[Any] | None] | None = None,
+) -> str:
+    """The canonical JSON of :func:`facts_of` from rows already read."""
+    facts: dict[str, object] = {"lot": None if lot is None else lot[:8]}
+    # A lot at a site other than 'main' has its site among its facts (a lot of a store
+    # made before sites, at 'main', keeps the facts it was hashed with).
+    if lot is not None and len(lot) > 8 and lot[8] != "main":
+        facts["site"] = lot[8]
+    if with_container:
+        facts["container"] = container
+    if sealed is not None:
+        facts[sealed[0]] = sealed[1]
+    return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def legacy_voids(db: Engine) -> set[str]:
+    """The voids recorded before seals existed (of batches consumed before the seal era)."""
+    return set(unsealed_legacy(db))
+
+
+def seal_era(db: Engine) -> int | None:
+    """The first entry written under seals (schema 5), or None on an older store."""
+    if "seal_era" not in db.tables():
+        return None
+    row = db.execute("SELECT MIN(from_entry) FROM seal_era").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def unsealed_legacy(db: Engine) -> list[str]:
+    """
+    The batches consumed before seals existed (every entry of theirs precedes schema
+    version 5): the chain proves their movements, but not their compounding record. A
+    batch is one only when its entries are what a consumption writes (openings, draws,
+    discards, their undos): a row forged under the id of an old receipt's correlation
+    ("scan", an import) is not a legacy batch but a forged one.
+    """
+    era = seal_era(db)
+    if era is None:
+        return []
+    return [
+        str(r[0])
+        for r in db.execute(
+            "SELECT b.batch_id FROM batches b WHERE NOT EXISTS (SELECT 1 FROM journal s"
+            " WHERE s.kind = 'seal' AND s.correlation = b.batch_id"
+            " AND s.reason = 'sealed: batch')"
+            " AND (SELECT MAX(entry_id) FROM journal j WHERE j.correlation = b.batch_id) < ?"
+            " AND NOT EXISTS (SELECT 1 FROM journal k WHERE k.correlation = b.batch_id"
+            " AND k.kind NOT IN ('open', 'draw', 'discard', 'undo'))"
+            " ORDER BY b.batch_id",
+            (era,),
+        )
+    ]
+
+
+#: The columns an entry's hash covers, in order, then its links and facts.
+ENTRY_COLUMNS = (
+    "entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
+    " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
+    " prev_hash, hash"
+)
+
+
+def chain_problems(db: Engine, lot_ids: Sequence[int]) -> list[str]:
+    """
+    Every journal entry of the lots *lot_ids* is what was written (SPEC §9.5): its hash
+    matches its fields and facts, and the next entry of the chain follows it. A command
+    that moves stock never acts on an entry edited behind the journal's back (a receipt
+    made larger would otherwise be drawn from as phantom stock).
+    """
+    if not lot_ids:
+        return []
+    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
+    rows = db.execute(
+        f"SELECT {ENTRY_COLUMNS}{facts_column} FROM journal"
+        f" WHERE {db.in_ids('lot_id')} ORDER BY entry_id",
+        (db.ids(lot_ids),),
+    ).fetchall()
+    successors = {
+        int(r[0]) - 1: r[1]
+        for r in db.execute(
+            f"SELECT entry_id, prev_hash FROM journal WHERE {db.in_ids('entry_id')}",
+            (db.ids([int(r[0]) + 1 for r in rows]),),
+        )
+    }
+    return [p for row in rows for p in _entry_problems(row, successors.get(int(row[0])))]
+
+
+def _entry_problems(row: Sequence[Any], next_prev: str | None) -> list[str]:
+    """Whether one journal row is intact and, when an entry follows it, followed."""
+    entry_id = int(row[0])
+    if entry_hash(row[15], tuple(row[:15]), row[17]) != row[16]:
+        return [f"entry {entry_id} was changed after it was written (hash mismatch)"]
+    if next_prev is not None and next_prev != row[16]:
+        return [f"entry {entry_id} is not the one the next entry follows (hash chain broken)"]
+    return []
+
+
+def seal_problems(db: Engine, subject: str, key: str, correlation: str) -> list[str]:
+    """
+    Whether the row of *subject* (``batch``, ``void``, ``verification`` of a batch, or
+    ``administration`` number *key*) is what its seal recorded (SPEC §9.5): its seal
+    exists, its seal entry is intact and followed by the chain, and the row's facts now
+    are the sealed ones. A command that prints or acts on stored facts checks them
+    first. Returns the problems (empty: sound).
+    """
+    reason = "sealed: " + subject + (f" {key}" if subject in NUMBERED else "")
+    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
+    rows = db.execute(
+        f"SELECT {ENTRY_COLUMNS}{facts_column} FROM journal"
+        " WHERE correlation = ? AND kind = 'seal' AND reason = ?",
+        (correlation, reason),
+    ).fetchall()
+    what = SEALED["sealed: " + subject][0]
+    if not rows:
+        return [f"the {what} {key} has no seal in the journal: it was added behind its back"]
+    row = rows[-1]
+    problems = chain_problems_of(db, [row])
+    now = facts_of(db, int(row[5]), row[6], (str(row[12]), str(row[13])))
+    if now != row[17]:
+        problems.append(
+            f"the {what} {key} was changed after it was sealed by entry {int(row[0])} ("
+            + CHANGED.get(what, "it is not what was recorded")
+            + ")"
+        )
+    return problems
+
+
+def chain_problems_of(db: Engine, rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The hash and link problems of the journal *rows* (as :data:`ENTRY_COLUMNS`)."""
+    problems = []
+    for row in rows:
+        following = db.execute(
+            "SELECT prev_hash FROM journal WHERE entry_id = ?", (int(row[0]) + 1,)
+        ).fetchone()
+        problems += _entry_problems(row, None if following is None else following[0])
+    return problems
+
+
+__all__ = [
+    "AREA",
+    "CHANGED",
+    "ENTRY_COLUMNS",
+    "GENESIS",
+    "KIND",
+    "NUMBERED",
+    "SEALED",
+    "chain_problems",
+    "chain_problems_of",
+    "entry_hash",
+    "facts_of",
+    "facts_text",
+    "legacy_voids",
+    "lot_facts_query",
+    "seal_era",
+    "seal_problems",
+    "sealed_subject",
+    "unsealed_legacy",
+]
