@@ -173,7 +173,7 @@ def administer(
                 remaining_ml=to_ml(remaining_ul),
                 bud=bud,
             )
-        number, entry = stock.ledger.give(
+        number, entry = stock.give(
             batch_id,
             patient=patient.id,
             volume_ul=volume_ul,

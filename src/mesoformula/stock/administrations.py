@@ -15,7 +15,7 @@ from mesoformula.exceptions import (
     UnknownEntry,
 )
 
-from .ledger import Ledger
+from .ledger import Ledger, iso
 
 if TYPE_CHECKING:
     pass
@@ -55,7 +55,8 @@ def undo_administration(
                 f"an undo dated {_time.shown(at)} would come before administration {number} "
                 f"({_time.shown(_time.read(row['at']))})"
             )
-        return ledger.give(
+        return give(
+            ledger,
             row["batch_id"],
             patient=row["patient"],
             volume_ul=-int(row["volume_ul"]),
@@ -65,6 +66,54 @@ def undo_administration(
             undoes=number,
             reason=reason,
         )
+
+
+def give(
+    ledger: Ledger,
+    batch_id: str,
+    *,
+    patient: str,
+    volume_ul: int,
+    doses: str,
+    at: dt.datetime,
+    actor: str,
+    undoes: int | None = None,
+    reason: str = "",
+    area: str | None = None,
+) -> tuple[int, int]:
+    """
+    Record an administration of *batch_id* (or, with *undoes*, the compensating row
+    of one: *volume_ul* negative) and seal it; return its number and the seal's entry.
+    The caller holds the write lock and has checked everything.
+
+    Raises:
+        StockError: the batch has no journal entries to seal the row to.
+    """
+    # The area column (schema version 10) is written only when there is an area.
+    columns = ", area" if area is not None else ""
+    cursor = ledger.db.execute(
+        "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor, doses,"
+        f" reason, undoes{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
+        + (", ?" if area is not None else "")
+        + ") RETURNING administration_id",
+        (
+            "give" if undoes is None else "undo",
+            batch_id,
+            patient,
+            iso(at),
+            volume_ul,
+            actor,
+            doses,
+            reason,
+            undoes,
+            *((area,) if area is not None else ()),
+        ),
+    )
+    number = int(cursor.fetchone()[0])
+    seal = ledger.seal("administration", batch_id, at=at, actor=actor, key=number)
+    if seal is None:
+        raise StockError(f"batch '{batch_id}' has no journal entries to seal the dose to")
+    return number, seal
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from mesoformula.exceptions import StockError
 from .allocation import to_ul
 from .ledger import MAIN_SITE
 from .lots import discard_rest
+from .receiving import receive_lot
 from .sheet import CountSheet, Lot, OpenedContainer
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ def record_count(
                     # A lot nobody received is quarantined until someone checks it.
                     status="quarantine",
                 )
-                entries = stock.ledger.receive(
+                entries = receive_lot(
+                    stock.ledger,
                     found,
                     product,
                     at=at,

@@ -17,13 +17,11 @@ from typing import Any, Literal
 import attrs
 
 from mesoformula import _time
-from mesoformula.catalog import Product
 from mesoformula.exceptions import EntryOrderError, InsufficientStock, StockError, UnknownEntry
 
 from . import seals
 from ._engine import Cursor, Engine
-from .allocation import to_ml, to_ul
-from .sheet import Lot
+from .allocation import to_ml
 
 Status = Literal["released", "quarantine", "recalled"]
 
@@ -252,166 +250,6 @@ class Ledger:
             raise UnknownEntry(f"no lot with id {lot_id}")
         return row  # type: ignore[no-any-return]
 
-    def receive(
-        self,
-        lot: Lot,
-        product: Product,
-        *,
-        at: dt.datetime,
-        actor: str,
-        reason: str,
-        correlation: str | None,
-        site: str = MAIN_SITE,
-    ) -> list[int]:
-        site = lot.site or site
-        here = self.db.site_of()
-        row = self.db.execute(
-            f"SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND {here} = ?",
-            (lot.product, lot.lot, site),
-        ).fetchone()
-        expiry = lot.expiry.isoformat() if lot.expiry else None
-        if row is None:
-            other = self.db.execute(
-                # Any other site's row: every row of a lot number has its expiry (no
-                # ORDER BY, which would make SQLite scan the product's lots).
-                f"SELECT {here}, expiry FROM lots WHERE product = ? AND lot = ? AND {here} <> ?"
-                " LIMIT 1",
-                (lot.product, lot.lot, site),
-            ).fetchone()
-            if other is not None and other[1] != expiry:
-                raise StockError(
-                    f"lot '{lot.lot}' of '{lot.product}' is in the store (site {other[0]}) "
-                    f"with expiry {other[1] or 'none'}, not {expiry or 'none'}: check the label"
-                )
-            sites = self.db.has_sites()
-            if not sites and site != MAIN_SITE:
-                raise StockError(f"this store has no sites yet: migrate it to receive at '{site}'")
-            cursor = self.db.execute(
-                "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
-                " single_dose, in_use_days" + (", site" if sites else "") + ")"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
-                + (", ?" if sites else "")
-                + ") RETURNING lot_id",
-                (
-                    lot.product,
-                    lot.lot,
-                    expiry,
-                    (lot.received or _time.local(at).date()).isoformat(),
-                    lot.gtin,
-                    lot.location,
-                    to_ul(product.volume.value),
-                    int(product.use == "single-dose"),
-                    product.in_use_days,
-                    *([site] if sites else []),
-                ),
-            )
-            lot_id = int(cursor.fetchone()[0])
-            self.db.execute(
-                "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
-                (lot_id,),
-            )
-        else:
-            lot_id = int(row[0])
-            if row[1] != expiry:
-                raise StockError(
-                    f"lot '{lot.lot}' of '{lot.product}' is in the store with expiry "
-                    f"{row[1] or 'none'}, not {expiry or 'none'}: check the label"
-                )
-        entries = []
-        if lot.containers:
-            entries.append(
-                self.append(
-                    "receive",
-                    lot_id,
-                    at=at,
-                    actor=actor,
-                    containers_delta=lot.containers,
-                    reason=reason,
-                    correlation=correlation,
-                )
-            )
-        nominal = int(
-            self.db.execute("SELECT nominal_ul FROM lots WHERE lot_id = ?", (lot_id,)).fetchone()[0]
-        )
-        for opened in lot.opened:
-            if to_ul(opened.remaining.value) > nominal:
-                raise StockError(
-                    f"lot '{lot.lot}': an opened container holds {opened.remaining}, more than "
-                    f"a whole container of '{lot.product}' ({to_ml(nominal):g} mL)"
-                )
-        for opened in lot.opened:
-            container_id = self.new_container(lot_id, opened.at)
-            entries.append(
-                self.append(
-                    "receive",
-                    lot_id,
-                    at=at,
-                    actor=actor,
-                    container_id=container_id,
-                    volume_delta=to_ul(opened.remaining.value),
-                    live_delta=1,
-                    reason=f"{reason} (opened container)",
-                    correlation=correlation,
-                )
-            )
-        status = self.db.execute(
-            "SELECT status FROM lot_balance WHERE lot_id = ?", (lot_id,)
-        ).fetchone()[0]
-        # A lot keeps its status unless the sheet states one (a quarantined lot is not
-        # released by a sheet that says nothing); a new lot without one is released.
-        if lot.status is not None and lot.status != status:
-            entries.append(
-                self.append(
-                    STATUS_KIND[lot.status],
-                    lot_id,
-                    at=at,
-                    actor=actor,
-                    status=lot.status,
-                    status_before=status,
-                    reason=reason,
-                    correlation=correlation,
-                )
-            )
-        return entries
-
-    def lot_at_site(self, lot_id: int, site: str) -> int:
-        """
-        The id of lot *lot_id*'s lot number at *site*: the row there, or a new one with
-        the same product, expiry, reception date, GTIN and container (a transfer's
-        destination); the caller holds the write lock.
-
-        Raises:
-            StockError: the lot number is at *site* with another expiry.
-        """
-        source = self.db.execute(
-            "SELECT product, lot, expiry FROM lots WHERE lot_id = ?", (lot_id,)
-        ).fetchone()
-        found = self.db.execute(
-            "SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND site = ?",
-            (source[0], source[1], site),
-        ).fetchone()
-        if found is not None:
-            if found[1] != source[2]:
-                raise StockError(
-                    f"lot '{source[1]}' is at site '{site}' with expiry {found[1] or 'none'}, "
-                    f"not {source[2] or 'none'}: check the labels"
-                )
-            return int(found[0])
-        target = int(
-            self.db.execute(
-                "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
-                " single_dose, in_use_days, site)"
-                " SELECT product, lot, expiry, received, gtin, NULL, nominal_ul, single_dose,"
-                " in_use_days, ? FROM lots WHERE lot_id = ? RETURNING lot_id",
-                (site, lot_id),
-            ).fetchone()[0]
-        )
-        self.db.execute(
-            "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
-            (target,),
-        )
-        return target
-
     def new_container(self, lot_id: int, opened_at: dt.datetime) -> int:
         cursor = self.db.execute(
             "INSERT INTO containers (lot_id, opened_at) VALUES (?, ?) RETURNING container_id",
@@ -552,53 +390,6 @@ class Ledger:
             reason=f"sealed: {subject}" + ("" if key is None else f" {key}"),
             correlation=batch_id,
         )
-
-    def give(
-        self,
-        batch_id: str,
-        *,
-        patient: str,
-        volume_ul: int,
-        doses: str,
-        at: dt.datetime,
-        actor: str,
-        undoes: int | None = None,
-        reason: str = "",
-        area: str | None = None,
-    ) -> tuple[int, int]:
-        """
-        Record an administration of *batch_id* (or, with *undoes*, the compensating row
-        of one: *volume_ul* negative) and seal it; return its number and the seal's entry.
-        The caller holds the write lock and has checked everything.
-
-        Raises:
-            StockError: the batch has no journal entries to seal the row to.
-        """
-        # The area column (schema version 10) is written only when there is an area.
-        columns = ", area" if area is not None else ""
-        cursor = self.db.execute(
-            "INSERT INTO administrations (kind, batch_id, patient, at, volume_ul, actor, doses,"
-            f" reason, undoes{columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?"
-            + (", ?" if area is not None else "")
-            + ") RETURNING administration_id",
-            (
-                "give" if undoes is None else "undo",
-                batch_id,
-                patient,
-                iso(at),
-                volume_ul,
-                actor,
-                doses,
-                reason,
-                undoes,
-                *((area,) if area is not None else ()),
-            ),
-        )
-        number = int(cursor.fetchone()[0])
-        seal = self.seal("administration", batch_id, at=at, actor=actor, key=number)
-        if seal is None:
-            raise StockError(f"batch '{batch_id}' has no journal entries to seal the dose to")
-        return number, seal
 
     def compensate(
         self,

@@ -253,7 +253,7 @@ def transfer(
                 correlation=correlation,
             )
         ]
-        target = ledger.lot_at_site(lot_id, destination)
+        target = lot_at_site(ledger, lot_id, destination)
         entries.append(
             ledger.append(
                 "receive",
@@ -285,6 +285,45 @@ def set_status(
             status_before=row[6],
             reason=reason,
         )
+
+
+def lot_at_site(ledger: Ledger, lot_id: int, site: str) -> int:
+    """
+    The id of lot *lot_id*'s lot number at *site*: the row there, or a new one with
+    the same product, expiry, reception date, GTIN and container (a transfer's
+    destination); the caller holds the write lock.
+
+    Raises:
+        StockError: the lot number is at *site* with another expiry.
+    """
+    source = ledger.db.execute(
+        "SELECT product, lot, expiry FROM lots WHERE lot_id = ?", (lot_id,)
+    ).fetchone()
+    found = ledger.db.execute(
+        "SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND site = ?",
+        (source[0], source[1], site),
+    ).fetchone()
+    if found is not None:
+        if found[1] != source[2]:
+            raise StockError(
+                f"lot '{source[1]}' is at site '{site}' with expiry {found[1] or 'none'}, "
+                f"not {source[2] or 'none'}: check the labels"
+            )
+        return int(found[0])
+    target = int(
+        ledger.db.execute(
+            "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
+            " single_dose, in_use_days, site)"
+            " SELECT product, lot, expiry, received, gtin, NULL, nominal_ul, single_dose,"
+            " in_use_days, ? FROM lots WHERE lot_id = ? RETURNING lot_id",
+            (site, lot_id),
+        ).fetchone()[0]
+    )
+    ledger.db.execute(
+        "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
+        (target,),
+    )
+    return target
 
 
 __all__ = [

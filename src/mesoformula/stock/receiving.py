@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from mesoformula import _time
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
     AlreadyImported,
@@ -17,7 +18,8 @@ from mesoformula.exceptions import (
 )
 
 from . import row_checks
-from .ledger import MAIN_SITE, Ledger, iso
+from .allocation import to_ml, to_ul
+from .ledger import MAIN_SITE, STATUS_KIND, Ledger, iso
 from .sheet import Lot, StockSheet
 
 if TYPE_CHECKING:
@@ -48,7 +50,8 @@ def receive(
         StockError: when the lot exists with another expiry date.
     """
     with ledger.transaction():
-        return ledger.receive(
+        return receive_lot(
+            ledger,
             lot,
             product,
             at=at,
@@ -117,7 +120,8 @@ def import_sheet(
             product = catalog.products.get(lot.product)
             if product is None:
                 raise StockError(f"lot '{lot.lot}': product '{lot.product}' is not in the catalog")
-            entries += ledger.receive(
+            entries += receive_lot(
+                ledger,
                 lot,
                 product,
                 at=at,
@@ -181,7 +185,8 @@ def receive_scans(
             )
             reason = "received by scan" + (f", serial {scan.serial}" if scan.serial else "")
             try:
-                received = ledger.receive(
+                received = receive_lot(
+                    ledger,
                     lot,
                     product,
                     at=at,
@@ -199,6 +204,138 @@ def receive_scans(
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (scan.gtin, scan.serial, product.id, scan.lot, iso(at), received[0]),
                 )
+    return entries
+
+
+def receive_lot(
+    ledger: Ledger,
+    lot: Lot,
+    product: Product,
+    *,
+    at: dt.datetime,
+    actor: str,
+    reason: str,
+    correlation: str | None,
+    site: str = MAIN_SITE,
+) -> list[int]:
+    """
+    Receive *lot* under the caller's write lock: its row at its site (else *site*),
+    created with the product's container facts when new, then an entry for its
+    unopened containers, one per opened container, and one for a status the sheet
+    states; returns the entries.
+
+    Raises:
+        StockError: the lot number is in the store with another expiry (at any site),
+            the store has no sites for a site other than ``main``, or an opened
+            container holds more than a whole one.
+    """
+    site = lot.site or site
+    here = ledger.db.site_of()
+    row = ledger.db.execute(
+        f"SELECT lot_id, expiry FROM lots WHERE product = ? AND lot = ? AND {here} = ?",
+        (lot.product, lot.lot, site),
+    ).fetchone()
+    expiry = lot.expiry.isoformat() if lot.expiry else None
+    if row is None:
+        other = ledger.db.execute(
+            # Any other site's row: every row of a lot number has its expiry (no
+            # ORDER BY, which would make SQLite scan the product's lots).
+            f"SELECT {here}, expiry FROM lots WHERE product = ? AND lot = ? AND {here} <> ?"
+            " LIMIT 1",
+            (lot.product, lot.lot, site),
+        ).fetchone()
+        if other is not None and other[1] != expiry:
+            raise StockError(
+                f"lot '{lot.lot}' of '{lot.product}' is in the store (site {other[0]}) "
+                f"with expiry {other[1] or 'none'}, not {expiry or 'none'}: check the label"
+            )
+        sites = ledger.db.has_sites()
+        if not sites and site != MAIN_SITE:
+            raise StockError(f"this store has no sites yet: migrate it to receive at '{site}'")
+        cursor = ledger.db.execute(
+            "INSERT INTO lots (product, lot, expiry, received, gtin, location, nominal_ul,"
+            " single_dose, in_use_days" + (", site" if sites else "") + ")"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?" + (", ?" if sites else "") + ") RETURNING lot_id",
+            (
+                lot.product,
+                lot.lot,
+                expiry,
+                (lot.received or _time.local(at).date()).isoformat(),
+                lot.gtin,
+                lot.location,
+                to_ul(product.volume.value),
+                int(product.use == "single-dose"),
+                product.in_use_days,
+                *([site] if sites else []),
+            ),
+        )
+        lot_id = int(cursor.fetchone()[0])
+        ledger.db.execute(
+            "INSERT INTO lot_balance (lot_id, unopened, status) VALUES (?, 0, 'released')",
+            (lot_id,),
+        )
+    else:
+        lot_id = int(row[0])
+        if row[1] != expiry:
+            raise StockError(
+                f"lot '{lot.lot}' of '{lot.product}' is in the store with expiry "
+                f"{row[1] or 'none'}, not {expiry or 'none'}: check the label"
+            )
+    entries = []
+    if lot.containers:
+        entries.append(
+            ledger.append(
+                "receive",
+                lot_id,
+                at=at,
+                actor=actor,
+                containers_delta=lot.containers,
+                reason=reason,
+                correlation=correlation,
+            )
+        )
+    nominal = int(
+        ledger.db.execute("SELECT nominal_ul FROM lots WHERE lot_id = ?", (lot_id,)).fetchone()[0]
+    )
+    for opened in lot.opened:
+        if to_ul(opened.remaining.value) > nominal:
+            raise StockError(
+                f"lot '{lot.lot}': an opened container holds {opened.remaining}, more than "
+                f"a whole container of '{lot.product}' ({to_ml(nominal):g} mL)"
+            )
+    for opened in lot.opened:
+        container_id = ledger.new_container(lot_id, opened.at)
+        entries.append(
+            ledger.append(
+                "receive",
+                lot_id,
+                at=at,
+                actor=actor,
+                container_id=container_id,
+                volume_delta=to_ul(opened.remaining.value),
+                live_delta=1,
+                reason=f"{reason} (opened container)",
+                correlation=correlation,
+            )
+        )
+    status = ledger.db.execute(
+        "SELECT status FROM lot_balance WHERE lot_id = ?", (lot_id,)
+    ).fetchone()[0]
+    # A lot keeps its status unless the sheet states one (a quarantined lot is not
+    # released by a sheet that says nothing); a new lot without one is released.
+    if lot.status is not None and lot.status != status:
+        entries.append(
+            ledger.append(
+                STATUS_KIND[lot.status],
+                lot_id,
+                at=at,
+                actor=actor,
+                status=lot.status,
+                status_before=status,
+                reason=reason,
+                correlation=correlation,
+            )
+        )
     return entries
 
 

@@ -25,35 +25,29 @@ import attrs
 
 from mesoformula._json import JSONObject
 from mesoformula.catalog import Catalog, Product
-from mesoformula.exceptions import (
-    LedgerIntegrityError,
-)
 
 if TYPE_CHECKING:
-    from mesoformula.course import Administration
     from mesoformula.gs1 import Scan
 
-from . import _consume, administrations, audit, batches, lots, receiving, seals
+from . import _consume, administrations, audit, batches, lots, receiving
 from ._consume import ConsumeResult
 from ._engine import is_postgres
 from ._postgres import open_database
 from ._schema import check_version, migrate
 from ._sqlite import connect
-from .allocation import LotState, Need, Plan
+from .allocation import Need
 from .count import CountLine, record_count
 from .ledger import MAIN_SITE, Ledger, Status
-from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
+from .queries import Queries
+from .reads import StockReads
 from .sheet import CountSheet, Lot, StockSheet
-
-#: Lots received between two calls of an import's progress callback.
-PROGRESS_EVERY = 1000
 
 #: The file ``Stock.open`` uses when given none.
 DEFAULT_DB = "mesoformula.db"
 
 
 @attrs.define
-class Stock:
+class Stock(StockReads):
     """
     A stock store on SQLite or PostgreSQL. Use as a context manager::
 
@@ -130,25 +124,6 @@ class Stock:
     def schema_version(self) -> int:
         """The store's schema version (the same history on both engines)."""
         return self.ledger.db.schema_version()
-
-    # ------------------------------------------------------------------ journal
-
-    # ------------------------------------------------------------------ lots
-
-    def sites(self) -> list[str]:
-        """
-        The sites that hold lots (any lot, used up or not), sorted.
-        See :func:`.lots.sites`.
-        """
-        return lots.sites(self.ledger)
-
-    def find_lot(self, lot: str, product: str | None = None, site: str | None = None) -> int:
-        """
-        Return the id of lot number *lot* (of *product*, when lot numbers repeat; at
-        *site*, when a lot is held at several sites).
-        See :func:`.lots.find_lot`.
-        """
-        return lots.find_lot(self.ledger, lot, product, site)
 
     def receive(
         self,
@@ -378,11 +353,25 @@ class Stock:
         """
         return batches.verify_batch(self.ledger, self.queries, batch_id, verifier=verifier, at=at)
 
-    def administrations(
-        self, *, patient: str | None = None, batch_id: str | None = None
-    ) -> list[Administration]:
-        """The doses given, of one patient or from one batch, oldest first (with undos)."""
-        return self.queries.administrations(patient=patient, batch_id=batch_id)
+    def give(
+        self,
+        batch_id: str,
+        *,
+        patient: str,
+        volume_ul: int,
+        doses: str,
+        at: dt.datetime,
+        actor: str,
+        area: str | None = None,
+    ) -> tuple[int, int]:
+        """
+        Record a dose of *batch_id* given and seal it, inside the caller's
+        :meth:`transaction` once every check passed (:func:`mesoformula.administer`).
+        See :func:`.administrations.give`.
+        """
+        return administrations.give(self.ledger, batch_id, patient=patient,
+                                    volume_ul=volume_ul, doses=doses, at=at, actor=actor,
+                                    area=area)  # fmt: skip
 
     def undo_administration(
         self, number: int, *, reason: str, at: dt.datetime, actor: str
@@ -404,42 +393,7 @@ class Stock:
         """
         return batches.undo(self.ledger, entry_id, reason=reason, at=at, actor=actor)
 
-    # ------------------------------------------------------------------ reading
-
-    def entry(self, entry_id: int) -> Entry | None:
-        """One journal entry, or None."""
-        return self.queries.entry(entry_id)
-
     # ------------------------------------------------------------------ plan and consume
-
-    def lots(
-        self,
-        products: Sequence[str] | None = None,
-        *,
-        used_up: bool = False,
-        site: str | None = None,
-    ) -> list[LotView]:
-        """
-        The lots that hold something, with their balances (of *products* when given), by
-        product and expiry; with *used_up*, the used-up lots as well.
-        """
-        return self.queries.lots(products, used_up=used_up, site=site)
-
-    def states(self, products: Sequence[str], site: str | None = None) -> list[LotState]:
-        """The allocation view of the lots of *products* that hold something."""
-        return self.queries.states(products, site)
-
-    def containers(self, container_ids: Sequence[int]) -> dict[int, ContainerInfo]:
-        """Opening time, in-use days and single-dose flag of the given containers."""
-        return self.queries.containers(container_ids)
-
-    def history(self, lot_id: int | None = None, *, correlation: str | None = None) -> list[Entry]:
-        """Journal entries, oldest first (of one lot, or of one batch / count)."""
-        return self.queries.history(lot_id, correlation=correlation)
-
-    def export(self) -> StockSheet:
-        """The store's lots as a stock sheet (unopened and opened containers, status)."""
-        return self.queries.export()
 
     def consume(
         self,
@@ -486,25 +440,6 @@ class Stock:
             site=site,
         )
 
-    def batch(self, batch_id: str) -> StoredBatch:
-        """The stored record of a consumed batch (see :meth:`Queries.batch`)."""
-        return self.queries.batch(batch_id)
-
-    def plan(
-        self,
-        needs: Sequence[Need],
-        *,
-        at: dt.datetime,
-        pins: Mapping[str, str] | None = None,
-        site: str | None = None,
-    ) -> Plan:
-        """
-        Allocate *needs* against the current stock (of *site* when given); changes
-        nothing.
-        See :func:`.batches.plan`.
-        """
-        return batches.plan(self.ledger, self.queries, needs, at=at, pins=pins, site=site)
-
     # ------------------------------------------------------------------ count
 
     def count(
@@ -526,60 +461,10 @@ class Stock:
         """
         return record_count(self, sheet, catalog, actor=actor, site=site)
 
-    # ------------------------------------------------------------------ verify
-
-    def fold(self) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
-        """Recompute every balance from the journal: lots (unopened, status), containers."""
-        return audit.fold(self.ledger.db)
-
-    def verify(
-        self,
-        *,
-        expect_head: tuple[int, str] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> list[str]:
-        """
-        Prove the store sound (see :func:`mesoformula.stock.audit.verify`): SQLite's
-        integrity check, the append-only triggers, the hash chain, the lots and
-        containers each entry recorded, the balances, and with *expect_head* the history
-        up to a head kept elsewhere. Returns every problem found; empty means sound.
-        """
-        return audit.verify(self.ledger.db, expect_head=expect_head, progress=progress)
-
-    def tampered(
-        self, batch_id: str | None = None, administrations: Sequence[int] = ()
-    ) -> list[str]:
-        """
-        What of the stored facts a command is about to print or act on does not
-        verify (SPEC §9.5): the batch (its record and plan), its release and its
-        void, each against its seal; each administration against its seal. A batch
-        consumed before seals existed is not covered (``unsealed_batches``). Empty:
-        what it holds is what the journal sealed.
-        See :func:`.batches.tampered`.
-        """
-        return batches.tampered(self.ledger, batch_id, administrations)
-
-    def unsealed_batches(self) -> list[str]:
-        """
-        Batches consumed before schema version 5 introduced seals: their movements are
-        proven, their compounding records are not (see :func:`seals.unsealed_legacy`).
-        """
-        return seals.unsealed_legacy(self.ledger.db)
-
-    def head(self) -> tuple[int, str]:
-        """The chain head: the last entry's number and hash (keep it elsewhere)."""
-        return audit.head(self.ledger.db)
-
     def rebuild(self) -> None:
         """Rebuild the balance cache from the journal."""
         with self.transaction():
             audit.rebuild(self.ledger.db)
-
-    def require_sound(self) -> None:
-        """Raise :class:`LedgerIntegrityError` when :meth:`verify` finds a problem."""
-        problems = self.verify()
-        if problems:
-            raise LedgerIntegrityError("; ".join(problems))
 
 
 __all__ = [
