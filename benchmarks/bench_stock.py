@@ -54,10 +54,10 @@ from pathlib import Path
 from _measure import environment, pairs, process
 
 from mesoformula import _time
+from mesoformula.allocation import to_ul
 from mesoformula.catalog import Product
 from mesoformula.files.catalogs import load_catalog
 from mesoformula.stock import Stock
-from mesoformula.stock.allocation import to_ul
 from mesoformula.stock.seals import GENESIS, entry_hash, facts_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -262,7 +262,7 @@ def fresh_lot(location: str, number: int) -> None:
     round starts from the same state (a consume re-derives the lots it could take from,
     and a lot's history grows with every consume: rounds on one lot would not compare).
     """
-    from mesoformula.stock.sheet import Lot
+    from mesoformula.sheets import Lot
 
     catalog = load_catalog().catalog
     at = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)  # before the clients' consumes (10:00)

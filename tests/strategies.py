@@ -26,7 +26,7 @@ from mesoformula.formulation import (
     Preparation,
 )
 from mesoformula.patient import Patient
-from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
+from mesoformula.sheets import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
 from mesoformula.units import AMOUNT, CONCENTRATION, FRACTION, PER_KG, Quantity
 
 ids = st.from_regex(r"[a-z][a-z0-9]{0,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)

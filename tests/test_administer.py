@@ -24,8 +24,8 @@ from mesoformula.files import load
 from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
+from mesoformula.sheets import StockSheet
 from mesoformula.stock import Stock
-from mesoformula.stock.sheet import StockSheet
 
 from .conftest import DATA, EXAMPLES
 from .test_tamper import sql

@@ -1,4 +1,4 @@
-"""Tests for mesoformula.stock.allocation: the pure, deterministic FEFO allocation."""
+"""Tests for mesoformula.allocation: the pure, deterministic FEFO allocation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mesoformula.stock.allocation import ContainerState, LotState, Need, allocate, container_until
+from mesoformula.allocation import ContainerState, LotState, Need, allocate, container_until
 
 AT = dt.datetime(2026, 12, 1, 10, 0)
 

@@ -28,8 +28,8 @@ from mesoformula.formulation import Formulation, Preparation
 from mesoformula.rules.bud import planned_bud
 from mesoformula.rules.catalog import file_findings
 from mesoformula.rules.checks import check
+from mesoformula.sheets import StockSheet
 from mesoformula.stock import Stock
-from mesoformula.stock.sheet import StockSheet
 from mesoformula.units import Quantity
 
 from .conftest import DATA, EXAMPLES

@@ -31,8 +31,8 @@ from mesoformula.files import load
 from mesoformula.files.catalogs import load_catalog
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
+from mesoformula.sheets import StockSheet
 from mesoformula.stock import Stock
-from mesoformula.stock.sheet import StockSheet
 
 from .conftest import EXAMPLES, run_machine
 

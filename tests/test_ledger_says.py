@@ -58,8 +58,8 @@ class TestNoWriteInTheFuture:
         from mesoformula.exceptions import EntryOrderError
         from mesoformula.files import load
         from mesoformula.files.catalogs import load_catalog
+        from mesoformula.sheets import StockSheet
         from mesoformula.stock import Stock
-        from mesoformula.stock.sheet import StockSheet
 
         with Stock.open(tmp_path / "s.db") as stock, pytest.raises(EntryOrderError):
             stock.import_sheet(

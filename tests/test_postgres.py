@@ -19,10 +19,10 @@ import pytest
 
 from mesoformula.cli import main
 from mesoformula.exceptions import LedgerIntegrityError, StockError, StoreUnavailable
+from mesoformula.sheets import Lot
 from mesoformula.stock import Stock, _schema
 from mesoformula.stock._schema import SCHEMA_VERSION, migrations
 from mesoformula.stock.copy import copy_store
-from mesoformula.stock.sheet import Lot
 
 from .conftest import EXAMPLES, _throwaway, fresh_database, started_server
 from .test_stock import AT, VIAL

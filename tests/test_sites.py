@@ -11,8 +11,8 @@ import pytest
 
 from mesoformula.cli import main
 from mesoformula.exceptions import InsufficientStock, StockError, UnknownEntry
+from mesoformula.sheets import CountedLot, CountSheet, Lot
 from mesoformula.stock import Need, Stock
-from mesoformula.stock.sheet import CountedLot, CountSheet, Lot
 
 from .conftest import EXAMPLES
 from .test_stock import AMPOULE, AT, CATALOG, VIAL

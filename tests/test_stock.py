@@ -19,9 +19,9 @@ import pytest
 from mesoformula.catalog import Catalog, CatalogFile, Product
 from mesoformula.cli import main
 from mesoformula.exceptions import InsufficientStock, StockError, StoreVersionError, UnknownEntry
+from mesoformula.sheets import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.stock import Need, Stock
 from mesoformula.stock._schema import SCHEMA_VERSION
-from mesoformula.stock.sheet import CountedLot, CountSheet, Lot, OpenedContainer
 from mesoformula.units import Quantity
 
 from .conftest import EXAMPLES, drop_trigger, integrity_errors

@@ -24,8 +24,8 @@ from hypothesis.stateful import (
     rule,
 )
 
+from mesoformula.sheets import CountedLot, CountSheet, Lot
 from mesoformula.stock import Need, Stock
-from mesoformula.stock.sheet import CountedLot, CountSheet, Lot
 from mesoformula.units import Quantity
 
 from .conftest import run_machine

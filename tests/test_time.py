@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from mesoformula import _time
 from mesoformula.cli import main
 from mesoformula.exceptions import EntryOrderError, StockError
+from mesoformula.sheets import Lot
 from mesoformula.stock import Stock
-from mesoformula.stock.sheet import Lot
 
 from .conftest import EXAMPLES
 from .test_stock import AMPOULE, VIAL

@@ -7,7 +7,7 @@ never guess: a number that cannot be checked is reported as not checked.
 The names below are the public API; each is imported on first use (PEP 562), so
 ``import mesoformula`` costs almost nothing and ``validate`` never loads the SQLite store.
 The house: a pure core (:mod:`.units`, :mod:`.findings`, the models, :mod:`.composition`,
-:mod:`.rules`, :mod:`.bud`, :mod:`.stock.allocation`), an edge that reads and writes
+:mod:`.rules`, :mod:`.bud`, :mod:`.allocation`), an edge that reads and writes
 (:mod:`.files`, :mod:`.stock`), and the command line (:mod:`.cli`).
 """
 

@@ -13,6 +13,7 @@ import math
 import attrs
 
 from . import _time
+from .allocation import to_ml, to_ul
 from .areas import resolve, suggestion
 from .bud import Bud
 from .catalog import Catalog
@@ -25,7 +26,6 @@ from .formulation import Formulation
 from .patient import Patient
 from .rules.checks import check_administration
 from .rules.references import patient_term_findings
-from .stock.allocation import to_ml, to_ul
 from .stock.store import Stock
 
 

@@ -15,6 +15,7 @@ import attrs
 
 from . import _time
 from ._frozen import FrozenMap
+from .allocation import to_ml
 from .bud import EDITION, AdmixtureUse, Bud, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
@@ -44,7 +45,6 @@ from .rules.bud import planned_bud, sessions_within
 from .rules.checks import check
 from .rules.references import patient_term_findings
 from .stock import ConsumeResult
-from .stock.allocation import to_ml
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
 from .units import Quantity, days

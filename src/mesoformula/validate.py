@@ -23,7 +23,7 @@ from .formulation import Formulation
 from .patient import Patient
 from .rules.catalog import file_findings
 from .rules.references import patient_term_findings, stock_reference_findings
-from .stock.sheet import CountSheet, StockSheet
+from .sheets import CountSheet, StockSheet
 
 
 @attrs.frozen(kw_only=True)

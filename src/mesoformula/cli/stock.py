@@ -59,7 +59,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
     from mesoformula.files import read  # noqa: PLC0415
     from mesoformula.rules.references import stock_reference_findings  # noqa: PLC0415
-    from mesoformula.stock.sheet import StockSheet  # noqa: PLC0415
+    from mesoformula.sheets import StockSheet  # noqa: PLC0415
     from mesoformula.validate import FileReport  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
@@ -133,7 +133,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from mesoformula.stock.allocation import expired, ml_json, usable_ul  # noqa: PLC0415
+    from mesoformula.allocation import expired, ml_json, usable_ul  # noqa: PLC0415
 
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
@@ -327,7 +327,7 @@ def _print_plan(
     out: TextIO,
     extra: JSONObject | None = None,
 ) -> int:
-    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.allocation import to_ml  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
     site = site_of(args)
@@ -468,10 +468,10 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
     """``stock count COUNTFILE``: record a stocktake."""
+    from mesoformula.allocation import to_ml  # noqa: PLC0415
     from mesoformula.exceptions import StockError  # noqa: PLC0415
     from mesoformula.files import read  # noqa: PLC0415
-    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
-    from mesoformula.stock.sheet import CountSheet  # noqa: PLC0415
+    from mesoformula.sheets import CountSheet  # noqa: PLC0415
     from mesoformula.validate import FileReport  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
@@ -595,7 +595,7 @@ def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
 
 def _entry_words(entry: Any) -> str:
     """An entry as people read it: kind, product, lot, amount, the original reason."""
-    from mesoformula.stock.allocation import to_ml  # noqa: PLC0415
+    from mesoformula.allocation import to_ml  # noqa: PLC0415
 
     amounts = []
     if entry.containers_delta:

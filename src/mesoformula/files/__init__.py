@@ -36,7 +36,7 @@ from mesoformula.exceptions import FileError
 from mesoformula.findings import Finding
 from mesoformula.formulation import FORMULATION_FORMAT, Formulation
 from mesoformula.patient import PATIENT_FORMAT, Patient
-from mesoformula.stock.sheet import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
+from mesoformula.sheets import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
 
 from ._converter import ProblemError, converter, describe, file_key
 from ._lines import SUFFIXES, Syntax, locate_all, syntax_of, with_lines

@@ -9,11 +9,11 @@ import datetime as dt
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
+from mesoformula.allocation import Plan, ml_json
 from mesoformula.course import CourseSummary
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
-from mesoformula.stock.allocation import Plan, ml_json
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
 

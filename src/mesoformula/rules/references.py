@@ -12,7 +12,7 @@ from mesoformula.catalog import Catalog
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
 from mesoformula.patient import Patient
-from mesoformula.stock.sheet import CountSheet, StockSheet
+from mesoformula.sheets import CountSheet, StockSheet
 
 
 def reference_findings(formulation: Formulation, catalog: Catalog) -> list[Finding]:

@@ -11,31 +11,40 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mesoformula.allocation import (
+        Allocation,
+        Exclusion,
+        LotState,
+        Need,
+        Plan,
+        Shortfall,
+        allocate,
+    )
+    from mesoformula.sheets import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
+
     from ._consume import ConsumeResult
-    from .allocation import Allocation, Exclusion, LotState, Need, Plan, Shortfall, allocate
     from .count import CountLine
     from .queries import Entry, LotView
-    from .sheet import CountedLot, CountSheet, Lot, OpenedContainer, StockSheet
     from .store import Stock
 
 _WHERE = {
-    "Allocation": "allocation",
-    "Exclusion": "allocation",
-    "LotState": "allocation",
-    "Need": "allocation",
-    "Plan": "allocation",
-    "Shortfall": "allocation",
-    "allocate": "allocation",
-    "CountedLot": "sheet",
-    "CountSheet": "sheet",
-    "Lot": "sheet",
-    "OpenedContainer": "sheet",
-    "StockSheet": "sheet",
-    "ConsumeResult": "_consume",
-    "CountLine": "count",
-    "Entry": "queries",
-    "LotView": "queries",
-    "Stock": "store",
+    "Allocation": "mesoformula.allocation",
+    "Exclusion": "mesoformula.allocation",
+    "LotState": "mesoformula.allocation",
+    "Need": "mesoformula.allocation",
+    "Plan": "mesoformula.allocation",
+    "Shortfall": "mesoformula.allocation",
+    "allocate": "mesoformula.allocation",
+    "CountedLot": "mesoformula.sheets",
+    "CountSheet": "mesoformula.sheets",
+    "Lot": "mesoformula.sheets",
+    "OpenedContainer": "mesoformula.sheets",
+    "StockSheet": "mesoformula.sheets",
+    "ConsumeResult": "mesoformula.stock._consume",
+    "CountLine": "mesoformula.stock.count",
+    "Entry": "mesoformula.stock.queries",
+    "LotView": "mesoformula.stock.queries",
+    "Stock": "mesoformula.stock.store",
 }
 
 __all__ = [
@@ -63,4 +72,4 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'mesoformula.stock' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(module), name)

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from mesoformula._json import JSONObject
+from mesoformula.allocation import LotState, Need, Plan, allocate
 from mesoformula.exceptions import LedgerIntegrityError, StockError
 
 from . import audit
-from .allocation import LotState, Need, Plan, allocate
 from .ledger import Ledger, iso
 from .queries import Queries, plan_from_json, plan_to_json
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from mesoformula import _time
 from mesoformula._text import identity
+from mesoformula.allocation import Need, Plan, allocate
 from mesoformula.exceptions import (
     EntryOrderError,
     LedgerIntegrityError,
@@ -21,7 +22,6 @@ from mesoformula.exceptions import (
 
 from . import _consume, audit, seals
 from ._consume import BATCH_KINDS
-from .allocation import Need, Plan, allocate
 from .ledger import Ledger, iso
 from .queries import Queries
 

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from mesoformula import _time
+from mesoformula.allocation import to_ul
 from mesoformula.catalog import Catalog
 from mesoformula.exceptions import StockError
+from mesoformula.sheets import CountSheet, Lot, OpenedContainer
 
-from .allocation import to_ul
 from .ledger import MAIN_SITE
 from .lots import discard_rest
 from .receiving import receive_lot
-from .sheet import CountSheet, Lot, OpenedContainer
 
 if TYPE_CHECKING:
     from .store import Stock

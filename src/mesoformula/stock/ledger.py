@@ -17,11 +17,11 @@ from typing import Any, Literal
 import attrs
 
 from mesoformula import _time
+from mesoformula.allocation import to_ml
 from mesoformula.exceptions import EntryOrderError, InsufficientStock, StockError, UnknownEntry
 
 from . import seals
 from ._engine import Cursor, Engine
-from .allocation import to_ml
 
 Status = Literal["released", "quarantine", "recalled"]
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from mesoformula.allocation import to_ul
 from mesoformula.exceptions import (
     InsufficientStock,
     StockError,
     UnknownEntry,
 )
 
-from .allocation import to_ul
 from .ledger import STATUS_KIND, Ledger, Status
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ._engine import Engine
 
-from .allocation import (
+from mesoformula.allocation import (
     Allocation,
     ContainerState,
     Exclusion,
@@ -32,7 +32,7 @@ from .allocation import (
     Take,
     to_ml,
 )
-from .sheet import Lot, OpenedContainer, StockSheet
+from mesoformula.sheets import Lot, OpenedContainer, StockSheet
 
 
 @attrs.frozen(kw_only=True)

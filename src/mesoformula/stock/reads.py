@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from mesoformula.allocation import LotState, Need, Plan
 from mesoformula.exceptions import LedgerIntegrityError
+from mesoformula.sheets import StockSheet
 
 from . import audit, batches, lots, seals
-from .allocation import LotState, Need, Plan
 from .ledger import Ledger
 from .queries import ContainerInfo, Entry, LotView, Queries, StoredBatch
-from .sheet import StockSheet
 
 if TYPE_CHECKING:
     from mesoformula.course import Administration

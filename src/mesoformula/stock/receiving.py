@@ -10,17 +10,17 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mesoformula import _time
+from mesoformula.allocation import to_ml, to_ul
 from mesoformula.catalog import Catalog, Product
 from mesoformula.exceptions import (
     AlreadyImported,
     LedgerIntegrityError,
     StockError,
 )
+from mesoformula.sheets import Lot, StockSheet
 
 from . import row_checks
-from .allocation import to_ml, to_ul
 from .ledger import MAIN_SITE, STATUS_KIND, Ledger, iso
-from .sheet import Lot, StockSheet
 
 if TYPE_CHECKING:
     from mesoformula.gs1 import Scan

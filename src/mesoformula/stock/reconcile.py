@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 
+from mesoformula.allocation import Need, Plan, to_ml, to_ul
+from mesoformula.files import unstructure
 from mesoformula.findings import Finding
 from mesoformula.formulation import Formulation
 from mesoformula.worksheet import Worksheet
-
-from .allocation import Need, Plan, to_ml, to_ul
 
 
 def needs_of(worksheet: Worksheet) -> list[Need]:
@@ -27,8 +27,6 @@ def needs_of(worksheet: Worksheet) -> list[Need]:
 def checksum(formulation: Formulation) -> str:
     """A checksum of a formulation's content: an edited formulation cannot pass as the
     recorded version."""
-    from mesoformula.files import unstructure  # noqa: PLC0415 - files imports the stock sheet models
-
     text = json.dumps(unstructure(formulation), sort_keys=True, ensure_ascii=False)
     from hashlib import sha256  # noqa: PLC0415 - a plan needs no checksum
 

@@ -29,18 +29,19 @@ from mesoformula.catalog import Catalog, Product
 if TYPE_CHECKING:
     from mesoformula.gs1 import Scan
 
+from mesoformula.allocation import Need
+from mesoformula.sheets import CountSheet, Lot, StockSheet
+
 from . import _consume, administrations, audit, batches, lots, receiving
 from ._consume import ConsumeResult
 from ._engine import is_postgres
 from ._postgres import open_database
 from ._schema import check_version, migrate
 from ._sqlite import connect
-from .allocation import Need
 from .count import CountLine, record_count
 from .ledger import MAIN_SITE, Ledger, Status
 from .queries import Queries
 from .reads import StockReads
-from .sheet import CountSheet, Lot, StockSheet
 
 #: The file ``Stock.open`` uses when given none.
 DEFAULT_DB = "mesoformula.db"
