@@ -20,9 +20,7 @@ from .catalog import Catalog
 from .compounding import batch_record
 from .course import Dose, contents_of, doses_in
 from .exceptions import EntryOrderError, StockError
-from .files import converter
 from .findings import Finding
-from .formulation import Formulation
 from .patient import Patient
 from .rules.checks import check_administration
 from .rules.references import patient_term_findings
@@ -109,13 +107,13 @@ def administer(
                 remaining_ml=0.0,
                 bud=record.bud.at,
             )
-        contents = contents_of(snapshot.get("worksheet") or {})
+        contents = contents_of(snapshot.worksheet or {})
         doses = doses_in(contents, to_ml(volume_ul))
-        total = (snapshot.get("worksheet") or {}).get("total_volume") or {"value": 0.0}
+        total_ml = snapshot.total_volume[0]
         given_ul = sum(
             to_ul(a.volume_ml) for a in stock.administrations(batch_id=batch_id) if a.live
         )
-        remaining_ul = to_ul(float(total["value"])) - given_ul
+        remaining_ul = to_ul(total_ml) - given_ul
         findings: list[Finding] = []
         if batch.void is not None:
             findings.append(
@@ -133,7 +131,7 @@ def administer(
                 )
             )
         findings += _bud_refusals(batch_id, record.bud, at)
-        owner = (snapshot.get("patient") or {}).get("id")
+        owner = snapshot.patient_id
         if owner is not None and owner != patient.id:
             findings.append(
                 _refusal(
@@ -146,11 +144,11 @@ def administer(
                 _refusal(
                     "administer.volume",
                     f"{to_ml(volume_ul):g} mL is more than batch {batch_id} holds: "
-                    f"{to_ml(max(remaining_ul, 0)):g} mL of {float(total['value']):g} mL "
+                    f"{to_ml(max(remaining_ul, 0)):g} mL of {total_ml:g} mL "
                     "remain",
                 )
             )
-        recorded = converter.structure(snapshot["formulation"], Formulation)
+        recorded = snapshot.formulation
         findings += check_administration(
             contents,
             catalog,

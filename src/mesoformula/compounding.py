@@ -21,10 +21,9 @@ from .catalog import Catalog, Product
 from .composition import compose
 from .course import Administration
 from .exceptions import StockError, UnknownEntry
-from .files import converter, unstructure
+from .files import snapshot_data
 from .files.wire import to_data
 from .findings import Finding
-from .findings import to_json as finding_to_json
 from .formulation import Formulation
 from .gs1 import label_code
 from .patient import Patient
@@ -44,42 +43,38 @@ from .records import (
 from .rules.bud import planned_bud, sessions_within
 from .rules.checks import check
 from .rules.references import patient_term_findings
+from .snapshot import AdmixtureNote, BatchSnapshot, ProductNote, RecordedPatient
 from .stock import ConsumeResult
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
 from .units import Quantity, days
 
 
-def _product_snapshot(product: Product) -> dict[str, object]:
+def _product_note(product: Product) -> ProductNote:
     """What the compounding record keeps of a product: name, sterility, admixture stability."""
-    data: dict[str, object] = {"name": product.name, "sterile": product.sterile}
-    if product.admixture_stability is not None:
-        within = product.admixture_stability.within
-        data["admixture_stability"] = {
-            "days": float(within.to_pint().to("day").magnitude),
-            "storage": product.admixture_stability.storage,
-        }
-    return data
+    stability = product.admixture_stability
+    return ProductNote(
+        name=product.name,
+        sterile=product.sterile,
+        admixture_stability=None
+        if stability is None
+        else AdmixtureNote(
+            days=float(stability.within.to_pint().to("day").magnitude), storage=stability.storage
+        ),
+    )
 
 
-def _patient_text(patient: dict[str, str | None] | None) -> str | None:
-    """A patient as a label prints it: name (id), or the id."""
-    if not patient or not patient.get("id"):
-        return None
-    return f"{patient['name']} ({patient['id']})" if patient.get("name") else patient["id"]
-
-
-def _same_patient(stock: Stock, batch_id: str, who: dict[str, str | None] | None) -> None:
+def _same_patient(stock: Stock, batch_id: str, who: RecordedPatient | None) -> None:
     """Refuse a batch id already consumed for another patient (or for none)."""
     try:
         stored = stock.batch(batch_id)
     except UnknownEntry:
         return
-    before = stored.snapshot.get("patient")
-    if (before or {}).get("id") != (who or {}).get("id"):
+    before = stored.snapshot.patient_id
+    if before != (None if who is None else who.id):
         raise StockError(
             f"batch '{batch_id}' was consumed for another patient "
-            f"({(before or {}).get('id') or 'none'}): use a new batch id"
+            f"({before or 'none'}): use a new batch id"
         )
 
 
@@ -139,7 +134,7 @@ def consume_batch(
         )
     if any(f.severity == "error" for f in findings):
         return None, findings
-    who = None if patient is None else {"id": patient.id, "name": patient.name}
+    who = None if patient is None else RecordedPatient(id=patient.id, name=patient.name)
     _same_patient(stock, batch_id, who)
     products = {
         d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
@@ -149,21 +144,20 @@ def consume_batch(
         for c in worksheet.contents
         if c.ingredient in catalog.ingredients
     ]
-    snapshot = {
-        "record_version": RECORD_VERSION,
-        "started_at": _time.stored(started),
-        "formulation": unstructure(formulation),
-        "formulation_name": formulation.name,
-        "worksheet": to_data(worksheet, []),
-        "checks": [finding_to_json(f) for f in findings],
-        "products": {p: _product_snapshot(catalog.products[p]) for p in sorted(products)},
-        "patient": who,
-        "prescriber": prescriber,
-        "hazards": {i.id: i.hazard for i in used if i.hazard},
-        "ingredient_names": {i.id: i.name for i in used},
-    }
-    if site is not None:
-        snapshot["site"] = site
+    snapshot = BatchSnapshot(
+        record_version=RECORD_VERSION,
+        started_at=_time.stored(started),
+        formulation=formulation,
+        formulation_name=formulation.name,
+        worksheet=to_data(worksheet, []),
+        checks=tuple(findings),
+        products={p: _product_note(catalog.products[p]) for p in sorted(products)},
+        patient=who,
+        prescriber=prescriber,
+        hazards={i.id: i.hazard for i in used if i.hazard},
+        ingredient_names={i.id: i.name for i in used},
+        site=site,
+    )
     result = stock.consume(
         needs_of(worksheet),
         batch_id=batch_id,
@@ -173,7 +167,7 @@ def consume_batch(
         batches=batches,
         at=at,
         actor=actor,
-        record=snapshot,
+        record=snapshot_data(snapshot),
         pins=pins,
         site=site,
     )
@@ -253,7 +247,7 @@ def batch_record(
     batch = stock.batch(batch_id)
     snapshot = batch.snapshot
     tampered = stock.tampered(batch_id)
-    recorded = converter.structure(snapshot["formulation"], Formulation)
+    recorded = snapshot.formulation
     findings: list[Finding] = []
     if formulation is not None and checksum(formulation) != batch.checksum:
         findings.append(
@@ -269,7 +263,7 @@ def batch_record(
     containers = stock.containers(
         [t.container_id for a in batch.plan.allocations for t in a.takes if t.container_id]
     )
-    names = snapshot.get("products", {})
+    names = snapshot.products
     components = []
     lot_uses, container_uses = [], []
     for allocation in batch.plan.allocations:
@@ -278,7 +272,9 @@ def batch_record(
         components.append(
             RecordComponent(
                 product=allocation.product,
-                product_name=names.get(allocation.product, {}).get("name"),
+                product_name=names[allocation.product].name
+                if allocation.product in names
+                else None,
                 lot=allocation.lot,
                 expiry=allocation.expiry,
                 volume=Quantity(to_ml(sum(t.volume_ul for t in takes)), "mL"),
@@ -304,15 +300,11 @@ def batch_record(
                     )
                 )
     # A record from before `sterile` was required may not say: not sterile, then.
-    only_sterile = all(p.get("sterile") is True for p in names.values())
+    only_sterile = all(p.sterile is True for p in names.values())
     admixtures = [
-        AdmixtureUse(
-            product=product,
-            within=dt.timedelta(days=float(p["admixture_stability"]["days"])),
-            storage=str(p["admixture_stability"]["storage"]),
-        )
+        AdmixtureUse(product=product, within=stability.within, storage=stability.storage)
         for product, p in sorted(names.items())
-        if p.get("admixture_stability")
+        if (stability := p.admixture_stability) is not None
     ]
     bud = assign_bud(
         recorded.preparation,
@@ -320,16 +312,16 @@ def batch_record(
         only_sterile=only_sterile,
         products=len({a.product for a in batch.plan.allocations}),
         admixtures=admixtures,
-        started_at=_time.read(str(snapshot["started_at"])) if "started_at" in snapshot else None,
+        started_at=snapshot.started,
         lots=lot_uses,
         containers=container_uses,
     )
     findings.extend(bud.findings)
-    worksheet = snapshot.get("worksheet")
+    worksheet = snapshot.worksheet
     ingredients = (worksheet or {}).get("ingredients", [])
     # The label names drugs as people read them; a record from before names were kept
     # shows the catalog ids it has.
-    names_of = snapshot.get("ingredient_names") or {}
+    names_of = snapshot.ingredient_names
     actives = tuple(
         (
             names_of.get(i["ingredient"], i["ingredient"]),
@@ -338,7 +330,7 @@ def batch_record(
         for i in ingredients
         if i.get("role") == "active"
     )
-    total = (worksheet or {}).get("total_volume") or {"value": 0.0, "unit": "mL"}
+    total_value, total_unit = snapshot.total_volume
     return BatchRecord(
         batch_id=batch_id,
         compounded_at=_time.local(batch.at),
@@ -347,29 +339,29 @@ def batch_record(
         ),
         batches=batch.batches,
         preparer=batch.actor,
-        patient_id=(snapshot.get("patient") or {}).get("id"),
-        patient_name=(snapshot.get("patient") or {}).get("name"),
-        prescriber=snapshot.get("prescriber"),
+        patient_id=snapshot.patient_id,
+        patient_name=None if snapshot.patient is None else snapshot.patient.name,
+        prescriber=snapshot.prescriber,
         verifier=None if batch.verification is None else batch.verification.verifier,
         verified_at=None if batch.verification is None else _time.local(batch.verification.at),
         components=tuple(components),
         worksheet=FrozenMap(worksheet) if worksheet is not None else None,
-        checks=tuple(converter.structure(f, Finding) for f in snapshot.get("checks", [])),
+        checks=snapshot.checks,
         bud=bud,
         storage=StorageText.of(recorded.preparation.storage if recorded.preparation else None),
         label=attrs.evolve(
             make_label(
                 recorded,
                 actives,
-                Quantity(float(total["value"]), total["unit"]),
+                Quantity(total_value, total_unit),
                 batch_id=batch_id,
                 bud=bud.at,
-                hazards=tuple(sorted(set((snapshot.get("hazards") or {}).values()))),
+                hazards=tuple(sorted(set(snapshot.hazards.values()))),
             ),
             void=batch.void is not None,
             tampered=bool(tampered),
-            patient=_patient_text(snapshot.get("patient")),
-            prescriber=snapshot.get("prescriber"),
+            patient=None if snapshot.patient is None else snapshot.patient.text(),
+            prescriber=snapshot.prescriber,
             sessions=_sessions_served(recorded, worksheet, bud, batch.at),
             code=label_code(batch_id, _time.local(bud.at).date() if bud.at else None, clinic_gtin),
         ),

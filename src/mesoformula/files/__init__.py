@@ -18,13 +18,14 @@ import datetime as dt
 import json
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 from cattrs.errors import (
     AttributeValidationNote,
+    BaseValidationError,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
@@ -32,11 +33,12 @@ from cattrs.errors import (
 
 from mesoformula._json import JSONObject
 from mesoformula.catalog import CATALOG_FORMAT, CatalogFile
-from mesoformula.exceptions import FileError
+from mesoformula.exceptions import FileError, StockError
 from mesoformula.findings import Finding
 from mesoformula.formulation import FORMULATION_FORMAT, Formulation
 from mesoformula.patient import PATIENT_FORMAT, Patient
 from mesoformula.sheets import COUNT_FORMAT, STOCK_FORMAT, CountSheet, StockSheet
+from mesoformula.snapshot import BatchSnapshot
 
 from ._converter import ProblemError, converter, describe, file_key
 from ._lines import SUFFIXES, Syntax, locate_all, syntax_of, with_lines
@@ -368,6 +370,27 @@ def unstructure(model: Model) -> JSONObject:
     return data
 
 
+def snapshot_data(snapshot: BatchSnapshot) -> JSONObject:
+    """A batch's snapshot as the JSON data its record keeps (defaults left out)."""
+    data: JSONObject = converter.unstructure(snapshot)
+    return data
+
+
+def read_snapshot(data: Mapping[str, Any]) -> BatchSnapshot:
+    """
+    The snapshot a record keeps, from its JSON data (an older record, without some
+    fields, reads with their defaults).
+
+    Raises:
+        StockError: the data is not a batch snapshot (a damaged or foreign record).
+    """
+    try:
+        snapshot: BatchSnapshot = converter.structure(data, BatchSnapshot)
+    except (BaseValidationError, KeyError, TypeError, ValueError) as error:
+        raise StockError(f"the batch's recorded snapshot cannot be read: {error}") from None
+    return snapshot
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -420,6 +443,8 @@ __all__ = [
     "load",
     "loads",
     "read",
+    "read_snapshot",
+    "snapshot_data",
     "syntax_of",
     "unstructure",
     "with_lines",

@@ -22,6 +22,8 @@ from mesoformula._text import control_character
 from mesoformula._time import YEARS, InstantRangeError, utc
 from mesoformula.catalog import Condition
 from mesoformula.exceptions import UnitError
+from mesoformula.findings import Finding
+from mesoformula.findings import to_json as finding_to_json
 from mesoformula.units import Accepts, Quantity, dump_quantity, parse_quantity
 
 
@@ -325,6 +327,8 @@ def _make_converter() -> cattrs.Converter:
         lambda tp: attrs.has(tp) and tp is not Quantity, _attrs_unstructure
     )
     conv.register_unstructure_hook_factory(_is_frozen_map, _unstructure_frozen_map)
+    # A finding (a batch's recorded checks) in the JSON shape of SPEC §4.1.
+    conv.register_unstructure_hook(Finding, finding_to_json)
     structure_condition, unstructure_condition = _condition_hooks(conv)
     conv.register_structure_hook(Condition, structure_condition)
     conv.register_unstructure_hook(Condition, unstructure_condition)

@@ -19,6 +19,7 @@ from mesoformula.units import Quantity
 
 if TYPE_CHECKING:
     from mesoformula.course import Administration
+    from mesoformula.snapshot import BatchSnapshot
 
     from ._engine import Engine
 
@@ -113,7 +114,7 @@ class StoredBatch:
     at: dt.datetime
     actor: str
     plan: Plan
-    snapshot: JSONObject
+    snapshot: BatchSnapshot
     void: BatchVoid | None = None
     verification: BatchVerification | None = None
 
@@ -326,6 +327,8 @@ class Queries:
         ).fetchone()
         if row is None:
             raise UnknownEntry(f"no consumed batch '{batch_id}' in the store")
+        from mesoformula.files import read_snapshot  # noqa: PLC0415 - only a record reads it
+
         return StoredBatch(
             batch_id=row["batch_id"],
             formulation=row["formulation"],
@@ -335,7 +338,7 @@ class Queries:
             at=_time.read(row["at"]),
             actor=row["actor"],
             plan=plan_from_json(row["plan"]),
-            snapshot=json.loads(row["record"]),
+            snapshot=read_snapshot(json.loads(row["record"])),
             void=self._void(batch_id),
             verification=self._verification(batch_id),
         )
