@@ -31,8 +31,7 @@ snapshots = st.builds(
     started_at=st.none() | st.just("2026-12-01T09:00:00+00:00"),
     formulation_name=st.none() | names,
     checks=st.lists(
-        st.builds(Finding, code=st.just("dose.nolimit"), severity=st.just("info"),
-                  message=names),  # fmt: skip
+        st.builds(Finding, code=st.just("dose.nolimit"), severity=st.just("info"), message=names),
         max_size=2,
     ).map(tuple),
     products=st.dictionaries(
@@ -77,7 +76,9 @@ def test_a_record_of_an_earlier_version_reads() -> None:
     }
     snapshot = read_snapshot(data)
     assert (None, (10.0, "mL"), None) == (
-        snapshot.patient_id, snapshot.total_volume, snapshot.products["biotin"].sterile
+        snapshot.patient_id,
+        snapshot.total_volume,
+        snapshot.products["biotin"].sterile,
     )
 
 
