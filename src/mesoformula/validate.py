@@ -8,9 +8,11 @@ integrity for catalog files. Checks that need a patient are not run here.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,8 +24,12 @@ from .findings import Finding
 from .formulation import Formulation
 from .patient import Patient
 from .rules.catalog import file_findings
+from .rules.checks import check
 from .rules.references import patient_term_findings, stock_reference_findings
 from .sheets import CountSheet, StockSheet
+
+if TYPE_CHECKING:
+    from .course import Administration
 
 
 @attrs.frozen(kw_only=True)
@@ -168,12 +174,58 @@ def catalog_reports(loaded: LoadedCatalog, *, include_info: bool = True) -> list
     return [FileReport(path=p, kind="catalog", findings=tuple(f)) for p, f in grouped.items()]
 
 
+def check_files(
+    formulation_path: str,
+    patient_path: str,
+    loaded: LoadedCatalog,
+    *,
+    course_of: Callable[[str], Sequence[Administration]] | None = None,
+    at: dt.datetime | None = None,
+) -> list[FileReport]:
+    """
+    ``mesoformula check``: a formulation against a patient (SPEC §8.1, §9.1). Returns
+    the catalogs' problems that are not mere info first, then the formulation's report
+    (every check, the patient's included) and the patient file's report (its own
+    problems and unknown terms). *course_of* gives a patient's recorded course (by
+    id) so that the planned course is checked on top of it from *at*. A patient file
+    that cannot be read leaves the patient checks not run, said as an error.
+    """
+    patient_doc = read(patient_path, expect="patient")
+    formulation_doc = read(formulation_path, expect="formulation")
+    patient = patient_doc.model if isinstance(patient_doc.model, Patient) else None
+    patient_findings = list(patient_doc.findings)
+    if patient is not None:
+        patient_findings += patient_doc.locate(patient_term_findings(patient, loaded.catalog))
+    formulation_findings = list(formulation_doc.findings)
+    if isinstance(formulation_doc.model, Formulation):
+        if patient is None:
+            formulation_findings.append(
+                Finding(
+                    code="file.schema",
+                    severity="error",
+                    message="the patient file cannot be read, so the patient-specific checks "
+                    "were not run",
+                )
+            )
+        course = None if patient is None or course_of is None else course_of(patient.id)
+        _, found = check(formulation_doc.model, loaded.catalog, patient, course=course, at=at)
+        formulation_findings += formulation_doc.locate(found)
+    return [
+        *catalog_reports(loaded, include_info=False),
+        FileReport(
+            path=formulation_path, kind=formulation_doc.kind, findings=tuple(formulation_findings)
+        ),
+        FileReport(path=patient_path, kind=patient_doc.kind, findings=tuple(patient_findings)),
+    ]
+
+
 __all__ = [
     "FILES_PER_JOB",
     "FORMULATION_CHECKS",
     "FileReport",
     "FormulationCheck",
     "catalog_reports",
+    "check_files",
     "default_jobs",
     "validate_file",
     "validate_paths",

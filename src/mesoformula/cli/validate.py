@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from mesoformula.findings import Finding
+if TYPE_CHECKING:
+    from mesoformula.course import Administration
 
 from ._common import (
     EXIT_OK,
     UsageError,
     at_time,
-    catalog_reports_of,
     load_catalog_of,
     open_store,
     print_reports,
@@ -68,13 +69,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    """``mesoformula check FORMULATION --patient PATIENT``"""
-    from mesoformula.files import read  # noqa: PLC0415
-    from mesoformula.formulation import Formulation  # noqa: PLC0415
-    from mesoformula.patient import Patient  # noqa: PLC0415
-    from mesoformula.rules.checks import check  # noqa: PLC0415
-    from mesoformula.rules.references import patient_term_findings  # noqa: PLC0415
-    from mesoformula.validate import FileReport  # noqa: PLC0415
+    """``mesoformula check FORMULATION --patient PATIENT``: one library call."""
+    from mesoformula.validate import check_files  # noqa: PLC0415
 
     if args.at is not None and args.db is None:
         raise UsageError("--at goes with --db: when the planned course starts")
@@ -83,44 +79,20 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     for path in (args.formulation, args.patient):
         if not Path(path).is_file():
             raise UsageError(f"{path}: no such file")
-    patient_doc = read(args.patient, expect="patient")
-    formulation_doc = read(args.formulation, expect="formulation")
-    reports = []
-    patient = patient_doc.model if isinstance(patient_doc.model, Patient) else None
-    patient_findings = list(patient_doc.findings)
-    if patient is not None:
-        patient_findings += patient_doc.locate(patient_term_findings(patient, loaded.catalog))
-    formulation_findings = list(formulation_doc.findings)
-    if isinstance(formulation_doc.model, Formulation):
-        if patient is None:
-            formulation_findings.append(
-                Finding(
-                    code="file.schema",
-                    severity="error",
-                    message="the patient file cannot be read, so the patient-specific checks "
-                    "were not run",
-                )
-            )
-        course = None
-        if args.db is not None and patient is not None:
-            with open_store(args, readonly=True) as stock:
-                course = stock.administrations(patient=patient.id)
-        _, found = check(formulation_doc.model, loaded.catalog, patient, course=course, at=at)
-        formulation_findings += formulation_doc.locate(found)
-    reports.append(
-        FileReport(
-            path=args.formulation, kind=formulation_doc.kind, findings=tuple(formulation_findings)
-        )
+
+    def course_of(patient: str) -> Sequence[Administration]:
+        with open_store(args, readonly=True) as stock:
+            course: list[Administration] = stock.administrations(patient=patient)
+        return course
+
+    reports = check_files(
+        args.formulation,
+        args.patient,
+        loaded,
+        course_of=course_of if args.db is not None else None,
+        at=at,
     )
-    reports.append(
-        FileReport(path=args.patient, kind=patient_doc.kind, findings=tuple(patient_findings))
-    )
-    catalog_problems = [
-        r
-        for r in catalog_reports_of(loaded)
-        if r.findings and any(f.severity != "info" for f in r.findings)
-    ]
-    return print_reports([*catalog_problems, *reports], args.format, out, args.min_severity)
+    return print_reports(reports, args.format, out, args.min_severity)
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
