@@ -12,15 +12,13 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
-    actor_of,
-    at_time,
     finding_json,
     finding_line,
     load_catalog_of,
-    open_store,
     parse_volume,
     write_json,
 )
+from ._store import actor_of, at_time, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
     from mesoformula.catalog import Catalog

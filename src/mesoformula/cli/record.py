@@ -11,15 +11,14 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
-    at_time,
     clinic_gtin,
     json_text,
     load_catalog_of,
-    open_store,
     read_formulation,
     write_binary,
     write_json,
 )
+from ._store import at_time, open_store
 
 
 def _emit(text: str, args: argparse.Namespace, out: TextIO) -> None:

@@ -28,24 +28,18 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
-    actor_of,
-    at_time,
     catalog_warnings,
     finding_json,
     finding_line,
-    known_site,
     load_catalog_of,
-    lot_id,
-    open_store,
     parse_signed_volume,
     print_reports,
     read_formulation,
     refusal_json,
-    site_name,
-    site_of,
     write_json,
 )
 from ._progress import Progress
+from ._store import actor_of, at_time, known_site, lot_id, open_store, site_name, site_of
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:

@@ -13,9 +13,7 @@ if TYPE_CHECKING:
 from ._common import (
     EXIT_OK,
     UsageError,
-    at_time,
     load_catalog_of,
-    open_store,
     print_reports,
     write_json,
 )
@@ -71,6 +69,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula check FORMULATION --patient PATIENT``: one library call."""
     from mesoformula.validate import check_files  # noqa: PLC0415
+
+    from ._store import at_time, open_store  # noqa: PLC0415 - only with --db
 
     if args.at is not None and args.db is None:
         raise UsageError("--at goes with --db: when the planned course starts")
