@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._common import bounded, entry_id
+from ._store import add_new_site_option, add_site_option
 from .course import cmd_administer, cmd_course_show
 from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
 from .stock import (
@@ -14,22 +15,20 @@ from .stock import (
     cmd_consume,
     cmd_count,
     cmd_discard,
-    cmd_export,
     cmd_head,
     cmd_history,
-    cmd_import,
     cmd_init,
     cmd_list,
     cmd_migrate,
     cmd_plan,
     cmd_rebuild,
-    cmd_receive,
     cmd_status,
     cmd_transfer,
     cmd_undo,
     cmd_verify,
     cmd_void,
 )
+from .stock_receiving import add_export, add_import, add_receive
 
 #: The actions of ``stock``; a command line that names one builds only its parser.
 STOCK_ACTIONS = frozenset(
@@ -86,55 +85,10 @@ def add_commands(
         parser.set_defaults(handler=handler)
         return parser
 
-    def site(parser: argparse.ArgumentParser, meaning: str, *, starts: bool = False) -> None:
-        parser.add_argument("--site", metavar="NAME", help=f"{meaning} (default $MESOFORMULA_SITE)")
-        if starts:
-            new_site(parser)
-
-    def new_site(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument(
-            "--new-site",
-            action="store_true",
-            help="allow a site the store does not hold yet (a name it does not know is "
-            "refused otherwise: a typo would start a site)",
-        )
-
     add("init", cmd_init, "create the store (or migrate it forward)")
-    importing = add("import", cmd_import, "receive the lots of a stock sheet")
-    importing.add_argument("file", metavar="STOCKFILE")
-    again = importing.add_mutually_exclusive_group()
-    again.add_argument(
-        "--again",
-        action="store_true",
-        help="import a sheet whose content was imported before (receives its lots again)",
-    )
-    site(
-        importing, "the site that receives the lots a sheet does not place (else main)", starts=True
-    )
-    again.add_argument(
-        "--if-new",
-        action="store_true",
-        help="import the sheet only if its content was not imported before; else do "
-        "nothing and exit 0 (a script can run twice)",
-    )
-    receive = add("receive", cmd_receive, "receive boxes by their GS1 scan (GTIN, expiry, lot)")
-    receive.add_argument(
-        "--scan",
-        action="append",
-        metavar="TEXT",
-        help="a GS1 element string, printed (01)...(17)...(10)... or as scanned (repeatable)",
-    )
-    receive.add_argument(
-        "--scans", metavar="FILE", help="scans one per line, as a scanner types them ('-': stdin)"
-    )
-    receive.add_argument(
-        "--containers",
-        type=bounded(1, 100_000, "--containers"),
-        default=None,
-        help="unopened containers a scan without a serial stands for (default 1)",
-    )
-    site(receive, "the site that receives the boxes (else main)", starts=True)
-    add("export", cmd_export, "write the store's lots as a stock sheet")
+    add_import(add)
+    add_receive(add)
+    add_export(add)
     listing = add("list", cmd_list, "lots with balances, expiry and status")
     listing.add_argument(
         "--expiring-within",
@@ -143,7 +97,7 @@ def add_commands(
         help="only lots expiring within DAYS of --at (at most 100 years)",
     )
     listing.add_argument("--product", help="only this product")
-    site(listing, "only the lots of this site (else every site)")
+    add_site_option(listing, "only the lots of this site (else every site)")
     listing.add_argument(
         "--all",
         action="store_true",
@@ -157,7 +111,7 @@ def add_commands(
         parser = add(name, handler, text)
         parser.add_argument("formulation", metavar="FORMULATION")
         parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
-        site(parser, "take stock from this site's lots only (else from every site)")
+        add_site_option(parser, "take stock from this site's lots only (else from every site)")
         parser.add_argument(
             "--scan",
             action="append",
@@ -179,12 +133,14 @@ def add_commands(
             )
     counting = add("count", cmd_count, "record a stocktake of one site")
     counting.add_argument("file", metavar="COUNTFILE")
-    site(counting, "the site counted, when the sheet does not name it (else main)", starts=True)
+    add_site_option(
+        counting, "the site counted, when the sheet does not name it (else main)", starts=True
+    )
     history = add("history", cmd_history, "journal entries")
     history.add_argument("--lot")
     history.add_argument("--product")
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
-    site(history, "the site of --lot, when the lot is at several")
+    add_site_option(history, "the site of --lot, when the lot is at several")
     undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
     undo.add_argument("entry", type=entry_id, metavar="ENTRY")
     undo.add_argument("--reason", required=True, help="why (kept in the journal)")
@@ -219,7 +175,7 @@ def add_commands(
     discard.add_argument("--containers", type=bounded(0, 1_000_000, "--containers"), default=0)
     discard.add_argument("--container", type=entry_id, metavar="ID")
     discard.add_argument("--reason", required=True)
-    site(discard, "the site of --lot, when the lot is at several")
+    add_site_option(discard, "the site of --lot, when the lot is at several")
     adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
     adjust.add_argument("--lot", required=True)
     adjust.add_argument("--product")
@@ -232,13 +188,13 @@ def add_commands(
     adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
     adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
     adjust.add_argument("--reason", required=True)
-    site(adjust, "the site of --lot, when the lot is at several")
+    add_site_option(adjust, "the site of --lot, when the lot is at several")
     status = add("status", cmd_status, "quarantine, release or recall a lot")
     status.add_argument("--lot", required=True)
     status.add_argument("--product")
     status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
     status.add_argument("--reason", required=True)
-    site(status, "the site of --lot, when the lot is at several")
+    add_site_option(status, "the site of --lot, when the lot is at several")
     transfer = add("transfer", cmd_transfer, "move unopened containers of a lot to another site")
     transfer.add_argument("--lot", required=True)
     transfer.add_argument("--product")
@@ -246,7 +202,7 @@ def add_commands(
     transfer.add_argument("--to", dest="to_site", required=True, metavar="SITE")
     transfer.add_argument("--containers", type=bounded(1, 1_000_000, "--containers"), required=True)
     transfer.add_argument("--reason", required=True, help="why (kept in the journal)")
-    new_site(transfer)
+    add_new_site_option(transfer)
     verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
     verify.add_argument(
         "--expect-head",

@@ -1,6 +1,7 @@
 """
 What the commands on the stock store share: opening the store (``--db``), the time of an
-operation (``--at``), who does it (``--actor``), the site (``--site``) and the lot.
+operation (``--at``), who does it (``--actor``), the site (``--site``) and the lot, the
+report of an unsound store, and what adds a ``stock`` action's parser beside its handler.
 """
 
 from __future__ import annotations
@@ -8,11 +9,21 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from mesoformula import _time
+from mesoformula.findings import Finding
 
-from ._common import UsageError
+from ._common import EXIT_FINDINGS, UsageError, finding_json, finding_line, write_json
+
+#: A command's handler: it runs the command on the parsed arguments and returns the exit code.
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+#: Adds the parser of one ``stock`` action: ``add(name, handler, help)`` returns the parser
+#: its arguments are added to (a parser never used when the command line names another
+#: action: only the named action's parser is built).
+AddAction = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 #: The store when neither ``--db`` nor ``$MESOFORMULA_DB`` names one (SPEC §4).
 DEFAULT_DB = "mesoformula.db"
@@ -187,13 +198,50 @@ def lot_id(stock: Any, args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
 
+def add_site_option(parser: argparse.ArgumentParser, meaning: str, *, starts: bool = False) -> None:
+    """``--site`` meaning *meaning*; a command that receives (*starts*) also ``--new-site``."""
+    parser.add_argument("--site", metavar="NAME", help=f"{meaning} (default $MESOFORMULA_SITE)")
+    if starts:
+        add_new_site_option(parser)
+
+
+def add_new_site_option(parser: argparse.ArgumentParser) -> None:
+    """``--new-site``: a site the store does not hold yet may start (see :func:`known_site`)."""
+    parser.add_argument(
+        "--new-site",
+        action="store_true",
+        help="allow a site the store does not hold yet (a name it does not know is "
+        "refused otherwise: a typo would start a site)",
+    )
+
+
+def unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
+    """Report ``stock.unsound``: the store disagrees with its journal; nothing was done."""
+    finding = Finding(
+        code="stock.unsound",
+        severity="error",
+        message=f"the store disagrees with its journal, so nothing was done: "
+        f"{error}. Run 'mesoformula stock verify' and restore the store from a backup",
+    )
+    if args.format == "json":
+        write_json({"findings": [finding_json(finding)]}, out)
+    else:
+        out.write(finding_line(str(args.db or "store"), finding) + "\n")
+    return EXIT_FINDINGS
+
+
 __all__ = [
     "DEFAULT_DB",
+    "AddAction",
+    "Handler",
     "actor_of",
+    "add_new_site_option",
+    "add_site_option",
     "at_time",
     "known_site",
     "lot_id",
     "open_store",
     "site_name",
     "site_of",
+    "unsound",
 ]

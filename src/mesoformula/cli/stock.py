@@ -13,14 +13,13 @@ import argparse
 import datetime as dt
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
 from mesoformula._text import text_table
-from mesoformula.exceptions import AlreadyImported, LedgerIntegrityError, StockError
+from mesoformula.exceptions import LedgerIntegrityError, StockError
 from mesoformula.findings import Finding
 
 from ._common import (
@@ -39,89 +38,22 @@ from ._common import (
     write_json,
 )
 from ._progress import Progress
-from ._store import actor_of, at_time, known_site, lot_id, open_store, site_name, site_of
+from ._store import (
+    actor_of,
+    at_time,
+    known_site,
+    lot_id,
+    open_store,
+    site_name,
+    site_of,
+    unsound,
+)
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     """``stock init``: create (or migrate) the store."""
     with open_store(args, create=True) as stock:
         out.write(f"stock store ready: {stock.path} (schema version {stock.schema_version})\n")
-    return EXIT_OK
-
-
-def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
-    from mesoformula.files import read  # noqa: PLC0415
-    from mesoformula.rules.references import stock_reference_findings  # noqa: PLC0415
-    from mesoformula.sheets import StockSheet  # noqa: PLC0415
-    from mesoformula.validate import FileReport  # noqa: PLC0415
-
-    loaded = load_catalog_of(args)
-    if not Path(args.file).is_file():
-        raise UsageError(f"{args.file}: no such file")
-    document = read(args.file, expect="stock")
-    findings = list(document.findings)
-    if isinstance(document.model, StockSheet):
-        findings += stock_reference_findings(document.model, loaded.catalog)
-    if any(f.severity == "error" for f in findings) or not isinstance(document.model, StockSheet):
-        report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
-        return print_reports([report], args.format, out)
-    at, actor = at_time(args), actor_of(args)
-    import hashlib  # noqa: PLC0415 - only import hashes the sheet
-
-    content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
-    progress = Progress("receiving lots", len(document.model.lots), fmt=args.format)
-    with open_store(args, create=True) as stock:
-        for name in {site_of(args), *(lot.site for lot in document.model.lots)}:
-            known_site(stock, name, args, starts=True)
-        try:
-            entries = stock.import_sheet(
-                document.model,
-                loaded.catalog,
-                at=at,
-                actor=actor,
-                correlation=f"import {args.file}",
-                content=content,
-                name=Path(args.file).name,
-                again=args.again,
-                progress=progress.step,
-                site=site_of(args) or "main",
-            )
-        except AlreadyImported as error:
-            progress.finish()
-            if not args.if_new:
-                out.write(f"not imported (nothing was recorded): {error}\n")
-                return EXIT_FINDINGS
-            if args.format == "json":
-                write_json({"imported": 0, "entries": [], "already_imported": True}, out)
-            else:
-                out.write(f"already imported, nothing done: {str(error).partition(': ')[0]}\n")
-            return EXIT_OK
-        except LedgerIntegrityError as error:
-            progress.finish()
-            return _unsound(args, error, out)
-        except StockError as error:
-            progress.finish()
-            out.write(f"not imported (nothing was recorded): {error}\n")
-            return EXIT_FINDINGS
-    progress.finish()
-    if args.format == "json":
-        write_json(
-            {"imported": len(document.model.lots), "entries": entries, "already_imported": False},
-            out,
-        )
-    else:
-        out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
-    return EXIT_OK
-
-
-def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock export``: the store's lots as a stock sheet (TOML, or JSON)."""
-    from mesoformula.files import dumps  # noqa: PLC0415
-
-    with open_store(args, readonly=True) as stock:
-        sheet = stock.export()
-    out.write(dumps(sheet, "json" if args.format == "json" else "toml"))
     return EXIT_OK
 
 
@@ -278,26 +210,11 @@ def cmd_plan(args: argparse.Namespace, out: TextIO) -> int:
             known_site(stock, site_of(args), args, starts=False)
             plan = stock.plan(needs_of(worksheet), at=at, pins=pins, site=site_of(args))
         except LedgerIntegrityError as error:
-            return _unsound(args, error, out)
+            return unsound(args, error, out)
     findings = [*findings, *plan_findings(plan)]
     return _print_plan(
         plan, formulation=formulation.id, args=args, at=at, findings=findings, out=out
     )
-
-
-def _unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
-    """Report ``stock.unsound``: the store disagrees with its journal; nothing was done."""
-    finding = Finding(
-        code="stock.unsound",
-        severity="error",
-        message=f"the store disagrees with its journal, so nothing was done: "
-        f"{error}. Run 'mesoformula stock verify' and restore the store from a backup",
-    )
-    if args.format == "json":
-        write_json({"findings": [finding_json(finding)]}, out)
-    else:
-        out.write(finding_line(str(args.db or "store"), finding) + "\n")
-    return EXIT_FINDINGS
 
 
 def _consumed_line(extra: JSONObject) -> str:
@@ -415,7 +332,7 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
                 notes=catalog_warnings(loaded),
             )
         except LedgerIntegrityError as error:
-            return _unsound(args, error, out)
+            return unsound(args, error, out)
         except StockError as error:
             if args.format == "json":
                 write_json(refusal_json("stock.refused", f"not consumed: {error}"), out)
@@ -752,10 +669,8 @@ __all__ = [
     "cmd_consume",
     "cmd_count",
     "cmd_discard",
-    "cmd_export",
     "cmd_head",
     "cmd_history",
-    "cmd_import",
     "cmd_init",
     "cmd_list",
     "cmd_plan",
@@ -765,138 +680,6 @@ __all__ = [
     "cmd_verify",
     "cmd_void",
 ]
-
-
-def _scan_texts(args: argparse.Namespace) -> list[str]:
-    """The scans of ``--scan`` (repeatable) and ``--scans FILE`` (``-``: standard input)."""
-    texts = list(args.scan or [])
-    if args.scans:
-        if args.scans == "-":
-            lines = sys.stdin.read().split("\n")
-        else:
-            path = Path(args.scans)
-            if not path.is_file():
-                raise UsageError(f"--scans {args.scans}: no such file")
-            try:
-                lines = path.read_text(encoding="utf-8").split("\n")
-            except (OSError, UnicodeDecodeError) as error:
-                raise UsageError(f"--scans {args.scans}: cannot be read ({error})") from None
-        # One scan a line; not splitlines(), which also splits at the group separator
-        # (ASCII 29) that ends a scan's variable-length fields.
-        texts += [line.rstrip("\r") for line in lines if line.strip()]
-    if not texts:
-        raise UsageError("give --scan TEXT (repeatable) or --scans FILE ('-' for standard input)")
-    return texts
-
-
-def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock receive --scan TEXT [--containers N]``: receive boxes by their GS1 scan."""
-    from mesoformula.gs1 import ScanError, read_scan  # noqa: PLC0415
-
-    texts = _scan_texts(args)
-    loaded = load_catalog_of(args)
-    at = at_time(args)
-    boxes = []
-    findings: list[tuple[int, Finding]] = []
-    for number, text in enumerate(texts, 1):
-        try:
-            scan = read_scan(text)
-        except ScanError as error:
-            findings.append(
-                (number, Finding(code="scan.invalid", severity="error", message=str(error)))
-            )
-            continue
-        product = loaded.catalog.product_by_gtin(scan.gtin)
-        if product is None:
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="ref.product",
-                        severity="error",
-                        message=f"no product of the catalog carries GTIN {scan.gtin}: add "
-                        "its gtin to the product in the clinic's catalog",
-                    ),
-                )
-            )
-            continue
-        if scan.serial is not None and args.containers not in (None, 1):
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="scan.invalid",
-                        severity="error",
-                        message=f"the scan has a serial ({scan.serial}): it is one box, not "
-                        f"--containers {args.containers}",
-                    ),
-                )
-            )
-            continue
-        if scan.expiry < _time.local(at).date():
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="scan.expired",
-                        severity="error",
-                        message=f"{product.name} lot {scan.lot} expired on "
-                        f"{scan.expiry.isoformat()} (the box's AI 17), before "
-                        f"{_time.shown(at)}: an expired box is not received; quarantine or "
-                        "return it",
-                    ),
-                )
-            )
-            continue
-        boxes.append((scan, product, args.containers or 1))
-    if not findings:
-        actor = actor_of(args)
-        with open_store(args, create=True) as stock:
-            known_site(stock, site_of(args), args, starts=True)
-            try:
-                entries = stock.receive_scans(
-                    boxes, at=at, actor=actor, site=site_of(args) or "main"
-                )
-            except ScanError as error:
-                findings.append(
-                    (0, Finding(code="scan.invalid", severity="error", message=str(error)))
-                )
-    if findings:
-        if args.format == "json":
-            write_json(
-                {
-                    "received": [],
-                    "findings": [{"scan": n or None, **finding_json(f)} for n, f in findings],
-                },
-                out,
-            )
-        else:
-            for n, finding in findings:
-                out.write(finding_line(f"scan {n}" if n else "scans", finding) + "\n")
-            out.write("not received: nothing was recorded\n")
-        return EXIT_FINDINGS
-    received = [
-        {
-            "product": product.id,
-            "gtin": scan.gtin,
-            "lot": scan.lot,
-            "expiry": scan.expiry.isoformat(),
-            "serial": scan.serial,
-            "containers": containers,
-        }
-        for scan, product, containers in boxes
-    ]
-    if args.format == "json":
-        write_json({"received": received, "entries": entries}, out)
-        return EXIT_OK
-    for box in received:
-        serial = f", serial {box['serial']}" if box["serial"] else ""
-        out.write(
-            f"received {box['containers']} x {box['product']} lot {box['lot']} "
-            f"(exp {box['expiry']}{serial})\n"
-        )
-    out.write(f"{len(received)} scan(s): {len(entries)} journal entries\n")
-    return EXIT_OK
 
 
 def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
