@@ -12,7 +12,6 @@ from .course import cmd_administer, cmd_course_show
 from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
 from .stock import (
     cmd_adjust,
-    cmd_consume,
     cmd_count,
     cmd_discard,
     cmd_head,
@@ -20,7 +19,6 @@ from .stock import (
     cmd_init,
     cmd_list,
     cmd_migrate,
-    cmd_plan,
     cmd_rebuild,
     cmd_status,
     cmd_transfer,
@@ -28,6 +26,7 @@ from .stock import (
     cmd_verify,
     cmd_void,
 )
+from .stock_batches import add_consume, add_plan
 from .stock_receiving import add_export, add_import, add_receive
 
 #: The actions of ``stock``; a command line that names one builds only its parser.
@@ -104,33 +103,8 @@ def add_commands(
         dest="used_up",
         help="also the used-up lots (nothing left); by default only lots that hold something",
     )
-    for name, handler, text in (
-        ("plan", cmd_plan, "which lots a formulation would use; changes nothing"),
-        ("consume", cmd_consume, "consume a batch: all lots or none, once per batch id"),
-    ):
-        parser = add(name, handler, text)
-        parser.add_argument("formulation", metavar="FORMULATION")
-        parser.add_argument("--batches", type=bounded(1, 1_000, "--batches"), default=1)
-        add_site_option(parser, "take stock from this site's lots only (else from every site)")
-        parser.add_argument(
-            "--scan",
-            action="append",
-            metavar="TEXT",
-            help="a scanned box (GS1): take its product from that lot only (repeatable)",
-        )
-        if name == "consume":
-            parser.add_argument("--batch-id", required=True, metavar="ID")
-            parser.add_argument(
-                "--patient",
-                metavar="PATIENT",
-                help="compound for this patient (file): patient checks run first, errors refuse",
-            )
-            parser.add_argument("--prescriber", metavar="NAME", help="kept with the batch")
-            parser.add_argument(
-                "--started-at",
-                metavar="ISO-DATETIME",
-                help="when preparation began (default --at): an immediate-use BUD runs from it",
-            )
+    add_plan(add)
+    add_consume(add)
     counting = add("count", cmd_count, "record a stocktake of one site")
     counting.add_argument("file", metavar="COUNTFILE")
     add_site_option(
