@@ -11,22 +11,18 @@ from ._store import add_new_site_option, add_site_option
 from .course import cmd_administer, cmd_course_show
 from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
 from .stock import (
-    cmd_adjust,
     cmd_count,
-    cmd_discard,
     cmd_head,
     cmd_history,
     cmd_init,
     cmd_list,
     cmd_migrate,
     cmd_rebuild,
-    cmd_status,
     cmd_transfer,
-    cmd_undo,
     cmd_verify,
-    cmd_void,
 )
 from .stock_batches import add_consume, add_plan
+from .stock_corrections import add_adjust, add_discard, add_status, add_undo, add_void
 from .stock_receiving import add_export, add_import, add_receive
 
 #: The actions of ``stock``; a command line that names one builds only its parser.
@@ -115,60 +111,11 @@ def add_commands(
     history.add_argument("--product")
     history.add_argument("--batch", metavar="ID", help="entries of one batch")
     add_site_option(history, "the site of --lot, when the lot is at several")
-    undo = add("undo", cmd_undo, "undo a journal entry with a compensating entry")
-    undo.add_argument("entry", type=entry_id, metavar="ENTRY")
-    undo.add_argument("--reason", required=True, help="why (kept in the journal)")
-    void = add(
-        "void",
-        cmd_void,
-        "void a consumed batch (--not-prepared: the stock comes back; --destroyed: it stays "
-        "used); its record shows it void",
-    )
-    void.add_argument("--batch-id", required=True, metavar="ID")
-    void.add_argument("--reason", required=True, help="why (kept with the void)")
-    how = void.add_mutually_exclusive_group(required=True)
-    how.add_argument(
-        "--not-prepared",
-        dest="void_kind",
-        action="store_const",
-        const="not-prepared",
-        help="a recording mistake: the batch was never made, its stock comes back exactly "
-        "as it was (unopened containers unopened)",
-    )
-    how.add_argument(
-        "--destroyed",
-        dest="void_kind",
-        action="store_const",
-        const="destroyed",
-        help="it was made and discarded: the stock stays used; the record shows "
-        "VOID - destroyed and the waste",
-    )
-    discard = add("discard", cmd_discard, "discard unopened containers or an opened container")
-    discard.add_argument("--lot", required=True)
-    discard.add_argument("--product")
-    discard.add_argument("--containers", type=bounded(0, 1_000_000, "--containers"), default=0)
-    discard.add_argument("--container", type=entry_id, metavar="ID")
-    discard.add_argument("--reason", required=True)
-    add_site_option(discard, "the site of --lot, when the lot is at several")
-    adjust = add("adjust", cmd_adjust, "correct a balance with a reason")
-    adjust.add_argument("--lot", required=True)
-    adjust.add_argument("--product")
-    adjust.add_argument(
-        "--containers",
-        type=bounded(-1_000_000, 1_000_000, "--containers"),
-        default=0,
-        help="+N or -N unopened",
-    )
-    adjust.add_argument("--container", type=entry_id, metavar="ID", help="an opened container")
-    adjust.add_argument("--volume", metavar="VOLUME", help="signed volume for --container")
-    adjust.add_argument("--reason", required=True)
-    add_site_option(adjust, "the site of --lot, when the lot is at several")
-    status = add("status", cmd_status, "quarantine, release or recall a lot")
-    status.add_argument("--lot", required=True)
-    status.add_argument("--product")
-    status.add_argument("--to", required=True, choices=["quarantine", "released", "recalled"])
-    status.add_argument("--reason", required=True)
-    add_site_option(status, "the site of --lot, when the lot is at several")
+    add_undo(add)
+    add_void(add)
+    add_discard(add)
+    add_adjust(add)
+    add_status(add)
     transfer = add("transfer", cmd_transfer, "move unopened containers of a lot to another site")
     transfer.add_argument("--lot", required=True)
     transfer.add_argument("--product")

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from mesoformula import _time
 from mesoformula._text import text_table
@@ -25,9 +25,7 @@ from ._common import (
     EXIT_OK,
     UsageError,
     load_catalog_of,
-    parse_signed_volume,
     print_reports,
-    refusal_json,
     write_json,
 )
 from ._progress import Progress
@@ -213,128 +211,6 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described: Any = None) -> int:
-    from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
-
-    with open_store(args) as stock:
-        try:
-            result = action(stock)
-        except UnknownEntry as error:
-            raise UsageError(str(error)) from None
-        except StockError as error:
-            if args.format == "json":
-                write_json(refusal_json("stock.refused", str(error)), out)
-            else:
-                out.write(f"refused: {error}\n")
-            return EXIT_FINDINGS
-    entries = result if isinstance(result, list) else [result]
-    words = described() if described is not None else None
-    if args.format == "json":
-        write_json({"ok": True, "entries": entries, **({"did": words} if words else {})}, out)
-    else:
-        if words:
-            out.write(words + "\n")
-        numbers = ", ".join(str(e) for e in entries) or "none"
-        out.write(f"recorded journal entr{'ies' if len(entries) != 1 else 'y'} {numbers}\n")
-    return EXIT_OK
-
-
-def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock undo ENTRY --reason R``: a compensating entry; says what it undid."""
-    undone: list[Any] = []
-
-    def action(stock: Any) -> Any:
-        undone.append(stock.entry(args.entry))
-        return stock.undo(args.entry, reason=args.reason, at=at_time(args), actor=actor_of(args))
-
-    return _write_action(args, out, action, described=lambda: _entry_words(undone[0]))
-
-
-def _entry_words(entry: Any) -> str:
-    """An entry as people read it: kind, product, lot, amount, the original reason."""
-    from mesoformula.allocation import to_ml  # noqa: PLC0415
-
-    amounts = []
-    if entry.containers_delta:
-        amounts.append(f"{entry.containers_delta:+d} container(s)")
-    if entry.volume_delta_ul:
-        amounts.append(f"{to_ml(entry.volume_delta_ul):+g} mL")
-    if entry.status:
-        amounts.append(f"status {entry.status_before} -> {entry.status}")
-    why = f", reason '{entry.reason}'" if entry.reason else ""
-    return (
-        f"undid entry {entry.entry_id}: {entry.kind} of {entry.product} lot {entry.lot}"
-        f" ({', '.join(amounts) or 'no movement'}) dated {entry.at}{why}"
-    )
-
-
-def cmd_void(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock void --batch-id B --reason R (--not-prepared | --destroyed)``."""
-    return _write_action(
-        args,
-        out,
-        lambda s: s.void(
-            args.batch_id,
-            reason=args.reason,
-            at=at_time(args),
-            actor=actor_of(args),
-            kind=args.void_kind,
-        ),
-    )
-
-
-def cmd_discard(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock discard --lot L (--containers N | --container ID) --reason R``."""
-    if not args.containers and args.container is None:
-        raise UsageError("say what to discard: --containers N or --container ID")
-
-    def action(stock: Any) -> Any:
-        return stock.discard(
-            lot_id(stock, args),
-            reason=args.reason,
-            at=at_time(args),
-            actor=actor_of(args),
-            containers=args.containers or 0,
-            container_id=args.container,
-        )
-
-    return _write_action(args, out, action)
-
-
-def cmd_adjust(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock adjust --lot L (--containers N | --container ID --volume V) --reason R``."""
-
-    if not args.containers and args.container is None:
-        raise UsageError("say what to adjust: --containers N or --container ID --volume V")
-    if args.container is not None and args.volume is None:
-        raise UsageError("--container needs --volume (e.g. --volume -0.5mL or --volume '+1 mL')")
-    volume = parse_signed_volume(args.volume) if args.volume is not None else 0.0
-
-    def action(stock: Any) -> Any:
-        return stock.adjust(
-            lot_id(stock, args),
-            reason=args.reason,
-            at=at_time(args),
-            actor=actor_of(args),
-            containers_delta=args.containers or 0,
-            container_id=args.container,
-            volume_delta_ml=volume,
-        )
-
-    return _write_action(args, out, action)
-
-
-def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock status --lot L --to quarantine|released|recalled --reason R``."""
-    return _write_action(
-        args,
-        out,
-        lambda s: s.set_status(
-            lot_id(s, args), args.to, reason=args.reason, at=at_time(args), actor=actor_of(args)
-        ),
-    )
-
-
 def _head(text: str) -> tuple[int, str]:
     """A kept head ``SEQ:SHA256``; anything else (empty, malformed, a sequence past what a
     store can hold, a hash at 0 other than the empty chain's) is a usage error."""
@@ -411,18 +287,13 @@ def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
 
 
 __all__ = [
-    "cmd_adjust",
     "cmd_count",
-    "cmd_discard",
     "cmd_head",
     "cmd_history",
     "cmd_init",
     "cmd_list",
     "cmd_rebuild",
-    "cmd_status",
-    "cmd_undo",
     "cmd_verify",
-    "cmd_void",
 ]
 
 
