@@ -1,29 +1,29 @@
-"""The arguments of ``mesoformula stock ...`` and ``record ...`` (built only when named)."""
+"""
+The arguments of ``mesoformula stock ...``, ``record ...``, ``administer`` and ``course``
+(built only when named): the options every command on the store takes, and the
+registration of the ``stock`` actions, whose own parsers are built beside their handlers.
+
+Every command on the store takes ``--db PATH`` (default ``$MESOFORMULA_DB`` or
+``./mesoformula.db``), ``--at ISO-DATETIME`` (default now, local time) and ``--actor NAME``
+(default the login name). Exit codes of ``stock``: 0 done, 1 findings with errors or a
+shortfall or an unsound store, 2 usage (including an unknown lot or entry).
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._common import bounded, entry_id
-from ._store import add_new_site_option, add_site_option
+from ._common import entry_id
+from ._store import AddAction, Handler
 from .course import cmd_administer, cmd_course_show
 from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
-from .stock import (
-    cmd_count,
-    cmd_head,
-    cmd_history,
-    cmd_init,
-    cmd_list,
-    cmd_migrate,
-    cmd_rebuild,
-    cmd_transfer,
-    cmd_verify,
-)
 from .stock_batches import add_consume, add_plan
 from .stock_corrections import add_adjust, add_discard, add_status, add_undo, add_void
+from .stock_lots import add_count, add_history, add_list, add_transfer
 from .stock_receiving import add_export, add_import, add_receive
+from .stock_store import add_head, add_init, add_migrate, add_rebuild, add_verify
 
 #: The actions of ``stock``; a command line that names one builds only its parser.
 STOCK_ACTIONS = frozenset(
@@ -33,6 +33,56 @@ STOCK_ACTIONS = frozenset(
         "migrate",
     }
 )  # fmt: skip
+
+#: What adds the parser of each ``stock`` action, in the order ``stock --help`` lists them.
+STOCK_PARSERS: tuple[Callable[[AddAction], None], ...] = (
+    add_init, add_import, add_receive, add_export, add_list, add_plan, add_consume, add_count,
+    add_history, add_undo, add_void, add_discard, add_adjust, add_status, add_transfer,
+    add_verify, add_head, add_migrate, add_rebuild,
+)  # fmt: skip
+
+
+def store_options() -> argparse.ArgumentParser:
+    """The options every command on the store takes: ``--db``, ``--at`` and ``--actor``."""
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=None,
+        help="the store: a SQLite file or postgresql://USER@HOST:PORT/DBNAME "
+        "(default $MESOFORMULA_DB or ./mesoformula.db)",
+    )
+    store.add_argument(
+        "--at", metavar="ISO-DATETIME", help="the time of the operation (default now)"
+    )
+    store.add_argument("--actor", metavar="NAME", help="who does it (default the login name)")
+    return store
+
+
+def _add_stock(
+    commands: Any, parents: list[argparse.ArgumentParser], only: set[str] | None
+) -> None:
+    """
+    Register ``mesoformula stock ACTION``: every action, or with *only* the actions it
+    names (the parser of any other action is built but never used).
+    """
+    stock = commands.add_parser(
+        "stock", help="lots, plans, consumption and counts (SQLite or PostgreSQL)"
+    )
+    actions = stock.add_subparsers(dest="stock_command", metavar="ACTION")
+    actions.required = True
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name not in only:
+            return argparse.ArgumentParser(add_help=False)  # not named: never used
+        parser: argparse.ArgumentParser = actions.add_parser(
+            name, parents=parents, help=help_text, description=help_text
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    for add_parser in STOCK_PARSERS:
+        add_parser(add)
 
 
 def add_commands(
@@ -51,99 +101,8 @@ def add_commands(
         if after and after[0] in STOCK_ACTIONS and not {"-h", "--help"} & set(words)
         else None
     )
-    store = argparse.ArgumentParser(add_help=False)
-    store.add_argument(
-        "--db",
-        metavar="PATH|URL",
-        default=None,
-        help="the store: a SQLite file or postgresql://USER@HOST:PORT/DBNAME "
-        "(default $MESOFORMULA_DB or ./mesoformula.db)",
-    )
-    store.add_argument(
-        "--at", metavar="ISO-DATETIME", help="the time of the operation (default now)"
-    )
-    store.add_argument("--actor", metavar="NAME", help="who does it (default the login name)")
-    parents = [common, store]
-
-    stock = commands.add_parser(
-        "stock", help="lots, plans, consumption and counts (SQLite or PostgreSQL)"
-    )
-    actions = stock.add_subparsers(dest="stock_command", metavar="ACTION")
-    actions.required = True
-
-    def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
-        if only is not None and name not in only:
-            return argparse.ArgumentParser(add_help=False)  # not named: never used
-        parser: argparse.ArgumentParser = actions.add_parser(
-            name, parents=parents, help=help_text, description=help_text
-        )
-        parser.set_defaults(handler=handler)
-        return parser
-
-    add("init", cmd_init, "create the store (or migrate it forward)")
-    add_import(add)
-    add_receive(add)
-    add_export(add)
-    listing = add("list", cmd_list, "lots with balances, expiry and status")
-    listing.add_argument(
-        "--expiring-within",
-        type=bounded(0, 36_500, "--expiring-within"),
-        metavar="DAYS",
-        help="only lots expiring within DAYS of --at (at most 100 years)",
-    )
-    listing.add_argument("--product", help="only this product")
-    add_site_option(listing, "only the lots of this site (else every site)")
-    listing.add_argument(
-        "--all",
-        action="store_true",
-        dest="used_up",
-        help="also the used-up lots (nothing left); by default only lots that hold something",
-    )
-    add_plan(add)
-    add_consume(add)
-    counting = add("count", cmd_count, "record a stocktake of one site")
-    counting.add_argument("file", metavar="COUNTFILE")
-    add_site_option(
-        counting, "the site counted, when the sheet does not name it (else main)", starts=True
-    )
-    history = add("history", cmd_history, "journal entries")
-    history.add_argument("--lot")
-    history.add_argument("--product")
-    history.add_argument("--batch", metavar="ID", help="entries of one batch")
-    add_site_option(history, "the site of --lot, when the lot is at several")
-    add_undo(add)
-    add_void(add)
-    add_discard(add)
-    add_adjust(add)
-    add_status(add)
-    transfer = add("transfer", cmd_transfer, "move unopened containers of a lot to another site")
-    transfer.add_argument("--lot", required=True)
-    transfer.add_argument("--product")
-    transfer.add_argument("--from", dest="from_site", required=True, metavar="SITE")
-    transfer.add_argument("--to", dest="to_site", required=True, metavar="SITE")
-    transfer.add_argument("--containers", type=bounded(1, 1_000_000, "--containers"), required=True)
-    transfer.add_argument("--reason", required=True, help="why (kept in the journal)")
-    add_new_site_option(transfer)
-    verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
-    verify.add_argument(
-        "--expect-head",
-        metavar="SEQ:SHA256",
-        help="a head printed by 'stock head' and kept elsewhere: prove history up to it intact",
-    )
-    add("head", cmd_head, "print the chain head SEQ:SHA256, to keep elsewhere")
-    migrate = add(
-        "migrate",
-        cmd_migrate,
-        "copy a whole store into an empty one (SQLite to PostgreSQL, or back); heads checked",
-    )
-    migrate.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
-    migrate.add_argument(
-        "--to",
-        dest="target",
-        metavar="PATH|URL",
-        help="the empty store to copy into (default $MESOFORMULA_DB)",
-    )
-    add("rebuild", cmd_rebuild, "rebuild the balance cache from the journal")
+    parents = [common, store_options()]
+    _add_stock(commands, parents, only)
 
     administer = commands.add_parser(
         "administer",

@@ -1,18 +1,13 @@
 """
-``mesoformula stock ...``: the command-line adapter of the stock store (SPEC §4, §5).
-
-Every command takes ``--db PATH`` (default ``$MESOFORMULA_DB`` or ``./mesoformula.db``),
-``--at ISO-DATETIME`` (default now, local time) and ``--actor NAME`` (default the login
-name). Exit codes: 0 done, 1 findings with errors or a shortfall or an unsound store,
-2 usage (including an unknown lot or entry).
+``mesoformula stock list``, ``count``, ``history`` and ``transfer``: the lots the store
+holds and where, a stocktake of one site, the journal's entries, and unopened containers
+moved from one site to another. Each command's parser is built beside its handler.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import re
 from pathlib import Path
 from typing import TextIO
 
@@ -24,13 +19,16 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    bounded,
     load_catalog_of,
     print_reports,
     write_json,
 )
-from ._progress import Progress
 from ._store import (
+    AddAction,
     actor_of,
+    add_new_site_option,
+    add_site_option,
     at_time,
     known_site,
     lot_id,
@@ -38,13 +36,6 @@ from ._store import (
     site_name,
     site_of,
 )
-
-
-def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock init``: create (or migrate) the store."""
-    with open_store(args, create=True) as stock:
-        out.write(f"stock store ready: {stock.path} (schema version {stock.schema_version})\n")
-    return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -121,6 +112,25 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def add_list(add: AddAction) -> None:
+    """The parser of ``stock list [--expiring-within DAYS] [--product P] [--site S] [--all]``."""
+    listing = add("list", cmd_list, "lots with balances, expiry and status")
+    listing.add_argument(
+        "--expiring-within",
+        type=bounded(0, 36_500, "--expiring-within"),
+        metavar="DAYS",
+        help="only lots expiring within DAYS of --at (at most 100 years)",
+    )
+    listing.add_argument("--product", help="only this product")
+    add_site_option(listing, "only the lots of this site (else every site)")
+    listing.add_argument(
+        "--all",
+        action="store_true",
+        dest="used_up",
+        help="also the used-up lots (nothing left); by default only lots that hold something",
+    )
+
+
 def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
     """``stock count COUNTFILE``: record a stocktake."""
     from mesoformula.allocation import to_ml  # noqa: PLC0415
@@ -182,6 +192,15 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def add_count(add: AddAction) -> None:
+    """The parser of ``stock count COUNTFILE [--site NAME]``."""
+    counting = add("count", cmd_count, "record a stocktake of one site")
+    counting.add_argument("file", metavar="COUNTFILE")
+    add_site_option(
+        counting, "the site counted, when the sheet does not name it (else main)", starts=True
+    )
+
+
 def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     """``stock history [--lot L [--product P]] [--batch ID]``."""
     import attrs  # noqa: PLC0415
@@ -211,90 +230,13 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _head(text: str) -> tuple[int, str]:
-    """A kept head ``SEQ:SHA256``; anything else (empty, malformed, a sequence past what a
-    store can hold, a hash at 0 other than the empty chain's) is a usage error."""
-    from mesoformula.stock.seals import GENESIS  # noqa: PLC0415
-
-    seq, _, digest = text.strip().partition(":")
-    shown = text if len(text) <= 80 else text[:77] + "..."
-    if (
-        not seq.isascii()
-        or not seq.isdigit()
-        or len(seq) > 18
-        or not re.fullmatch(r"[0-9a-f]{64}", digest)
-        or (int(seq) == 0 and digest != GENESIS)
-    ):
-        raise UsageError(f"--expect-head {shown!r}: expected SEQ:SHA256 as 'stock head' prints it")
-    return int(seq), digest
-
-
-def cmd_head(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock head``: the chain head ``SEQ:SHA256`` to keep elsewhere."""
-    with open_store(args, readonly=True) as stock:
-        seq, digest = stock.head()
-    if args.format == "json":
-        write_json({"seq": seq, "hash": digest, "head": f"{seq}:{digest}"}, out)
-    else:
-        out.write(f"{seq}:{digest}\n")
-    return EXIT_OK
-
-
-def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock verify [--expect-head SEQ:SHA256]``: prove the store sound."""
-    expected = _head(args.expect_head) if args.expect_head is not None else None
-    with open_store(args, readonly=True) as stock:
-        progress = Progress("verifying entries", stock.head()[0], fmt=args.format)
-        try:
-            problems = stock.verify(expect_head=expected, progress=progress.step)
-        finally:
-            progress.finish()
-        entries = stock.head()[0]
-        unsealed = stock.unsealed_batches()
-    if args.format == "json":
-        write_json(
-            {
-                "sound": not problems,
-                "entries": entries,
-                "problems": problems,
-                "unsealed_batches": unsealed,
-            },
-            out,
-        )
-    else:
-        for problem in problems:
-            out.write(f"PROBLEM: {problem}\n")
-        if unsealed:
-            out.write(
-                f"NOT COVERED: {len(unsealed)} batch(es) consumed before seals existed "
-                f"(schema 5): their movements are proven, their compounding records are "
-                f"not: {', '.join(unsealed)}\n"
-            )
-        out.write(
-            f"{entries} journal entries; "
-            + ("store is sound\n" if not problems else f"{len(problems)} problem(s)\n")
-        )
-    return EXIT_FINDINGS if problems else EXIT_OK
-
-
-def cmd_rebuild(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock rebuild``: rebuild the balance cache from the journal."""
-    with open_store(args) as stock:
-        stock.rebuild()
-        problems = stock.verify()
-    out.write("cache rebuilt from the journal\n" if not problems else "\n".join(problems) + "\n")
-    return EXIT_FINDINGS if problems else EXIT_OK
-
-
-__all__ = [
-    "cmd_count",
-    "cmd_head",
-    "cmd_history",
-    "cmd_init",
-    "cmd_list",
-    "cmd_rebuild",
-    "cmd_verify",
-]
+def add_history(add: AddAction) -> None:
+    """The parser of ``stock history [--lot L [--product P]] [--batch ID]``."""
+    history = add("history", cmd_history, "journal entries")
+    history.add_argument("--lot")
+    history.add_argument("--product")
+    history.add_argument("--batch", metavar="ID", help="entries of one batch")
+    add_site_option(history, "the site of --lot, when the lot is at several")
 
 
 def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
@@ -333,42 +275,25 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock migrate --from SRC --to DST``: copy a store into an empty one, heads checked."""
-    from mesoformula.stock.copy import copy_store  # noqa: PLC0415
-    from mesoformula.stock.store import Stock  # noqa: PLC0415
+def add_transfer(add: AddAction) -> None:
+    """The parser of ``stock transfer --lot L --from A --to B --containers N --reason R``."""
+    transfer = add("transfer", cmd_transfer, "move unopened containers of a lot to another site")
+    transfer.add_argument("--lot", required=True)
+    transfer.add_argument("--product")
+    transfer.add_argument("--from", dest="from_site", required=True, metavar="SITE")
+    transfer.add_argument("--to", dest="to_site", required=True, metavar="SITE")
+    transfer.add_argument("--containers", type=bounded(1, 1_000_000, "--containers"), required=True)
+    transfer.add_argument("--reason", required=True, help="why (kept in the journal)")
+    add_new_site_option(transfer)
 
-    if args.target is None:
-        args.target = os.environ.get("MESOFORMULA_DB") or None
-        if args.target is None:
-            raise UsageError("stock migrate needs --to (or $MESOFORMULA_DB): the store to fill")
-    if args.source == args.target:
-        raise UsageError("--from and --to name the same store")
-    try:
-        source = Stock.open(args.source, create=False, readonly=True)
-    except StockError as error:
-        raise UsageError(f"--from: {error}") from None
-    with source:
-        try:
-            target = Stock.open(args.target, create=True)
-        except StockError as error:
-            raise UsageError(f"--to: {error}") from None
-        with target:
-            progress = Progress("copying rows", 0, fmt=args.format)
-            try:
-                result = copy_store(source, target, progress=lambda _, n: progress.advance(n))
-            except StockError as error:  # unsound source, non-empty target, a differing copy
-                progress.finish()
-                out.write(f"not copied (nothing was written to --to): {error}\n")
-                return EXIT_FINDINGS
-            progress.finish()
-            target_path = target.path
-    head = f"{result.head[0]}:{result.head[1]}"
-    if args.format == "json":
-        write_json({"rows": result.rows, "head": head, "to": target_path}, out)
-    else:
-        out.write(
-            f"copied {result.rows['journal']} journal entries and {result.rows['lots']} lot(s) "
-            f"to {target_path}; both heads are {head}\n"
-        )
-    return EXIT_OK
+
+__all__ = [
+    "add_count",
+    "add_history",
+    "add_list",
+    "add_transfer",
+    "cmd_count",
+    "cmd_history",
+    "cmd_list",
+    "cmd_transfer",
+]
