@@ -15,10 +15,9 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._common import entry_id
 from ._store import AddAction, Handler
-from .course import cmd_administer, cmd_course_show
-from .record import cmd_record_batch, cmd_record_label, cmd_record_master, cmd_record_verify
+from .course import add_administer, add_course
+from .record import add_record
 from .stock_batches import add_consume, add_plan
 from .stock_corrections import add_adjust, add_discard, add_status, add_undo, add_void
 from .stock_lots import add_count, add_history, add_list, add_transfer
@@ -103,83 +102,9 @@ def add_commands(
     )
     parents = [common, store_options()]
     _add_stock(commands, parents, only)
-
-    administer = commands.add_parser(
-        "administer",
-        parents=parents,
-        help="record a dose given to a patient from a consumed batch (or undo one)",
-        description="Record a dose given from a released batch, after every check of the "
-        "course: BUD, patient, what remains, dose and course limits, minimum intervals, "
-        "allergies. Refused (exit 1, nothing recorded) on an error. --undo N --reason "
-        "takes back administration N recorded in error (a compensating row).",
-    )
-    administer.add_argument("--batch-id", metavar="ID")
-    administer.add_argument("--patient", metavar="PATIENT", help="patient file")
-    administer.add_argument("--volume", metavar="VOLUME", help="the volume given, e.g. '4 mL'")
-    administer.add_argument(
-        "--area",
-        metavar="AREA",
-        help="where the dose went: face, scalp, neck, submental, décolletage, abdomen, flanks, "
-        "thighs, buttocks, arms, knees, hands, or an area of the catalog's [policy]",
-    )
-    administer.add_argument(
-        "--undo", type=entry_id, metavar="N", help="take back administration N (with --reason)"
-    )
-    administer.add_argument("--reason", help="why the administration is undone")
-    administer.set_defaults(handler=cmd_administer)
-    course = commands.add_parser("course", help="a patient's course as the store recorded it")
-    course_actions = course.add_subparsers(dest="course_command", metavar="ACTION")
-    course_actions.required = True
-    show_course = course_actions.add_parser(
-        "show",
-        parents=parents,
-        help="sessions, cumulative dose against course limits, earliest next session",
-        description="A patient's course: every administration, the cumulative dose per "
-        "ingredient against each course limit, and the earliest next session under each "
-        "minimum interval. Read-only.",
-    )
-    show_course.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
-    show_course.set_defaults(handler=cmd_course_show)
-
-    record = commands.add_parser("record", help="compounding and master formulation records")
-    kinds = record.add_subparsers(dest="record_command", metavar="KIND")
-    kinds.required = True
-    batch = kinds.add_parser(
-        "batch",
-        parents=parents,
-        help="the compounding record of a consumed batch, with lots and beyond-use date",
-    )
-    batch.add_argument("--batch-id", required=True, metavar="ID")
-    batch.add_argument(
-        "--formulation", metavar="FILE", help="prove this file is the recorded version"
-    )
-    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True, pdf=True, fhir=True)
-    label = kinds.add_parser(
-        "label",
-        parents=parents,
-        help="the label of a consumed batch on its own (text, json, html, pdf)",
-    )
-    label.add_argument("--batch-id", required=True, metavar="ID")
-    label.set_defaults(handler=cmd_record_label, html=True, pdf=True)
-    for printed in (batch, label):
-        printed.add_argument(
-            "--output",
-            metavar="FILE",
-            help="write the document to FILE (needed for --format pdf on a terminal)",
-        )
-    release = kinds.add_parser(
-        "verify",
-        parents=parents,
-        help="release a consumed batch: a pharmacist other than the preparer verifies it",
-    )
-    release.add_argument("--batch-id", required=True, metavar="ID")
-    release.add_argument("--verifier", required=True, metavar="NAME")
-    release.set_defaults(handler=cmd_record_verify)
-    master = kinds.add_parser(
-        "master", parents=[common], help="the master formulation record of a formulation"
-    )
-    master.add_argument("formulation", metavar="FORMULATION")
-    master.set_defaults(handler=cmd_record_master, markdown=True, html=True)
+    add_administer(commands, parents)
+    add_course(commands, parents)
+    add_record(commands, common, parents)
 
 
 __all__ = [

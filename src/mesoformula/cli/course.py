@@ -12,6 +12,7 @@ from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     UsageError,
+    entry_id,
     finding_json,
     finding_line,
     load_catalog_of,
@@ -184,6 +185,33 @@ def _undo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def add_administer(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Register ``mesoformula administer``: its parser, beside its handler."""
+    administer = commands.add_parser(
+        "administer",
+        parents=parents,
+        help="record a dose given to a patient from a consumed batch (or undo one)",
+        description="Record a dose given from a released batch, after every check of the "
+        "course: BUD, patient, what remains, dose and course limits, minimum intervals, "
+        "allergies. Refused (exit 1, nothing recorded) on an error. --undo N --reason "
+        "takes back administration N recorded in error (a compensating row).",
+    )
+    administer.add_argument("--batch-id", metavar="ID")
+    administer.add_argument("--patient", metavar="PATIENT", help="patient file")
+    administer.add_argument("--volume", metavar="VOLUME", help="the volume given, e.g. '4 mL'")
+    administer.add_argument(
+        "--area",
+        metavar="AREA",
+        help="where the dose went: face, scalp, neck, submental, décolletage, abdomen, flanks, "
+        "thighs, buttocks, arms, knees, hands, or an area of the catalog's [policy]",
+    )
+    administer.add_argument(
+        "--undo", type=entry_id, metavar="N", help="take back administration N (with --reason)"
+    )
+    administer.add_argument("--reason", help="why the administration is undone")
+    administer.set_defaults(handler=cmd_administer)
+
+
 def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     """``course show --patient PATIENT``: what the store recorded of a patient's course."""
     from mesoformula.course import summarize  # noqa: PLC0415
@@ -296,4 +324,21 @@ def _write_next_sessions(summary: CourseSummary, out: TextIO) -> None:
             )
 
 
-__all__ = ["cmd_administer", "cmd_course_show", "read_patient"]
+def add_course(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Register ``mesoformula course show``: its parser, beside its handler."""
+    course = commands.add_parser("course", help="a patient's course as the store recorded it")
+    course_actions = course.add_subparsers(dest="course_command", metavar="ACTION")
+    course_actions.required = True
+    show_course = course_actions.add_parser(
+        "show",
+        parents=parents,
+        help="sessions, cumulative dose against course limits, earliest next session",
+        description="A patient's course: every administration, the cumulative dose per "
+        "ingredient against each course limit, and the earliest next session under each "
+        "minimum interval. Read-only.",
+    )
+    show_course.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
+    show_course.set_defaults(handler=cmd_course_show)
+
+
+__all__ = ["add_administer", "add_course", "cmd_administer", "cmd_course_show", "read_patient"]

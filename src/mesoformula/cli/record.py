@@ -184,7 +184,56 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if any(f.severity == "error" for f in record.checks) else EXIT_OK
 
 
+def add_record(
+    commands: Any, common: argparse.ArgumentParser, parents: list[argparse.ArgumentParser]
+) -> None:
+    """
+    Register ``mesoformula record batch``, ``label``, ``verify`` (which take the store's
+    options, *parents*) and ``master`` (which takes only the *common* options).
+    """
+    record = commands.add_parser("record", help="compounding and master formulation records")
+    kinds = record.add_subparsers(dest="record_command", metavar="KIND")
+    kinds.required = True
+    batch = kinds.add_parser(
+        "batch",
+        parents=parents,
+        help="the compounding record of a consumed batch, with lots and beyond-use date",
+    )
+    batch.add_argument("--batch-id", required=True, metavar="ID")
+    batch.add_argument(
+        "--formulation", metavar="FILE", help="prove this file is the recorded version"
+    )
+    batch.set_defaults(handler=cmd_record_batch, markdown=True, html=True, pdf=True, fhir=True)
+    label = kinds.add_parser(
+        "label",
+        parents=parents,
+        help="the label of a consumed batch on its own (text, json, html, pdf)",
+    )
+    label.add_argument("--batch-id", required=True, metavar="ID")
+    label.set_defaults(handler=cmd_record_label, html=True, pdf=True)
+    for printed in (batch, label):
+        printed.add_argument(
+            "--output",
+            metavar="FILE",
+            help="write the document to FILE (needed for --format pdf on a terminal)",
+        )
+    release = kinds.add_parser(
+        "verify",
+        parents=parents,
+        help="release a consumed batch: a pharmacist other than the preparer verifies it",
+    )
+    release.add_argument("--batch-id", required=True, metavar="ID")
+    release.add_argument("--verifier", required=True, metavar="NAME")
+    release.set_defaults(handler=cmd_record_verify)
+    master = kinds.add_parser(
+        "master", parents=[common], help="the master formulation record of a formulation"
+    )
+    master.add_argument("formulation", metavar="FORMULATION")
+    master.set_defaults(handler=cmd_record_master, markdown=True, html=True)
+
+
 __all__ = [
+    "add_record",
     "cmd_record_batch",
     "cmd_record_label",
     "cmd_record_master",
