@@ -219,6 +219,38 @@ def _patient_of(args: argparse.Namespace, out: TextIO) -> Any:
     return read_patient(args.patient, out, "not consumed") or False
 
 
+def _stock_refused(args: argparse.Namespace, error: StockError, out: TextIO) -> int:
+    """Report a consume the store refused (a shortfall, an unknown site, ...): nothing
+    was recorded."""
+    if args.format == "json":
+        write_json(refusal_json("stock.refused", f"not consumed: {error}"), out)
+    else:
+        out.write(f"not consumed: {error}\n")
+    return EXIT_FINDINGS
+
+
+def _formulation_refused(args: argparse.Namespace, findings: list[Any], out: TextIO) -> int:
+    """Report a consume refused for the formulation's error findings: nothing was recorded."""
+    if args.format == "json":
+        write_json(
+            refusal_json(
+                "consume.refused",
+                "not consumed: the formulation has error findings; nothing was recorded",
+                findings,
+            ),
+            out,
+        )
+        return EXIT_FINDINGS
+    for finding in findings:
+        if finding.severity == "error":
+            out.write(finding_line(args.formulation, finding) + "\n")
+    out.write(
+        "not consumed: the formulation has error findings (fix them, or accept a risk in "
+        "the formulation with a written justification)\n"
+    )
+    return EXIT_FINDINGS
+
+
 def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     """``stock consume FORMULATION --batch-id ID``: atomic, idempotent."""
     from mesoformula.compounding import consume_batch  # noqa: PLC0415
@@ -264,31 +296,10 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
         except LedgerIntegrityError as error:
             return unsound(args, error, out)
         except StockError as error:
-            if args.format == "json":
-                write_json(refusal_json("stock.refused", f"not consumed: {error}"), out)
-            else:
-                out.write(f"not consumed: {error}\n")
-            return EXIT_FINDINGS
+            return _stock_refused(args, error, out)
     findings = document.locate(findings)
-    if result is None and args.format == "json":
-        write_json(
-            refusal_json(
-                "consume.refused",
-                "not consumed: the formulation has error findings; nothing was recorded",
-                findings,
-            ),
-            out,
-        )
-        return EXIT_FINDINGS
     if result is None:
-        for finding in findings:
-            if finding.severity == "error":
-                out.write(finding_line(args.formulation, finding) + "\n")
-        out.write(
-            "not consumed: the formulation has error findings (fix them, or accept a risk in "
-            "the formulation with a written justification)\n"
-        )
-        return EXIT_FINDINGS
+        return _formulation_refused(args, findings, out)
     findings = [*findings, *plan_findings(result.plan)]
     extra = {
         "batch_id": result.batch_id,
