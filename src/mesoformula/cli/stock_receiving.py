@@ -7,9 +7,10 @@ command's parser is built beside its handler.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mesoformula import _time
 from mesoformula.exceptions import AlreadyImported, LedgerIntegrityError, StockError
@@ -37,6 +38,13 @@ from ._store import (
     site_of,
     unsound,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mesoformula.catalog import Product
+    from mesoformula.gs1 import Scan
+
+    #: A box received: its scan, the product of its GTIN, the containers it stands for.
+    Box = tuple[Scan, Product, int]
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
@@ -148,92 +156,68 @@ def _scan_texts(args: argparse.Namespace) -> list[str]:
     return texts
 
 
-def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock receive --scan TEXT [--containers N]``: receive boxes by their GS1 scan."""
+def _read_box(text: str, catalog: Any, args: argparse.Namespace, at: dt.datetime) -> Box | Finding:
+    """
+    The box a scan stands for, ``(scan, product, containers)``; or the error finding
+    that refuses it: a scan that cannot be read, a GTIN no product carries, a serial
+    given ``--containers`` other than 1, a box expired at *at*.
+    """
     from mesoformula.gs1 import ScanError, read_scan  # noqa: PLC0415
 
-    texts = _scan_texts(args)
-    loaded = load_catalog_of(args)
-    at = at_time(args)
-    boxes = []
-    findings: list[tuple[int, Finding]] = []
-    for number, text in enumerate(texts, 1):
-        try:
-            scan = read_scan(text)
-        except ScanError as error:
-            findings.append(
-                (number, Finding(code="scan.invalid", severity="error", message=str(error)))
-            )
-            continue
-        product = loaded.catalog.product_by_gtin(scan.gtin)
-        if product is None:
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="ref.product",
-                        severity="error",
-                        message=f"no product of the catalog carries GTIN {scan.gtin}: add "
-                        "its gtin to the product in the clinic's catalog",
-                    ),
-                )
-            )
-            continue
-        if scan.serial is not None and args.containers not in (None, 1):
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="scan.invalid",
-                        severity="error",
-                        message=f"the scan has a serial ({scan.serial}): it is one box, not "
-                        f"--containers {args.containers}",
-                    ),
-                )
-            )
-            continue
-        if scan.expiry < _time.local(at).date():
-            findings.append(
-                (
-                    number,
-                    Finding(
-                        code="scan.expired",
-                        severity="error",
-                        message=f"{product.name} lot {scan.lot} expired on "
-                        f"{scan.expiry.isoformat()} (the box's AI 17), before "
-                        f"{_time.shown(at)}: an expired box is not received; quarantine or "
-                        "return it",
-                    ),
-                )
-            )
-            continue
-        boxes.append((scan, product, args.containers or 1))
-    if not findings:
-        actor = actor_of(args)
-        with open_store(args, create=True) as stock:
-            known_site(stock, site_of(args), args, starts=True)
-            try:
-                entries = stock.receive_scans(
-                    boxes, at=at, actor=actor, site=site_of(args) or "main"
-                )
-            except ScanError as error:
-                findings.append(
-                    (0, Finding(code="scan.invalid", severity="error", message=str(error)))
-                )
-    if findings:
-        if args.format == "json":
-            write_json(
-                {
-                    "received": [],
-                    "findings": [{"scan": n or None, **finding_json(f)} for n, f in findings],
-                },
-                out,
-            )
-        else:
-            for n, finding in findings:
-                out.write(finding_line(f"scan {n}" if n else "scans", finding) + "\n")
-            out.write("not received: nothing was recorded\n")
-        return EXIT_FINDINGS
+    try:
+        scan = read_scan(text)
+    except ScanError as error:
+        return Finding(code="scan.invalid", severity="error", message=str(error))
+    product = catalog.product_by_gtin(scan.gtin)
+    if product is None:
+        return Finding(
+            code="ref.product",
+            severity="error",
+            message=f"no product of the catalog carries GTIN {scan.gtin}: add "
+            "its gtin to the product in the clinic's catalog",
+        )
+    if scan.serial is not None and args.containers not in (None, 1):
+        return Finding(
+            code="scan.invalid",
+            severity="error",
+            message=f"the scan has a serial ({scan.serial}): it is one box, not "
+            f"--containers {args.containers}",
+        )
+    if scan.expiry < _time.local(at).date():
+        return Finding(
+            code="scan.expired",
+            severity="error",
+            message=f"{product.name} lot {scan.lot} expired on "
+            f"{scan.expiry.isoformat()} (the box's AI 17), before "
+            f"{_time.shown(at)}: an expired box is not received; quarantine or "
+            "return it",
+        )
+    return scan, product, args.containers or 1
+
+
+def _not_received(
+    args: argparse.Namespace, findings: list[tuple[int, Finding]], out: TextIO
+) -> int:
+    """Report the scans refused (number 0: the receipt as a whole): nothing was recorded."""
+    if args.format == "json":
+        write_json(
+            {
+                "received": [],
+                "findings": [{"scan": n or None, **finding_json(f)} for n, f in findings],
+            },
+            out,
+        )
+    else:
+        for n, finding in findings:
+            out.write(finding_line(f"scan {n}" if n else "scans", finding) + "\n")
+        out.write("not received: nothing was recorded\n")
+    return EXIT_FINDINGS
+
+
+def _print_received(
+    args: argparse.Namespace, boxes: list[Box], entries: list[int], out: TextIO
+) -> int:
+    """Report the boxes received and the journal entries that record them."""
     received = [
         {
             "product": product.id,
@@ -256,6 +240,38 @@ def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
         )
     out.write(f"{len(received)} scan(s): {len(entries)} journal entries\n")
     return EXIT_OK
+
+
+def cmd_receive(args: argparse.Namespace, out: TextIO) -> int:
+    """``stock receive --scan TEXT [--containers N]``: receive boxes by their GS1 scan."""
+    from mesoformula.gs1 import ScanError  # noqa: PLC0415
+
+    texts = _scan_texts(args)
+    loaded = load_catalog_of(args)
+    at = at_time(args)
+    boxes: list[Box] = []
+    findings: list[tuple[int, Finding]] = []
+    for number, text in enumerate(texts, 1):
+        box = _read_box(text, loaded.catalog, args, at)
+        if isinstance(box, Finding):
+            findings.append((number, box))
+        else:
+            boxes.append(box)
+    if not findings:
+        actor = actor_of(args)
+        with open_store(args, create=True) as stock:
+            known_site(stock, site_of(args), args, starts=True)
+            try:
+                entries = stock.receive_scans(
+                    boxes, at=at, actor=actor, site=site_of(args) or "main"
+                )
+            except ScanError as error:
+                findings.append(
+                    (0, Finding(code="scan.invalid", severity="error", message=str(error)))
+                )
+    if findings:
+        return _not_received(args, findings, out)
+    return _print_received(args, boxes, entries, out)
 
 
 def add_receive(add: AddAction) -> None:
