@@ -233,10 +233,12 @@ def _refused(code: str, message: str, json_wanted: bool, out: TextIO, exit_code:
     return exit_code
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run ``mesoformula`` with *argv*; return the exit code."""
-    out = out if out is not None else sys.stdout
-    words = list(sys.argv[1:] if argv is None else argv)
+def _parsed(words: list[str], out: TextIO) -> argparse.Namespace | int:
+    """
+    The arguments of *words*, with the defaults every handler reads (``format`` and
+    ``catalog``); or the exit code when argparse stopped: ``--help``, ``--version``, or a
+    usage error (said on standard error, and with ``--format json`` as a JSON refusal).
+    """
     parser = build_parser(words)
     try:
         args = parser.parse_args(words)
@@ -250,14 +252,50 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         args.format = "text"
     if not hasattr(args, "catalog"):
         args.catalog = []
+    return args
+
+
+def _check_usage(args: argparse.Namespace, words: Sequence[str]) -> None:
+    """
+    Refuse what the parser lets through: a ``--format`` the command does not offer, an
+    argument of more than one line, a ``MESOFORMULA_TZ`` that names no time zone (which
+    otherwise becomes the process's local time).
+    """
+    if args.format in {"markdown", "html", "pdf", "fhir"} and not getattr(args, args.format, False):
+        raise UsageError(f"--format {args.format} is not available for '{args.command}'")
+    one_line_arguments(words)
+    clinic_zone()
+
+
+def _failed(error: Exception, args: argparse.Namespace, out: TextIO) -> int:
+    """
+    Report an exception no handler expected: what the machine refused (a full disk, a
+    read-only store: exit 2), else an internal error (a bug: exit 3).
+    """
+    said = environment_error(error)
+    if said is not None:  # the machine, not the program: a full disk, a read-only file
+        return _refused("environment", said, args.format == "json", out, EXIT_USAGE)
+    sys.stderr.write(
+        f"mesoformula: internal error: {type(error).__name__}: {error}\n"
+        "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
+    )
+    if args.format == "json":
+        from ._common import refusal_json, write_json  # noqa: PLC0415 - a refusal only
+
+        write_json(refusal_json("internal", f"{type(error).__name__}: {error}"), out)
+    return EXIT_INTERNAL
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run ``mesoformula`` with *argv*; return the exit code."""
+    out = out if out is not None else sys.stdout
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _parsed(words, out)
+    if isinstance(args, int):  # argparse stopped and said why
+        return args
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:
-        if args.format in {"markdown", "html", "pdf", "fhir"} and not getattr(
-            args, args.format, False
-        ):
-            raise UsageError(f"--format {args.format} is not available for '{args.command}'")
-        one_line_arguments(words)
-        clinic_zone()
+        _check_usage(args, words)
         return handler(args, out)
     except UsageError as error:
         return _refused("usage", str(error), args.format == "json", out, EXIT_USAGE)
@@ -277,18 +315,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except Exception as error:
         if os.environ.get("MESOFORMULA_DEBUG"):
             raise
-        said = environment_error(error)
-        if said is not None:  # the machine, not the program: a full disk, a read-only file
-            return _refused("environment", said, args.format == "json", out, EXIT_USAGE)
-        sys.stderr.write(
-            f"mesoformula: internal error: {type(error).__name__}: {error}\n"
-            "This is a bug in mesoformula; run with MESOFORMULA_DEBUG=1 for details.\n"
-        )
-        if args.format == "json":
-            from ._common import refusal_json, write_json  # noqa: PLC0415 - a refusal only
-
-            write_json(refusal_json("internal", f"{type(error).__name__}: {error}"), out)
-        return EXIT_INTERNAL
+        return _failed(error, args, out)
 
 
 def environment_error(error: BaseException) -> str | None:
