@@ -103,6 +103,7 @@ def writes(args: argparse.Namespace) -> bool:
 
 
 def actor_of(args: argparse.Namespace) -> str:
+    """Who does the operation: ``--actor``, else the login name."""
     if getattr(args, "actor", None):
         return str(args.actor)
     import getpass  # noqa: PLC0415 - only commands that write need it
@@ -114,6 +115,8 @@ def actor_of(args: argparse.Namespace) -> str:
 
 
 def open_store(args: argparse.Namespace, *, create: bool = False, readonly: bool = False) -> Any:
+    """The store of ``--db`` (else ``$MESOFORMULA_DB``, else :data:`DEFAULT_DB`); a store that
+    cannot be opened is a usage error."""
     from mesoformula.exceptions import StockError  # noqa: PLC0415
     from mesoformula.stock.store import Stock  # noqa: PLC0415
 
@@ -189,6 +192,8 @@ def known_site(stock: Any, name: str | None, args: argparse.Namespace, *, starts
 
 
 def lot_id(stock: Any, args: argparse.Namespace) -> int:
+    """The lot of ``--lot`` (``--product``, ``--site``); one the store does not hold is a
+    usage error."""
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
 
     known_site(stock, site_of(args), args, starts=False)

@@ -97,6 +97,7 @@ def _pins(
 
 
 def _products_of(worksheet: Any) -> set[str]:
+    """The products a worksheet draws from, its diluent's included."""
     return {
         d.product for d in [*worksheet.draws, *([worksheet.diluent] if worksheet.diluent else [])]
     }
@@ -168,6 +169,10 @@ def _print_plan(
     out: TextIO,
     extra: JSONObject | None = None,
 ) -> int:
+    """
+    Print a plan (or, with *extra*, what a consume did: its batch and journal entries)
+    with its findings; exits 1 on a shortfall or an error finding.
+    """
     from mesoformula.allocation import to_ml  # noqa: PLC0415
 
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)

@@ -24,6 +24,11 @@ from ._store import AddAction, actor_of, add_site_option, at_time, lot_id, open_
 
 
 def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described: Any = None) -> int:
+    """
+    Run *action* on the store and report the journal entries it recorded (with what
+    *described* says it did); an unknown lot or entry is a usage error, a refusal of the
+    store is reported and exits 1.
+    """
     from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
 
     with open_store(args) as stock:
