@@ -371,6 +371,7 @@ def test_a_local_time_names_one_instant(
         (["check", "nowhere.toml", "--patient", "nobody.toml"], 2),  # no file
         (["stock", "verify", "--expect-head", "", "--db", "nowhere.db"], 2),
         (["stock", "undo", "1"], 2),  # no --reason
+        ([], 2),  # no command at all
     ],
 )
 def test_every_refusal_is_one_json_document(

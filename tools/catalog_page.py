@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from mesoformula.catalog import Catalog
+from mesoformula.catalog_entries import DoseLimit, Ingredient
 from mesoformula.files.catalogs import load_catalog
 
 
@@ -59,6 +60,58 @@ def coverage(catalog: Catalog) -> list[str]:
     return lines
 
 
+def _facts(ingredient: Ingredient) -> list[str]:
+    """An ingredient's facts as the page lists them (class, names, ids, status, ...)."""
+    facts = [f"class: {ingredient.class_}"]
+    if ingredient.synonyms:
+        facts.append("synonyms: " + ", ".join(ingredient.synonyms))
+    if ingredient.identifiers:
+        facts.append(
+            "identifiers: " + ", ".join(f"{k} {v}" for k, v in ingredient.identifiers.items())
+        )
+    if ingredient.molar_mass:
+        facts.append(f"molar mass: {ingredient.molar_mass}")
+    if ingredient.allergen_groups:
+        facts.append("allergen groups: " + ", ".join(ingredient.allergen_groups))
+    if ingredient.status == "withdrawn":
+        facts.append(f"**withdrawn**: {ingredient.status_reason}")
+    if ingredient.pregnancy:
+        facts.append(f"pregnancy: {ingredient.pregnancy}")
+    if ingredient.hazard is not None:
+        facts.append(f"hazard on the label: {ingredient.hazard}")
+    if ingredient.min_interval is not None:
+        facts.append(
+            f"at least **{ingredient.min_interval}** between sessions — "
+            + ingredient.source_of("min_interval")
+        )
+    return facts
+
+
+def _limit_line(limit: DoseLimit) -> str:
+    """One limit with its kind, conditions, route and source."""
+    kind = "absolute" if limit.severity == "error" else "advisory"
+    cond = ""
+    if limit.unless_present:
+        cond = f", unless {', '.join(map(str, limit.unless_present))} present"
+    if limit.when_present:
+        cond = f", when {', '.join(map(str, limit.when_present))} present"
+    route = f", licensed {limit.route} label dose" if limit.route else ""
+    return f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}{route}) — {limit.source}"
+
+
+def _ingredient_section(ingredient: Ingredient) -> list[str]:
+    """An ingredient's section: heading, facts, limits, notes and sources."""
+    out = [f"### {ingredient.name} (`{ingredient.id}`)", ""]
+    out += [f"- {fact}" for fact in _facts(ingredient)]
+    out += [_limit_line(limit) for limit in ingredient.limits]
+    if ingredient.notes:
+        out.append(f"- notes: {ingredient.notes}")
+    if ingredient.sources:
+        out.append("- sources: " + "; ".join(ingredient.sources))
+    out.append("")
+    return out
+
+
 def markdown(catalog: Catalog) -> str:
     """
     Return the catalog as a Markdown reference page: every ingredient with its limits
@@ -86,47 +139,7 @@ def markdown(catalog: Catalog) -> str:
         "",
     ]
     for ingredient in sorted(catalog.ingredients.values(), key=lambda i: (i.class_, i.id)):
-        out.append(f"### {ingredient.name} (`{ingredient.id}`)")
-        out.append("")
-        facts = [f"class: {ingredient.class_}"]
-        if ingredient.synonyms:
-            facts.append("synonyms: " + ", ".join(ingredient.synonyms))
-        if ingredient.identifiers:
-            facts.append(
-                "identifiers: " + ", ".join(f"{k} {v}" for k, v in ingredient.identifiers.items())
-            )
-        if ingredient.molar_mass:
-            facts.append(f"molar mass: {ingredient.molar_mass}")
-        if ingredient.allergen_groups:
-            facts.append("allergen groups: " + ", ".join(ingredient.allergen_groups))
-        if ingredient.status == "withdrawn":
-            facts.append(f"**withdrawn**: {ingredient.status_reason}")
-        if ingredient.pregnancy:
-            facts.append(f"pregnancy: {ingredient.pregnancy}")
-        if ingredient.hazard is not None:
-            facts.append(f"hazard on the label: {ingredient.hazard}")
-        if ingredient.min_interval is not None:
-            facts.append(
-                f"at least **{ingredient.min_interval}** between sessions — "
-                + ingredient.source_of("min_interval")
-            )
-        out.extend(f"- {fact}" for fact in facts)
-        for limit in ingredient.limits:
-            kind = "absolute" if limit.severity == "error" else "advisory"
-            cond = ""
-            if limit.unless_present:
-                cond = f", unless {', '.join(map(str, limit.unless_present))} present"
-            if limit.when_present:
-                cond = f", when {', '.join(map(str, limit.when_present))} present"
-            route = f", licensed {limit.route} label dose" if limit.route else ""
-            out.append(
-                f"- limit, {limit.basis}: **{limit.max}** ({kind}{cond}{route}) — {limit.source}"
-            )
-        if ingredient.notes:
-            out.append(f"- notes: {ingredient.notes}")
-        if ingredient.sources:
-            out.append("- sources: " + "; ".join(ingredient.sources))
-        out.append("")
+        out += _ingredient_section(ingredient)
     out += [
         "## Products",
         "",

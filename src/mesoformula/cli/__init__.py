@@ -9,6 +9,7 @@ please report it; ``MESOFORMULA_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -218,7 +219,7 @@ def _wants_json(words: Sequence[str]) -> bool:
     """Whether the command line asks for JSON (read before or without a parse)."""
     return any(
         w == "--format=json" or (w == "--format" and nxt == "json")
-        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+        for w, nxt in itertools.pairwise([*words, ""])
     )
 
 
