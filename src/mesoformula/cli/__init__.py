@@ -185,7 +185,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     fhir.set_defaults(handler=cmd_export_fhir)
 
     base = {"validate", "schema", "catalog", "check", "compose", "export"}
-    more = {"stock", "record", "administer", "course"}
+    more = {"stock", "record", "administer", "course", "trace"}
     if argv is None or not base & set(argv) or more & set(argv):
         _add_more_commands(commands, common, argv)
     return parser
@@ -262,7 +262,9 @@ def _check_usage(args: argparse.Namespace, words: Sequence[str]) -> None:
     argument of more than one line, a ``MESOFORMULA_TZ`` that names no time zone (which
     otherwise becomes the process's local time).
     """
-    if args.format in {"markdown", "html", "pdf", "fhir"} and not getattr(args, args.format, False):
+    if args.format in {"markdown", "html", "pdf", "fhir", "csv"} and not getattr(
+        args, args.format, False
+    ):
         raise UsageError(f"--format {args.format} is not available for '{args.command}'")
     one_line_arguments(words)
     clinic_zone()

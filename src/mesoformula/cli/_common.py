@@ -329,10 +329,11 @@ def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown", "html", "pdf", "fhir"],
+        choices=["text", "json", "markdown", "html", "pdf", "fhir", "csv"],
         default=argparse.SUPPRESS,
         help="output for people (text, default), programs (json), records "
-        "(markdown, html, pdf) or clinic systems (fhir): where the command offers them",
+        "(markdown, html, pdf), clinic systems (fhir) or spreadsheets (csv): where the "
+        "command offers them",
     )
     common.add_argument(
         "--catalog",

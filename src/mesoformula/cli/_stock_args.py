@@ -23,6 +23,7 @@ from .stock_corrections import add_adjust, add_discard, add_status, add_undo, ad
 from .stock_lots import add_count, add_history, add_list, add_transfer
 from .stock_receiving import add_export, add_import, add_receive
 from .stock_store import add_head, add_init, add_migrate, add_rebuild, add_verify
+from .trace import add_trace
 
 #: The actions of ``stock``; a command line that names one builds only its parser.
 STOCK_ACTIONS = frozenset(
@@ -103,6 +104,7 @@ def add_commands(
     parents = [common, store_options()]
     _add_stock(commands, parents, only)
     add_administer(commands, parents)
+    add_trace(commands, parents)
     add_course(commands, parents)
     add_record(commands, common, parents)
 

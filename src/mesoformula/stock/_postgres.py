@@ -192,6 +192,8 @@ class PostgresEngine(Engine):
         self.execute("ANALYZE")
 
     def json_field(self, column: str, key: str) -> str:
+        if "." in key:  # a nested key, as SQLite's '$.a.b'
+            return f"(({column})::json #>> '{{{key.replace('.', ',')}}}')"
         return f"(({column})::json ->> '{key}')"
 
     def in_ids(self, column: str) -> str:

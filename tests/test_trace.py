@@ -1,0 +1,100 @@
+"""
+``mesoformula trace`` (SPEC §9.4): from a lot, a batch or a patient to everything the
+store links to it; read-only, seals checked. Both engines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .conftest import EXAMPLES
+from .test_tamper import run, sql, store_with_a_batch
+
+HAIR = str(EXAMPLES / "hair-revitalizing.toml")
+PATIENT = str(EXAMPLES / "patient-P-0042.toml")
+
+
+def given(path: str) -> str:
+    """Batch B released and given twice to P-0042 (the second undone); batch C made
+    for P-0042 from the same lots and not given."""
+    steps = [
+        ("record", "verify", "--batch-id", "B", "--verifier", "bob", "--at", "2026-12-01T10:30"),
+        ("administer", "--batch-id", "B", "--patient", PATIENT, "--volume", "1 mL",
+         "--at", "2026-12-01T11:00"),
+        ("administer", "--batch-id", "B", "--patient", PATIENT, "--volume", "2 mL",
+         "--at", "2026-12-01T11:05"),
+        ("administer", "--undo", "2", "--reason", "charted twice", "--at", "2026-12-01T11:10"),
+        ("stock", "consume", HAIR, "--batch-id", "C", "--patient", PATIENT,
+         "--at", "2026-12-01T12:00"),
+    ]  # fmt: skip
+    store_with_a_batch(path)
+    for step in steps:
+        code, text = run(*step, "--db", path)
+        assert 0 == code, (step, text)
+    return path
+
+
+class TestTrace:
+    def test_from_a_lot(self, location: str) -> None:
+        path = given(location)
+        head = run("stock", "head", "--db", path)[1]
+        code, text = run("trace", "--lot", "LA-2611", "--db", path, "--format", "json")
+        data = json.loads(text)
+        assert (0, ["B", "C"], ["P-0042"], []) == (
+            code,
+            [b["batch_id"] for b in data["batches"]],
+            data["patients"],
+            data["tampered"],
+        )
+        b, c = data["batches"]
+        assert [(1, False), (2, True)] == [
+            (a["administration"], a["undone"]) for a in b["administrations"]
+        ]
+        assert ({"value": 9.0, "unit": "mL"}, True) == (b["remaining"], b["released"])
+        assert ("P-0042", [], False) == (c["patient"], c["administrations"], c["released"])
+        assert "LA-2611" in [lot["lot"] for lot in b["lots"]]
+        assert head == run("stock", "head", "--db", path)[1]  # read-only
+
+    def test_from_a_patient_backwards(self, location: str) -> None:
+        path = given(location)
+        code, text = run("trace", "--patient", "P-0042", "--db", path)
+        assert 0 == code
+        assert text.startswith("TRACE patient P-0042: 2 batch(es)\n")
+        assert "made for: P-0042" in text  # batch C, compounded for her
+        assert "UNDONE (charted twice)" in text
+        same = run("trace", "--patient", PATIENT, "--db", path)[1]  # a patient file
+        assert text == same
+
+    def test_csv_one_row_per_administration(self, location: str) -> None:
+        path = given(location)
+        code, text = run("trace", "--batch", "B", "--db", path, "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert (0, ["1", "2"], ["False", "True"]) == (
+            code,
+            [r["administration"] for r in rows],
+            [r["undone"] for r in rows],
+        )
+        rows = list(csv.DictReader(io.StringIO(run("trace", "--batch", "C", "--db", path,
+                                                   "--format", "csv")[1])))  # fmt: skip
+        assert [("C", "", "P-0042")] == [(r["batch_id"], r["administration"], r["made_for"])
+                                         for r in rows]  # fmt: skip
+
+    def test_unknown_is_a_usage_error(self, location: str) -> None:
+        path = given(location)
+        for argv in (("--lot", "NOPE"), ("--batch", "NOPE"), ("--patient", "P-9999")):
+            assert 2 == run("trace", *argv, "--db", path)[0]
+
+    def test_a_changed_dose_is_printed_tampered(self, location: str) -> None:
+        path = given(location)
+        sql(path, "DROP TRIGGER administrations_no_update",
+            "UPDATE administrations SET volume_ul = 100 WHERE administration_id = 1")  # fmt: skip
+        code, text = run("trace", "--lot", "LA-2611", "--db", path)
+        assert 1 == code
+        assert text.startswith("TAMPERED - DO NOT USE: the administration 1 was changed")
+
+
+def test_csv_is_offered_only_where_a_command_has_it() -> None:
+    code, _ = run("stock", "list", "--db", "nowhere.db", "--format", "csv")
+    assert 2 == code
