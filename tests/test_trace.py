@@ -98,3 +98,31 @@ class TestTrace:
 def test_csv_is_offered_only_where_a_command_has_it() -> None:
     code, _ = run("stock", "list", "--db", "nowhere.db", "--format", "csv")
     assert 2 == code
+
+
+class TestRecall:
+    """A recalled lot recalls every batch that drew from it (SPEC §9.4)."""
+
+    def test_a_recalled_lot_stops_its_batches_until_released(self, location: str) -> None:
+        path = given(location)
+        recall = ("stock", "status", "--lot", "LA-2611", "--to", "recalled", "--reason",
+                  "supplier recall", "--db", path, "--at", "2026-12-01T12:30")  # fmt: skip
+        assert 0 == run(*recall)[0]
+        give = ("administer", "--batch-id", "B", "--patient", PATIENT, "--volume", "1 mL",
+                "--db", path, "--at", "2026-12-01T13:00")  # fmt: skip
+        head = run("stock", "head", "--db", path)[1]
+        code, text = run(*give)
+        assert (1, True) == (code, "error administer.recalled" in text)
+        assert head == run("stock", "head", "--db", path)[1]
+        label = run("record", "label", "--batch-id", "B", "--db", path)[1]
+        assert label.startswith("RECALLED - DO NOT USE\n")
+        record = run("record", "batch", "--batch-id", "B", "--db", path)[1]
+        assert "RECALLED - DO NOT USE: it was made from lidocaine-hcl-2pct-5ml lot LA-2611" in (
+            record
+        )
+        release = ("stock", "status", "--lot", "LA-2611", "--to", "released", "--reason",
+                   "recall lifted", "--db", path, "--at", "2026-12-01T13:10")  # fmt: skip
+        assert 0 == run(*release)[0]
+        code, text = run(*give[:-1], "2026-12-01T13:20")
+        assert (0, False) == (code, "administer.recalled" in text)
+        assert not run("record", "label", "--batch-id", "B", "--db", path)[1].startswith("RECALLED")

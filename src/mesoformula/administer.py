@@ -130,6 +130,14 @@ def administer(
                     f"(mesoformula record verify --batch-id {batch_id} --verifier NAME)",
                 )
             )
+        findings += [
+            _refusal(
+                "administer.recalled",
+                f"batch {batch_id} was made from {lot}, which is recalled: it must not be "
+                "given (releasing the lot again, with a reason, lifts this)",
+            )
+            for lot in record.recalled
+        ]
         findings += _bud_refusals(batch_id, record.bud, at)
         owner = snapshot.patient_id
         if owner is not None and owner != patient.id:

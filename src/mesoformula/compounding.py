@@ -247,6 +247,7 @@ def batch_record(
     batch = stock.batch(batch_id)
     snapshot = batch.snapshot
     tampered = stock.tampered(batch_id)
+    recalled = stock.recalled([a.lot_id for a in batch.plan.allocations])
     recorded = snapshot.formulation
     findings: list[Finding] = []
     if formulation is not None and checksum(formulation) != batch.checksum:
@@ -360,6 +361,7 @@ def batch_record(
             ),
             void=batch.void is not None,
             tampered=bool(tampered),
+            recalled=bool(recalled),
             patient=None if snapshot.patient is None else snapshot.patient.text(),
             prescriber=snapshot.prescriber,
             sessions=_sessions_served(recorded, worksheet, bud, batch.at),
@@ -367,6 +369,7 @@ def batch_record(
         ),
         findings=tuple(findings),
         tampered=tuple(tampered),
+        recalled=tuple(recalled),
         void=None
         if batch.void is None
         else VoidText(

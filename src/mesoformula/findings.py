@@ -66,6 +66,7 @@ CODES: dict[str, str] = {
     "administer.patient": "a batch compounded for one patient given to another",
     "administer.volume": "more given than what remains of the batch",
     "administer.unreleased": "a batch not verified by a pharmacist, or void, is not given",
+    "administer.recalled": "a batch made from a recalled lot is not given (SPEC §9.4)",
     "scan.invalid": "a GS1 scan that cannot be read, lacks an AI, fails its check digit, "
     "repeats a serial or disagrees with the lot's expiry",
     "record.mismatch": "a formulation file is not the version recorded for a batch",

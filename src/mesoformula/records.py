@@ -65,6 +65,8 @@ class Label:
     void: bool = False
     #: The record's stored facts do not verify against their seals (SPEC §9.5).
     tampered: bool = False
+    #: A lot the batch drew from is recalled (SPEC §9.4).
+    recalled: bool = False
     #: Handling hazards of the actives, from the catalog (``Ingredient.hazard``).
     hazards: tuple[str, ...] = ()
     #: The patient it was compounded for (name and id, or the id), and the prescriber.
@@ -89,6 +91,7 @@ class Label:
         """The label's lines, as printed."""
         return (
             *(("TAMPERED - DO NOT USE",) if self.tampered else ()),
+            *(("RECALLED - DO NOT USE",) if self.recalled else ()),
             *(("VOID - DO NOT USE",) if self.void else ()),
             self.name,
             *((f"Patient: {self.patient}",) if self.patient else ()),
@@ -205,6 +208,8 @@ class BatchRecord:
     #: What of the stored record does not verify against its seals (SPEC §9.5): a record
     #: printed with these says TAMPERED first.
     tampered: tuple[str, ...] = ()
+    #: The lots it drew from that are recalled now (SPEC §9.4): printed RECALLED first.
+    recalled: tuple[str, ...] = ()
     verified_at: dt.datetime | None = None
     patient_id: str | None = None
     patient_name: str | None = None

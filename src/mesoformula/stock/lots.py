@@ -6,6 +6,7 @@ adjusting, moving between sites and changing a lot's status.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mesoformula.allocation import to_ul
@@ -326,6 +327,24 @@ def lot_at_site(ledger: Ledger, lot_id: int, site: str) -> int:
     return target
 
 
+def recalled(ledger: Ledger, lot_ids: Sequence[int]) -> list[str]:
+    """
+    Which of the lots *lot_ids* are recalled now (SPEC §9.4), as "product lot L": a batch
+    that drew from one must not be given until the lot is released again.
+    """
+    if not lot_ids:
+        return []
+    db = ledger.db
+    return [
+        f"{r[0]} lot {r[1]}"
+        for r in db.execute(
+            "SELECT l.product, l.lot FROM lots l JOIN lot_balance b USING (lot_id)"
+            f" WHERE {db.in_ids('l.lot_id')} AND b.status = 'recalled' ORDER BY l.product, l.lot",
+            (db.ids(sorted(set(lot_ids))),),
+        )
+    ]
+
+
 __all__ = [
     "adjust",
     "discard",
@@ -333,6 +352,7 @@ __all__ = [
     "draw",
     "find_lot",
     "open_container",
+    "recalled",
     "set_status",
     "sites",
     "transfer",

@@ -36,6 +36,13 @@ class StockReads:
         """
         return lots.sites(self.ledger)
 
+    def recalled(self, lot_ids: Sequence[int]) -> list[str]:
+        """
+        The lots of *lot_ids* recalled now, as "product lot L".
+        See :func:`.lots.recalled`.
+        """
+        return lots.recalled(self.ledger, lot_ids)
+
     def find_lot(self, lot: str, product: str | None = None, site: str | None = None) -> int:
         """
         Return the id of lot number *lot* (of *product*, when lot numbers repeat; at

@@ -180,6 +180,8 @@ def banner(record: BatchRecord) -> str | None:
     """
     if record.tampered:
         return "TAMPERED - DO NOT USE: " + "; ".join(record.tampered)
+    if record.recalled:
+        return _recalled(record)
     if record.void is not None:
         return f"VOID - DO NOT USE: {_void(record)}"
     return None if record.released else NOT_RELEASED
@@ -188,6 +190,10 @@ def banner(record: BatchRecord) -> str | None:
 def batch_fields(record: BatchRecord) -> list[tuple[str, str]]:
     """The record's fields as printed (blank lines for what is still to be filled in)."""
     return [(name, _q(value)) for name, value in _batch_meta(record, blank="")]
+
+
+def _recalled(record: BatchRecord) -> str:
+    return "RECALLED - DO NOT USE: it was made from " + "; ".join(record.recalled)
 
 
 def _void(record: BatchRecord) -> str:
@@ -204,6 +210,7 @@ def batch_markdown(record: BatchRecord) -> str:
             if record.tampered
             else []
         ),
+        *([f"**{markdown_text(_recalled(record))}**", ""] if record.recalled else []),
         *(
             [f"**VOID - DO NOT USE**: {markdown_text(_void(record))}", ""]
             if record.void is not None
@@ -263,6 +270,8 @@ def batch_html(record: BatchRecord) -> str:
     )
     if record.void is None and not record.released:
         void = f'<p class="error">{html.escape(NOT_RELEASED)}</p>'
+    if record.recalled:
+        void = f'<p class="error">{html.escape(_recalled(record))}</p>' + void
     if record.tampered:
         void = f'<p class="error">{html.escape(banner(record) or "")}</p>' + void
     body = (
