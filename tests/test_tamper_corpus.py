@@ -78,6 +78,11 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("administrations", "insert", (("INSERT INTO administrations (kind, batch_id, patient, at,"
                                    " volume_ul, actor, doses) SELECT kind, batch_id, patient,"
                                    " at, volume_ul, actor, doses FROM administrations"),)),
+    ("events", "update", ("UPDATE events SET severity = 'severe'",)),
+    ("events", "delete", ("DELETE FROM events",)),
+    ("events", "insert", (("INSERT INTO events (patient, kind, severity, onset, at, actor,"
+                          " batch_id) SELECT 'P-0001', kind, severity, onset, at, actor,"
+                          " batch_id FROM events"),)),
     ("scans", "update", ("UPDATE scans SET serial = 'OTHER'",)),
     ("scans", "delete", ("DELETE FROM scans",)),
     ("scans", "insert", (("INSERT INTO scans (gtin, serial, product, lot, at, entry) SELECT gtin,"
@@ -87,7 +92,7 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
 
 def scenario(path: str) -> str:
     """A store with every table in use: an import, a scanned serial, a batch released and
-    given, a batch voided."""
+    given, a batch voided, a complication recorded."""
     at = ("--at", "2026-12-01T10:00")
     steps = [
         ("stock", "import", str(EXAMPLES / "stock.toml"), "--at", "2026-11-25T09:00"),
@@ -100,6 +105,8 @@ def scenario(path: str) -> str:
         ("stock", "consume", HAIR, "--batch-id", "C", "--at", "2026-12-01T10:05"),
         ("stock", "void", "--batch-id", "C", "--reason", "never made", "--not-prepared",
          "--at", "2026-12-01T10:10"),
+        ("event", "record", "--patient", "P-0042", "--kind", "nodule", "--severity", "mild",
+         "--onset", "2026-12-01T12:00", "--administration", "1", "--at", "2026-12-01T12:10"),
     ]  # fmt: skip
     for step in steps:
         code, text = run(*step, "--db", path)

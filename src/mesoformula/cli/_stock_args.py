@@ -17,6 +17,7 @@ from typing import Any
 
 from ._store import AddAction, Handler
 from .course import add_administer, add_course
+from .events import add_event
 from .record import add_record
 from .stock_batches import add_consume, add_plan
 from .stock_corrections import add_adjust, add_discard, add_status, add_undo, add_void
@@ -105,6 +106,7 @@ def add_commands(
     _add_stock(commands, parents, only)
     add_administer(commands, parents)
     add_trace(commands, parents)
+    add_event(commands, parents)
     add_course(commands, parents)
     add_record(commands, common, parents)
 

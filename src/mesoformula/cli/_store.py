@@ -91,6 +91,7 @@ WRITES = frozenset(
         ("stock", "status"),
         ("stock", "transfer"),
         ("administer", None),
+        ("event", "record"),
         ("record", "verify"),
     }
 )
@@ -98,7 +99,11 @@ WRITES = frozenset(
 
 def writes(args: argparse.Namespace) -> bool:
     """Whether the command of *args* writes to the store."""
-    action = getattr(args, "stock_command", None) or getattr(args, "record_command", None)
+    action = (
+        getattr(args, "stock_command", None)
+        or getattr(args, "record_command", None)
+        or getattr(args, "event_command", None)
+    )
     return (getattr(args, "command", None), action) in WRITES
 
 

@@ -46,7 +46,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
             elif args.batch is not None:
                 trace = trace_batch(stock, args.batch)
             else:
-                trace = trace_patient(stock, _patient_id(args.patient, out))
+                trace = trace_patient(stock, patient_id(args.patient, out))
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     code = EXIT_FINDINGS if trace.tampered else EXIT_OK
@@ -59,8 +59,9 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     return code
 
 
-def _patient_id(given: str, out: TextIO) -> str:
-    """A patient id, or the id of the patient file *given* names."""
+def patient_id(given: str, out: TextIO) -> str:
+    """A patient id, or the id of the patient file *given* names (a usage error when it
+    cannot be read)."""
     if not Path(given).is_file():
         return given
     from .course import read_patient  # noqa: PLC0415
@@ -155,4 +156,4 @@ def add_trace(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     trace.set_defaults(handler=cmd_trace, csv=True)
 
 
-__all__ = ["CSV_COLUMNS", "add_trace", "cmd_trace"]
+__all__ = ["CSV_COLUMNS", "add_trace", "cmd_trace", "patient_id"]

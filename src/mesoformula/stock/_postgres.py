@@ -28,6 +28,7 @@ IDENTITIES = (
     ("imports", "import_id"),
     ("administrations", "administration_id"),
     ("scans", "scan_id"),
+    ("events", "event_id"),
 )
 #: Rows a server-side cursor fetches at a time.
 STREAM_PAGE = 5000

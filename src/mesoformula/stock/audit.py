@@ -54,6 +54,8 @@ TRIGGERS = (
     "administrations_no_delete",
     "scans_no_update",
     "scans_no_delete",
+    "events_no_update",
+    "events_no_delete",
 )
 
 
@@ -61,7 +63,8 @@ TRIGGERS = (
 #: counter (its gapless numbers) cannot be deleted.
 POSTGRES_TRIGGERS = (
     *(f"{table}_no_truncate" for table in (
-        "journal", "batches", "imports", "voids", "verifications", "administrations", "scans"
+        "journal", "batches", "imports", "voids", "verifications", "administrations", "scans",
+        "events",
     )),
     "journal_counter_no_delete",
 )  # fmt: skip
@@ -224,6 +227,7 @@ _NEEDS_SEAL = (
     ("verifications", "batch_id", "sealed: verification", "the release of batch '{}'"),
     ("voids", "batch_id", "sealed: void", "the void of batch '{}'"),
     ("administrations", "administration_id", "sealed: administration", "administration {}"),
+    ("events", "event_id", "sealed: event", "event {}"),
 )
 
 

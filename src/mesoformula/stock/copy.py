@@ -33,6 +33,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("verifications", "batch_id"),
     ("administrations", "administration_id"),
     ("scans", "scan_id"),
+    ("events", "event_id"),
 )
 
 #: Rows written to the target per statement.

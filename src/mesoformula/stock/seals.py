@@ -70,6 +70,14 @@ SEALED = {
         "import",
         "SELECT import_id, sha256, name, at, actor, lots FROM imports WHERE import_id = ?",
     ),
+    # "sealed: event N": the complication N a patient reported (SPEC §9.4).
+    "sealed: event": (
+        "event",
+        (
+            "SELECT event_id, patient, kind, severity, onset, at, actor, batch_id,"
+            " administration_id, organism, description FROM events WHERE event_id = ?"
+        ),
+    ),
     # "sealed: administration N": the row N of the course (a dose given, or its undo).
     "sealed: administration": (
         "administration",
@@ -88,11 +96,12 @@ CHANGED = {
     "verification": "the release is not what was recorded",
     "administration": "the dose given is not what was recorded",
     "import": "the sheet's checksum, name, time or lots are not what was recorded",
+    "event": "the complication is not what was recorded",
 }
 
 
 #: The subjects whose seal names its row by a number after the reason.
-NUMBERED = ("administration", "import")
+NUMBERED = ("administration", "import", "event")
 
 
 def sealed_subject(reason: str, correlation: str) -> tuple[str, str] | None:

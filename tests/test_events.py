@@ -1,0 +1,71 @@
+"""
+Complications (SPEC §9.4): ``event record`` and ``event list``, append-only and sealed,
+never before the dose they follow; both engines.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_tamper import run, sql
+from .test_trace import given
+
+INFECTION = ("event", "record", "--patient", "P-0042", "--kind", "infection", "--severity",
+             "moderate", "--onset", "2026-12-01T20:00", "--organism", "Mycobacterium abscessus",
+             "--at", "2026-12-01T21:00")  # fmt: skip
+
+
+class TestRecord:
+    def test_recorded_sealed_and_listed(self, location: str) -> None:
+        path = given(location)
+        code, text = run(*INFECTION, "--administration", "1", "--db", path, "--format", "json")
+        assert (0, 1) == (code, json.loads(text)["event"])
+        code, text = run("event", "list", "--lot", "LA-2611", "--db", path, "--format", "json")
+        (event,) = json.loads(text)["events"]
+        assert (0, "infection", "B", 1, "Mycobacterium abscessus") == (
+            code,
+            event["kind"],
+            event["batch_id"],
+            event["administration"],
+            event["organism"],
+        )
+        assert "store is sound" in run("stock", "verify", "--db", path)[1]
+        assert [] == json.loads(run("event", "list", "--batch", "C", "--db", path,
+                                    "--format", "json")[1])["events"]  # fmt: skip
+
+    @pytest.mark.parametrize(
+        ("argv", "words"),
+        [
+            (("--administration", "1", "--onset", "2026-12-01T10:59"), "before the dose"),
+            (("--batch", "C"), "received nothing from batch 'C'"),
+            (("--administration", "1", "--kind", "rash"), "--organism goes with --kind infection"),
+        ],
+    )
+    def test_refused_and_nothing_recorded(
+        self, location: str, argv: tuple[str, ...], words: str
+    ) -> None:
+        path = given(location)
+        head = run("stock", "head", "--db", path)[1]
+        code, text = run(*INFECTION, *argv, "--db", path)
+        assert (1, True) == (code, words in text), text
+        assert head == run("stock", "head", "--db", path)[1]
+
+    def test_another_patients_dose_and_unknown_ones(self, location: str) -> None:
+        path = given(location)
+        argv = [*INFECTION, "--db", path]
+        argv[argv.index("P-0042")] = "P-0001"
+        code, text = run(*argv, "--administration", "1")
+        assert (1, True) == (code, "was given to P-0042, not P-0001" in text)
+        assert 2 == run(*INFECTION, "--administration", "99", "--db", path)[0]
+        assert 2 == run(*INFECTION, "--batch", "NOPE", "--db", path)[0]
+
+    def test_a_changed_event_is_caught(self, location: str) -> None:
+        path = given(location)
+        assert 0 == run(*INFECTION, "--batch", "B", "--db", path)[0]
+        sql(path, "DROP TRIGGER events_no_update", "UPDATE events SET severity = 'mild'")
+        code, text = run("event", "list", "--db", path)
+        assert (1, True) == (code, text.startswith("TAMPERED - DO NOT USE: the event 1"))
+        assert "the complication is not what was recorded" in run("stock", "verify",
+                                                                   "--db", path)[1]  # fmt: skip
