@@ -185,7 +185,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     fhir.set_defaults(handler=cmd_export_fhir)
 
     base = {"validate", "schema", "catalog", "check", "compose", "export"}
-    more = {"stock", "record", "administer", "course", "trace", "event"}
+    more = {"stock", "record", "administer", "course", "trace", "event", "signals"}
     if argv is None or not base & set(argv) or more & set(argv):
         _add_more_commands(commands, common, argv)
     return parser

@@ -19,6 +19,7 @@ from ._store import AddAction, Handler
 from .course import add_administer, add_course
 from .events import add_event
 from .record import add_record
+from .signals import add_signals
 from .stock_batches import add_consume, add_plan
 from .stock_corrections import add_adjust, add_discard, add_status, add_undo, add_void
 from .stock_lots import add_count, add_history, add_list, add_transfer
@@ -107,6 +108,7 @@ def add_commands(
     add_administer(commands, parents)
     add_trace(commands, parents)
     add_event(commands, parents)
+    add_signals(commands, parents)
     add_course(commands, parents)
     add_record(commands, common, parents)
 

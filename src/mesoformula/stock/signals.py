@@ -1,0 +1,165 @@
+"""
+Signals (SPEC §9.4): complications that cluster on one batch or one lot within a
+window, so that an outbreak (a mycobacterial infection traced to a batch, a product or
+a practice) is seen while the other exposed patients can still be called. Each signal
+lists the patients exposed (who received a dose from the batch, or from a batch of the
+lot) who have not reported.
+
+A signal: two or more events of one kind in different patients sharing a batch or a
+lot, or any infection after a batch given to more than one patient. Events are also
+grouped by product, preparer and site for the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import attrs
+
+from mesoformula import _time
+from mesoformula._json import JSONObject
+from mesoformula.events import Event
+
+from .events import events
+from .store import Stock
+
+
+@attrs.frozen(kw_only=True)
+class Signal:
+    """
+    A cluster of complications: *kind* of events in *reported* patients after the batch
+    or lot *shared* (``batch B`` or ``lot product/L``), and the *exposed* patients who
+    received a dose from it and have not reported.
+    """
+
+    kind: str
+    shared: str
+    events: tuple[int, ...]
+    reported: tuple[str, ...]
+    exposed: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """The signal in words, for the finding ``signal.cluster``."""
+        who = ", ".join(self.exposed) or "none"
+        return (
+            f"{len(self.events)} {self.kind} event(s) in {len(self.reported)} patient(s) "
+            f"({', '.join(self.reported)}) after {self.shared}; exposed and not reported: {who}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class _Exposure:
+    """What a batch links an event to: its lots, product, preparer, site, recipients."""
+
+    lots: tuple[str, ...]
+    products: tuple[str, ...]
+    preparer: str
+    site: str
+    recipients: tuple[str, ...]
+
+
+def signals(stock: Stock, *, at: dt.datetime, window: dt.timedelta) -> list[Signal]:
+    """The signals among the events whose onset is within *window* before *at*."""
+    since = _time.utc(at) - window
+    found = [e for e in events(stock, since=since) if e.onset <= _time.utc(at)]
+    exposure = {b: _exposure(stock, b) for b in sorted({e.batch_id for e in found})}
+    lot_recipients: dict[str, set[str]] = defaultdict(set)
+    for batch in exposure.values():
+        for lot in batch.lots:
+            lot_recipients[lot].update(batch.recipients)
+    groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
+    for event in found:
+        groups[(event.kind, f"batch {event.batch_id}")].append(event)
+        for lot in exposure[event.batch_id].lots:
+            groups[(event.kind, f"lot {lot}")].append(event)
+    result = []
+    for (kind, shared), grouped in sorted(groups.items()):
+        recipients = (
+            set(exposure[shared.removeprefix("batch ")].recipients)
+            if shared.startswith("batch ")
+            else lot_recipients[shared.removeprefix("lot ")]
+        )
+        signal = _signal(kind, shared, grouped, recipients)
+        if signal is not None:
+            result.append(signal)
+    return result
+
+
+def _signal(
+    kind: str, shared: str, grouped: Sequence[Event], recipients: set[str]
+) -> Signal | None:
+    """A signal of *grouped*, or None when they do not make one."""
+    reported = sorted({e.patient for e in grouped})
+    infection = kind == "infection" and shared.startswith("batch ") and len(recipients) > 1
+    if len(reported) < 2 and not infection:
+        return None
+    return Signal(
+        kind=kind,
+        shared=shared,
+        events=tuple(e.number for e in grouped),
+        reported=tuple(reported),
+        exposed=tuple(sorted(recipients - set(reported))),
+    )
+
+
+def _exposure(stock: Stock, batch_id: str) -> _Exposure:
+    stored = stock.batch(batch_id)
+    return _Exposure(
+        lots=tuple(sorted({f"{a.product}/{a.lot}" for a in stored.plan.allocations})),
+        products=tuple(sorted({a.product for a in stored.plan.allocations})),
+        preparer=stored.actor,
+        site=stored.snapshot.site or "main",
+        recipients=tuple(
+            sorted({a.patient for a in stock.administrations(batch_id=batch_id) if a.live})
+        ),
+    )
+
+
+def groups(stock: Stock, *, at: dt.datetime, window: dt.timedelta) -> JSONObject:
+    """The events within the window grouped by batch, lot, product, preparer and site
+    (event numbers), for the report."""
+    since = _time.utc(at) - window
+    found = [e for e in events(stock, since=since) if e.onset <= _time.utc(at)]
+    by: dict[str, dict[str, list[int]]] = {
+        k: defaultdict(list) for k in ("batch", "lot", "product", "preparer", "site")
+    }
+    for event in found:
+        batch = _exposure(stock, event.batch_id)
+        by["batch"][event.batch_id].append(event.number)
+        for lot in batch.lots:
+            by["lot"][lot].append(event.number)
+        for product in batch.products:
+            by["product"][product].append(event.number)
+        by["preparer"][batch.preparer].append(event.number)
+        by["site"][batch.site].append(event.number)
+    return {key: dict(sorted(values.items())) for key, values in by.items()}
+
+
+def signal_data(signal: Signal) -> JSONObject:
+    """A signal in the JSON shape of ``mesoformula signals --format json``."""
+    return {
+        "kind": signal.kind,
+        "shared": signal.shared,
+        "events": list(signal.events),
+        "reported": list(signal.reported),
+        "exposed": list(signal.exposed),
+        "message": signal.message,
+    }
+
+
+def report_data(
+    at: dt.datetime, window: dt.timedelta, found: Sequence[Signal], grouped: JSONObject
+) -> JSONObject:
+    """What ``mesoformula signals --format json`` prints."""
+    return {
+        "at": _time.stored(at),
+        "window_days": window / dt.timedelta(days=1),
+        "signals": [signal_data(s) for s in found],
+        "groups": grouped,
+    }
+
+
+__all__ = ["Signal", "groups", "report_data", "signal_data", "signals"]
