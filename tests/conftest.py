@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -110,7 +111,8 @@ def fresh_database(server: Path) -> str:
     import psycopg
 
     tool = _throwaway()
-    name = f"t{os.getpid()}_{next(_DATABASES)}"
+    # A process id recurs across runs on one server: the random part keeps names apart.
+    name = f"t{os.getpid()}_{next(_DATABASES)}_{secrets.token_hex(4)}"
     with psycopg.connect(tool.url(server), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     return str(tool.url(server, name))

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from .test_tamper import run, sql
-from .test_trace import given
+from .test_trace import HAIR, PATIENT, given
 
 INFECTION = ("event", "record", "--patient", "P-0042", "--kind", "infection", "--severity",
              "moderate", "--onset", "2026-12-01T20:00", "--organism", "Mycobacterium abscessus",
@@ -69,3 +69,42 @@ class TestRecord:
         assert (1, True) == (code, text.startswith("TAMPERED - DO NOT USE: the event 1"))
         assert "the complication is not what was recorded" in run("stock", "verify",
                                                                    "--db", path)[1]  # fmt: skip
+
+
+class TestPriorReaction:
+    """An allergic reaction after a batch warns about every later preparation sharing
+    one of its ingredients; a severe one refuses it (SPEC §9.4)."""
+
+    def react(self, path: str, severity: str) -> None:
+        code, text = run("event", "record", "--patient", "P-0042", "--kind",
+                         "allergic-reaction", "--severity", severity, "--onset",
+                         "2026-12-01T11:30", "--administration", "1", "--db", path,
+                         "--at", "2026-12-01T12:40")  # fmt: skip
+        assert 0 == code, text
+
+    def test_severe_refuses_check_consume_and_administer(self, location: str) -> None:
+        path = given(location)
+        self.react(path, "severe")
+        code, text = run("check", HAIR, "--patient", PATIENT, "--db", path,
+                         "--at", "2026-12-02T10:00")  # fmt: skip
+        assert (1, True) == (code, "error patient.prior-reaction" in text)
+        assert "after batch B, which contained" in text
+        code, text = run("stock", "consume", HAIR, "--batch-id", "D", "--patient", PATIENT,
+                         "--db", path, "--at", "2026-12-01T13:00")  # fmt: skip
+        assert (1, True) == (code, "patient.prior-reaction" in text)
+        code, text = run("administer", "--batch-id", "B", "--patient", PATIENT, "--volume",
+                         "1 mL", "--db", path, "--at", "2026-12-01T13:00")  # fmt: skip
+        assert (1, True) == (code, "error patient.prior-reaction" in text)
+
+    def test_mild_warns(self, location: str) -> None:
+        path = given(location)
+        self.react(path, "mild")
+        code, text = run("check", HAIR, "--patient", PATIENT, "--db", path,
+                         "--at", "2026-12-02T10:00")  # fmt: skip
+        assert (0, True) == (code, "warning patient.prior-reaction" in text)
+
+    def test_without_the_store_nothing_is_known(self, location: str) -> None:
+        path = given(location)
+        self.react(path, "severe")
+        code, text = run("check", HAIR, "--patient", PATIENT)
+        assert (0, False) == (code, "patient.prior-reaction" in text)

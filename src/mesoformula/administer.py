@@ -24,6 +24,7 @@ from .findings import Finding
 from .patient import Patient
 from .rules.checks import check_administration
 from .rules.references import patient_term_findings
+from .stock.events import prior_reactions
 from .stock.store import Stock
 
 
@@ -167,6 +168,7 @@ def administer(
             risks=recorded.accepted_risks,
             formulation=recorded.id,
             area=where,
+            reactions=prior_reactions(stock, patient.id),
         )
         findings += patient_term_findings(patient, catalog)
         bud = record.bud.at

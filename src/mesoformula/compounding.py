@@ -45,6 +45,7 @@ from .rules.checks import check
 from .rules.references import patient_term_findings
 from .snapshot import AdmixtureNote, BatchSnapshot, ProductNote, RecordedPatient
 from .stock import ConsumeResult
+from .stock.events import prior_reactions
 from .stock.reconcile import checksum, needs_of
 from .stock.store import Stock
 from .units import Quantity, days
@@ -121,7 +122,9 @@ def consume_batch(
         )
     worksheet = compose(formulation, catalog, batches=batches)
     course = None if patient is None else stock.administrations(patient=patient.id)
-    findings = [*notes, *check(formulation, catalog, patient, course=course, at=at)[1]]
+    reactions = () if patient is None else tuple(prior_reactions(stock, patient.id))
+    checked = check(formulation, catalog, patient, course=course, at=at, reactions=reactions)
+    findings = [*notes, *checked[1]]
     if patient is not None:
         findings += patient_term_findings(patient, catalog)
     bud = planned_bud(formulation, worksheet, catalog, at=at, started_at=started)

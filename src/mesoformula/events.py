@@ -55,4 +55,15 @@ class Event:
         return self.severity in ("severe", "life-threatening")
 
 
-__all__ = ["EVENT_KINDS", "SEVERITIES", "Event", "Severity"]
+@attrs.frozen(kw_only=True)
+class PriorReaction:
+    """
+    An allergic reaction a patient had after a batch, with the ingredients that batch
+    contained (as it was made): what a later preparation is checked against.
+    """
+
+    event: Event
+    ingredients: tuple[str, ...]
+
+
+__all__ = ["EVENT_KINDS", "SEVERITIES", "Event", "PriorReaction", "Severity"]

@@ -68,6 +68,7 @@ CODES: dict[str, str] = {
     "administer.unreleased": "a batch not verified by a pharmacist, or void, is not given",
     "administer.recalled": "a batch made from a recalled lot is not given (SPEC §9.4)",
     "signal.cluster": "complications cluster on a batch or a lot (SPEC §9.4)",
+    "patient.prior-reaction": "the patient reacted to a batch with an ingredient of this one",
     "scan.invalid": "a GS1 scan that cannot be read, lacks an AI, fails its check digit, "
     "repeats a serial or disagrees with the lot's expiry",
     "record.mismatch": "a formulation file is not the version recorded for a batch",

@@ -30,6 +30,7 @@ from .sheets import CountSheet, StockSheet
 
 if TYPE_CHECKING:
     from .course import Administration
+    from .events import PriorReaction
 
 
 @attrs.frozen(kw_only=True)
@@ -181,13 +182,15 @@ def check_files(
     *,
     course_of: Callable[[str], Sequence[Administration]] | None = None,
     at: dt.datetime | None = None,
+    reactions_of: Callable[[str], Sequence[PriorReaction]] | None = None,
 ) -> list[FileReport]:
     """
     ``mesoformula check``: a formulation against a patient (SPEC §8.1, §9.1). Returns
     the catalogs' problems that are not mere info first, then the formulation's report
     (every check, the patient's included) and the patient file's report (its own
     problems and unknown terms). *course_of* gives a patient's recorded course (by
-    id) so that the planned course is checked on top of it from *at*. A patient file
+    id) so that the planned course is checked on top of it from *at*; *reactions_of*
+    their recorded allergic reactions (``patient.prior-reaction``). A patient file
     that cannot be read leaves the patient checks not run, said as an error.
     """
     patient_doc = read(patient_path, expect="patient")
@@ -208,7 +211,11 @@ def check_files(
                 )
             )
         course = None if patient is None or course_of is None else course_of(patient.id)
-        _, found = check(formulation_doc.model, loaded.catalog, patient, course=course, at=at)
+        reactions = () if patient is None or reactions_of is None else reactions_of(patient.id)
+        _, found = check(
+            formulation_doc.model, loaded.catalog, patient, course=course, at=at,
+            reactions=reactions,
+        )  # fmt: skip
         formulation_findings += formulation_doc.locate(found)
     return [
         *catalog_reports(loaded, include_info=False),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from mesoformula.course import Administration
+    from mesoformula.events import PriorReaction
 
 from ._common import (
     EXIT_OK,
@@ -85,12 +86,19 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             course: list[Administration] = stock.administrations(patient=patient)
         return course
 
+    def reactions_of(patient: str) -> Sequence[PriorReaction]:
+        from mesoformula.stock.events import prior_reactions  # noqa: PLC0415
+
+        with open_store(args, readonly=True) as stock:
+            return prior_reactions(stock, patient)
+
     reports = check_files(
         args.formulation,
         args.patient,
         loaded,
         course_of=course_of if args.db is not None else None,
         at=at,
+        reactions_of=reactions_of if args.db is not None else None,
     )
     return print_reports(reports, args.format, out, args.min_severity)
 

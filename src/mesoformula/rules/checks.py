@@ -40,6 +40,7 @@ from mesoformula.worksheet import Content, Worksheet
 
 if TYPE_CHECKING:  # imported only where a recorded course is counted
     from mesoformula.course import Administration
+    from mesoformula.events import PriorReaction
 
 from .areas import area_reference_findings, limit_area_findings
 from .bud import bud_findings, schedule_findings
@@ -59,6 +60,7 @@ from .patient import (
     lactation_findings,
     pregnancy_findings,
 )
+from .reactions import prior_reaction_findings
 from .sitting import sitting_findings
 
 
@@ -69,6 +71,7 @@ def check(
     *,
     course: Sequence[Administration] | None = None,
     at: dt.datetime | None = None,
+    reactions: Sequence[PriorReaction] = (),
     **options: Any,
 ) -> tuple[Worksheet, list[Finding]]:
     """
@@ -82,6 +85,10 @@ def check(
     ``dose.course`` counts what was given plus the sessions of the course still to come
     (its ``sessions`` less the sittings recorded with it), and ``interval.short`` fires
     when an ingredient with a ``min_interval`` was given in another sitting too recently.
+
+    With *reactions* (the patient's recorded allergic reactions, SPEC §9.4), a
+    preparation sharing an ingredient with a batch they reacted to is
+    ``patient.prior-reaction``.
 
     An accepted risk whose justification is blank accepts nothing and is itself a
     ``file.schema`` error (SPEC §8.1).
@@ -102,6 +109,7 @@ def check(
     findings += storage_findings(formulation, worksheet, catalog)
     findings += bud_findings(formulation, worksheet, catalog)
     findings += schedule_findings(worksheet, formulation, catalog)
+    findings += prior_reaction_findings(present, reactions, catalog)
     return worksheet, _accepted(findings, formulation.accepted_risks, catalog, formulation.id)
 
 
@@ -175,6 +183,7 @@ def check_administration(
     risks: Sequence[AcceptedRisk] = (),
     area: str | None = None,
     formulation: str = "",
+    reactions: Sequence[PriorReaction] = (),
 ) -> list[Finding]:
     """
     The checks of one administration (SPEC §8.3, §9.1): *volume_ml* of a batch with
@@ -203,6 +212,7 @@ def check_administration(
     findings += patient_findings(adjusted, catalog, patient)
     findings += recent_findings(present, course, catalog, at, window=window)
     findings += limit_area_findings(adjusted, catalog, [area] if area else [])
+    findings += prior_reaction_findings(present, reactions, catalog)
     findings = note_given(findings, given_before)
     return accept_risks(findings, usable_risks(risks, catalog, formulation))
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
-from mesoformula.events import EVENT_KINDS, SEVERITIES, Event
+from mesoformula.events import EVENT_KINDS, SEVERITIES, Event, PriorReaction
 from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry
 
 from .ledger import iso
@@ -125,7 +125,9 @@ def events(
     since: dt.datetime | None = None,
 ) -> list[Event]:
     """The events recorded (of *patient*, after *batch_ids*, with onset from *since*),
-    oldest onset first."""
+    oldest onset first; none on a store from before events (schema 12) not migrated yet."""
+    if "events" not in stock.ledger.db.tables():
+        return []
     rows = stock.ledger.db.execute(
         f"SELECT {_COLUMNS} FROM events WHERE (CAST(? AS TEXT) IS NULL OR patient = ?)"
         " ORDER BY onset, event_id",
@@ -165,6 +167,21 @@ def event_problems(stock: Stock, found: Sequence[Event]) -> list[str]:
     return problems
 
 
+def prior_reactions(stock: Stock, patient: str) -> list[PriorReaction]:
+    """The allergic reactions *patient* had, each with the ingredients of its batch (as
+    the batch was made), for ``patient.prior-reaction``."""
+    from mesoformula.course import contents_of  # noqa: PLC0415 - only with reactions
+
+    found = []
+    for event in events(stock, patient=patient):
+        if event.kind != "allergic-reaction":
+            continue
+        worksheet = stock.batch(event.batch_id).snapshot.worksheet or {}
+        ingredients = tuple(c.ingredient for c in contents_of(worksheet))
+        found.append(PriorReaction(event=event, ingredients=ingredients))
+    return found
+
+
 def event_data(event: Event) -> JSONObject:
     """An event in the JSON shape of ``event list --format json``."""
     return {
@@ -187,4 +204,11 @@ def recorded_data(number: int, entry: int) -> JSONObject:
     return {"event": number, "entry": entry}
 
 
-__all__ = ["event_data", "event_problems", "events", "record_event", "recorded_data"]
+__all__ = [
+    "event_data",
+    "event_problems",
+    "events",
+    "prior_reactions",
+    "record_event",
+    "recorded_data",
+]
