@@ -108,3 +108,49 @@ class TestPriorReaction:
         self.react(path, "severe")
         code, text = run("check", HAIR, "--patient", PATIENT)
         assert (0, False) == (code, "patient.prior-reaction" in text)
+
+
+def test_fhir_adverse_events_and_administrations(location: str) -> None:
+    """event list and course show as FHIR R5, validated by the fhir.resources models."""
+    from fhir.resources.bundle import Bundle
+
+    path = given(location)
+    assert 0 == run(*INFECTION, "--administration", "1", "--description", "<b>pus</b> & fever",
+                    "--db", path)[0]  # fmt: skip
+    code, text = run("event", "list", "--db", path, "--format", "fhir")
+    bundle = Bundle.model_validate_json(text)
+    (entry,) = bundle.entry or []
+    event = entry.resource
+    assert (0, "AdverseEvent", "infection") == (code, event.get_resource_type(), event.code.text)
+    assert ["organism: Mycobacterium abscessus", "<b>pus</b> & fever"] == [
+        n.text for n in event.note or []
+    ]
+    code, text = run("course", "show", "--patient", PATIENT, "--db", path, "--format", "fhir")
+    bundle = Bundle.model_validate_json(text)
+    assert (0, ["completed", "entered-in-error"]) == (
+        code,
+        [e.resource.status for e in bundle.entry or []],
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--kind", "rashy"),
+        ("--severity", "fatal"),
+        ("--patient", " "),
+        ("--description", "two\nlines"),
+        ("--onset", "yesterday"),
+    ],
+)
+def test_bad_input_is_a_usage_error(location: str, argv: tuple[str, ...]) -> None:
+    path = given(location)
+    head = run("stock", "head", "--db", path)[1]
+    args = [*INFECTION, "--administration", "1", "--db", path]
+    flag = args.index(argv[0]) if argv[0] in args else None
+    if flag is not None:
+        args[flag + 1] = argv[1]
+    else:
+        args += list(argv)
+    assert 2 == run(*args)[0]
+    assert head == run("stock", "head", "--db", path)[1]

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .catalog import Catalog
+from .course import Administration
+from .events import Event
 from .units import UCUM, UCUM_SYSTEM
 from .worksheet import Content, clean
 
@@ -165,13 +167,97 @@ def batch_bundle(
     }
 
 
+#: The system of a patient's identifier in the store (its id as the clinic writes it).
+PATIENT_SYSTEM = "urn:mesoformula:patient"
+#: The system of the complication kinds of SPEC §9.4.
+EVENT_SYSTEM = "urn:mesoformula:event-kind"
+#: HL7's adverse-event seriousness codes, by severity.
+_SERIOUS = {"severe": "serious", "life-threatening": "serious"}
+
+
+def _subject(patient_id: str) -> JSON:
+    return {"identifier": {"system": PATIENT_SYSTEM, "value": patient_id}}
+
+
+def adverse_event(event: Event) -> JSON:
+    """A complication as an R5 ``AdverseEvent`` (actual, completed): its kind, onset,
+    recording time, seriousness and the batch it followed as the suspect entity."""
+    resource: JSON = {
+        "resourceType": "AdverseEvent",
+        "id": resource_id(f"event-{event.number}"),
+        "identifier": [{"system": "urn:mesoformula:event", "value": str(event.number)}],
+        "status": "completed",
+        "actuality": "actual",
+        "code": {"coding": [{"system": EVENT_SYSTEM, "code": event.kind}], "text": event.kind},
+        "subject": _subject(event.patient),
+        "occurrenceDateTime": event.onset.isoformat(timespec="seconds"),
+        "recordedDate": event.at.isoformat(timespec="seconds"),
+        "recorder": {"display": event.actor},
+        "seriousness": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+                    "code": _SERIOUS.get(event.severity, "non-serious"),
+                }
+            ],
+            "text": event.severity,
+        },
+        "suspectEntity": [
+            {"instanceReference": {"identifier": {"system": BATCH_SYSTEM, "value": event.batch_id}}}
+        ],
+    }
+    notes = [n for n in (event.organism and f"organism: {event.organism}", event.description) if n]
+    if notes:
+        resource["note"] = [{"text": n} for n in notes]
+    return resource
+
+
+def medication_administration(given: Administration) -> JSON:
+    """A dose given as an R5 ``MedicationAdministration`` (``entered-in-error`` when it
+    was undone): the batch as the medication, the volume as the dose, the area as the
+    site."""
+    dosage: JSON = {"dose": quantity(given.volume_ml, "mL")}
+    if given.area:
+        dosage["site"] = {"text": given.area}
+    resource: JSON = {
+        "resourceType": "MedicationAdministration",
+        "id": resource_id(f"administration-{given.number}"),
+        "identifier": [{"system": "urn:mesoformula:administration", "value": str(given.number)}],
+        "status": "completed" if given.live else "entered-in-error",
+        "medication": {
+            "reference": {"identifier": {"system": BATCH_SYSTEM, "value": given.batch_id}},
+        },
+        "subject": _subject(given.patient),
+        "occurenceDateTime": given.at.isoformat(timespec="seconds"),
+        "performer": [{"actor": {"reference": {"display": given.actor}}}],
+        "dosage": dosage,
+    }
+    if given.undone is not None:
+        resource["statusReason"] = [{"text": given.undone.reason}]
+    return resource
+
+
+def collection(resources: Iterable[JSON], kind: str) -> JSON:
+    """A ``Bundle`` (collection) of *resources*, each under a stable ``urn:uuid``."""
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": _full_url(str(r["id"]), kind), "resource": r} for r in resources],
+    }
+
+
 __all__ = [
     "BATCH_SYSTEM",
+    "EVENT_SYSTEM",
     "FORMULATION_SYSTEM",
     "IDENTIFIER_SYSTEMS",
+    "PATIENT_SYSTEM",
+    "adverse_event",
     "batch_bundle",
+    "collection",
     "ingredients",
     "medication",
+    "medication_administration",
     "quantity",
     "resource_id",
 ]

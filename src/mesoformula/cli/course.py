@@ -230,6 +230,12 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         ]
         tampered = stock.tampered(administrations=numbers)
     code = EXIT_FINDINGS if tampered else EXIT_OK
+    if args.format == "fhir" and not tampered:  # a tampered course is never exported
+        from mesoformula.fhir import collection, medication_administration  # noqa: PLC0415
+
+        given = [medication_administration(a) for a in administrations]
+        write_json(collection(given, "MedicationAdministration"), out)
+        return code
     if args.format == "json":
         write_json({**course_data(summary), **({"tampered": tampered} if tampered else {})}, out)
         return code
@@ -338,7 +344,7 @@ def add_course(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         "minimum interval. Read-only.",
     )
     show_course.add_argument("--patient", required=True, metavar="PATIENT", help="patient file")
-    show_course.set_defaults(handler=cmd_course_show)
+    show_course.set_defaults(handler=cmd_course_show, fhir=True)
 
 
 __all__ = ["add_administer", "add_course", "cmd_administer", "cmd_course_show", "read_patient"]

@@ -73,6 +73,11 @@ def cmd_event_list(args: argparse.Namespace, out: TextIO) -> int:
             batches = [b.batch_id for b in traced.batches] + (batches or [])
         found = events(stock, patient=patient, batch_ids=batches, since=since)
         tampered = event_problems(stock, found)
+    if args.format == "fhir" and not tampered:  # tampered events are never exported
+        from mesoformula.fhir import adverse_event, collection  # noqa: PLC0415
+
+        write_json(collection([adverse_event(e) for e in found], "AdverseEvent"), out)
+        return EXIT_OK
     if args.format == "json":
         write_json({"events": [event_data(e) for e in found], "tampered": tampered}, out)
         return EXIT_FINDINGS if tampered else EXIT_OK
@@ -127,7 +132,7 @@ def add_event(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     listing.add_argument("--product", metavar="PRODUCT", help="the lot's product, if ambiguous")
     listing.add_argument("--batch", metavar="ID", help="events after this batch")
     listing.add_argument("--since", metavar="ISO-DATETIME", help="onsets from this time")
-    listing.set_defaults(handler=cmd_event_list)
+    listing.set_defaults(handler=cmd_event_list, fhir=True)
 
 
 __all__ = ["add_event", "cmd_event_list", "cmd_event_record"]

@@ -62,6 +62,8 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
 def patient_id(given: str, out: TextIO) -> str:
     """A patient id, or the id of the patient file *given* names (a usage error when it
     cannot be read)."""
+    if not given.strip():
+        raise UsageError("--patient '': give a patient id or a patient file")
     if not Path(given).is_file():
         return given
     from .course import read_patient  # noqa: PLC0415
