@@ -15,7 +15,7 @@ from mesoformula.cli._common import UsageError
 from mesoformula.cli.signals import window_of
 
 from .test_tamper import run
-from .test_trace import given
+from .test_trace import PATIENT, given
 
 
 def three_patients(path: str, tmp_path: Path) -> str:
@@ -72,10 +72,31 @@ class TestSignals:
             "after batch B; exposed and not reported: P-0042"
         )
         assert expected in text
-        assert "after lot lidocaine-hcl-2pct-5ml/LA-2611" in text
+        assert "after lot" not in text  # one batch: the batch's signal says it
         # Outside the window, no signal.
         code, _ = run("signals", "--db", path, "--at", "2027-02-01T00:00", "--window", "30d")
         assert 0 == code
+
+    def test_a_lot_across_its_batches(self, location: str, tmp_path: Path) -> None:
+        path = three_patients(location, tmp_path)
+        steps = [
+            ("record", "verify", "--batch-id", "C", "--verifier", "bob",
+             "--at", "2026-12-01T12:10"),
+            ("administer", "--batch-id", "C", "--patient", str(PATIENT), "--volume", "1 mL",
+             "--at", "2026-12-01T12:20"),
+        ]  # fmt: skip
+        for step in steps:
+            assert 0 == run(*step, "--db", path)[0]
+        event(path, "P-0101", "rash", "2026-12-01T21:00")
+        code, text = run("event", "record", "--patient", "P-0042", "--kind", "rash",
+                         "--severity", "mild", "--onset", "2026-12-01T21:30", "--batch", "C",
+                         "--db", path, "--at", "2026-12-01T23:00")  # fmt: skip
+        assert 0 == code, text
+        code, text = run("signals", "--db", path, "--at", "2026-12-02T00:00", "--format", "json")
+        shared = {s["shared"]: (s["reported"], s["exposed"]) for s in json.loads(text)["signals"]}
+        assert 1 == code
+        assert (["P-0042", "P-0101"], ["P-0102"]) == shared["lot lidocaine-hcl-2pct-5ml/LA-2611"]
+        assert not any(key.startswith("batch ") for key in shared)  # one report per batch
 
     def test_one_nodule_is_no_signal(self, location: str, tmp_path: Path) -> None:
         path = three_patients(location, tmp_path)

@@ -84,11 +84,15 @@ def cmd_event_list(args: argparse.Namespace, out: TextIO) -> int:
     for problem in tampered:
         out.write(f"TAMPERED - DO NOT USE: {problem}\n")
     for e in found:
-        after = f"administration {e.administration}" if e.administration else f"batch {e.batch_id}"
+        after = (
+            f"administration {e.administration} (batch {e.batch_id})"
+            if e.administration
+            else f"batch {e.batch_id}"
+        )
         organism = f", {e.organism}" if e.organism else ""
         out.write(
             f"event {e.number}: {e.patient} {e.kind} ({e.severity}{organism}) from "
-            f"{_time.shown(e.onset)} after {after} (batch {e.batch_id})"
+            f"{_time.shown(e.onset)} after {after}"
             + (f": {e.description}" if e.description else "")
             + "\n"
         )

@@ -5,9 +5,9 @@ a practice) is seen while the other exposed patients can still be called. Each s
 lists the patients exposed (who received a dose from the batch, or from a batch of the
 lot) who have not reported.
 
-A signal: two or more events of one kind in different patients sharing a batch or a
-lot, or any infection after a batch given to more than one patient. Events are also
-grouped by product, preparer and site for the report.
+A signal: two or more events of one kind in different patients sharing a batch, or a
+lot across its batches, or any infection after a batch given to more than one patient.
+Events are also grouped by product, preparer and site for the report.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def _signal(
 ) -> Signal | None:
     """A signal of *grouped*, or None when they do not make one."""
     reported = sorted({e.patient for e in grouped})
+    if shared.startswith("lot ") and len({e.batch_id for e in grouped}) < 2:
+        return None  # one batch: its own signal says it, a lot signal only across batches
     infection = kind == "infection" and shared.startswith("batch ") and len(recipients) > 1
     if len(reported) < 2 and not infection:
         return None
