@@ -203,13 +203,11 @@ def add_count(add: AddAction) -> None:
 
 def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     """``stock history [--lot L [--product P]] [--batch ID]``."""
-    import attrs  # noqa: PLC0415
-
     with open_store(args, readonly=True) as stock:
         lot = lot_id(stock, args) if args.lot else None
         entries = stock.history(lot, correlation=args.batch)
     if args.format == "json":
-        write_json([attrs.asdict(e) for e in entries], out)
+        write_json(entries, out)
         return EXIT_OK
     for e in entries:
         parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]
@@ -266,7 +264,9 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not transferred (nothing was recorded): {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json({"transferred": args.containers, "entries": entries}, out)
+        from mesoformula.results import Transferred  # noqa: PLC0415 - JSON output only
+
+        write_json(Transferred(transferred=args.containers, entries=tuple(entries)), out)
     else:
         out.write(
             f"transferred {args.containers} container(s) of lot {args.lot} from "

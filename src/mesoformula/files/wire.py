@@ -6,9 +6,14 @@ command line's ``--format json`` and for what the store keeps with a batch.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import cattrs
 
 from mesoformula import _time
-from mesoformula._json import JSONObject
+from mesoformula._json import ALWAYS, WIRE, JSONObject
 from mesoformula.allocation import Plan, ml_json
 from mesoformula.course import CourseSummary
 from mesoformula.findings import Finding
@@ -16,6 +21,47 @@ from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
+
+#: The one converter of every JSON form the command line prints (issue 26): result
+#: records of :mod:`mesoformula.results` and the core's value types, as docs/reference/
+#: json.md shapes them. Field options come from :func:`mesoformula._json.wire`.
+wire = cattrs.Converter()
+wire.register_unstructure_hook(Quantity, to_json)
+wire.register_unstructure_hook(Finding, finding_to_json)
+wire.register_unstructure_hook(dt.datetime, _time.stored)
+wire.register_unstructure_hook(dt.date, dt.date.isoformat)
+wire.register_unstructure_hook(tuple, lambda items: [wire.unstructure(i) for i in items])
+
+
+def _record_hook(cls: type) -> Callable[[Any], JSONObject]:
+    """Unstructure an attrs record field by field, as its fields' wire options say."""
+    plan = []
+    for field in attrs.fields(cls):
+        options = field.metadata.get(WIRE, {})
+        omit_if = options.get("omit_if", ALWAYS)
+        plan.append((field.name, options.get("key") or field.name, omit_if, options.get("inline")))
+
+    def unstructure(record: Any) -> JSONObject:
+        data: JSONObject = {}
+        for name, key, omit_if, inline in plan:
+            value = getattr(record, name)
+            if omit_if is not ALWAYS and value == omit_if:
+                continue
+            if inline:
+                data.update(wire.unstructure(value))
+            else:
+                data[key] = wire.unstructure(value)
+        return data
+
+    return unstructure
+
+
+wire.register_unstructure_hook_factory(attrs.has, _record_hook)
+
+
+def to_wire(obj: object) -> Any:
+    """*obj* (a result record, a list of them, or JSON data) as JSON-ready data."""
+    return wire.unstructure(obj)
 
 
 def _q(q: Quantity | None) -> dict[str, float | str] | None:
@@ -328,4 +374,12 @@ def plan_json(
     }
 
 
-__all__ = ["batch_record_data", "label_data", "master_record_data", "plan_json", "to_data"]
+__all__ = [
+    "batch_record_data",
+    "label_data",
+    "master_record_data",
+    "plan_json",
+    "to_data",
+    "to_wire",
+    "wire",
+]
