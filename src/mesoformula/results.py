@@ -120,6 +120,120 @@ class Received:
 
 
 @attrs.frozen(kw_only=True)
+class OpenedContainer:
+    """An opened container of a lot and what is left in it."""
+
+    container: int
+    opened_at: str
+    remaining: Quantity
+
+
+@attrs.frozen(kw_only=True)
+class NotUsable:
+    """The volume of a lot that cannot be used at the time asked, and why."""
+
+    volume: Quantity = attrs.field(metadata=wire(inline=True))
+    reason: str | None
+
+
+@attrs.frozen(kw_only=True)
+class LotRow:
+    """One lot of ``stock list``: its balances, expiry and status."""
+
+    product: str
+    lot: str
+    expiry: str | None
+    status: str
+    expired: bool
+    unopened: int
+    opened: tuple[OpenedContainer, ...]
+    volume: Quantity
+    usable: Quantity
+    not_usable: NotUsable | None
+    location: str | None
+    site: str
+
+
+@attrs.frozen(kw_only=True)
+class CountLine:
+    """One lot of a stocktake: expected and counted, and the adjustments recorded."""
+
+    product: str
+    lot: str
+    found: bool
+    expected_unopened: int
+    counted_unopened: int
+    expected_opened: tuple[float, ...]
+    counted_opened: tuple[float, ...]
+    entries: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Counted:
+    """What ``stock count`` recorded."""
+
+    counted_at: dt.datetime
+    lots: tuple[CountLine, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PlannedLot:
+    """What a plan takes of one lot."""
+
+    product: str
+    lot: str
+    expiry: str | None
+    volume: Quantity
+    containers_opened: int
+    waste: Quantity
+    containers: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Excluded:
+    """A lot (or one container of it) a plan left out, and why."""
+
+    product: str
+    lot: str
+    reason: str
+    container: int | None = attrs.field(default=None, metadata=wire(omit_if=None))
+
+
+@attrs.frozen(kw_only=True)
+class Shortfall:
+    """A product the stock cannot cover: what is needed and what there is."""
+
+    product: str
+    needed: Quantity
+    available: Quantity
+
+
+@attrs.frozen(kw_only=True)
+class Consumed:
+    """What a consume did: its batch and journal entries."""
+
+    batch_id: str
+    consumed: bool
+    already_consumed: bool
+    entries: tuple[int, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PlanResult:
+    """A plan of ``stock plan`` (SPEC §4.1), and with *consumed* what ``stock consume`` did."""
+
+    formulation: str
+    batches: int
+    at: str
+    allocations: tuple[PlannedLot, ...]
+    excluded: tuple[Excluded, ...]
+    shortfalls: tuple[Shortfall, ...]
+    findings: tuple[Finding, ...]
+    site: str | None = attrs.field(default=None, metadata=wire(omit_if=None))
+    consumed: Consumed | None = attrs.field(default=None, metadata=wire(omit_if=None, inline=True))
+
+
+@attrs.frozen(kw_only=True)
 class Transferred:
     """What ``stock transfer`` did."""
 

@@ -6,7 +6,7 @@ command line's ``--format json`` and for what the store keeps with a batch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -14,11 +14,18 @@ import cattrs
 
 from mesoformula import _time
 from mesoformula._json import ALWAYS, WIRE, JSONObject
-from mesoformula.allocation import Plan, ml_json
+from mesoformula.allocation import Plan, to_ml
 from mesoformula.course import CourseSummary
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
+from mesoformula.results import (
+    Consumed,
+    Excluded,
+    PlannedLot,
+    PlanResult,
+    Shortfall,
+)
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
 
@@ -332,53 +339,56 @@ def master_record_data(record: MasterRecord) -> JSONObject:
     }
 
 
-def plan_json(
+def _ml(microlitres: int) -> Quantity:
+    return Quantity(to_ml(microlitres), "mL")
+
+
+def plan_result(
     plan: Plan,
     *,
     formulation: str,
     batches: int,
     at: dt.datetime,
-    findings: list[JSONObject],
-) -> JSONObject:
-    """The plan in the JSON shape of SPEC §4.1."""
-    return {
-        "formulation": formulation,
-        "batches": batches,
-        "at": at.isoformat(timespec="seconds"),
-        "allocations": [
-            {
-                "product": a.product,
-                "lot": a.lot,
-                "expiry": a.expiry.isoformat() if a.expiry else None,
-                "volume": ml_json(a.volume_ul),
-                "containers_opened": a.containers_opened,
-                "waste": ml_json(a.waste_ul),
-                "containers": [t.container_id for t in a.takes if t.container_id is not None],
-            }
+    findings: Sequence[Finding],
+    site: str | None = None,
+    consumed: Consumed | None = None,
+) -> PlanResult:
+    """The plan as its record (the JSON shape of SPEC §4.1), with what a consume did."""
+    return PlanResult(
+        formulation=formulation,
+        batches=batches,
+        at=at.isoformat(timespec="seconds"),
+        allocations=tuple(
+            PlannedLot(
+                product=a.product,
+                lot=a.lot,
+                expiry=a.expiry.isoformat() if a.expiry else None,
+                volume=_ml(a.volume_ul),
+                containers_opened=a.containers_opened,
+                waste=_ml(a.waste_ul),
+                containers=tuple(t.container_id for t in a.takes if t.container_id is not None),
+            )
             for a in plan.allocations
-        ],
-        "excluded": [
-            {"product": e.product, "lot": e.lot, "reason": e.reason}
-            | ({"container": e.container_id} if e.container_id is not None else {})
+        ),
+        excluded=tuple(
+            Excluded(product=e.product, lot=e.lot, reason=e.reason, container=e.container_id)
             for e in plan.excluded
-        ],
-        "shortfalls": [
-            {
-                "product": s.product,
-                "needed": ml_json(s.needed_ul),
-                "available": ml_json(s.available_ul),
-            }
+        ),
+        shortfalls=tuple(
+            Shortfall(product=s.product, needed=_ml(s.needed_ul), available=_ml(s.available_ul))
             for s in plan.shortfalls
-        ],
-        "findings": findings,
-    }
+        ),
+        findings=tuple(findings),
+        site=site,
+        consumed=consumed,
+    )
 
 
 __all__ = [
     "batch_record_data",
     "label_data",
     "master_record_data",
-    "plan_json",
+    "plan_result",
     "to_data",
     "to_wire",
     "wire",
