@@ -234,6 +234,95 @@ class PlanResult:
 
 
 @attrs.frozen(kw_only=True)
+class Amount:
+    """An ingredient's amount (``{"ingredient": ..., "value": ..., "unit": ...}``)."""
+
+    ingredient: str
+    amount: Quantity = attrs.field(metadata=wire(inline=True))
+
+
+@attrs.frozen(kw_only=True)
+class UndoneBy:
+    """The administration that undid another: its number, when, by whom and why."""
+
+    administration: int
+    at: dt.datetime
+    actor: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CourseAdministration:
+    """One administration of a patient's course."""
+
+    administration: int
+    at: dt.datetime
+    batch_id: str
+    formulation: str | None
+    formulation_name: str | None
+    volume: Quantity
+    actor: str
+    doses: tuple[Amount, ...]
+    area: str | None
+    undone: UndoneBy | None
+
+
+@attrs.frozen(kw_only=True)
+class AreaDoses:
+    """What an area of the body received over the course."""
+
+    area: str | None
+    doses: tuple[Amount, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LimitUsed:
+    """How much of a course limit an ingredient's total uses."""
+
+    max: Quantity
+    severity: str
+    fraction: float | None
+    not_checked: str | None
+    conditional: bool
+    source: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CourseTotal:
+    """An ingredient's total over the course, and the limits it is held to."""
+
+    ingredient: str
+    name: str | None
+    total: Quantity
+    not_added: tuple[Quantity, ...]
+    limits: tuple[LimitUsed, ...]
+
+
+@attrs.frozen(kw_only=True)
+class NextSession:
+    """The earliest next session an ingredient's minimum interval allows."""
+
+    ingredient: str
+    min_interval: Quantity
+    last: dt.datetime
+    earliest: dt.datetime
+    source: str | None
+
+
+@attrs.frozen(kw_only=True)
+class Course:
+    """A patient's course (``course show``); *tampered*: the rows that fail their seal."""
+
+    patient: str
+    administrations: tuple[CourseAdministration, ...]
+    sittings: tuple[tuple[int, ...], ...]
+    by_area: tuple[AreaDoses, ...]
+    totals: tuple[CourseTotal, ...]
+    next_sessions: tuple[NextSession, ...]
+    tampered: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
+
+
+@attrs.frozen(kw_only=True)
 class Transferred:
     """What ``stock transfer`` did."""
 

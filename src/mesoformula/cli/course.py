@@ -217,7 +217,7 @@ def add_administer(commands: Any, parents: list[argparse.ArgumentParser]) -> Non
 def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     """``course show --patient PATIENT``: what the store recorded of a patient's course."""
     from mesoformula.course import summarize  # noqa: PLC0415
-    from mesoformula.files.wire import course_data  # noqa: PLC0415
+    from mesoformula.files.wire import course_result  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
     patient = read_patient(args.patient, out, "no course shown")
@@ -233,7 +233,7 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         tampered = stock.tampered(administrations=numbers)
     code = EXIT_FINDINGS if tampered else EXIT_OK
     if args.format == "json":
-        write_json({**course_data(summary), **({"tampered": tampered} if tampered else {})}, out)
+        write_json(course_result(summary, tampered), out)
         return code
     for problem in tampered:
         out.write(f"TAMPERED - DO NOT USE: {problem}\n")

@@ -20,11 +20,19 @@ from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.results import (
+    Amount,
+    AreaDoses,
     Consumed,
+    Course,
+    CourseAdministration,
+    CourseTotal,
     Excluded,
+    LimitUsed,
+    NextSession,
     PlannedLot,
     PlanResult,
     Shortfall,
+    UndoneBy,
 )
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
@@ -145,71 +153,71 @@ def _finding(finding: Finding) -> JSONObject:
     return finding_to_json(finding)
 
 
-def course_data(summary: CourseSummary) -> JSONObject:
-    """A patient's course in the JSON shape of ``course show`` (docs/reference/json.md)."""
-    return {
-        "patient": summary.patient,
-        "administrations": [
-            {
-                "administration": a.number,
-                "at": _time.stored(a.at),
-                "batch_id": a.batch_id,
-                "formulation": a.formulation,
-                "formulation_name": a.formulation_name,
-                "volume": {"value": a.volume_ml, "unit": "mL"},
-                "actor": a.actor,
-                "doses": [{"ingredient": d.ingredient, **to_json(d.amount)} for d in a.doses],
-                "area": a.area,
-                "undone": None
-                if a.undone is None
-                else {
-                    "administration": a.undone.number,
-                    "at": _time.stored(a.undone.at),
-                    "actor": a.undone.actor,
-                    "reason": a.undone.reason,
-                },
-            }
-            for a in summary.administrations
-        ],
-        "sittings": [list(numbers) for numbers in summary.sittings],
-        "by_area": [
-            {
-                "area": area.area,
-                "doses": [{"ingredient": d.ingredient, **to_json(d.amount)} for d in area.doses],
-            }
-            for area in summary.areas
-        ],
-        "totals": [
-            {
-                "ingredient": t.ingredient,
-                "name": t.name,
-                "total": to_json(t.total),
-                "not_added": [to_json(q) for q in t.unconverted],
-                "limits": [
-                    {
-                        "max": to_json(u.limit.max),
-                        "severity": u.limit.severity,
-                        "fraction": u.fraction,
-                        "not_checked": u.why or None,
-                        "conditional": u.conditional,
-                        "source": u.limit.source,
-                    }
+def _amounts(doses: Sequence[Any]) -> tuple[Amount, ...]:
+    return tuple(Amount(ingredient=d.ingredient, amount=d.amount) for d in doses)
+
+
+def _course_administration(a: Any) -> CourseAdministration:
+    undone = a.undone
+    return CourseAdministration(
+        administration=a.number,
+        at=a.at,
+        batch_id=a.batch_id,
+        formulation=a.formulation,
+        formulation_name=a.formulation_name,
+        volume=Quantity(a.volume_ml, "mL"),
+        actor=a.actor,
+        doses=_amounts(a.doses),
+        area=a.area,
+        undone=None
+        if undone is None
+        else UndoneBy(
+            administration=undone.number, at=undone.at, actor=undone.actor, reason=undone.reason
+        ),
+    )
+
+
+def course_result(summary: CourseSummary, tampered: Sequence[str] = ()) -> Course:
+    """A patient's course as its record (the JSON shape of ``course show``)."""
+    return Course(
+        patient=summary.patient,
+        administrations=tuple(_course_administration(a) for a in summary.administrations),
+        sittings=tuple(tuple(numbers) for numbers in summary.sittings),
+        by_area=tuple(
+            AreaDoses(area=area.area, doses=_amounts(area.doses)) for area in summary.areas
+        ),
+        totals=tuple(
+            CourseTotal(
+                ingredient=t.ingredient,
+                name=t.name,
+                total=t.total,
+                not_added=tuple(t.unconverted),
+                limits=tuple(
+                    LimitUsed(
+                        max=u.limit.max,
+                        severity=u.limit.severity,
+                        fraction=u.fraction,
+                        not_checked=u.why or None,
+                        conditional=u.conditional,
+                        source=u.limit.source,
+                    )
                     for u in t.limits
-                ],
-            }
+                ),
+            )
             for t in summary.totals
-        ],
-        "next_sessions": [
-            {
-                "ingredient": n.ingredient,
-                "min_interval": to_json(n.min_interval),
-                "last": _time.stored(n.last),
-                "earliest": _time.stored(n.earliest),
-                "source": n.source,
-            }
+        ),
+        next_sessions=tuple(
+            NextSession(
+                ingredient=n.ingredient,
+                min_interval=n.min_interval,
+                last=n.last,
+                earliest=n.earliest,
+                source=n.source,
+            )
             for n in summary.next_sessions
-        ],
-    }
+        ),
+        tampered=tuple(tampered),
+    )
 
 
 def batch_record_data(record: BatchRecord) -> JSONObject:
@@ -386,6 +394,7 @@ def plan_result(
 
 __all__ = [
     "batch_record_data",
+    "course_result",
     "label_data",
     "master_record_data",
     "plan_result",
