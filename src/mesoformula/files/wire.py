@@ -16,23 +16,28 @@ from mesoformula import _time
 from mesoformula._json import ALWAYS, WIRE, JSONObject
 from mesoformula.allocation import Plan, to_ml
 from mesoformula.course import CourseSummary
+from mesoformula.documents import (
+    Amount,
+    AreaDoses,
+    ContentForm,
+    Course,
+    CourseAdministration,
+    CourseTotal,
+    DrawForm,
+    LimitUsed,
+    NextSession,
+    UndoneBy,
+    WorksheetForm,
+)
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_to_json
 from mesoformula.records import BatchRecord, Label, MasterRecord
 from mesoformula.results import (
-    Amount,
-    AreaDoses,
     Consumed,
-    Course,
-    CourseAdministration,
-    CourseTotal,
     Excluded,
-    LimitUsed,
-    NextSession,
     PlannedLot,
     PlanResult,
     Shortfall,
-    UndoneBy,
 )
 from mesoformula.units import Quantity, to_json
 from mesoformula.worksheet import Content, Draw, Worksheet
@@ -79,74 +84,70 @@ def to_wire(obj: object) -> Any:
     return wire.unstructure(obj)
 
 
-def _q(q: Quantity | None) -> dict[str, float | str] | None:
-    return to_json(q) if q is not None else None
+def _draw(draw: Draw) -> DrawForm:
+    return DrawForm(
+        product=draw.product,
+        ingredient=draw.ingredient,
+        volume=draw.volume,
+        draw_volume=draw.draw_volume,
+        containers=draw.containers,
+        use=draw.use,
+        waste=draw.waste,
+        rounding_error=draw.rounding_error,
+    )
 
 
-def _draw_json(draw: Draw) -> JSONObject:
-    return {
-        "product": draw.product,
-        "ingredient": draw.ingredient,
-        "volume": to_json(draw.volume),
-        "draw_volume": to_json(draw.draw_volume),
-        "containers": draw.containers,
-        "use": draw.use,
-        "waste": to_json(draw.waste),
-        "rounding_error": draw.rounding_error,
-    }
-
-
-def _content_json(content: Content) -> JSONObject:
+def _content(content: Content) -> ContentForm:
     if not content.known:  # contained in an amount the maker does not publish
-        return {
-            "ingredient": content.ingredient,
-            "role": content.role,
-            "concentration": None,
-            "per_batch": None,
-            "total": None,
-            "per_session": None,
-            "per_point": None,
-            "per_course": None,
-            "products": list(content.products),
-            "amount_known": False,
-        }
-    return {
-        "ingredient": content.ingredient,
-        "role": content.role,
-        "concentration": to_json(content.concentration),
-        "per_batch": to_json(content.per_batch),
-        "total": to_json(content.total),
-        "per_session": _q(content.per_session),
-        "per_point": _q(content.per_point),
-        "per_course": _q(content.per_course),
-        "products": list(content.products),
-    }
+        return ContentForm(
+            ingredient=content.ingredient,
+            role=content.role,
+            concentration=None,
+            per_batch=None,
+            total=None,
+            per_session=None,
+            per_point=None,
+            per_course=None,
+            products=content.products,
+            amount_known=False,
+        )
+    return ContentForm(
+        ingredient=content.ingredient,
+        role=content.role,
+        concentration=content.concentration,
+        per_batch=content.per_batch,
+        total=content.total,
+        per_session=content.per_session,
+        per_point=content.per_point,
+        per_course=content.per_course,
+        products=content.products,
+    )
 
 
-def to_data(worksheet: Worksheet, findings: list[JSONObject]) -> JSONObject:
+def worksheet_form(
+    worksheet: Worksheet, findings: Sequence[Finding] = (), *, compoundable: bool | None = None
+) -> WorksheetForm:
+    """The worksheet as its record (the JSON shape of SPEC §4.1 ``compose``)."""
+    return WorksheetForm(
+        formulation=worksheet.formulation,
+        version=worksheet.version,
+        batches=worksheet.batches,
+        final_volume=worksheet.final_volume,
+        total_volume=worksheet.total_volume,
+        resolution=worksheet.resolution,
+        draws=tuple(_draw(d) for d in worksheet.draws),
+        diluent=_draw(worksheet.diluent) if worksheet.diluent is not None else None,
+        ingredients=tuple(_content(c) for c in worksheet.contents),
+        administration=worksheet.dosing,
+        findings=tuple(findings),
+        compoundable=compoundable,
+    )
+
+
+def to_data(worksheet: Worksheet, findings: Sequence[Finding] = ()) -> JSONObject:
     """Return the worksheet in the JSON shape of SPEC §4.1 ``compose``."""
-    dosing = worksheet.dosing
-    return {
-        "formulation": worksheet.formulation,
-        "version": worksheet.version,
-        "batches": worksheet.batches,
-        "final_volume": to_json(worksheet.final_volume),
-        "total_volume": to_json(worksheet.total_volume),
-        "resolution": _q(worksheet.resolution),
-        "draws": [_draw_json(d) for d in worksheet.draws],
-        "diluent": _draw_json(worksheet.diluent) if worksheet.diluent is not None else None,
-        "ingredients": [_content_json(c) for c in worksheet.contents],
-        "administration": None
-        if dosing is None
-        else {
-            "volume_per_session": _q(dosing.volume_per_session),
-            "points_per_session": dosing.points_per_session,
-            "volume_per_point": _q(dosing.volume_per_point),
-            "sessions": dosing.sessions,
-            "sessions_per_batch": dosing.sessions_per_batch,
-        },
-        "findings": findings,
-    }
+    data: JSONObject = to_wire(worksheet_form(worksheet, findings))
+    return data
 
 
 def _finding(finding: Finding) -> JSONObject:
@@ -308,7 +309,7 @@ def label_data(label: Label) -> JSONObject:
 def master_record_data(record: MasterRecord) -> JSONObject:
     """The master formulation record as JSON data."""
     formulation = record.formulation
-    calculations = to_data(record.worksheet, [])
+    calculations = to_data(record.worksheet)
     preparation = formulation.preparation
     return {
         "formulation": {
@@ -401,4 +402,5 @@ __all__ = [
     "to_data",
     "to_wire",
     "wire",
+    "worksheet_form",
 ]
