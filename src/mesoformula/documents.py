@@ -12,8 +12,10 @@ import datetime as dt
 
 import attrs
 
+from mesoformula._frozen import FrozenMap
 from mesoformula._json import wire
 from mesoformula.findings import Finding
+from mesoformula.records import MasterProduct, RecordComponent, RecordedFormulation, StorageText
 from mesoformula.units import Quantity
 from mesoformula.worksheet import Dosing
 
@@ -156,16 +158,135 @@ class Course:
     tampered: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
 
 
+@attrs.frozen(kw_only=True)
+class LabelCode:
+    """The label's 2D code: its symbology and the data it carries."""
+
+    symbology: str = "QR"
+    data: str
+
+
+@attrs.frozen(kw_only=True)
+class LabelForm:
+    """A label as JSON data, its printed text included."""
+
+    name: str
+    actives: tuple[str, ...]
+    route: str
+    batch_id: str
+    bud: str | None
+    storage: str | None
+    hazards: tuple[str, ...]
+    patient: str | None
+    prescriber: str | None
+    sessions: int | None
+    text: str
+    void: bool
+    code: LabelCode | None
+
+
+@attrs.frozen(kw_only=True)
+class PatientRef:
+    """The patient a batch was compounded for."""
+
+    id: str
+    name: str | None
+
+
+@attrs.frozen(kw_only=True)
+class BudForm:
+    """A batch's beyond-use date, what governed it and why."""
+
+    at: str | None
+    governed_by: str | None
+    reason: str
+    rule: str | None
+
+
+@attrs.frozen(kw_only=True)
+class VoidForm:
+    """A batch's void: when, by whom, why, and what kind."""
+
+    at: str
+    actor: str
+    reason: str
+    kind: str | None
+
+
+@attrs.frozen(kw_only=True)
+class BatchRecordForm:
+    """The compounding record (SPEC §4.1 ``record batch``); *tampered* only when any."""
+
+    batch_id: str
+    compounded_at: str
+    formulation: RecordedFormulation
+    batches: int
+    preparer: str
+    patient: PatientRef | None
+    prescriber: str | None
+    verifier: str | None
+    verified_at: str | None
+    released: bool
+    components: tuple[RecordComponent, ...]
+    worksheet: FrozenMap[str, object] | None
+    checks: tuple[Finding, ...]
+    bud: BudForm
+    storage: StorageText
+    label: LabelForm
+    findings: tuple[Finding, ...]
+    void: VoidForm | None
+    tampered: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
+
+
+@attrs.frozen(kw_only=True)
+class MasterFormulation:
+    """The formulation a master record is of."""
+
+    id: str
+    name: str
+    version: int
+    checksum: str
+    route: str
+    dosage_form: str
+    final_volume: Quantity
+
+
+@attrs.frozen(kw_only=True)
+class MasterRecordForm:
+    """The master formulation record."""
+
+    formulation: MasterFormulation
+    ingredients: tuple[ContentForm, ...]
+    products: tuple[MasterProduct, ...]
+    calculations: WorksheetForm
+    method: tuple[str, ...]
+    container: str | None
+    storage: StorageText
+    sterilization: str | None
+    bud_rule: str
+    quality_checks: tuple[str, ...]
+    checks: tuple[Finding, ...]
+    source: str
+
+
 __all__ = [
     "Amount",
     "AreaDoses",
+    "BatchRecordForm",
+    "BudForm",
     "ContentForm",
     "Course",
     "CourseAdministration",
     "CourseTotal",
     "DrawForm",
+    "LabelCode",
+    "LabelForm",
     "LimitUsed",
+    "MasterFormulation",
+    "MasterRecordForm",
     "NextSession",
+    "PatientRef",
     "UndoneBy",
+    "VoidForm",
     "WorksheetForm",
 ]

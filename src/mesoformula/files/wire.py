@@ -13,20 +13,29 @@ import attrs
 import cattrs
 
 from mesoformula import _time
+from mesoformula._frozen import FrozenMap
 from mesoformula._json import ALWAYS, WIRE, JSONObject
 from mesoformula.allocation import Plan, to_ml
 from mesoformula.course import CourseSummary
 from mesoformula.documents import (
     Amount,
     AreaDoses,
+    BatchRecordForm,
+    BudForm,
     ContentForm,
     Course,
     CourseAdministration,
     CourseTotal,
     DrawForm,
+    LabelCode,
+    LabelForm,
     LimitUsed,
+    MasterFormulation,
+    MasterRecordForm,
     NextSession,
+    PatientRef,
     UndoneBy,
+    VoidForm,
     WorksheetForm,
 )
 from mesoformula.findings import Finding
@@ -50,6 +59,9 @@ wire.register_unstructure_hook(Quantity, to_json)
 wire.register_unstructure_hook(Finding, finding_to_json)
 wire.register_unstructure_hook(dt.datetime, _time.stored)
 wire.register_unstructure_hook(dt.date, dt.date.isoformat)
+wire.register_unstructure_hook(
+    FrozenMap, lambda items: {k: wire.unstructure(v) for k, v in items.items()}
+)
 wire.register_unstructure_hook(tuple, lambda items: [wire.unstructure(i) for i in items])
 
 
@@ -150,10 +162,6 @@ def to_data(worksheet: Worksheet, findings: Sequence[Finding] = ()) -> JSONObjec
     return data
 
 
-def _finding(finding: Finding) -> JSONObject:
-    return finding_to_json(finding)
-
-
 def _amounts(doses: Sequence[Any]) -> tuple[Amount, ...]:
     return tuple(Amount(ingredient=d.ingredient, amount=d.amount) for d in doses)
 
@@ -221,131 +229,112 @@ def course_result(summary: CourseSummary, tampered: Sequence[str] = ()) -> Cours
     )
 
 
+def batch_record_form(record: BatchRecord) -> BatchRecordForm:
+    """The compounding record as its record (the JSON shape of SPEC §4.1 ``record batch``)."""
+    bud, void = record.bud, record.void
+    return BatchRecordForm(
+        batch_id=record.batch_id,
+        compounded_at=record.compounded_at.isoformat(timespec="seconds"),
+        formulation=record.formulation,
+        batches=record.batches,
+        preparer=record.preparer,
+        patient=None
+        if record.patient_id is None
+        else PatientRef(id=record.patient_id, name=record.patient_name),
+        prescriber=record.prescriber,
+        verifier=record.verifier,
+        verified_at=record.verified_at.isoformat(timespec="seconds")
+        if record.verified_at
+        else None,
+        released=record.released,
+        components=record.components,
+        worksheet=record.worksheet,
+        checks=record.checks,
+        bud=BudForm(
+            at=bud.at.isoformat(timespec="seconds") if bud.at else None,
+            governed_by=bud.governed_by,
+            reason=bud.reason,
+            rule=bud.rule,
+        ),
+        storage=record.storage,
+        label=label_form(record.label),
+        findings=record.findings,
+        void=None
+        if void is None
+        else VoidForm(
+            at=void.at.isoformat(timespec="seconds"),
+            actor=void.actor,
+            reason=void.reason,
+            kind=void.kind,
+        ),
+        tampered=record.tampered,
+    )
+
+
 def batch_record_data(record: BatchRecord) -> JSONObject:
     """The compounding record in the JSON shape of SPEC §4.1 ``record batch``."""
-    bud = record.bud
-    label = record.label
-    return {
-        "batch_id": record.batch_id,
-        "compounded_at": record.compounded_at.isoformat(timespec="seconds"),
-        "formulation": {
-            "id": record.formulation.id,
-            "name": record.formulation.name,
-            "version": record.formulation.version,
-            "checksum": record.formulation.checksum,
-        },
-        "batches": record.batches,
-        "preparer": record.preparer,
-        "patient": (
-            None
-            if record.patient_id is None
-            else {"id": record.patient_id, "name": record.patient_name}
-        ),
-        "prescriber": record.prescriber,
-        "verifier": record.verifier,
-        "verified_at": (
-            record.verified_at.isoformat(timespec="seconds") if record.verified_at else None
-        ),
-        "released": record.released,
-        "components": [
-            {
-                "product": c.product,
-                "product_name": c.product_name,
-                "lot": c.lot,
-                "expiry": c.expiry.isoformat() if c.expiry else None,
-                "volume": to_json(c.volume),
-                "containers_opened": c.containers_opened,
-                "waste": to_json(c.waste),
-                "containers": list(c.containers),
-                "location": c.location,
-            }
-            for c in record.components
-        ],
-        "worksheet": dict(record.worksheet) if record.worksheet is not None else None,
-        "checks": [_finding(f) for f in record.checks],
-        "bud": {
-            "at": bud.at.isoformat(timespec="seconds") if bud.at else None,
-            "governed_by": bud.governed_by,
-            "reason": bud.reason,
-            "rule": bud.rule,
-        },
-        "storage": {
-            "condition": record.storage.condition,
-            "description": record.storage.description,
-        },
-        "label": label_data(label),
-        "findings": [_finding(f) for f in record.findings],
-        "void": None
-        if record.void is None
-        else {
-            "at": record.void.at.isoformat(timespec="seconds"),
-            "actor": record.void.actor,
-            "reason": record.void.reason,
-            "kind": record.void.kind,
-        },
-        **({"tampered": list(record.tampered)} if record.tampered else {}),
-    }
+    data: JSONObject = to_wire(batch_record_form(record))
+    return data
+
+
+def label_form(label: Label) -> LabelForm:
+    """A label as its record, its printed text included."""
+    return LabelForm(
+        name=label.name,
+        actives=label.actives,
+        route=label.route,
+        batch_id=label.batch_id,
+        bud=label.bud.isoformat(timespec="minutes") if label.bud else None,
+        storage=label.storage,
+        hazards=label.hazards,
+        patient=label.patient,
+        prescriber=label.prescriber,
+        sessions=label.sessions,
+        text=label.text,
+        void=label.void,
+        code=None if label.code is None else LabelCode(data=label.code),
+    )
 
 
 def label_data(label: Label) -> JSONObject:
     """A label as JSON data, its printed text included."""
-    return {
-        "name": label.name,
-        "actives": list(label.actives),
-        "route": label.route,
-        "batch_id": label.batch_id,
-        "bud": label.bud.isoformat(timespec="minutes") if label.bud else None,
-        "storage": label.storage,
-        "hazards": list(label.hazards),
-        "patient": label.patient,
-        "prescriber": label.prescriber,
-        "sessions": label.sessions,
-        "text": label.text,
-        "void": label.void,
-        "code": None if label.code is None else {"symbology": "QR", "data": label.code},
-    }
+    data: JSONObject = to_wire(label_form(label))
+    return data
+
+
+def master_record_form(record: MasterRecord) -> MasterRecordForm:
+    """The master formulation record as its record."""
+    formulation = record.formulation
+    calculations = worksheet_form(record.worksheet)
+    preparation = formulation.preparation
+    return MasterRecordForm(
+        formulation=MasterFormulation(
+            id=formulation.id,
+            name=formulation.name,
+            version=formulation.version,
+            checksum=record.checksum,
+            route=formulation.route,
+            dosage_form=record.dosage_form,
+            final_volume=formulation.final_volume,
+        ),
+        ingredients=calculations.ingredients,
+        products=record.products,
+        calculations=calculations,
+        method=tuple(str(step) for step in record.method),
+        container=preparation.container if preparation and preparation.container else None,
+        storage=record.storage,
+        sterilization=preparation.method if preparation else None,
+        bud_rule=record.bud_rule,
+        quality_checks=record.quality_checks,
+        checks=record.checks,
+        source=record.source,
+    )
 
 
 def master_record_data(record: MasterRecord) -> JSONObject:
     """The master formulation record as JSON data."""
-    formulation = record.formulation
-    calculations = to_data(record.worksheet)
-    preparation = formulation.preparation
-    return {
-        "formulation": {
-            "id": formulation.id,
-            "name": formulation.name,
-            "version": formulation.version,
-            "checksum": record.checksum,
-            "route": formulation.route,
-            "dosage_form": record.dosage_form,
-            "final_volume": to_json(formulation.final_volume),
-        },
-        "ingredients": calculations["ingredients"],
-        "products": [
-            {
-                "product": p.product,
-                "name": p.name,
-                "strengths": dict(p.strengths),
-                "excipients": dict(p.excipients),
-                "sterile": p.sterile,
-                "source": p.source,
-            }
-            for p in record.products
-        ],
-        "calculations": calculations,
-        "method": [str(step) for step in record.method],
-        "container": preparation.container if preparation and preparation.container else None,
-        "storage": {
-            "condition": record.storage.condition,
-            "description": record.storage.description,
-        },
-        "sterilization": preparation.method if preparation else None,
-        "bud_rule": record.bud_rule,
-        "quality_checks": list(record.quality_checks),
-        "checks": [_finding(f) for f in record.checks],
-        "source": record.source,
-    }
+    data: JSONObject = to_wire(master_record_form(record))
+    return data
 
 
 def _ml(microlitres: int) -> Quantity:
@@ -395,9 +384,12 @@ def plan_result(
 
 __all__ = [
     "batch_record_data",
+    "batch_record_form",
     "course_result",
     "label_data",
+    "label_form",
     "master_record_data",
+    "master_record_form",
     "plan_result",
     "to_data",
     "to_wire",
