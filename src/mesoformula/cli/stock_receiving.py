@@ -48,39 +48,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
-    from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.intake import import_stock_sheet, read_stock_sheet  # noqa: PLC0415
     from mesoformula.results import Imported  # noqa: PLC0415
-    from mesoformula.rules.references import stock_reference_findings  # noqa: PLC0415
-    from mesoformula.sheets import StockSheet  # noqa: PLC0415
-    from mesoformula.validate import FileReport  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
-    document = read(args.file, expect="stock")
-    findings = list(document.findings)
-    if isinstance(document.model, StockSheet):
-        findings += stock_reference_findings(document.model, loaded.catalog)
-    if any(f.severity == "error" for f in findings) or not isinstance(document.model, StockSheet):
-        report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
-        return print_reports([report], args.format, out)
+    sheet = read_stock_sheet(args.file, loaded.catalog)
+    if sheet.sheet is None or not sheet.importable:
+        return print_reports([sheet.report], args.format, out)
     at, actor = at_time(args), actor_of(args)
-    import hashlib  # noqa: PLC0415 - only import hashes the sheet
-
-    content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
-    progress = Progress("receiving lots", len(document.model.lots), fmt=args.format)
+    lots = len(sheet.sheet.lots)
+    progress = Progress("receiving lots", lots, fmt=args.format)
     with open_store(args, create=True) as stock:
-        for name in {site_of(args), *(lot.site for lot in document.model.lots)}:
+        for name in {site_of(args), *sheet.sites}:
             known_site(stock, name, args, starts=True)
         try:
-            entries = stock.import_sheet(
-                document.model,
+            entries = import_stock_sheet(
+                stock,
+                sheet,
                 loaded.catalog,
                 at=at,
                 actor=actor,
-                correlation=f"import {args.file}",
-                content=content,
-                name=Path(args.file).name,
                 again=args.again,
                 progress=progress.step,
                 site=site_of(args) or "main",
@@ -104,10 +93,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_FINDINGS
     progress.finish()
     if args.format == "json":
-        imported = len(document.model.lots)
-        write_json(Imported(imported=imported, entries=tuple(entries), already_imported=False), out)
+        write_json(Imported(imported=lots, entries=tuple(entries), already_imported=False), out)
     else:
-        out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
+        out.write(f"received {lots} lot(s): {len(entries)} journal entries\n")
     return EXIT_OK
 
 
