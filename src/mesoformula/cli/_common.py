@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from mesoformula._json import JSONObject
 from mesoformula._text import control_character, one_line
 from mesoformula.findings import Finding, count
-from mesoformula.findings import to_json as finding_to_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,11 +42,6 @@ class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like
     def __init__(self, reports: Sequence[Any]) -> None:
         super().__init__("the catalog has errors")
         self.reports = reports
-
-
-def finding_json(finding: Finding) -> JSONObject:
-    """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
-    return finding_to_json(finding)
 
 
 def finding_line(path: str, finding: Finding) -> str:
@@ -439,7 +432,6 @@ __all__ = [
     "common_options",
     "count_nolimit",
     "entry_id",
-    "finding_json",
     "finding_line",
     "json_text",
     "load_catalog_of",

@@ -39,12 +39,9 @@ from ._store import (
 
 def _lot_row(v: Any, at: dt.datetime) -> Any:
     """A lot's :class:`~mesoformula.results.LotRow` at *at*."""
-    from mesoformula.allocation import expired, to_ml, usable_ul  # noqa: PLC0415
+    from mesoformula.allocation import expired, usable_ul  # noqa: PLC0415
+    from mesoformula.allocation import ml_quantity as ml  # noqa: PLC0415
     from mesoformula.results import LotRow, NotUsable, OpenedContainer  # noqa: PLC0415
-    from mesoformula.units import Quantity  # noqa: PLC0415
-
-    def ml(microlitres: int) -> Quantity:
-        return Quantity(to_ml(microlitres), "mL")
 
     usable, why = usable_ul(v, at)
     return LotRow(

@@ -15,7 +15,8 @@ import cattrs
 from mesoformula import _time
 from mesoformula._frozen import FrozenMap
 from mesoformula._json import ALWAYS, WIRE, JSONObject
-from mesoformula.allocation import Plan, to_ml
+from mesoformula.allocation import Plan
+from mesoformula.allocation import ml_quantity as _ml
 from mesoformula.course import CourseSummary
 from mesoformula.documents import (
     Amount,
@@ -335,10 +336,6 @@ def master_record_data(record: MasterRecord) -> JSONObject:
     """The master formulation record as JSON data."""
     data: JSONObject = to_wire(master_record_form(record))
     return data
-
-
-def _ml(microlitres: int) -> Quantity:
-    return Quantity(to_ml(microlitres), "mL")
 
 
 def plan_result(
