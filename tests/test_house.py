@@ -7,6 +7,7 @@ Complexity is kept by ruff (C901, at most 12) and the rings by ``lint-imports``.
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from typing import Any
 
@@ -55,3 +56,43 @@ def test_the_pure_core_is_the_inner_ring() -> None:
     (purity,) = [c for c in contracts() if c["name"].startswith("The core is pure")]
     core = sorted(name.removeprefix("mesoformula.") for name in purity["source_modules"])
     assert sorted(rings()[-1]) == core
+
+
+#: What a JSON object built by hand looks like in the source: a literal, a comprehension,
+#: or a ``{**a, **b}`` / ``a | b`` merge.
+HAND_BUILT = (ast.Dict, ast.List, ast.DictComp, ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _built_by_hand(node: ast.expr) -> bool:
+    if isinstance(node, HAND_BUILT):
+        return True
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+
+
+def test_no_json_object_is_built_by_hand_in_the_command_line() -> None:
+    """
+    Issue 26: every JSON document the command line prints is a result record written by
+    the one wire converter (``files.wire``); ``write_json`` is never handed a literal, and
+    no ``*_json`` function of ``cli/`` returns one.
+    """
+    found = []
+    for path in sorted((PACKAGE / "cli").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = str(path.relative_to(PACKAGE))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "write_json"
+                and node.args
+                and _built_by_hand(node.args[0])
+            ):
+                found.append(f"{where}:{node.lineno}: write_json of a literal")
+            if isinstance(node, ast.FunctionDef) and node.name.endswith("_json"):
+                found += [
+                    f"{where}:{inner.lineno}: {node.name} returns a literal"
+                    for inner in ast.walk(node)
+                    if isinstance(inner, ast.Return)
+                    and inner.value is not None
+                    and _built_by_hand(inner.value)
+                ]
+    assert [] == found

@@ -24,7 +24,7 @@ from typing import Literal
 import attrs
 
 from mesoformula._time import aware
-from mesoformula.units import Quantity, to_json
+from mesoformula.units import Quantity
 
 Reason = Literal["expired", "quarantine", "recalled", "in-use-expired", "empty"]
 
@@ -42,9 +42,9 @@ def to_ml(ul: int) -> float:
     return ul / UL_PER_ML
 
 
-def ml_json(microlitres: int) -> dict[str, float | str]:
-    """A ledger volume in the JSON shape of SPEC §4.1 (``{"value": mL, "unit": "mL"}``)."""
-    return to_json(Quantity(to_ml(microlitres), "mL"))
+def ml_quantity(microlitres: int) -> Quantity:
+    """A ledger volume as a quantity in mL (its JSON: ``{"value": mL, "unit": "mL"}``)."""
+    return Quantity(to_ml(microlitres), "mL")
 
 
 @attrs.frozen(kw_only=True)
@@ -370,7 +370,7 @@ __all__ = [
     "allocate",
     "container_until",
     "expired",
-    "ml_json",
+    "ml_quantity",
     "to_ml",
     "to_ul",
     "usable_until",

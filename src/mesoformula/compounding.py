@@ -152,7 +152,7 @@ def consume_batch(
         started_at=_time.stored(started),
         formulation=formulation,
         formulation_name=formulation.name,
-        worksheet=to_data(worksheet, []),
+        worksheet=to_data(worksheet),
         checks=tuple(findings),
         products={p: _product_note(catalog.products[p]) for p in sorted(products)},
         patient=who,

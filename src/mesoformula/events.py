@@ -12,6 +12,8 @@ from typing import Literal
 
 import attrs
 
+from ._json import wire
+
 #: The kinds of complication an event records.
 EVENT_KINDS = (
     "allergic-reaction", "nodule", "infection", "bruising", "swelling", "pain", "rash",
@@ -37,12 +39,12 @@ class Event:
         organism: For an infection, the organism found (e.g. Mycobacterium abscessus).
     """
 
-    number: int
+    number: int = attrs.field(metadata=wire(key="event"))
     patient: str
     kind: str
     severity: str
     onset: dt.datetime
-    at: dt.datetime
+    at: dt.datetime = attrs.field(metadata=wire(key="recorded_at"))
     actor: str
     batch_id: str
     administration: int | None = None
@@ -66,4 +68,28 @@ class PriorReaction:
     ingredients: tuple[str, ...]
 
 
-__all__ = ["EVENT_KINDS", "SEVERITIES", "Event", "PriorReaction", "Severity"]
+@attrs.frozen(kw_only=True)
+class EventList:
+    """What ``event list --format json`` prints: the events, and the seals that fail."""
+
+    events: tuple[Event, ...]
+    tampered: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class EventRecorded:
+    """What ``event record --format json`` prints: the event and its seal's entry."""
+
+    event: int
+    entry: int
+
+
+__all__ = [
+    "EVENT_KINDS",
+    "SEVERITIES",
+    "Event",
+    "EventList",
+    "EventRecorded",
+    "PriorReaction",
+    "Severity",
+]

@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from mesoformula._json import JSONObject
 from mesoformula._text import control_character, one_line
 from mesoformula.findings import Finding, count
-from mesoformula.findings import to_json as finding_to_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -44,11 +42,6 @@ class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like
     def __init__(self, reports: Sequence[Any]) -> None:
         super().__init__("the catalog has errors")
         self.reports = reports
-
-
-def finding_json(finding: Finding) -> JSONObject:
-    """Return a finding in the JSON shape of SPEC §4.1 (absent fields left out)."""
-    return finding_to_json(finding)
 
 
 def finding_line(path: str, finding: Finding) -> str:
@@ -131,32 +124,39 @@ def json_text(data: object) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def refusal_json(code: str, message: str, findings: Sequence[Any] = ()) -> dict[str, Any]:
-    """The one JSON document of a refusal (SPEC §9.5)."""
-    return {
-        "ok": False,
-        "error": {"code": code, "message": message},
-        "findings": [finding_json(f) for f in findings],
-    }
+def refusal_json(code: str, message: str, findings: Sequence[Any] = ()) -> Any:
+    """The one JSON document of a refusal (SPEC §9.5), a :class:`~mesoformula.results.Refusal`."""
+    from mesoformula.results import Error, Refusal  # noqa: PLC0415 - JSON output only
+
+    return Refusal(error=Error(code=code, message=message), findings=tuple(findings))
 
 
 def write_json(data: object, out: TextIO) -> None:
-    out.write(json_text(data))
+    """Print *data* (a result record, or JSON data) through the one wire converter."""
+    from mesoformula.files.wire import to_wire  # noqa: PLC0415 - JSON output only
+
+    out.write(json_text(to_wire(data)))
 
 
 def summarize(
-    reports: Sequence[Any], nolimit: int = 0, unchecked: dict[str, int] | None = None
-) -> dict[str, int]:
+    reports: Sequence[Any], nolimit: int = 0, counted: dict[str, int] | None = None
+) -> Any:
+    """The counts of *reports* (a :class:`~mesoformula.results.Summary`); *counted*: the
+    info findings of :data:`COUNTED` by their key."""
+    from mesoformula.results import Summary  # noqa: PLC0415
+
     findings = [f for r in reports for f in r.findings]
     skipped = sum(1 for f in findings if f.code == "file.skipped")
-    return {
-        "files": len(reports) - skipped,
-        "errors": count(findings, "error"),
-        "warnings": count(findings, "warning"),
-        "nolimit": nolimit,
-        **(unchecked or {}),
-        "skipped": skipped,
-    }
+    counted = counted or {}
+    return Summary(
+        files=len(reports) - skipped,
+        errors=count(findings, "error"),
+        warnings=count(findings, "warning"),
+        nolimit=nolimit,
+        unknown_amount=counted.get("unknown_amount", 0),
+        offlabel=counted.get("offlabel", 0),
+        skipped=skipped,
+    )
 
 
 def count_nolimit(reports: Sequence[Any]) -> int:
@@ -196,22 +196,12 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
     nolimit = count_nolimit(reports)
     counted = {key: count_code(reports, code) for key, code, _ in COUNTED}
     reports = at_least(reports, severity)
-    summary = summarize(reports, nolimit, {k: v for k, v in counted.items() if v})
+    summary = summarize(reports, nolimit, counted)
     if fmt == "json":
-        write_json(
-            {
-                "files": [
-                    {
-                        "path": r.path,
-                        "kind": r.kind,
-                        "findings": [finding_json(f) for f in r.findings],
-                    }
-                    for r in reports
-                ],
-                "summary": summary,
-            },
-            out,
-        )
+        from mesoformula.results import FileFindings, Reports  # noqa: PLC0415
+
+        files = tuple(FileFindings(path=r.path, kind=r.kind, findings=r.findings) for r in reports)
+        write_json(Reports(files=files, summary=summary), out)
     else:
         for report in reports:
             for finding in report.findings:
@@ -221,15 +211,15 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
             f", {counted[key]} {words}" for key, _, words in COUNTED if counted[key]
         )
         skipped = (
-            f"; {summary['skipped']} other file(s) skipped (not mesoformula files)"
-            if summary["skipped"]
+            f"; {summary.skipped} other file(s) skipped (not mesoformula files)"
+            if summary.skipped
             else ""
         )
         out.write(
-            f"{summary['files']} file(s): {summary['errors']} error(s), "
-            f"{summary['warnings']} warning(s){unchecked}{skipped}\n"
+            f"{summary.files} file(s): {summary.errors} error(s), "
+            f"{summary.warnings} warning(s){unchecked}{skipped}\n"
         )
-    return EXIT_FINDINGS if summary["errors"] else EXIT_OK
+    return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
 #: Warnings of the catalogs in use that every command says (SPEC §9.2).
@@ -443,7 +433,6 @@ __all__ = [
     "common_options",
     "count_nolimit",
     "entry_id",
-    "finding_json",
     "finding_line",
     "json_text",
     "load_catalog_of",

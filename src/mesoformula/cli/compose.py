@@ -13,7 +13,6 @@ from ._common import (
     EXIT_OK,
     UsageError,
     catalog_warnings,
-    finding_json,
     finding_line,
     parse_volume,
     read_formulation,
@@ -24,7 +23,7 @@ from ._common import (
 def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula compose FORMULATION [--batches N] [--final-volume V]``"""
     from mesoformula.cli.views import worksheet as views  # noqa: PLC0415
-    from mesoformula.files.wire import to_data  # noqa: PLC0415
+    from mesoformula.files.wire import worksheet_form  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
 
     if args.batches < 1:
@@ -55,11 +54,10 @@ def cmd_compose(args: argparse.Namespace, out: TextIO) -> int:
     findings = document.locate(found)
     if args.format == "json":
         findings = [*catalog_warnings(loaded), *findings]
-        data = to_data(sheet, [finding_json(f) for f in findings])
-        data["compoundable"] = not has_errors(findings) and not any(
+        compoundable = not has_errors(findings) and not any(
             f.code == "bud.unassigned" for f in findings
         )
-        write_json(data, out)
+        write_json(worksheet_form(sheet, findings, compoundable=compoundable), out)
     elif args.format == "markdown":
         out.write(views.to_markdown(sheet, loaded.catalog, formulation.name, findings))
     else:

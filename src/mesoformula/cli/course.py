@@ -13,7 +13,6 @@ from ._common import (
     EXIT_OK,
     UsageError,
     entry_id,
-    finding_json,
     finding_line,
     load_catalog_of,
     parse_volume,
@@ -95,26 +94,27 @@ def cmd_administer(args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_FINDINGS
     where = f"batch {args.batch_id}"
     if args.format == "json":
-        write_json(
-            {
-                "administered": result.number is not None,
-                "administration": result.number,
-                "entry": result.entry,
-                "batch_id": args.batch_id,
-                "patient": patient.id,
-                "at": _time.stored(at),
-                "volume": {"value": volume.value, "unit": "mL"},
-                "area": area,
-                "doses": [
-                    {"ingredient": d.ingredient, "value": d.amount.value, "unit": d.unit}
-                    for d in result.doses
-                ],
-                "remaining": {"value": result.remaining_ml, "unit": "mL"},
-                "bud": None if result.bud is None else _time.stored(result.bud),
-                "findings": [finding_json(f) for f in result.findings],
-            },
-            out,
+        from mesoformula.results import Administered, Dose  # noqa: PLC0415 - JSON output only
+        from mesoformula.units import Quantity  # noqa: PLC0415
+
+        done = Administered(
+            administered=result.number is not None,
+            administration=result.number,
+            entry=result.entry,
+            batch_id=args.batch_id,
+            patient=patient.id,
+            at=at,
+            volume=Quantity(volume.value, "mL"),
+            area=area,
+            doses=tuple(
+                Dose(ingredient=d.ingredient, value=d.amount.value, unit=d.unit)
+                for d in result.doses
+            ),
+            remaining=Quantity(result.remaining_ml, "mL"),
+            bud=result.bud,
+            findings=tuple(result.findings),
         )
+        write_json(done, out)
         return EXIT_OK if result.number is not None else EXIT_FINDINGS
     if result.number is None:
         for finding in result.findings:
@@ -176,7 +176,9 @@ def _undo(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not undone: {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json({"undone": args.undo, "administration": number, "entry": entry}, out)
+        from mesoformula.results import Undone  # noqa: PLC0415 - JSON output only
+
+        write_json(Undone(undone=args.undo, administration=number, entry=entry), out)
     else:
         out.write(
             f"administration {args.undo} undone ({args.reason}): compensating row {number}, "
@@ -215,7 +217,7 @@ def add_administer(commands: Any, parents: list[argparse.ArgumentParser]) -> Non
 def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
     """``course show --patient PATIENT``: what the store recorded of a patient's course."""
     from mesoformula.course import summarize  # noqa: PLC0415
-    from mesoformula.files.wire import course_data  # noqa: PLC0415
+    from mesoformula.files.wire import course_result  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
     patient = read_patient(args.patient, out, "no course shown")
@@ -237,7 +239,7 @@ def cmd_course_show(args: argparse.Namespace, out: TextIO) -> int:
         write_json(collection(given, "MedicationAdministration"), out)
         return code
     if args.format == "json":
-        write_json({**course_data(summary), **({"tampered": tampered} if tampered else {})}, out)
+        write_json(course_result(summary, tampered), out)
         return code
     for problem in tampered:
         out.write(f"TAMPERED - DO NOT USE: {problem}\n")

@@ -20,8 +20,9 @@ from .trace import patient_id
 def cmd_event_record(args: argparse.Namespace, out: TextIO) -> int:
     """``event record --patient P --kind K --onset T --severity S (--administration N |
     --batch B)``."""
+    from mesoformula.events import EventRecorded  # noqa: PLC0415
     from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry  # noqa: PLC0415
-    from mesoformula.stock.events import record_event, recorded_data  # noqa: PLC0415
+    from mesoformula.stock.events import record_event  # noqa: PLC0415
 
     patient = patient_id(args.patient, out)
     with open_store(args) as stock:
@@ -48,7 +49,7 @@ def cmd_event_record(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"not recorded: {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json(recorded_data(number, entry), out)
+        write_json(EventRecorded(event=number, entry=entry), out)
     else:
         out.write(f"recorded event {number} ({args.kind}, {args.severity}) of {patient}: "
                   f"journal entry {entry}\n")  # fmt: skip
@@ -57,8 +58,9 @@ def cmd_event_record(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_event_list(args: argparse.Namespace, out: TextIO) -> int:
     """``event list [--patient P] [--lot L] [--batch B] [--since T]``."""
+    from mesoformula.events import EventList  # noqa: PLC0415
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
-    from mesoformula.stock.events import event_data, event_problems, events  # noqa: PLC0415
+    from mesoformula.stock.events import event_problems, events  # noqa: PLC0415
     from mesoformula.stock.trace import trace_lot  # noqa: PLC0415
 
     patient = patient_id(args.patient, out) if args.patient else None
@@ -79,7 +81,7 @@ def cmd_event_list(args: argparse.Namespace, out: TextIO) -> int:
         write_json(collection([adverse_event(e) for e in found], "AdverseEvent"), out)
         return EXIT_OK
     if args.format == "json":
-        write_json({"events": [event_data(e) for e in found], "tampered": tampered}, out)
+        write_json(EventList(events=tuple(found), tampered=tuple(tampered)), out)
         return EXIT_FINDINGS if tampered else EXIT_OK
     for problem in tampered:
         out.write(f"TAMPERED - DO NOT USE: {problem}\n")

@@ -159,7 +159,9 @@ def cmd_record_verify(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not verified: {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json({"batch_id": args.batch_id, "verifier": args.verifier, "entry": entry}, out)
+        from mesoformula.results import BatchVerified  # noqa: PLC0415 - JSON output only
+
+        write_json(BatchVerified(batch_id=args.batch_id, verifier=args.verifier, entry=entry), out)
     else:
         out.write(f"batch {args.batch_id} verified by {args.verifier} (journal entry {entry})\n")
     return EXIT_OK

@@ -31,7 +31,7 @@ def window_of(text: str) -> dt.timedelta:
 
 def cmd_signals(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula signals [--window 30d] [--at T]``."""
-    from mesoformula.stock.signals import groups, report_data, signals  # noqa: PLC0415
+    from mesoformula.stock.signals import groups, report_form, signals  # noqa: PLC0415
 
     window = window_of(args.window)
     at = at_time(args)
@@ -40,7 +40,7 @@ def cmd_signals(args: argparse.Namespace, out: TextIO) -> int:
         grouped = groups(stock, at=at, window=window)
     code = EXIT_FINDINGS if found else EXIT_OK
     if args.format == "json":
-        write_json(report_data(at, window, found, grouped), out)
+        write_json(report_form(at, window, found, grouped), out)
         return code
     for signal in found:
         out.write(f"warning signal.cluster {signal.message}\n")

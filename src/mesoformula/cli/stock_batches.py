@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any, TextIO
 
 from mesoformula import _time
-from mesoformula._json import JSONObject
 from mesoformula.exceptions import LedgerIntegrityError, StockError
 from mesoformula.findings import Finding
 
@@ -22,7 +21,6 @@ from ._common import (
     UsageError,
     bounded,
     catalog_warnings,
-    finding_json,
     finding_line,
     read_formulation,
     refusal_json,
@@ -148,13 +146,14 @@ def add_plan(add: AddAction) -> None:
     )
 
 
-def _consumed_line(extra: JSONObject) -> str:
-    """What a consume did, in words (never a Python value)."""
-    batch = extra["batch_id"]
-    entries = ", ".join(str(e) for e in extra["entries"]) or "none"
-    if not extra["consumed"]:
+def _consumed_line(extra: Any) -> str:
+    """What a consume did (a :class:`~mesoformula.results.Consumed`), in words (never a
+    Python value)."""
+    batch = extra.batch_id
+    entries = ", ".join(str(e) for e in extra.entries) or "none"
+    if not extra.consumed:
         return f"batch {batch}: not consumed, nothing was recorded\n"
-    if extra["already_consumed"]:
+    if extra.already_consumed:
         return f"batch {batch} was consumed already: nothing changed (journal entries {entries})\n"
     return f"batch {batch}: journal entries {entries}\n"
 
@@ -167,7 +166,7 @@ def _print_plan(
     at: dt.datetime,
     findings: list[Any],
     out: TextIO,
-    extra: JSONObject | None = None,
+    extra: Any = None,
 ) -> int:
     """
     Print a plan (or, with *extra*, what a consume did: its batch and journal entries)
@@ -178,20 +177,21 @@ def _print_plan(
     failed = bool(plan.shortfalls) or any(f.severity == "error" for f in findings)
     site = site_of(args)
     if args.format == "json":
-        from mesoformula.files.wire import plan_json  # noqa: PLC0415
+        from mesoformula.files.wire import plan_result  # noqa: PLC0415
 
-        data = plan_json(
+        planned = plan_result(
             plan,
             formulation=formulation,
             batches=args.batches,
             at=at,
-            findings=[finding_json(f) for f in findings],
+            findings=findings,
+            site=site,
+            consumed=extra,
         )
-        at_site = {} if site is None else {"site": site}
-        write_json({**data, **at_site, **(extra or {})}, out)
+        write_json(planned, out)
         return EXIT_FINDINGS if failed else EXIT_OK
     where = "" if site is None else f", site {site}"
-    head = "STOCK PLAN" if not extra else "CONSUMED" if extra["consumed"] else "NOT CONSUMED"
+    head = "STOCK PLAN" if not extra else "CONSUMED" if extra.consumed else "NOT CONSUMED"
     out.write(f"{head}  {formulation} x{args.batches} at {_time.shown(at)}{where}\n")
     for a in plan.allocations:
         expiry = a.expiry.isoformat() if a.expiry else "no expiry"
@@ -306,12 +306,14 @@ def cmd_consume(args: argparse.Namespace, out: TextIO) -> int:
     if result is None:
         return _formulation_refused(args, findings, out)
     findings = [*findings, *plan_findings(result.plan)]
-    extra = {
-        "batch_id": result.batch_id,
-        "consumed": result.consumed,
-        "already_consumed": result.already,
-        "entries": list(result.entries),
-    }
+    from mesoformula.results import Consumed  # noqa: PLC0415
+
+    extra = Consumed(
+        batch_id=result.batch_id,
+        consumed=result.consumed,
+        already_consumed=result.already,
+        entries=tuple(result.entries),
+    )
     return _print_plan(
         result.plan,
         formulation=formulation.id,

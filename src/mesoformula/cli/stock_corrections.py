@@ -45,7 +45,9 @@ def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described:
     entries = result if isinstance(result, list) else [result]
     words = described() if described is not None else None
     if args.format == "json":
-        write_json({"ok": True, "entries": entries, **({"did": words} if words else {})}, out)
+        from mesoformula.results import Written  # noqa: PLC0415 - JSON output only
+
+        write_json(Written(entries=tuple(entries), did=words or None), out)
     else:
         if words:
             out.write(words + "\n")

@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from mesoformula import _time
 from mesoformula._text import text_table
 from mesoformula.exceptions import StockError
 
@@ -38,10 +37,40 @@ from ._store import (
 )
 
 
+def _lot_row(v: Any, at: dt.datetime) -> Any:
+    """A lot's :class:`~mesoformula.results.LotRow` at *at*."""
+    from mesoformula.allocation import expired, usable_ul  # noqa: PLC0415
+    from mesoformula.allocation import ml_quantity as ml  # noqa: PLC0415
+    from mesoformula.results import LotRow, NotUsable, OpenedContainer  # noqa: PLC0415
+
+    usable, why = usable_ul(v, at)
+    return LotRow(
+        product=v.product,
+        lot=v.lot,
+        expiry=v.expiry.isoformat() if v.expiry else None,
+        status=v.status,
+        expired=expired(v, at),
+        unopened=v.unopened,
+        opened=tuple(
+            OpenedContainer(
+                container=c.container_id,
+                opened_at=c.opened_at.isoformat(),
+                remaining=ml(c.remaining_ul),
+            )
+            for c in v.opened
+        ),
+        volume=ml(v.volume_ul),
+        usable=ml(usable),
+        not_usable=None
+        if usable == v.volume_ul
+        else NotUsable(volume=ml(v.volume_ul - usable), reason=why),
+        location=v.location,
+        site=v.site,
+    )
+
+
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     """``stock list [--expiring-within DAYS] [--product P]``."""
-    from mesoformula.allocation import expired, ml_json, usable_ul  # noqa: PLC0415
-
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
         known_site(stock, site_of(args), args, starts=False)
@@ -51,58 +80,26 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     if args.expiring_within is not None:
         limit = at.date() + dt.timedelta(days=args.expiring_within)
         views = [v for v in views if v.expiry is not None and v.expiry <= limit]
-    rows = []
-    for v in views:
-        state = v.status
-        if expired(v, at):
-            state += ", expired"
-        usable, why = usable_ul(v, at)
-        rows.append(
-            {
-                "product": v.product,
-                "lot": v.lot,
-                "expiry": v.expiry.isoformat() if v.expiry else None,
-                "status": v.status,
-                "expired": expired(v, at),
-                "unopened": v.unopened,
-                "opened": [
-                    {
-                        "container": c.container_id,
-                        "opened_at": c.opened_at.isoformat(),
-                        "remaining": ml_json(c.remaining_ul),
-                    }
-                    for c in v.opened
-                ],
-                "volume": ml_json(v.volume_ul),
-                "usable": ml_json(usable),
-                "not_usable": None
-                if usable == v.volume_ul
-                else {**ml_json(v.volume_ul - usable), "reason": why},
-                "location": v.location,
-                "site": v.site,
-                "_state": state,
-            }
-        )
+    rows = [_lot_row(v, at) for v in views]
     if args.format == "json":
-        write_json([{k: v for k, v in r.items() if k != "_state"} for r in rows], out)
+        write_json(rows, out)
         return EXIT_OK
-    sites = any(r["site"] != "main" for r in rows)
+    sites = any(r.site != "main" for r in rows)
     header: tuple[str, ...] = ("product", "lot", "expiry", "status", "unopened", "opened")
     header = (*(("site",) if sites else ()), *header, "usable volume", "not usable")
     table = [
         (
-            *((r["site"],) if sites else ()),
-            r["product"],
-            r["lot"],
-            r["expiry"] or "none",
-            r["_state"],
-            str(r["unopened"]),
-            ", ".join(f"#{c['container']} {c['remaining']['value']:g} mL" for c in r["opened"])
-            or "-",
-            f"{r['usable']['value']:g} mL",
+            *((r.site,) if sites else ()),
+            r.product,
+            r.lot,
+            r.expiry or "none",
+            r.status + (", expired" if r.expired else ""),
+            str(r.unopened),
+            ", ".join(f"#{c.container} {c.remaining.value:g} mL" for c in r.opened) or "-",
+            f"{r.usable.value:g} mL",
             "-"
-            if r["not_usable"] is None
-            else f"{r['not_usable']['value']:g} mL ({r['not_usable']['reason']})",
+            if r.not_usable is None
+            else f"{r.not_usable.volume.value:g} mL ({r.not_usable.reason})",
         )
         for r in rows
     ]
@@ -136,6 +133,7 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.allocation import to_ml  # noqa: PLC0415
     from mesoformula.exceptions import StockError  # noqa: PLC0415
     from mesoformula.files import read  # noqa: PLC0415
+    from mesoformula.results import Counted, CountLine  # noqa: PLC0415
     from mesoformula.sheets import CountSheet  # noqa: PLC0415
     from mesoformula.validate import FileReport  # noqa: PLC0415
 
@@ -161,33 +159,32 @@ def cmd_count(args: argparse.Namespace, out: TextIO) -> int:
         except StockError as error:
             out.write(f"count not recorded: {error}\n")
             return EXIT_FINDINGS
-    data = [
-        {
-            "product": line.product,
-            "lot": line.lot,
-            "found": line.found,
-            "expected_unopened": line.expected_unopened,
-            "counted_unopened": line.counted_unopened,
-            "expected_opened": [to_ml(v) for v in line.expected_opened_ul],
-            "counted_opened": [to_ml(v) for v in line.counted_opened_ul],
-            "entries": list(line.entries),
-        }
+    data = tuple(
+        CountLine(
+            product=line.product,
+            lot=line.lot,
+            found=line.found,
+            expected_unopened=line.expected_unopened,
+            counted_unopened=line.counted_unopened,
+            expected_opened=tuple(to_ml(v) for v in line.expected_opened_ul),
+            counted_opened=tuple(to_ml(v) for v in line.counted_opened_ul),
+            entries=tuple(line.entries),
+        )
         for line in lines
-    ]
+    )
     if args.format == "json":
-        counted_at = _time.stored(document.model.counted_at)
-        write_json({"counted_at": counted_at, "lots": data}, out)
+        write_json(Counted(counted_at=document.model.counted_at, lots=data), out)
         return EXIT_OK
     for line in data:
-        if line["found"]:
-            out.write(f"{line['product']} lot {line['lot']}: not in the store, received as found\n")
+        if line.found:
+            out.write(f"{line.product} lot {line.lot}: not in the store, received as found\n")
             continue
-        variance = line["counted_unopened"] - line["expected_unopened"]
+        variance = line.counted_unopened - line.expected_unopened
         out.write(
-            f"{line['product']} lot {line['lot']}: unopened expected {line['expected_unopened']}, "
-            f"counted {line['counted_unopened']} ({variance:+d}); opened expected "
-            f"{line['expected_opened']} mL, counted {line['counted_opened']} mL; "
-            f"{len(line['entries'])} adjustment(s)\n"
+            f"{line.product} lot {line.lot}: unopened expected {line.expected_unopened}, "
+            f"counted {line.counted_unopened} ({variance:+d}); opened expected "
+            f"{list(line.expected_opened)} mL, counted {list(line.counted_opened)} mL; "
+            f"{len(line.entries)} adjustment(s)\n"
         )
     return EXIT_OK
 
@@ -203,13 +200,11 @@ def add_count(add: AddAction) -> None:
 
 def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     """``stock history [--lot L [--product P]] [--batch ID]``."""
-    import attrs  # noqa: PLC0415
-
     with open_store(args, readonly=True) as stock:
         lot = lot_id(stock, args) if args.lot else None
         entries = stock.history(lot, correlation=args.batch)
     if args.format == "json":
-        write_json([attrs.asdict(e) for e in entries], out)
+        write_json(entries, out)
         return EXIT_OK
     for e in entries:
         parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]
@@ -266,7 +261,9 @@ def cmd_transfer(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"not transferred (nothing was recorded): {error}\n")
             return EXIT_FINDINGS
     if args.format == "json":
-        write_json({"transferred": args.containers, "entries": entries}, out)
+        from mesoformula.results import Transferred  # noqa: PLC0415 - JSON output only
+
+        write_json(Transferred(transferred=args.containers, entries=tuple(entries)), out)
     else:
         out.write(
             f"transferred {args.containers} container(s) of lot {args.lot} from "

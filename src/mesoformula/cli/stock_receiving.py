@@ -21,7 +21,6 @@ from ._common import (
     EXIT_OK,
     UsageError,
     bounded,
-    finding_json,
     finding_line,
     load_catalog_of,
     print_reports,
@@ -49,38 +48,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     """``stock import STOCKFILE``: receive every lot of a stock sheet, all or nothing."""
-    from mesoformula.files import read  # noqa: PLC0415
-    from mesoformula.rules.references import stock_reference_findings  # noqa: PLC0415
-    from mesoformula.sheets import StockSheet  # noqa: PLC0415
-    from mesoformula.validate import FileReport  # noqa: PLC0415
+    from mesoformula.intake import import_stock_sheet, read_stock_sheet  # noqa: PLC0415
+    from mesoformula.results import Imported  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
-    document = read(args.file, expect="stock")
-    findings = list(document.findings)
-    if isinstance(document.model, StockSheet):
-        findings += stock_reference_findings(document.model, loaded.catalog)
-    if any(f.severity == "error" for f in findings) or not isinstance(document.model, StockSheet):
-        report = FileReport(path=args.file, kind=document.kind, findings=tuple(findings))
-        return print_reports([report], args.format, out)
+    sheet = read_stock_sheet(args.file, loaded.catalog)
+    if sheet.sheet is None or not sheet.importable:
+        return print_reports([sheet.report], args.format, out)
     at, actor = at_time(args), actor_of(args)
-    import hashlib  # noqa: PLC0415 - only import hashes the sheet
-
-    content = hashlib.sha256(Path(args.file).read_bytes()).hexdigest()
-    progress = Progress("receiving lots", len(document.model.lots), fmt=args.format)
+    lots = len(sheet.sheet.lots)
+    progress = Progress("receiving lots", lots, fmt=args.format)
     with open_store(args, create=True) as stock:
-        for name in {site_of(args), *(lot.site for lot in document.model.lots)}:
+        for name in {site_of(args), *sheet.sites}:
             known_site(stock, name, args, starts=True)
         try:
-            entries = stock.import_sheet(
-                document.model,
+            entries = import_stock_sheet(
+                stock,
+                sheet,
                 loaded.catalog,
                 at=at,
                 actor=actor,
-                correlation=f"import {args.file}",
-                content=content,
-                name=Path(args.file).name,
                 again=args.again,
                 progress=progress.step,
                 site=site_of(args) or "main",
@@ -91,7 +80,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"not imported (nothing was recorded): {error}\n")
                 return EXIT_FINDINGS
             if args.format == "json":
-                write_json({"imported": 0, "entries": [], "already_imported": True}, out)
+                write_json(Imported(imported=0, entries=(), already_imported=True), out)
             else:
                 out.write(f"already imported, nothing done: {str(error).partition(': ')[0]}\n")
             return EXIT_OK
@@ -104,12 +93,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_FINDINGS
     progress.finish()
     if args.format == "json":
-        write_json(
-            {"imported": len(document.model.lots), "entries": entries, "already_imported": False},
-            out,
-        )
+        write_json(Imported(imported=lots, entries=tuple(entries), already_imported=False), out)
     else:
-        out.write(f"received {len(document.model.lots)} lot(s): {len(entries)} journal entries\n")
+        out.write(f"received {lots} lot(s): {len(entries)} journal entries\n")
     return EXIT_OK
 
 
@@ -200,13 +186,10 @@ def _not_received(
 ) -> int:
     """Report the scans refused (number 0: the receipt as a whole): nothing was recorded."""
     if args.format == "json":
-        write_json(
-            {
-                "received": [],
-                "findings": [{"scan": n or None, **finding_json(f)} for n, f in findings],
-            },
-            out,
-        )
+        from mesoformula.results import Received, ScanFinding  # noqa: PLC0415 - JSON output only
+
+        said = tuple(ScanFinding(scan=n or None, finding=f) for n, f in findings)
+        write_json(Received(received=(), findings=said), out)
     else:
         for n, finding in findings:
             out.write(finding_line(f"scan {n}" if n else "scans", finding) + "\n")
@@ -218,25 +201,26 @@ def _print_received(
     args: argparse.Namespace, boxes: list[Box], entries: list[int], out: TextIO
 ) -> int:
     """Report the boxes received and the journal entries that record them."""
-    received = [
-        {
-            "product": product.id,
-            "gtin": scan.gtin,
-            "lot": scan.lot,
-            "expiry": scan.expiry.isoformat(),
-            "serial": scan.serial,
-            "containers": containers,
-        }
+    from mesoformula.results import Received, ReceivedBox  # noqa: PLC0415
+
+    received = tuple(
+        ReceivedBox(
+            product=product.id,
+            gtin=scan.gtin,
+            lot=scan.lot,
+            expiry=scan.expiry.isoformat(),
+            serial=scan.serial,
+            containers=containers,
+        )
         for scan, product, containers in boxes
-    ]
+    )
     if args.format == "json":
-        write_json({"received": received, "entries": entries}, out)
+        write_json(Received(received=received, entries=tuple(entries)), out)
         return EXIT_OK
     for box in received:
-        serial = f", serial {box['serial']}" if box["serial"] else ""
+        serial = f", serial {box.serial}" if box.serial else ""
         out.write(
-            f"received {box['containers']} x {box['product']} lot {box['lot']} "
-            f"(exp {box['expiry']}{serial})\n"
+            f"received {box.containers} x {box.product} lot {box.lot} (exp {box.expiry}{serial})\n"
         )
     out.write(f"{len(received)} scan(s): {len(entries)} journal entries\n")
     return EXIT_OK

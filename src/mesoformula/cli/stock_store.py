@@ -60,15 +60,15 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         entries = stock.head()[0]
         unsealed = stock.unsealed_batches()
     if args.format == "json":
-        write_json(
-            {
-                "sound": not problems,
-                "entries": entries,
-                "problems": problems,
-                "unsealed_batches": unsealed,
-            },
-            out,
+        from mesoformula.results import Verified  # noqa: PLC0415 - JSON output only
+
+        verified = Verified(
+            sound=not problems,
+            entries=entries,
+            problems=tuple(problems),
+            unsealed_batches=tuple(unsealed),
         )
+        write_json(verified, out)
     else:
         for problem in problems:
             out.write(f"PROBLEM: {problem}\n")
@@ -100,7 +100,9 @@ def cmd_head(args: argparse.Namespace, out: TextIO) -> int:
     with open_store(args, readonly=True) as stock:
         seq, digest = stock.head()
     if args.format == "json":
-        write_json({"seq": seq, "hash": digest, "head": f"{seq}:{digest}"}, out)
+        from mesoformula.results import Head  # noqa: PLC0415 - JSON output only
+
+        write_json(Head(seq=seq, hash=digest, head=f"{seq}:{digest}"), out)
     else:
         out.write(f"{seq}:{digest}\n")
     return EXIT_OK
@@ -143,7 +145,9 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
             target_path = target.path
     head = f"{result.head[0]}:{result.head[1]}"
     if args.format == "json":
-        write_json({"rows": result.rows, "head": head, "to": target_path}, out)
+        from mesoformula.results import Migrated  # noqa: PLC0415 - JSON output only
+
+        write_json(Migrated(rows=result.rows, head=head, to=target_path), out)
     else:
         out.write(
             f"copied {result.rows['journal']} journal entries and {result.rows['lots']} lot(s) "

@@ -34,7 +34,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     from mesoformula.exceptions import UnknownEntry  # noqa: PLC0415
     from mesoformula.stock.trace import (  # noqa: PLC0415
         trace_batch,
-        trace_data,
+        trace_form,
         trace_lot,
         trace_patient,
     )
@@ -51,7 +51,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(str(error)) from None
     code = EXIT_FINDINGS if trace.tampered else EXIT_OK
     if args.format == "json":
-        write_json(trace_data(trace), out)
+        write_json(trace_form(trace), out)
     elif args.format == "csv":
         _write_csv(trace, out)
     else:

@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 from mesoformula import _time
-from mesoformula._json import JSONObject
 from mesoformula.events import EVENT_KINDS, SEVERITIES, Event, PriorReaction
 from mesoformula.exceptions import EntryOrderError, StockError, UnknownEntry
 
@@ -182,33 +181,9 @@ def prior_reactions(stock: Stock, patient: str) -> list[PriorReaction]:
     return found
 
 
-def event_data(event: Event) -> JSONObject:
-    """An event in the JSON shape of ``event list --format json``."""
-    return {
-        "event": event.number,
-        "patient": event.patient,
-        "kind": event.kind,
-        "severity": event.severity,
-        "onset": _time.stored(event.onset),
-        "recorded_at": _time.stored(event.at),
-        "actor": event.actor,
-        "batch_id": event.batch_id,
-        "administration": event.administration,
-        "organism": event.organism,
-        "description": event.description,
-    }
-
-
-def recorded_data(number: int, entry: int) -> JSONObject:
-    """What ``event record --format json`` prints: the event's number and its seal's entry."""
-    return {"event": number, "entry": entry}
-
-
 __all__ = [
-    "event_data",
     "event_problems",
     "events",
     "prior_reactions",
     "record_event",
-    "recorded_data",
 ]

@@ -20,6 +20,7 @@ import attrs
 
 from mesoformula import _time
 from mesoformula._json import JSONObject
+from mesoformula.documents import SignalForm, SignalReport
 from mesoformula.events import Event
 
 from .events import events
@@ -140,28 +141,26 @@ def groups(stock: Stock, *, at: dt.datetime, window: dt.timedelta) -> JSONObject
     return {key: dict(sorted(values.items())) for key, values in by.items()}
 
 
-def signal_data(signal: Signal) -> JSONObject:
-    """A signal in the JSON shape of ``mesoformula signals --format json``."""
-    return {
-        "kind": signal.kind,
-        "shared": signal.shared,
-        "events": list(signal.events),
-        "reported": list(signal.reported),
-        "exposed": list(signal.exposed),
-        "message": signal.message,
-    }
-
-
-def report_data(
+def report_form(
     at: dt.datetime, window: dt.timedelta, found: Sequence[Signal], grouped: JSONObject
-) -> JSONObject:
+) -> SignalReport:
     """What ``mesoformula signals --format json`` prints."""
-    return {
-        "at": _time.stored(at),
-        "window_days": window / dt.timedelta(days=1),
-        "signals": [signal_data(s) for s in found],
-        "groups": grouped,
-    }
+    return SignalReport(
+        at=at,
+        window_days=window / dt.timedelta(days=1),
+        signals=tuple(
+            SignalForm(
+                kind=s.kind,
+                shared=s.shared,
+                events=s.events,
+                reported=s.reported,
+                exposed=s.exposed,
+                message=s.message,
+            )
+            for s in found
+        ),
+        groups=grouped,
+    )
 
 
-__all__ = ["Signal", "groups", "report_data", "signal_data", "signals"]
+__all__ = ["Signal", "groups", "report_form", "signals"]

@@ -12,10 +12,10 @@ import datetime as dt
 
 import attrs
 
-from mesoformula import _time
-from mesoformula._json import JSONObject
 from mesoformula.course import Administration
+from mesoformula.documents import TracedBatchForm, TracedDoseForm, TracedLotForm, TraceForm
 from mesoformula.exceptions import UnknownEntry
+from mesoformula.units import Quantity
 
 from .store import Stock
 
@@ -169,47 +169,43 @@ def _traced(stock: Stock, batch_id: str) -> TracedBatch:
     )
 
 
-def trace_data(trace: Trace) -> JSONObject:
-    """The trace in the JSON shape of ``mesoformula trace --format json``."""
-    return {
-        "subject": trace.subject,
-        "tampered": list(trace.tampered),
-        "patients": list(trace.patients),
-        "batches": [
-            {
-                "batch_id": b.batch_id,
-                "formulation": b.formulation,
-                "compounded_at": _time.stored(b.compounded_at),
-                "preparer": b.preparer,
-                "patient": b.patient,
-                "patient_name": b.patient_name,
-                "released": b.released,
-                "void": b.void,
-                "total": {"value": b.total_ml, "unit": "mL"},
-                "remaining": {"value": b.remaining_ml, "unit": "mL"},
-                "lots": [
-                    {
-                        "product": lot.product,
-                        "lot": lot.lot,
-                        "expiry": None if lot.expiry is None else lot.expiry.isoformat(),
-                    }
+def trace_form(trace: Trace) -> TraceForm:
+    """The trace as the record ``trace --format json`` prints."""
+    return TraceForm(
+        subject=trace.subject,
+        tampered=trace.tampered,
+        patients=trace.patients,
+        batches=tuple(
+            TracedBatchForm(
+                batch_id=b.batch_id,
+                formulation=b.formulation,
+                compounded_at=b.compounded_at,
+                preparer=b.preparer,
+                patient=b.patient,
+                patient_name=b.patient_name,
+                released=b.released,
+                void=b.void,
+                total=Quantity(b.total_ml, "mL"),
+                remaining=Quantity(b.remaining_ml, "mL"),
+                lots=tuple(
+                    TracedLotForm(product=lot.product, lot=lot.lot, expiry=lot.expiry)
                     for lot in b.lots
-                ],
-                "administrations": [
-                    {
-                        "administration": a.number,
-                        "patient": a.patient,
-                        "at": _time.stored(a.at),
-                        "volume": {"value": a.volume_ml, "unit": "mL"},
-                        "area": a.area,
-                        "undone": a.undone is not None,
-                    }
+                ),
+                administrations=tuple(
+                    TracedDoseForm(
+                        administration=a.number,
+                        patient=a.patient,
+                        at=a.at,
+                        volume=Quantity(a.volume_ml, "mL"),
+                        area=a.area,
+                        undone=a.undone is not None,
+                    )
                     for a in b.administrations
-                ],
-            }
+                ),
+            )
             for b in trace.batches
-        ],
-    }
+        ),
+    )
 
 
 __all__ = [
@@ -217,7 +213,7 @@ __all__ = [
     "TracedBatch",
     "TracedLot",
     "trace_batch",
-    "trace_data",
+    "trace_form",
     "trace_lot",
     "trace_patient",
 ]
