@@ -107,7 +107,11 @@ class TestRecall:
         path = given(location)
         recall = ("stock", "status", "--lot", "LA-2611", "--to", "recalled", "--reason",
                   "supplier recall", "--db", path, "--at", "2026-12-01T12:30")  # fmt: skip
-        assert 0 == run(*recall)[0]
+        code, text = run(*recall)
+        assert 0 == code
+        assert ("RECALLED: 2 batch(es) made from this lot must not be given; patients who "
+                "received them: P-0042") in text  # fmt: skip
+        assert "TRACE lot LA-2611: 2 batch(es)" in text
         give = ("administer", "--batch-id", "B", "--patient", PATIENT, "--volume", "1 mL",
                 "--db", path, "--at", "2026-12-01T13:00")  # fmt: skip
         head = run("stock", "head", "--db", path)[1]
@@ -126,3 +130,19 @@ class TestRecall:
         code, text = run(*give[:-1], "2026-12-01T13:20")
         assert (0, False) == (code, "administer.recalled" in text)
         assert not run("record", "label", "--batch-id", "B", "--db", path)[1].startswith("RECALLED")
+
+
+def test_a_recall_in_json_carries_its_trace(location: str) -> None:
+    path = given(location)
+    status = ("stock", "status", "--lot", "LA-2611", "--db", path, "--format", "json")
+    code, text = run(
+        *status, "--to", "recalled", "--reason", "supplier", "--at", "2026-12-01T12:30"
+    )
+    data = json.loads(text)
+    assert (0, True, ["B", "C"]) == (
+        code,
+        data["ok"],
+        [b["batch_id"] for b in data["recalled"]["batches"]],
+    )
+    code, text = run(*status, "--to", "released", "--reason", "lifted", "--at", "2026-12-01T12:40")
+    assert (0, False) == (code, "recalled" in json.loads(text))

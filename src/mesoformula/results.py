@@ -12,6 +12,7 @@ import datetime as dt
 import attrs
 
 from mesoformula._json import wire
+from mesoformula.documents import TraceForm
 from mesoformula.findings import Finding
 from mesoformula.units import Quantity
 
@@ -77,6 +78,8 @@ class Written:
     ok: bool = True
     entries: tuple[int, ...]
     did: str | None = attrs.field(default=None, metadata=wire(omit_if=None))
+    #: A recall's trace: the batches made from the lot and who received them (SPEC §9.4).
+    recalled: TraceForm | None = attrs.field(default=None, metadata=wire(omit_if=None))
 
 
 @attrs.frozen(kw_only=True)

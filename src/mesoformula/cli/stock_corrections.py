@@ -20,14 +20,20 @@ from ._common import (
     refusal_json,
     write_json,
 )
-from ._store import AddAction, actor_of, add_site_option, at_time, lot_id, open_store
+from ._store import AddAction, actor_of, add_site_option, at_time, lot_id, open_store, site_of
 
 
-def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described: Any = None) -> int:
+def _write_action(
+    args: argparse.Namespace,
+    out: TextIO,
+    action: Any,
+    described: Any = None,
+    traced: Any = None,
+) -> int:
     """
     Run *action* on the store and report the journal entries it recorded (with what
-    *described* says it did); an unknown lot or entry is a usage error, a refusal of the
-    store is reported and exits 1.
+    *described* says it did, and for a recall the trace *traced* gives); an unknown lot
+    or entry is a usage error, a refusal of the store is reported and exits 1.
     """
     from mesoformula.exceptions import StockError, UnknownEntry  # noqa: PLC0415
 
@@ -44,16 +50,33 @@ def _write_action(args: argparse.Namespace, out: TextIO, action: Any, described:
             return EXIT_FINDINGS
     entries = result if isinstance(result, list) else [result]
     words = described() if described is not None else None
+    trace = traced() if traced is not None else None
     if args.format == "json":
         from mesoformula.results import Written  # noqa: PLC0415 - JSON output only
+        from mesoformula.stock.trace import trace_form  # noqa: PLC0415
 
-        write_json(Written(entries=tuple(entries), did=words or None), out)
+        recalled = None if trace is None else trace_form(trace)
+        write_json(Written(entries=tuple(entries), did=words or None, recalled=recalled), out)
     else:
         if words:
             out.write(words + "\n")
         numbers = ", ".join(str(e) for e in entries) or "none"
         out.write(f"recorded journal entr{'ies' if len(entries) != 1 else 'y'} {numbers}\n")
+        if trace is not None:
+            _write_recall(trace, out)
     return EXIT_OK
+
+
+def _write_recall(trace: Any, out: TextIO) -> None:
+    """What a recall stops: every batch made from the lot, and who received them."""
+    from .trace import write_trace  # noqa: PLC0415
+
+    given = [b for b in trace.batches if not b.void]
+    out.write(
+        f"RECALLED: {len(given)} batch(es) made from this lot must not be given; "
+        f"patients who received them: {', '.join(trace.patients) or 'none'}\n"
+    )
+    write_trace(trace, out)
 
 
 def cmd_undo(args: argparse.Namespace, out: TextIO) -> int:
@@ -207,13 +230,20 @@ def add_adjust(add: AddAction) -> None:
 
 def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     """``stock status --lot L --to quarantine|released|recalled --reason R``."""
-    return _write_action(
-        args,
-        out,
-        lambda s: s.set_status(
-            lot_id(s, args), args.to, reason=args.reason, at=at_time(args), actor=actor_of(args)
-        ),
-    )
+    traced: list[Any] = []
+
+    def action(stock: Any) -> Any:
+        entry = stock.set_status(
+            lot_id(stock, args), args.to, reason=args.reason, at=at_time(args),
+            actor=actor_of(args),
+        )  # fmt: skip
+        if args.to == "recalled":  # a recall prints what it stops (SPEC §9.4)
+            from mesoformula.stock.trace import trace_lot  # noqa: PLC0415
+
+            traced.append(trace_lot(stock, args.lot, product=args.product, site=site_of(args)))
+        return entry
+
+    return _write_action(args, out, action, traced=lambda: traced[0] if traced else None)
 
 
 def add_status(add: AddAction) -> None:

@@ -55,7 +55,7 @@ def cmd_trace(args: argparse.Namespace, out: TextIO) -> int:
     elif args.format == "csv":
         _write_csv(trace, out)
     else:
-        _write_text(trace, out)
+        write_trace(trace, out)
     return code
 
 
@@ -74,7 +74,7 @@ def patient_id(given: str, out: TextIO) -> str:
     return str(patient.id)
 
 
-def _write_text(trace: Trace, out: TextIO) -> None:
+def write_trace(trace: Trace, out: TextIO) -> None:
     """The trace for people: each batch, its lots, for whom, and each dose given."""
     for problem in trace.tampered:
         out.write(f"TAMPERED - DO NOT USE: {problem}\n")
@@ -158,4 +158,4 @@ def add_trace(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     trace.set_defaults(handler=cmd_trace, csv=True)
 
 
-__all__ = ["CSV_COLUMNS", "add_trace", "cmd_trace", "patient_id"]
+__all__ = ["CSV_COLUMNS", "add_trace", "cmd_trace", "patient_id", "write_trace"]
