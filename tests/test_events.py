@@ -142,6 +142,8 @@ def test_fhir_adverse_events_and_administrations(location: str) -> None:
         ("--severity", "fatal"),
         ("--patient", " "),
         ("--description", "two\nlines"),
+        ("--description", "red\x1b[31m alarm"),
+        ("--organism", "M.\u202eabscessus"),
         ("--onset", "yesterday"),
     ],
 )
