@@ -124,6 +124,9 @@ class TestRecall:
         assert "RECALLED - DO NOT USE: it was made from lidocaine-hcl-2pct-5ml lot LA-2611" in (
             record
         )
+        data = json.loads(run("record", "batch", "--batch-id", "B", "--db", path,
+                              "--format", "json")[1])  # fmt: skip
+        assert ["lidocaine-hcl-2pct-5ml lot LA-2611"] == data["recalled"]
         release = ("stock", "status", "--lot", "LA-2611", "--to", "released", "--reason",
                    "recall lifted", "--db", path, "--at", "2026-12-01T13:10")  # fmt: skip
         assert 0 == run(*release)[0]

@@ -237,6 +237,8 @@ class BatchRecordForm:
     findings: tuple[Finding, ...]
     void: VoidForm | None
     tampered: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
+    #: The recalled lots it drew from (SPEC §9.4), only when any.
+    recalled: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
 
 
 @attrs.frozen(kw_only=True)

@@ -269,6 +269,7 @@ def batch_record_form(record: BatchRecord) -> BatchRecordForm:
             kind=void.kind,
         ),
         tampered=record.tampered,
+        recalled=record.recalled,
     )
 
 
