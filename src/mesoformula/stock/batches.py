@@ -203,12 +203,25 @@ def tampered(
             ).fetchone()
             if row is not None:
                 problems += seals.seal_problems(db, subject, batch_id, batch_id)
+    if not administrations:
+        return problems
+    batch_of = {
+        int(r[0]): str(r[1])
+        for r in db.execute(
+            "SELECT administration_id, batch_id FROM administrations WHERE "
+            + db.in_ids("administration_id"),
+            (db.ids(administrations),),
+        )
+    }
+    by_batch: dict[str, list[int]] = {}
     for number in administrations:
-        row = db.execute(
-            "SELECT batch_id FROM administrations WHERE administration_id = ?", (number,)
-        ).fetchone()
-        if row is not None:
-            problems += seals.seal_problems(db, "administration", str(number), row[0])
+        if number in batch_of:
+            by_batch.setdefault(batch_of[number], []).append(number)
+    found: dict[int, list[str]] = {}
+    for batch, numbers in by_batch.items():
+        found.update(seals.numbered_seal_problems(db, "administration", numbers, batch))
+    for number in administrations:
+        problems += found.get(number, [])
     return problems
 
 
