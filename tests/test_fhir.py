@@ -18,10 +18,9 @@ from fhir.resources.medicationdispense import MedicationDispense
 
 from mesoformula.cli import main
 from mesoformula.fhir import IDENTIFIER_SYSTEMS
+from mesoformula.ucum import UCUM, UCUM_SYSTEM
 from mesoformula.units import (
     KIND_BY_UNIT,
-    UCUM,
-    UCUM_SYSTEM,
     Accepts,
     Quantity,
     parse_quantity,

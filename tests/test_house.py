@@ -1,7 +1,7 @@
 """
-The house keeps (issue 26): no module past 500 lines (units.py, the unit registry's
-home, may reach 550), every module of the package in exactly one ring of the
-import-linter layers contract, and the core of the purity contract is that ring.
+The house keeps (issue 26): no module past 500 lines, every module of the package in
+exactly one ring of the import-linter layers contract, and the core of the purity
+contract is that ring.
 Complexity is kept by ruff (C901, at most 12) and the rings by ``lint-imports``.
 """
 
@@ -14,8 +14,6 @@ from typing import Any
 from .conftest import ROOT
 
 PACKAGE = ROOT / "src" / "mesoformula"
-#: Modules allowed past the usual limit, and how far.
-LIMITS = {"units.py": 550}
 LIMIT = 500
 
 
@@ -35,8 +33,7 @@ def test_no_module_is_past_its_size() -> None:
     over = {
         str(path.relative_to(PACKAGE)): lines
         for path in sorted(PACKAGE.rglob("*.py"))
-        if (lines := len(path.read_text(encoding="utf-8").splitlines()))
-        > LIMITS.get(path.name if path.parent == PACKAGE else "", LIMIT)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > LIMIT
     }
     assert {} == over
 

@@ -21,7 +21,7 @@ from typing import Any
 from .catalog import Catalog
 from .course import Administration
 from .events import Event
-from .units import UCUM, UCUM_SYSTEM
+from .ucum import UCUM, UCUM_SYSTEM
 from .worksheet import Content, clean
 
 #: FHIR's identifier systems of the ingredient identifiers the catalog may carry.

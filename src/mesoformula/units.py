@@ -34,7 +34,7 @@ import re
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -234,36 +234,6 @@ class Quantity:
         if den:
             unit = unit / reg.Unit(_ATOMS[den][0])
         return reg.Quantity(self.value, unit)
-
-
-#: The UCUM code of every canonical unit (https://ucum.org), for FHIR and other systems
-#: that speak UCUM. A percentage of a kind (``% v/v``) is UCUM ``%``; the kind is said
-#: in the quantity's display text. UCUM spellings (``ug``, ``[iU]``, ``[USP'U]``,
-#: ``meq``) are also accepted wherever a unit is read.
-UCUM: Final[dict[str, str]] = {
-    "mg": "mg",
-    "mL": "mL",
-    "mg/mL": "mg/mL",
-    "kg": "kg",
-    "mg/kg": "mg/kg",
-    "IU": "[iU]",
-    "IU/mL": "[iU]/mL",
-    "IU/kg": "[iU]/kg",
-    "USP_U": "[USP'U]",
-    "USP_U/mL": "[USP'U]/mL",
-    "USP_U/kg": "[USP'U]/kg",
-    "mEq": "meq",
-    "mEq/mL": "meq/mL",
-    "mmol": "mmol",
-    "mmol/mL": "mmol/mL",
-    "g/mol": "g/mol",
-    "d": "d",
-    "% v/v": "%",
-    "% w/w": "%",
-}
-
-#: Where UCUM codes live, as FHIR names the system.
-UCUM_SYSTEM: Final = "http://unitsofmeasure.org"
 
 
 def days(duration: Quantity) -> float:
