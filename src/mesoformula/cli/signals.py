@@ -31,13 +31,12 @@ def window_of(text: str) -> dt.timedelta:
 
 def cmd_signals(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula signals [--window 30d] [--at T]``."""
-    from mesoformula.stock.signals import groups, report_form, signals  # noqa: PLC0415
+    from mesoformula.stock.signals import report_form, survey  # noqa: PLC0415
 
     window = window_of(args.window)
     at = at_time(args)
     with open_store(args, readonly=True) as stock:
-        found = signals(stock, at=at, window=window)
-        grouped = groups(stock, at=at, window=window)
+        found, grouped = survey(stock, at=at, window=window)
     code = EXIT_FINDINGS if found else EXIT_OK
     if args.format == "json":
         write_json(report_form(at, window, found, grouped), out)

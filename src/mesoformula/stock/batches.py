@@ -194,7 +194,7 @@ def tampered(
     """
     db = ledger.db
     problems: list[str] = []
-    if batch_id is not None and batch_id not in set(seals.unsealed_legacy(db)):
+    if batch_id is not None and not seals.unsealed_legacy(db, batch_id):
         problems += seals.seal_problems(db, "batch", batch_id, batch_id)
         for subject, table in (("verification", "verifications"), ("void", "voids")):
             row = db.execute(

@@ -207,13 +207,14 @@ def seal_era(db: Engine) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
-def unsealed_legacy(db: Engine) -> list[str]:
+def unsealed_legacy(db: Engine, batch_id: str | None = None) -> list[str]:
     """
-    The batches consumed before seals existed (every entry of theirs precedes schema
-    version 5): the chain proves their movements, but not their compounding record. A
-    batch is one only when its entries are what a consumption writes (openings, draws,
-    discards, their undos): a row forged under the id of an old receipt's correlation
-    ("scan", an import) is not a legacy batch but a forged one.
+    The batches (or only *batch_id*, when given) consumed before seals existed (every
+    entry of theirs precedes schema version 5): the chain proves their movements, but
+    not their compounding record. A batch is one only when its entries are what a
+    consumption writes (openings, draws, discards, their undos): a row forged under the
+    id of an old receipt's correlation ("scan", an import) is not a legacy batch but a
+    forged one.
     """
     era = seal_era(db)
     if era is None:
@@ -227,8 +228,9 @@ def unsealed_legacy(db: Engine) -> list[str]:
             " AND (SELECT MAX(entry_id) FROM journal j WHERE j.correlation = b.batch_id) < ?"
             " AND NOT EXISTS (SELECT 1 FROM journal k WHERE k.correlation = b.batch_id"
             " AND k.kind NOT IN ('open', 'draw', 'discard', 'undo'))"
+            " AND (CAST(? AS TEXT) IS NULL OR b.batch_id = ?)"
             " ORDER BY b.batch_id",
-            (era,),
+            (era, batch_id, batch_id),
         )
     ]
 

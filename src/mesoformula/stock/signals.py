@@ -62,11 +62,22 @@ class _Exposure:
     recipients: tuple[str, ...]
 
 
-def signals(stock: Stock, *, at: dt.datetime, window: dt.timedelta) -> list[Signal]:
-    """The signals among the events whose onset is within *window* before *at*."""
+def survey(
+    stock: Stock, *, at: dt.datetime, window: dt.timedelta
+) -> tuple[list[Signal], JSONObject]:
+    """
+    The events whose onset is within *window* before *at*: the signals among them, and
+    their numbers grouped by batch, lot, product, preparer and site (for the report).
+    Each batch the events follow is read once.
+    """
     since = _time.utc(at) - window
     found = [e for e in events(stock, since=since) if e.onset <= _time.utc(at)]
     exposure = {b: _exposure(stock, b) for b in sorted({e.batch_id for e in found})}
+    return _signals(found, exposure), _groups(found, exposure)
+
+
+def _signals(found: Sequence[Event], exposure: dict[str, _Exposure]) -> list[Signal]:
+    """The signals among *found*, given what each of their batches exposed."""
     lot_recipients: dict[str, set[str]] = defaultdict(set)
     for batch in exposure.values():
         for lot in batch.lots:
@@ -121,16 +132,13 @@ def _exposure(stock: Stock, batch_id: str) -> _Exposure:
     )
 
 
-def groups(stock: Stock, *, at: dt.datetime, window: dt.timedelta) -> JSONObject:
-    """The events within the window grouped by batch, lot, product, preparer and site
-    (event numbers), for the report."""
-    since = _time.utc(at) - window
-    found = [e for e in events(stock, since=since) if e.onset <= _time.utc(at)]
+def _groups(found: Sequence[Event], exposure: dict[str, _Exposure]) -> JSONObject:
+    """The numbers of *found* grouped by batch, lot, product, preparer and site."""
     by: dict[str, dict[str, list[int]]] = {
         k: defaultdict(list) for k in ("batch", "lot", "product", "preparer", "site")
     }
     for event in found:
-        batch = _exposure(stock, event.batch_id)
+        batch = exposure[event.batch_id]
         by["batch"][event.batch_id].append(event.number)
         for lot in batch.lots:
             by["lot"][lot].append(event.number)
@@ -163,4 +171,4 @@ def report_form(
     )
 
 
-__all__ = ["Signal", "groups", "report_form", "signals"]
+__all__ = ["Signal", "report_form", "survey"]
