@@ -69,8 +69,9 @@ def _built_by_hand(node: ast.expr) -> bool:
 def test_no_json_object_is_built_by_hand_in_the_command_line() -> None:
     """
     Issue 26: every JSON document the command line prints is a result record written by
-    the one wire converter (``files.wire``); ``write_json`` is never handed a literal, and
-    no ``*_json`` function of ``cli/`` returns one.
+    the one wire converter (``files.wire``); ``write_json`` is never handed a literal, no
+    ``*_json`` function of ``cli/`` (views included) returns one, no function there returns
+    a dict it builds, and none is typed to return JSON data (``JSONObject``).
     """
     found = []
     for path in sorted((PACKAGE / "cli").rglob("*.py")):
@@ -92,4 +93,8 @@ def test_no_json_object_is_built_by_hand_in_the_command_line() -> None:
                     and inner.value is not None
                     and _built_by_hand(inner.value)
                 ]
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Dict | ast.DictComp):
+                found.append(f"{where}:{node.lineno}: returns an object built by hand")
+            if isinstance(node, ast.FunctionDef) and "JSON" in ast.unparse(node.returns or node):
+                found.append(f"{where}:{node.lineno}: {node.name} returns JSON data")
     assert [] == found

@@ -6,7 +6,9 @@ import datetime as dt
 
 import attrs
 
+from mesoformula import catalog_browse
 from mesoformula._json import wire
+from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.files.wire import to_wire
 from mesoformula.findings import Finding
 from mesoformula.findings import to_json as finding_json
@@ -62,3 +64,26 @@ def test_plain_json_data_passes_through() -> None:
     data = {"a": [1, {"b": None}], "c": "d"}
     assert to_wire(data) == data
     assert to_wire([1, 2.5, "x", None]) == [1, 2.5, "x", None]
+
+
+def test_catalog_browsing_is_typed_records_written_by_the_converter(
+    loaded: LoadedCatalog,
+) -> None:
+    """``catalog show`` and ``catalog list`` are records; a threshold condition is written
+    as in files (``{ingredient, at_least}``), a bare one as its id, empty fields left out."""
+    shown = catalog_browse.show(loaded.catalog, "lidocaine-hcl")
+    assert isinstance(shown, catalog_browse.IngredientShown)
+    data = to_wire(shown)
+    assert "ingredient" == data["kind"]
+    assert "anesthetic" == data["class"]
+    plain = data["limits"][0]
+    assert {"ingredient": "epinephrine", "at_least": {"value": 0.005, "unit": "mg/mL"}} == (
+        plain["unless_present"][0]
+    )
+    assert "when_present" not in plain
+    assert "route" not in data["limits"][-1] or data["limits"][-1]["route"]
+    product = to_wire(catalog_browse.show(loaded.catalog, "lidocaine-hcl-1pct-5ml"))
+    assert ["kind", "id", "name", "container"] == list(product)[:4]
+    listing = to_wire(catalog_browse.listing(loaded.catalog, kinds=["products"]))
+    assert ["products"] == list(listing)
+    assert all("inferred" not in rule for rule in data["incompatibilities"])

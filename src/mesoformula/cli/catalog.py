@@ -10,10 +10,11 @@ from ._common import EXIT_OK, UsageError, load_catalog_of, write_json
 
 def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula catalog list [--class C] [--allergen G] [--kind K]``"""
+    from mesoformula import catalog_browse  # noqa: PLC0415
     from mesoformula.cli.views import catalog as catalog_view  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
-    listing = catalog_view.listing(
+    listing = catalog_browse.listing(
         loaded.catalog, klass=args.klass, allergen=args.allergen, kinds=args.kind
     )
     if args.format == "json":
@@ -25,11 +26,12 @@ def cmd_catalog_list(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_catalog_show(args: argparse.Namespace, out: TextIO) -> int:
     """``mesoformula catalog show ID``"""
+    from mesoformula import catalog_browse  # noqa: PLC0415
     from mesoformula.cli.views import catalog as catalog_view  # noqa: PLC0415
 
     loaded = load_catalog_of(args)
     try:
-        shown = catalog_view.show(loaded.catalog, args.id)
+        shown = catalog_browse.show(loaded.catalog, args.id)
     except LookupError as missing:
         raise UsageError(str(missing.args[0])) from None
     if args.format == "json":

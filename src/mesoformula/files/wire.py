@@ -17,6 +17,7 @@ from mesoformula._frozen import FrozenMap
 from mesoformula._json import ALWAYS, WIRE, JSONObject
 from mesoformula.allocation import Plan
 from mesoformula.allocation import ml_quantity as _ml
+from mesoformula.catalog_entries import Condition
 from mesoformula.course import CourseSummary
 from mesoformula.documents import (
     Amount,
@@ -64,6 +65,16 @@ wire.register_unstructure_hook(
     FrozenMap, lambda items: {k: wire.unstructure(v) for k, v in items.items()}
 )
 wire.register_unstructure_hook(tuple, lambda items: [wire.unstructure(i) for i in items])
+
+
+def _condition(condition: Condition) -> str | JSONObject:
+    """A limit's condition as in files: a bare id, or ``{ingredient, at_least}``."""
+    if condition.at_least is None:
+        return condition.ingredient
+    return {"ingredient": condition.ingredient, "at_least": to_json(condition.at_least)}
+
+
+wire.register_unstructure_hook(Condition, _condition)
 
 
 def _record_hook(cls: type) -> Callable[[Any], JSONObject]:
