@@ -16,13 +16,17 @@ batch, every dose, every seal of them checked), against ``mesoformula --version`
 cost of starting the command at all). Target: under 1 s.
 
 Run:  python benchmarks/bench_trace.py [--entries 1000000] [--used-up 100000]
-      [--batches 200] [--administrations 100000] [--repeat 5]
+      [--batches 200] [--administrations 100000] [--repeat 5] [--store PATH]
+
+``--store PATH`` keeps the built store there and reuses it when it already exists (the
+build takes minutes; the lot traced is found again from the store).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -71,6 +75,18 @@ def give(path: Path, batches: int, administrations: int) -> tuple[str, int]:
     return lot, drawn[lot]
 
 
+def _traced_lot(path: Path) -> tuple[str, int]:
+    """The lidocaine lot of a kept store drawn by the most batches, and their number."""
+    with sqlite3.connect(path) as db:
+        lot, batches = db.execute(
+            "SELECT l.lot, COUNT(DISTINCT j.correlation) FROM journal j"
+            " JOIN lots l ON l.lot_id = j.lot_id JOIN batches b ON b.batch_id = j.correlation"
+            " WHERE l.product = ? GROUP BY l.lot ORDER BY 2 DESC LIMIT 1",
+            (LIDOCAINE,),
+        ).fetchone()
+    return str(lot), int(batches)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -79,22 +95,27 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--administrations", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--store", type=Path, help="keep the store here; reuse it if present")
     args = parser.parse_args()
     mesoformula = [sys.executable, "-m", "mesoformula"]
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "trace.db"
+        path = args.store or Path(folder) / "trace.db"
         started = time.perf_counter()
-        entries = build(path, args.entries, args.used_up, args.filler_lots)
-        lot, batches = give(path, args.batches, args.administrations)
+        if path.exists():
+            entries, (lot, batches) = 0, _traced_lot(path)
+        else:
+            entries = build(path, args.entries, args.used_up, args.filler_lots)
+            lot, batches = give(path, args.batches, args.administrations)
         with Stock.open(path) as stock:
             problems = stock.verify()
             assert not problems, problems[:3]
             head = stock.head()[0]
             lots = len(stock.lots(used_up=True))
+        made = "verified" if entries == 0 else f"built ({entries:,} entries before the batches)"
         print(
-            f"built in {time.perf_counter() - started:.0f} s: {lots:,} lots, {head:,} journal "
-            f"entries ({entries:,} before the batches), {args.batches} batches, "
-            f"{args.administrations:,} administrations; {path.stat().st_size / 1e6:.0f} MB"
+            f"{made} in {time.perf_counter() - started:.0f} s: {lots:,} lots, {head:,} journal "
+            f"entries, {batches} batches drew from the lot traced, {path.stat().st_size / 1e6:.0f}"
+            " MB"
         )
         trace = [*mesoformula, "trace", "--lot", lot, "--product", LIDOCAINE, "--db", str(path)]
         baseline = [*mesoformula, "--version"]

@@ -94,6 +94,18 @@ class TestTrace:
         assert 1 == code
         assert text.startswith("TAMPERED - DO NOT USE: the administration 1 was changed")
 
+    def test_a_dose_moved_to_another_batch_is_printed_tampered(self, location: str) -> None:
+        """A trace reads a batch's doses by the batch and looks for their seals under it:
+        a dose moved to batch C has no seal there."""
+        path = given(location)
+        sql(path, "DROP TRIGGER administrations_no_update",
+            "UPDATE administrations SET batch_id = 'C' WHERE administration_id = 1")  # fmt: skip
+        code, text = run("trace", "--batch", "C", "--db", path)
+        assert 1 == code
+        assert text.startswith(
+            "TAMPERED - DO NOT USE: the administration 1 has no seal in the journal"
+        ), text
+
 
 def test_csv_is_offered_only_where_a_command_has_it() -> None:
     code, _ = run("stock", "list", "--db", "nowhere.db", "--format", "csv")

@@ -67,7 +67,7 @@ def shown(moment: dt.datetime) -> str:
     which the command line sets from ``MESOFORMULA_TZ``), one form everywhere:
     ``2026-12-01 10:00 CET`` (the zone's abbreviation, or its offset ``UTC+05:30``).
     """
-    here = aware(moment).astimezone()
+    here = moment.astimezone()  # naive means local time already, as in aware()
     name = here.tzname() or ""
     if not name.isalpha():
         offset = here.strftime("%z")

@@ -183,14 +183,20 @@ def plan(
 
 
 def tampered(
-    ledger: Ledger, batch_id: str | None = None, administrations: Sequence[int] = ()
+    ledger: Ledger,
+    batch_id: str | None = None,
+    administrations: Sequence[int] = (),
+    *,
+    of_batch: bool = False,
 ) -> list[str]:
     """
     What of the stored facts a command is about to print or act on does not verify
     (SPEC §9.5): the batch (its record and plan), its release and its void, each
     against its seal; each administration against its seal. A batch consumed before
     seals existed is not covered (``unsealed_batches``). Empty: what it holds is
-    what the journal sealed.
+    what the journal sealed. *of_batch*: the administrations were read as those of
+    *batch_id* (a trace), so their seals are looked for under it without asking each
+    row's batch again (a row moved to another batch has no seal there: tampered).
     """
     db = ledger.db
     problems: list[str] = []
@@ -205,6 +211,9 @@ def tampered(
                 problems += seals.seal_problems(db, subject, batch_id, batch_id)
     if not administrations:
         return problems
+    if of_batch and batch_id is not None:
+        of_one = seals.numbered_seal_problems(db, "administration", administrations, batch_id)
+        return problems + [p for number in administrations for p in of_one.get(number, [])]
     batch_of = {
         int(r[0]): str(r[1])
         for r in db.execute(

@@ -6,6 +6,7 @@ the journal, the stock sheet export and stored batches. Reads only; rows by name
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -272,19 +273,45 @@ class Queries:
         """
         from mesoformula.course import Administration, Dose, Undone  # noqa: PLC0415
 
+        # Only the filters given, so that the engine searches their index (a filter
+        # written "? IS NULL OR column = ?" makes it scan every administration).
+        filters = (("patient", patient), ("batch_id", batch_id))
+        wanted = [(c, v) for c, v in filters if v is not None]
+        where = " WHERE a.kind = 'give'" + "".join(f" AND a.{c} = ?" for c, _ in wanted)
+        values = tuple(value for _, value in wanted)
         rows = self.db.execute(
             "SELECT a.administration_id, a.batch_id, a.patient, a.at, a.volume_ul, a.actor,"
             " a.doses, " + ("a.area" if self.db.has_areas() else "NULL AS area") + ","
-            " b.formulation, " + self.db.json_field("b.record", "formulation_name") + " AS name,"
             " u.administration_id AS undo_id, u.at AS undo_at, u.actor AS undo_actor,"
             " u.reason AS undo_reason"
-            " FROM administrations a JOIN batches b USING (batch_id)"
+            " FROM administrations a"
             " LEFT JOIN administrations u ON u.undoes = a.administration_id"
-            " WHERE a.kind = 'give' AND (CAST(? AS TEXT) IS NULL OR a.patient = ?)"
-            " AND (CAST(? AS TEXT) IS NULL OR a.batch_id = ?)"
-            " ORDER BY a.at, a.administration_id",
-            (patient, patient, batch_id, batch_id),
+            + where
+            + " ORDER BY a.at, a.administration_id",
+            values,
         ).fetchall()
+        # The formulation of each batch given from, read once per batch (not once per
+        # dose: its name is inside the batch's record).
+        formulations = {
+            str(r[0]): (str(r[1]), r[2])
+            for r in self.db.execute(
+                "SELECT batch_id, formulation, "
+                + self.db.json_field("record", "formulation_name")
+                + " FROM batches WHERE batch_id IN (SELECT a.batch_id FROM administrations a"
+                + where
+                + ")",
+                values,
+            )
+        }
+
+        @functools.cache
+        def doses(text: str) -> tuple[Dose, ...]:
+            # The doses of one volume from one batch are the same text: read it once.
+            return tuple(
+                Dose(ingredient=k, value=float(v[0]), unit=str(v[1]))
+                for k, v in json.loads(text).items()
+            )
+
         return [
             Administration(
                 number=int(r["administration_id"]),
@@ -293,13 +320,10 @@ class Queries:
                 at=_time.read(r["at"]),
                 volume_ml=to_ml(int(r["volume_ul"])),
                 actor=r["actor"],
-                formulation=r["formulation"],
-                formulation_name=r["name"],
+                formulation=formulations[r["batch_id"]][0],
+                formulation_name=formulations[r["batch_id"]][1],
                 area=r["area"],
-                doses=tuple(
-                    Dose(ingredient=k, value=float(v[0]), unit=str(v[1]))
-                    for k, v in json.loads(r["doses"]).items()
-                ),
+                doses=doses(r["doses"]),
                 undone=None
                 if r["undo_id"] is None
                 else Undone(

@@ -128,7 +128,11 @@ class StockReads:
         return audit.verify(self.ledger.db, expect_head=expect_head, progress=progress)
 
     def tampered(
-        self, batch_id: str | None = None, administrations: Sequence[int] = ()
+        self,
+        batch_id: str | None = None,
+        administrations: Sequence[int] = (),
+        *,
+        of_batch: bool = False,
     ) -> list[str]:
         """
         What of the stored facts a command is about to print or act on does not
@@ -138,7 +142,7 @@ class StockReads:
         what it holds is what the journal sealed.
         See :func:`.batches.tampered`.
         """
-        return batches.tampered(self.ledger, batch_id, administrations)
+        return batches.tampered(self.ledger, batch_id, administrations, of_batch=of_batch)
 
     def unsealed_batches(self) -> list[str]:
         """

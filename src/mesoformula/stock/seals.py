@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from ._engine import Engine
 
 
+#: ``json.dumps`` of an entry's fields and facts, and of the facts (keys sorted), with
+#: one encoder each: a trace checks thousands of seals, and ``json.dumps`` with options
+#: builds a new encoder every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode
+
 #: The previous hash of the first journal entry.
 GENESIS = "0" * 64
 
@@ -35,7 +41,7 @@ def entry_hash(prev: str, fields: Sequence[object], facts: str | None = None) ->
     if facts is None:
         text = "|".join("" if f is None else str(f) for f in fields)
         return sha256(f"{prev}|{text}".encode()).hexdigest()
-    payload = json.dumps([*fields, facts], separators=(",", ":"), ensure_ascii=False)
+    payload = _COMPACT([*fields, facts])
     return sha256(f"{prev}\n{payload}".encode()).hexdigest()
 
 
@@ -191,7 +197,7 @@ def facts_text(
         facts["container"] = container
     if sealed is not None:
         facts[sealed[0]] = sealed[1]
-    return json.dumps(facts, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _CANONICAL(facts)
 
 
 def legacy_voids(db: Engine) -> set[str]:
@@ -319,12 +325,16 @@ def numbered_seal_problems(
     """
     if not numbers:
         return {}
-    facts_column = ", facts" if "facts" in db.columns("journal") else ", NULL"
+    facts_column = ", j.facts" if "facts" in db.columns("journal") else ", NULL"
+    # Each seal with the previous hash of the entry after it (the chain's link), in one
+    # query: a trace checks every seal of every batch it prints.
+    columns = ", ".join(f"j.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
     latest = {
         str(row[12]): row
         for row in db.execute(
-            f"SELECT {ENTRY_COLUMNS}{facts_column} FROM journal"
-            " WHERE correlation = ? AND kind = 'seal' ORDER BY entry_id",
+            f"SELECT {columns}{facts_column}, n.prev_hash FROM journal j"
+            " LEFT JOIN journal n ON n.entry_id = j.entry_id + 1"
+            " WHERE j.correlation = ? AND j.kind = 'seal' ORDER BY j.entry_id",
             (correlation,),
         )
     }
@@ -336,14 +346,8 @@ def numbered_seal_problems(
         for r in db.execute(f"{head} WHERE {db.in_ids(column)}", (db.ids(numbers),))
     }
     seals = {n: latest.get(f"sealed: {subject} {n}") for n in numbers}
-    following = {
-        int(r[0]): r[1]
-        for r in db.execute(
-            "SELECT entry_id, prev_hash FROM journal WHERE " + db.in_ids("entry_id"),
-            (db.ids([int(r[0]) + 1 for r in seals.values() if r is not None]),),
-        )
-    }
-    lots: dict[int, Any] = {}
+    lots: dict[int, list[Any] | None] = {}
+    trailing = _TRAILING.get(subject)
     found: dict[int, list[str]] = {}
     for number, row in seals.items():
         if row is None:
@@ -351,17 +355,15 @@ def numbered_seal_problems(
                 f"the {what} {number} has no seal in the journal: it was added behind its back"
             ]
             continue
-        problems = _entry_problems(row, following.get(int(row[0]) + 1))
+        problems = _entry_problems(row, row[18])
         lot_id = int(row[5])
         if lot_id not in lots:
-            lots[lot_id] = db.execute(
-                lot_facts_query(db) + " WHERE lot_id = ?", (lot_id,)
-            ).fetchone()
+            lot = db.execute(lot_facts_query(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
+            lots[lot_id] = None if lot is None else list(lot)[1:]
         values = current.get(number)
-        if values is not None and len(values) == _TRAILING.get(subject) and values[-1] is None:
+        if values is not None and len(values) == trailing and values[-1] is None:
             values = values[:-1]  # a row from before the column: sealed as it was
-        lot = lots[lot_id]
-        now = facts_text(None if lot is None else list(lot)[1:], False, None, (subject, values))
+        now = facts_text(lots[lot_id], False, None, (subject, values))
         if now != row[17]:
             problems.append(
                 f"the {what} {number} was changed after it was sealed by entry {int(row[0])} ("

@@ -9,15 +9,18 @@ sound.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import attrs
 
 from mesoformula.course import Administration
-from mesoformula.documents import TracedBatchForm, TracedDoseForm, TracedLotForm, TraceForm
 from mesoformula.exceptions import UnknownEntry
 from mesoformula.units import Quantity
 
 from .store import Stock
+
+if TYPE_CHECKING:
+    from mesoformula.documents import TraceForm
 
 #: The entries a consumption writes: a batch drew from a lot when one of them names it.
 _DRAWN = ("open", "draw", "discard")
@@ -139,7 +142,7 @@ def _trace(stock: Stock, subject: str, batch_ids: list[str]) -> Trace:
     for batch in batches:
         numbers = [a.number for a in batch.administrations]
         numbers += [a.undone.number for a in batch.administrations if a.undone is not None]
-        tampered += stock.tampered(batch.batch_id, numbers)
+        tampered += stock.tampered(batch.batch_id, numbers, of_batch=True)
     return Trace(subject=subject, batches=tuple(batches), tampered=tuple(tampered))
 
 
@@ -171,6 +174,14 @@ def _traced(stock: Stock, batch_id: str) -> TracedBatch:
 
 def trace_form(trace: Trace) -> TraceForm:
     """The trace as the record ``trace --format json`` prints."""
+    # Only the JSON form needs the documents' records (their classes take 20 ms to build).
+    from mesoformula.documents import (  # noqa: PLC0415
+        TracedBatchForm,
+        TracedDoseForm,
+        TracedLotForm,
+        TraceForm,
+    )
+
     return TraceForm(
         subject=trace.subject,
         tampered=trace.tampered,
