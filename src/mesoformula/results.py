@@ -172,6 +172,43 @@ class CountLine:
 
 
 @attrs.frozen(kw_only=True)
+class Entry:
+    """One journal entry (``stock history``)."""
+
+    entry_id: int
+    at: str
+    recorded: str
+    actor: str
+    kind: str
+    lot_id: int
+    product: str
+    lot: str
+    container_id: int | None
+    containers_delta: int
+    volume_delta_ul: int
+    live_delta: int
+    status: str | None
+    status_before: str | None
+    reason: str
+    correlation: str | None
+    undoes: int | None
+
+
+@attrs.frozen(kw_only=True)
+class History:
+    """What ``stock history`` prints: journal entries, oldest first."""
+
+    entries: tuple[Entry, ...]
+
+
+@attrs.frozen(kw_only=True)
+class LotList:
+    """What ``stock list`` prints: the lots with their balances."""
+
+    lots: tuple[LotRow, ...]
+
+
+@attrs.frozen(kw_only=True)
 class Counted:
     """What ``stock count`` recorded."""
 
@@ -321,11 +358,14 @@ __all__ = [
     "Administered",
     "BatchVerified",
     "Dose",
+    "Entry",
     "Error",
     "FileFindings",
     "Findings",
     "Head",
+    "History",
     "Imported",
+    "LotList",
     "Migrated",
     "Received",
     "ReceivedBox",

@@ -24,12 +24,14 @@ from ._common import (
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
+    OUTPUT,
     CatalogProblem,
     UsageError,
     bounded,
     clinic_zone,
     common_options,
     one_line_arguments,
+    output_name,
     print_reports,
 )
 from .catalog import cmd_catalog_list, cmd_catalog_show
@@ -86,9 +88,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_validate)
 
     schema = commands.add_parser(
-        "schema", parents=[common], help="print the JSON Schema of a file kind"
+        "schema",
+        parents=[common],
+        help="print the JSON Schema of a file kind or of a command's JSON output",
+        description="The JSON Schema (draft 2020-12) of a file kind (formulation, patient, "
+        "catalog, stock, count) or of a command's JSON output (validate-output, "
+        "check-output, compose-output, plan-output, consume-output, record-output, "
+        "course-output, trace-output, refusal, ...): 'schema --list' names them all.",
     )
-    schema.add_argument("kind", choices=["formulation", "patient", "catalog", "stock", "count"])
+    schema.add_argument("kind", nargs="?", metavar="NAME", help="a file kind or an output")
+    schema.add_argument("--list", action="store_true", help="name every schema")
     schema.set_defaults(handler=cmd_schema)
 
     catalog = commands.add_parser("catalog", help="browse the catalog")
@@ -297,6 +306,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if isinstance(args, int):  # argparse stopped and said why
         return args
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    OUTPUT.set(output_name(args))
     try:
         _check_usage(args, words)
         return handler(args, out)

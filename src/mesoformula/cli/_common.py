@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -131,11 +132,54 @@ def refusal_json(code: str, message: str, findings: Sequence[Any] = ()) -> Any:
     return Refusal(error=Error(code=code, message=message), findings=tuple(findings))
 
 
-def write_json(data: object, out: TextIO) -> None:
-    """Print *data* (a result record, or JSON data) through the one wire converter."""
-    from mesoformula.files.wire import to_wire  # noqa: PLC0415 - JSON output only
+#: The output the running command prints (SPEC §9.7: its ``format`` and schema), set by
+#: :func:`mesoformula.cli.main` from the command line; None: no output contract (a JSON
+#: Schema, a FHIR resource).
+OUTPUT: ContextVar[str | None] = ContextVar("mesoformula_output", default=None)
 
-    out.write(json_text(to_wire(data)))
+#: The outputs SPEC §9.7 names by their command; any other is ``COMMAND-ACTION``.
+_NAMED = {
+    ("stock", "plan"): "plan",
+    ("stock", "consume"): "consume",
+    ("record", "batch"): "record",
+    ("course", "show"): "course",
+}
+
+#: Where argparse keeps each command's action.
+_ACTIONS = ("stock_command", "record_command", "course_command", "event_command",
+            "catalog_command", "export_command")  # fmt: skip
+
+
+def output_name(args: argparse.Namespace) -> str | None:
+    """The name of the output *args* asks for (``trace``, ``stock-list``), or None for a
+    command whose JSON follows another standard (``schema``, ``export``, ``--format fhir``)."""
+    if args.command in {"schema", "export", "config", "completion"} or args.format == "fhir":
+        return None
+    if args.command == "administer" and getattr(args, "undo", None) is not None:
+        return "administer-undo"
+    action = next((getattr(args, a) for a in _ACTIONS if getattr(args, a, None)), None)
+    if action is None:
+        return str(args.command)
+    return _NAMED.get((args.command, action), f"{args.command}-{action}")
+
+
+def write_json(data: object, out: TextIO, output: str | None = None) -> None:
+    """
+    Print *data* (a result record, or JSON data) through the one wire converter, with the
+    ``format`` of its output (*output*, else the running command's; a refusal's own).
+    """
+    out.write(json_text(output_data(data, output)))
+
+
+def output_data(data: object, output: str | None = None) -> Any:
+    """*data* as the JSON data of *output* (see :func:`write_json`)."""
+    from mesoformula.files.outputs import stamped  # noqa: PLC0415 - JSON output only
+    from mesoformula.files.wire import to_wire  # noqa: PLC0415 - JSON output only
+    from mesoformula.results import Refusal  # noqa: PLC0415 - JSON output only
+
+    name = "refusal" if isinstance(data, Refusal) else output or OUTPUT.get()
+    wired = to_wire(data)
+    return wired if name is None else stamped(wired, name)
 
 
 def summarize(
@@ -201,7 +245,10 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
         from mesoformula.results import FileFindings, Reports  # noqa: PLC0415
 
         files = tuple(FileFindings(path=r.path, kind=r.kind, findings=r.findings) for r in reports)
-        write_json(Reports(files=files, summary=summary), out)
+        # A catalog that cannot be read is reported as a validation of it, whatever the
+        # command (SPEC §9.7: the document is validate's).
+        name = OUTPUT.get() if OUTPUT.get() in {"validate", "check"} else "validate"
+        write_json(Reports(files=files, summary=summary), out, name)
     else:
         for report in reports:
             for finding in report.findings:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from mesoformula import _time
 from mesoformula.findings import Finding
 
-from ._common import EXIT_FINDINGS, UsageError, finding_line, write_json
+from ._common import EXIT_FINDINGS, UsageError, finding_line, refusal_json, write_json
 
 #: A command's handler: it runs the command on the parsed arguments and returns the exit code.
 Handler = Callable[[argparse.Namespace, TextIO], int]
@@ -234,9 +234,7 @@ def unsound(args: argparse.Namespace, error: Exception, out: TextIO) -> int:
         f"{error}. Run 'mesoformula stock verify' and restore the store from a backup",
     )
     if args.format == "json":
-        from mesoformula.results import Findings  # noqa: PLC0415 - JSON output only
-
-        write_json(Findings(findings=(finding,)), out)
+        write_json(refusal_json("stock.unsound", finding.message, (finding,)), out)
     else:
         out.write(finding_line(str(args.db or "store"), finding) + "\n")
     return EXIT_FINDINGS

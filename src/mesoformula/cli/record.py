@@ -14,6 +14,7 @@ from ._common import (
     clinic_gtin,
     json_text,
     load_catalog_of,
+    output_data,
     read_formulation,
     write_binary,
     write_json,
@@ -71,7 +72,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
     elif args.format == "json":
-        _emit(json_text(batch_record_data(record)), args, out)
+        _emit(json_text(output_data(batch_record_data(record))), args, out)
     elif args.format == "html":
         _emit(record_views.batch_html(record), args, out)
     else:
@@ -136,7 +137,7 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
     elif args.format == "json":
-        _emit(json_text(label_data(record.label)), args, out)
+        _emit(json_text(output_data(label_data(record.label))), args, out)
     elif args.format == "html":
         _emit(record_views.label_html(record.label), args, out)
     else:

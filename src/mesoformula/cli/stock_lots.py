@@ -82,7 +82,9 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         views = [v for v in views if v.expiry is not None and v.expiry <= limit]
     rows = [_lot_row(v, at) for v in views]
     if args.format == "json":
-        write_json(rows, out)
+        from mesoformula.results import LotList  # noqa: PLC0415 - JSON output only
+
+        write_json(LotList(lots=tuple(rows)), out)
         return EXIT_OK
     sites = any(r.site != "main" for r in rows)
     header: tuple[str, ...] = ("product", "lot", "expiry", "status", "unopened", "opened")
@@ -204,7 +206,9 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
         lot = lot_id(stock, args) if args.lot else None
         entries = stock.history(lot, correlation=args.batch)
     if args.format == "json":
-        write_json(entries, out)
+        from mesoformula.results import History  # noqa: PLC0415 - JSON output only
+
+        write_json(History(entries=tuple(entries)), out)
         return EXIT_OK
     for e in entries:
         parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -104,10 +105,26 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
-    """``mesoformula schema KIND``"""
-    from mesoformula.files.schema import json_schema  # noqa: PLC0415
+    """``mesoformula schema NAME`` (a file kind or an output) or ``schema --list``."""
+    from mesoformula.files.schema import schema_names, schema_of  # noqa: PLC0415
 
-    write_json(json_schema(args.kind), out)
+    names = schema_names()
+    if args.list:
+        if args.format == "json":
+            write_json(names, out)
+        else:
+            width = max(len(name) for name in names)
+            out.writelines(f"{name:<{width}}  {what}\n" for name, what in names.items())
+        return EXIT_OK
+    if args.kind is None:
+        raise UsageError(
+            "schema needs a NAME (a file kind or an output); 'schema --list' names them"
+        )
+    if args.kind not in names:
+        near = difflib.get_close_matches(args.kind, list(names), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else "; 'schema --list' names them"
+        raise UsageError(f"no schema named '{args.kind}'{hint}")
+    write_json(schema_of(args.kind), out)
     return EXIT_OK
 
 

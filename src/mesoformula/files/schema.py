@@ -165,4 +165,26 @@ def _attrs_schema(tp: type[Any], definitions: JSONObject) -> JSONObject:
     return {"$ref": f"#/$defs/{name}"}
 
 
-__all__ = ["QUANTITY_PATTERN", "json_schema"]
+def schema_names() -> dict[str, str]:
+    """Every schema ``mesoformula schema`` prints, by name, with what it describes: the
+    file kinds, then each command's output (``trace-output``) and ``refusal``."""
+    from mesoformula.files.outputs import OUTPUTS  # noqa: PLC0415 - only when asked
+
+    files = {kind: f"a {kind} file ({KIND_FORMATS[kind]})" for kind in KIND_CLASSES}
+    outputs = {
+        (name if name == "refusal" else f"{name}-output"): what
+        for name, (_, what) in OUTPUTS.items()
+    }
+    return {**files, **outputs}
+
+
+def schema_of(name: str) -> JSONObject:
+    """The JSON Schema named *name* (of :func:`schema_names`)."""
+    from mesoformula.files.outputs import output_schema  # noqa: PLC0415 - only when asked
+
+    if name in KIND_CLASSES:
+        return json_schema(name)
+    return output_schema(name.removesuffix("-output"))
+
+
+__all__ = ["QUANTITY_PATTERN", "json_schema", "schema_names", "schema_of"]

@@ -34,30 +34,8 @@ from mesoformula.allocation import (
     Take,
     to_ml,
 )
+from mesoformula.results import Entry
 from mesoformula.sheets import Lot, OpenedContainer, StockSheet
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One journal entry."""
-
-    entry_id: int
-    at: str
-    recorded: str
-    actor: str
-    kind: str
-    lot_id: int
-    product: str
-    lot: str
-    container_id: int | None
-    containers_delta: int
-    volume_delta_ul: int
-    live_delta: int
-    status: str | None
-    status_before: str | None
-    reason: str
-    correlation: str | None
-    undoes: int | None
 
 
 def date_of(text: str | None) -> dt.date | None:
