@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import sys
+from pathlib import Path
 
 import pytest
 
 from mesoformula.catalog import Condition
-from mesoformula.files.catalogs import LoadedCatalog
+from mesoformula.cli import main
+from mesoformula.files.catalogs import LoadedCatalog, load_catalog
 from mesoformula.units import Quantity
 
-from .conftest import ROOT
+from .conftest import EXAMPLES, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
 from catalog_page import markdown
@@ -455,3 +458,60 @@ class TestIssue24Corrections:
         assert "warfarin" in rules["anticoagulant"].synonyms
         assert "anticoagulant therapy" in rules["anticoagulant"].source
         assert "warning" == rules["antiplatelet"].severity
+
+
+class TestProtocols:
+    """Protocol figures (issue 29): shipped off, applied where a clinic's catalog enables
+    them, named as protocol figures, and a misspelt protocol an error."""
+
+    PROTOCOL = EXAMPLES / "protocols"
+
+    def test_off_unless_enabled(self, loaded: LoadedCatalog) -> None:
+        assert () == loaded.catalog.limits_of("phosphatidylcholine")
+
+    def test_the_network_lipolysis_maximum(self) -> None:
+        """'the maximum dose of 2500mg of phosphatidylcholine, as recommended by the
+        "Network Lipolysis"' (Hasengschwandtner, eacs-international.com)."""
+        enabled = load_catalog([self.PROTOCOL]).catalog
+        (limit,) = enabled.limits_of("phosphatidylcholine")
+        assert (Quantity(2500.0, "mg"), "session", "lipolysis-network") == (
+            limit.max,
+            limit.basis,
+            limit.protocol,
+        )
+        assert "2500mg" in limit.source
+        assert "Network Lipolysis" in limit.source
+
+    def test_a_dose_over_it_is_an_error_that_names_the_protocol(self, tmp_path: Path) -> None:
+        formulation = tmp_path / "pc.toml"
+        formulation.write_text(
+            'format = "mesoformula.formulation/1"\nid = "pc"\nname = "PC"\nversion = 1\n'
+            'route = "subcutaneous"\nfinal_volume = "60 mL"\n[[components]]\n'
+            'product = "phosphatidylcholine-250mg-5ml"\nvolume = "60 mL"\n[administration]\n'
+            'volume_per_session = "60 mL"\npoints_per_session = 50\nsessions = 4\n'
+            'interval = "8 wk"\n',
+            encoding="utf-8",
+        )
+        out = io.StringIO()
+        assert 0 == main(["validate", str(formulation)], out=out)
+        assert "dose.nolimit" in out.getvalue()
+        out = io.StringIO()
+        assert 1 == main(["validate", str(formulation), "--catalog", str(self.PROTOCOL)], out=out)
+        assert "error dose.session phosphatidylcholine 3000 mg per session exceeds the " in (
+            out.getvalue()
+        )
+        assert "lipolysis-network protocol's absolute maximum (a protocol figure, not a " in (
+            out.getvalue()
+        )
+
+    def test_a_misspelt_protocol_is_an_error(self, tmp_path: Path) -> None:
+        (tmp_path / "policy.toml").write_text(
+            'format = "mesoformula.catalog/1"\n[policy]\nprotocols = ["lipolysis-netwrk"]\n',
+            encoding="utf-8",
+        )
+        out = io.StringIO()
+        assert 1 == main(["validate", str(tmp_path)], out=out)
+        assert "error ref.protocol policy.protocols[0]: no limit of the catalog belongs to " in (
+            out.getvalue()
+        )
+        assert "did you mean 'lipolysis-network'?" in out.getvalue()

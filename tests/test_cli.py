@@ -30,7 +30,10 @@ class TestValidate:
         code, text = run("validate", str(CATALOG), *safe)
         assert 0 == code, text
         # Every active without a dose limit is counted, never passed over in silence.
-        assert text.endswith("0 error(s), 0 warning(s), 3 ingredient(s) without a dose limit\n")
+        assert text.endswith(
+            "0 error(s), 0 warning(s), 3 ingredient(s) without a dose limit, 5 ingredient(s) in "
+            "an undeclared amount, 1 product(s) off their licensed route\n"
+        )
 
     def test_unsafe_example_fails(self) -> None:
         """The deliberately unsafe example exits 1 with several error findings."""
@@ -66,7 +69,8 @@ class TestValidate:
         code, text = run("validate", "--format", "json", str(DATA / "broken" / "refs.toml"))
         data = json.loads(text)
         assert 1 == code
-        assert {"files", "summary"} == set(data)
+        assert {"format", "files", "summary"} == set(data)
+        assert "mesoformula.validate-output/1" == data["format"]  # SPEC §9.7
         (file,) = data["files"]
         assert "formulation" == file["kind"]
         assert {"code", "severity", "message", "location", "line"} <= set(file["findings"][0])

@@ -43,7 +43,7 @@ class Session:
 
     def __call__(self, *argv: str, store: bool = True) -> dict[str, Any]:
         where = ("--db", self.db) if store else ()
-        code, text = run(*argv, *where, "--format", "json")
+        _, text = run(*argv, *where, "--format", "json")
         document: dict[str, Any] = json.loads(text)
         assert isinstance(document, dict), (argv, text)
         self.seen.setdefault(document["format"], []).append(document)
@@ -62,7 +62,8 @@ def session(db: str, tmp_path: Path) -> Session:
     go("stock", "import", str(EXAMPLES / "stock.toml"), "--at", "2026-11-25T09:00")
     scan = "(01)00614141000012(17)280200(10)BT-9"
     go("stock", "receive", "--db", str(tmp_path / "scanned.db"), "--catalog",
-       str(DATA / "catalog-gtin"), "--scan", scan, "--at", "2026-11-28T09:00", store=False)  # fmt: skip
+       str(DATA / "catalog-gtin"), "--scan", scan, "--at", "2026-11-28T09:00",
+       store=False)  # fmt: skip
     at = ("--at", "2026-12-01T10:00")
     go("stock", "plan", HAIR, *at)
     go("stock", "consume", HAIR, "--batch-id", "B", *at)
@@ -113,7 +114,9 @@ def test_every_output_carries_its_format_and_validates(location: str, tmp_path: 
     for name in OUTPUTS:
         validator = jsonschema.Draft202012Validator(schema(name))
         for document in seen[format_of(name)]:
-            errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+            errors = [
+                f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)
+            ]
             assert [] == errors, (name, document)
 
 

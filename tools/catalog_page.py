@@ -22,14 +22,12 @@ def family_of(catalog: Catalog, kind: str, entry_id: str) -> str:
 def coverage(catalog: Catalog) -> list[str]:
     """The coverage table by family: what the catalog holds and how much of it is sourced."""
     families: dict[str, dict[str, int]] = {}
+    columns = ("ingredients", "with product", "products", "with contains", "limits", "pregnancy")
 
     def row(family: str) -> dict[str, int]:
-        return families.setdefault(
-            family,
-            {"ingredients": 0, "with product": 0, "products": 0, "limits": 0, "pregnancy": 0},
-        )
+        return families.setdefault(family, dict.fromkeys(columns, 0))
 
-    carried = {i for p in catalog.products.values() for i in p.strengths}
+    carried = {i for p in catalog.products.values() for i in (*p.strengths, *p.contains)}
     for ingredient in catalog.ingredients.values():
         counts = row(family_of(catalog, "ingredients", ingredient.id))
         counts["ingredients"] += 1
@@ -37,26 +35,30 @@ def coverage(catalog: Catalog) -> list[str]:
         counts["limits"] += len(ingredient.limits)
         counts["pregnancy"] += ingredient.pregnancy is not None
     for product in catalog.products.values():
-        row(family_of(catalog, "products", product.id))["products"] += 1
+        counts = row(family_of(catalog, "products", product.id))
+        counts["products"] += 1
+        counts["with contains"] += bool(product.contains)
+    families["all"] = {c: sum(f[c] for f in families.values()) for c in columns}
     lines = [
         "## Coverage by family",
         "",
         "Each family is one file of `catalog/`. Every dose limit, allergen group and rule",
         "carries its source (a test proves it); what the sources do not give is left out",
         "and said so in the entry's notes, and `validate` reports an active without a",
-        "limit as `dose.nolimit`.",
+        "limit as `dose.nolimit`. An ingredient is in a product when a product states its",
+        "strength or lists it in `contains` (present, amount not published).",
         "",
         (
-            "| family | ingredients | of which in a product | products | dose limits "
-            "| pregnancy data |"
+            "| family | ingredients | of which in a product | products | of which with "
+            "`contains` | dose limits | pregnancy data |"
         ),
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|",
     ]
     for family, counts in sorted(families.items()):
-        lines.append(
-            f"| {family} | {counts['ingredients']} | {counts['with product']} | "
-            f"{counts['products']} | {counts['limits']} | {counts['pregnancy']} |"
-        )
+        if family == "all":
+            continue
+        lines.append("| " + " | ".join([family, *(str(counts[c]) for c in columns)]) + " |")
+    lines.append("| **all** | " + " | ".join(f"**{families['all'][c]}**" for c in columns) + " |")
     return lines
 
 
@@ -112,6 +114,26 @@ def _ingredient_section(ingredient: Ingredient) -> list[str]:
     return out
 
 
+def _protocols(catalog: Catalog) -> list[str]:
+    """The protocol figures the catalog ships, off unless a clinic enables them."""
+    figures = [p for p in catalog.policy_limits if p.protocol is not None]
+    if not figures:
+        return []
+    out = [
+        "",
+        "## Protocol figures (off unless enabled)",
+        "",
+        "A society's or the literature's figure, not a label's: it applies only where a",
+        'clinic\'s catalog names its protocol in `[policy] protocols = ["..."]`.',
+        "",
+        "| protocol | ingredient | basis | max | source |",
+        "|---|---|---|---|---|",
+    ]
+    for p in sorted(figures, key=lambda p: (p.protocol or "", p.ingredient)):
+        out.append(f"| `{p.protocol}` | `{p.ingredient}` | {p.basis} | {p.max} | {p.source} |")
+    return out
+
+
 def markdown(catalog: Catalog) -> str:
     """
     Return the catalog as a Markdown reference page: every ingredient with its limits
@@ -143,8 +165,10 @@ def markdown(catalog: Catalog) -> str:
     out += [
         "## Products",
         "",
-        "| id | container | volume | strengths | excipients |",
-        "|---|---|---|---|---|",
+        "`contains`: present in an amount the maker does not publish (doses not checked).",
+        "",
+        "| id | container | volume | strengths | excipients | contains |",
+        "|---|---|---|---|---|---|",
     ]
     for product in sorted(catalog.products.values(), key=lambda p: p.id):
         flags = " (no admixture)" if product.no_admixture else ""
@@ -153,8 +177,11 @@ def markdown(catalog: Catalog) -> str:
             + ", ".join(f"{k} {v}" for k, v in product.strengths.items())
             + " | "
             + ", ".join(f"{k} {v}" for k, v in product.excipients.items())
+            + " | "
+            + ", ".join(product.contains)
             + " |"
         )
+    out += _protocols(catalog)
     out += [
         "",
         "## Allergen groups",

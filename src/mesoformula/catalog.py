@@ -214,6 +214,11 @@ class Catalog:
             policies = tuple(
                 p.as_limit() for p in self.policy_limits if p.ingredient == ingredient_id
             )
+            enabled = self.policy.protocols
+            own, policies = (
+                tuple(lim for lim in limits if lim.protocol is None or lim.protocol in enabled)
+                for limits in (own, policies)
+            )
             self._memo[key] = (*own, *policies)
         limits: tuple[DoseLimit, ...] = self._memo[key]
         return limits
@@ -400,7 +405,8 @@ def _collisions(
 
 
 def _merged_policy(merged: Policy, later: Policy | None) -> Policy:
-    """A later file's ``[policy]`` over the merged one: its window wins, areas add up."""
+    """A later file's ``[policy]`` over the merged one: its window wins, areas and enabled
+    protocols add up."""
     if later is None:
         return merged
     window = (merged.sitting_window, merged.source)
@@ -410,6 +416,7 @@ def _merged_policy(merged: Policy, later: Policy | None) -> Policy:
         sitting_window=window[0],
         source=window[1],
         areas=tuple(dict.fromkeys((*merged.areas, *later.areas))),
+        protocols=tuple(dict.fromkeys((*merged.protocols, *later.protocols))),
     )
 
 

@@ -104,6 +104,8 @@ class DoseLimit:
             mesotherapy (``IV``, ``IM``): findings then say so in their message.
         areas: The treatment areas the source covers (``submental``): outside them the
             limit still applies, and ``limit.area`` (info) says whose figure it is.
+        protocol: The protocol whose figure this is (not a label's): the limit applies
+            only where a catalog's ``[policy] protocols`` enables it.
     """
 
     basis: Basis
@@ -115,6 +117,7 @@ class DoseLimit:
     note: str = ""
     route: str | None = None
     areas: tuple[str, ...] = ()
+    protocol: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -306,7 +309,9 @@ class PolicyLimit:
     """
     A clinic's own limit, added to an ingredient without replacing it.
 
-    The strictest applicable limit decides; the finding names its source.
+    The strictest applicable limit decides; the finding names its source. A limit with a
+    *protocol* is a protocol's figure (a society's or the literature's, not a label's):
+    it applies only where a catalog's ``[policy] protocols`` enables that protocol.
     """
 
     ingredient: str
@@ -319,6 +324,7 @@ class PolicyLimit:
     note: str = ""
     route: str | None = None
     areas: tuple[str, ...] = ()
+    protocol: str | None = None
 
     def as_limit(self) -> DoseLimit:
         """Return the limit this policy adds."""
@@ -332,6 +338,7 @@ class PolicyLimit:
             note=self.note,
             route=self.route,
             areas=self.areas,
+            protocol=self.protocol,
         )
 
 
@@ -441,11 +448,14 @@ class Policy:
             sitting (default 24 hours, rolling); its ``source`` is required.
         source: Where the window comes from (a protocol, a guideline).
         areas: Treatment areas the clinic adds to the shipped vocabulary.
+        protocols: The protocols whose figures the clinic applies (limits with that
+            ``protocol``, e.g. the shipped ``lipolysis-network``): off unless named.
     """
 
     sitting_window: Duration | None = None
     source: str = ""
     areas: tuple[str, ...] = ()
+    protocols: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "ref.ingredient": "an ingredient id not in the catalog",
     "ref.ambiguous": "a product with several actives and no ingredient given",
     "ref.allergen": "an allergen group id not in the catalog",
+    "ref.protocol": "a protocol enabled in [policy] protocols that no limit of the catalog has",
     "catalog.duplicate": "the same id twice in one catalog",
     "catalog.override": "a later catalog replaces an entry of an earlier one",
     "catalog.source": "a limit, rule or group without a source",

@@ -6,6 +6,7 @@ additive groups, justified accepted risks).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 from mesoformula.areas import is_area_word
@@ -47,7 +48,7 @@ def file_findings(file: CatalogFile, catalog: Catalog) -> list[Finding]:
         *_own_condition_warnings(file),
         *_additive_limits_findings(file, catalog),
         *_accepted_risks_findings(file),
-        *(_policy_findings(file.policy) if file.policy is not None else []),
+        *(_policy_findings(file.policy, catalog) if file.policy is not None else []),
         *_contraindications_findings(file, catalog),
     ]
 
@@ -318,9 +319,10 @@ def _contraindication_findings(catalog: Catalog, at: str, rule: Contraindication
     return findings
 
 
-def _policy_findings(policy: Policy) -> list[Finding]:
-    """A sitting window needs its source; a clinic's areas are single words."""
-    findings: list[Finding] = []
+def _policy_findings(policy: Policy, catalog: Catalog) -> list[Finding]:
+    """A sitting window needs its source; a clinic's areas are single words; an enabled
+    protocol is one some limit of the catalog carries."""
+    findings = _protocol_findings(policy, catalog)
     if policy.sitting_window is not None and not policy.source.strip():
         findings.append(
             _error(
@@ -337,6 +339,30 @@ def _policy_findings(policy: Policy) -> list[Finding]:
                     "file.schema",
                     f"an area is one lower-case word or hyphenated words (got '{area}')",
                     f"policy.areas[{k}]",
+                )
+            )
+    return findings
+
+
+def _protocol_findings(policy: Policy, catalog: Catalog) -> list[Finding]:
+    """``ref.protocol`` for an enabled protocol that no limit carries (a typo enables
+    nothing, silently otherwise)."""
+    limits = [
+        *(policy.as_limit() for policy in catalog.policy_limits),
+        *(lim for i in catalog.ingredients.values() for lim in i.limits),
+    ]
+    known = sorted({lim.protocol for lim in limits if lim.protocol is not None})
+    findings: list[Finding] = []
+    for k, protocol in enumerate(policy.protocols):
+        if protocol not in known:
+            near = difflib.get_close_matches(protocol, known, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f" (known: {', '.join(known)})"
+            findings.append(
+                _error(
+                    "ref.protocol",
+                    f"no limit of the catalog belongs to protocol '{protocol}', so enabling it "
+                    f"enables nothing{hint}",
+                    f"policy.protocols[{k}]",
                 )
             )
     return findings

@@ -275,6 +275,8 @@ def _dose_finding(
             f"{shown_limit}, a licensed {limit.route} label dose (not a mesotherapy limit)"
         )
     kind = "absolute maximum" if limit.severity == "error" else "advisory norm"
+    if limit.protocol:
+        kind = f"{limit.protocol} protocol's {kind} (a protocol figure, not a label limit)"
     return Finding(
         code=CODES_BY_BASIS[basis],
         severity=limit.severity,
