@@ -248,7 +248,7 @@ class TestStartOfPreparation:
         assert "cannot start" in text
         out = io.StringIO()
         main(["stock", "history", "--db", db, "--batch", "B", "--format", "json"], out=out)
-        assert [] == json.loads(out.getvalue())
+        assert [] == json.loads(out.getvalue())["entries"]
 
 
 class TestRelease:
@@ -361,7 +361,7 @@ class TestCompoundingForAPatient:
         assert "not consumed" in text
         out = io.StringIO()
         main(["stock", "history", "--db", db, "--batch", "B", "--format", "json"], out=out)
-        assert [] == json.loads(out.getvalue())
+        assert [] == json.loads(out.getvalue())["entries"]
 
     def test_a_batch_id_is_one_patients(self, tmp_path: Path) -> None:
         db = self.stocked(tmp_path)

@@ -48,7 +48,9 @@ class TestRoundTrip:
         """YAML round trip."""
         assert model == loads(dumps(model, "yaml"), "yaml").model
 
-    @pytest.mark.parametrize("path", sorted(EXAMPLES.iterdir()), ids=lambda p: p.name)
+    @pytest.mark.parametrize(
+        "path", sorted(p for p in EXAMPLES.rglob("*") if p.is_file()), ids=lambda p: p.name
+    )
     def test_examples(self, path: Path) -> None:
         """Every example reads cleanly and survives a round trip in every syntax."""
         document = read(path)
@@ -242,7 +244,7 @@ class TestSchema:
         validator = jsonschema.Draft202012Validator(schema)
         from .conftest import CATALOG
 
-        for path in [*EXAMPLES.iterdir(), *CATALOG.iterdir()]:
+        for path in [*EXAMPLES.rglob("*.*"), *CATALOG.iterdir()]:
             document = read(path)
             if document.kind == kind and document.model is not None:
                 data = loads(dumps(document.model, "json"), "json").model

@@ -179,7 +179,7 @@ class TestImports:
         assert 0 == run("stock", "import", str(first), "--db", db, *RECEIVED)[0]
         assert 0 == run("stock", "import", str(again), "--db", db, *RECEIVED)[0]
         _, text = run("stock", "list", "--db", db, "--format", "json")
-        (lot,) = json.loads(text)
+        (lot,) = json.loads(text)["lots"]
         assert ("quarantine", 3) == (lot["status"], lot["unopened"])
 
     def test_a_lot_found_in_a_stocktake_is_quarantined(self, tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ class TestImports:
         assert 0 == run("stock", "init", "--db", db)[0]
         assert 0 == run("stock", "count", str(count), "--db", db)[0]
         _, text = run("stock", "list", "--db", db, "--format", "json")
-        (lot,) = json.loads(text)
+        (lot,) = json.loads(text)["lots"]
         assert "quarantine" == lot["status"]
 
 
@@ -231,7 +231,7 @@ class TestUndoAndVoid:
     def test_a_draw_of_a_batch_cannot_be_undone_alone(self, tmp_path: Path) -> None:
         db, _ = self.consumed(tmp_path)
         _, text = run("stock", "history", "--db", db, "--batch", "B", "--format", "json")
-        draw = next(e for e in json.loads(text) if e["kind"] == "draw")
+        draw = next(e for e in json.loads(text)["entries"] if e["kind"] == "draw")
         _, listed = run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")
         code, message = run("stock", "undo", str(draw["entry_id"]), "--db", db, "--reason", "x")
         assert 1 == code

@@ -111,7 +111,7 @@ class TestUsableVolume:
         db = str(tmp_path / "s.db")
         stocked(db)
         data = json.loads(run("stock", "list", "--db", db, "--format", "json",
-                              "--at", "2026-12-01T10:00")[1])  # fmt: skip
+                              "--at", "2026-12-01T10:00")[1])["lots"]  # fmt: skip
         (lot,) = [r for r in data if r["lot"] == "DX-2501"]  # expired 2026-11-30
         assert ({"value": 0.0, "unit": "mL"}, "expired") == (
             lot["usable"],

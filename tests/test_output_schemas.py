@@ -71,6 +71,7 @@ def session(db: str, tmp_path: Path) -> Session:
     go("stock", "list")
     go("stock", "history", "--batch", "B")
     go("stock", "head")
+    go("config")
     go("stock", "verify")
     go("record", "verify", "--batch-id", "B", "--verifier", "bob", "--at", "2026-12-01T10:30")
     go("record", "batch", "--batch-id", "B")

@@ -177,7 +177,7 @@ class TestSiteCommands:
         )
         assert (0, True) == (code, "transferred 2 container(s)" in text)
         code, text = run(location, "list", "--site", "north", "--format", "json")
-        lots = json.loads(text)
+        lots = json.loads(text)["lots"]
         assert {"north"} == {lot["site"] for lot in lots}
         assert 22 == next(lot["unopened"] for lot in lots if lot["lot"] == "NS-2610")
         # A lot held at two sites needs --site (or MESOFORMULA_SITE) to be named.
@@ -203,7 +203,7 @@ class TestSiteCommands:
 
     def test_transfer_refused_exits_1_and_records_nothing(self, location: str) -> None:
         assert 0 == run(location, "import", str(EXAMPLES / "stock.toml"), *RECEIVED)[0]
-        entries = len(json.loads(run(location, "history", "--format", "json")[1]))
+        entries = len(json.loads(run(location, "history", "--format", "json")[1])["entries"])
         move = ("transfer", "--lot", "NS-2610", "--from", "main", "--to", "north", "--new-site")
         assert 2 == run(location, *move[:-1], "--containers", "1", "--reason", "x")[0]
         code, text = run(location, *move, "--containers", "999", "--reason", "x")
@@ -211,4 +211,6 @@ class TestSiteCommands:
         assert 2 == run(location, *move, "--containers", "0", "--reason", "x")[0]
         assert 2 == run(location, "transfer", "--lot", "NOPE", "--from", "main", "--to", "n",
                         "--containers", "1", "--reason", "x")[0]  # fmt: skip
-        assert entries == len(json.loads(run(location, "history", "--format", "json")[1]))
+        assert entries == len(
+            json.loads(run(location, "history", "--format", "json")[1])["entries"]
+        )

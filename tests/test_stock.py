@@ -444,7 +444,7 @@ class TestStockCommands:
             "reason": "expired",
         } in plan["excluded"]
         assert 15 == len(
-            json.loads(self.run(db, "history", "--format", "json")[1])
+            json.loads(self.run(db, "history", "--format", "json")[1])["entries"]
         )  # plan changed nothing
         code, text = self.run(
             db, "consume", str(EXAMPLES / "hair-revitalizing.toml"), "--batch-id", "B-1", *at
@@ -613,11 +613,11 @@ class TestStockCommandErrors:
         changed.write_text(
             (EXAMPLES / "stock.toml").read_text().replace("2029-06-30", "2031-01-01")
         )
-        entries = len(json.loads(self.run(db, "history", "--format", "json")[1]))
+        entries = len(json.loads(self.run(db, "history", "--format", "json")[1])["entries"])
         code, text = self.run(db, "import", str(changed), *RECEIVED)
         assert 1 == code
         assert "not imported" in text
-        assert entries == len(json.loads(self.run(db, "history", "--format", "json")[1]))
+        assert entries == len(json.loads(self.run(db, "history", "--format", "json")[1])["entries"])
 
     def test_batch_id_reused_for_another_formulation(self, location: str) -> None:
         """A batch id already used for another formulation is refused."""
@@ -664,7 +664,7 @@ class TestStockCommandErrors:
             self.run(db, "list", "--product", "thiamine-hcl-100mg-ml-2ml-mdv", "--format", "json")[
                 1
             ]
-        )
+        )["lots"]
         assert (2, 1.0) == (lot["unopened"], lot["opened"][0]["remaining"]["value"])
         assert (
             1

@@ -83,7 +83,9 @@ class TestStocktakeWithAnOffset:
         assert 0 == code
         product = ("--product", "dexpanthenol-250mg-ml-2ml")
         at = ("--at", "2026-12-01T13:00:00+00:00")
-        listed = json.loads(run("stock", "list", "--db", db, "--format", "json", *product, *at)[1])
+        listed = json.loads(run("stock", "list", "--db", db, "--format", "json", *product, *at)[1])[
+            "lots"
+        ]
         unopened = {row["lot"]: row["unopened"] for row in listed}
         count = tmp_path / "count.toml"
         count.write_text(
@@ -102,7 +104,7 @@ class TestStocktakeWithAnOffset:
         left = unopened["DX-2604"]
         assert f"unopened expected {left}, counted {left} (+0)" in text
         assert "; 0 adjustment(s)" in text
-        data = json.loads(run("stock", "history", "--db", db, "--format", "json")[1])
+        data = json.loads(run("stock", "history", "--db", db, "--format", "json")[1])["entries"]
         assert not any(e["correlation"].startswith("count") for e in data if e["correlation"])
 
 
@@ -273,7 +275,7 @@ class TestAStoreFromV1:
         assert 0 == code
         history = json.loads(
             run("stock", "history", "--db", db, "--batch", "NEW", "--format", "json")[1]
-        )
+        )["entries"]
         assert all(e["at"].endswith("+00:00") for e in history)
         assert 0 == run("record", "batch", "--batch-id", "V1-B", "--db", db)[0]
         code, text = run("stock", "verify", "--db", db)
@@ -293,7 +295,7 @@ def test_an_opened_container_with_an_offset_imports_and_plans(tmp_path: Path) ->
     assert 0 == run("stock", "import", str(sheet), "--db", db, "--at", "2026-11-30T16:00Z")[0]
     listed = json.loads(
         run("stock", "list", "--db", db, "--format", "json", "--at", "2026-12-01")[1]
-    )
+    )["lots"]
     (opened,) = listed[0]["opened"]
     assert "2026-11-30T15:00:00+00:00" == opened["opened_at"]
     code, _ = run(

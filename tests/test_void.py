@@ -31,7 +31,7 @@ def stocked(db: str) -> None:
 
 def usable(db: str) -> dict[str, tuple[int, float]]:
     """Unopened containers and opened volume per lot, from stock list's JSON."""
-    data = json.loads(run("stock", "list", "--db", db, "--format", "json", *AT)[1])
+    data = json.loads(run("stock", "list", "--db", db, "--format", "json", *AT)[1])["lots"]
     return {
         f"{lot['product']} {lot['lot']}": (
             lot["unopened"],

@@ -354,9 +354,29 @@ class Administered:
     findings: tuple[Finding, ...]
 
 
+@attrs.frozen(kw_only=True)
+class Setting:
+    """One setting in force (``mesoformula config``): its value and where it comes from
+    (the command line, the environment, a configuration file, or the default)."""
+
+    name: str
+    value: str | list[str] | None
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class ConfigReport:
+    """What ``mesoformula config`` prints: the configuration file in force (or None) and
+    every setting."""
+
+    file: str | None
+    settings: tuple[Setting, ...]
+
+
 __all__ = [
     "Administered",
     "BatchVerified",
+    "ConfigReport",
     "Dose",
     "Entry",
     "Error",
@@ -372,6 +392,7 @@ __all__ = [
     "Refusal",
     "Reports",
     "ScanFinding",
+    "Setting",
     "Summary",
     "Transferred",
     "Undone",

@@ -193,7 +193,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     fhir.add_argument("formulation", metavar="FORMULATION")
     fhir.set_defaults(handler=cmd_export_fhir)
 
-    base = {"validate", "schema", "catalog", "check", "compose", "export"}
+    from .completion import add_completion  # noqa: PLC0415
+    from .config import add_config  # noqa: PLC0415
+
+    add_config(commands, common)
+    add_completion(commands, common)
+    base = {"validate", "schema", "catalog", "check", "compose", "export", "config", "completion"}
     more = {"stock", "record", "administer", "course", "trace", "event", "signals"}
     if argv is None or not base & set(argv) or more & set(argv):
         _add_more_commands(commands, common, argv)
@@ -276,7 +281,10 @@ def _check_usage(args: argparse.Namespace, words: Sequence[str]) -> None:
     ):
         raise UsageError(f"--format {args.format} is not available for '{args.command}'")
     one_line_arguments(words)
-    clinic_zone()
+    from .config import apply_config, config_of, zone_in_force  # noqa: PLC0415
+
+    apply_config(args, config_of())
+    clinic_zone(zone_in_force(args))
 
 
 def _failed(error: Exception, args: argparse.Namespace, out: TextIO) -> int:

@@ -153,7 +153,7 @@ _ACTIONS = ("stock_command", "record_command", "course_command", "event_command"
 def output_name(args: argparse.Namespace) -> str | None:
     """The name of the output *args* asks for (``trace``, ``stock-list``), or None for a
     command whose JSON follows another standard (``schema``, ``export``, ``--format fhir``)."""
-    if args.command in {"schema", "export", "config", "completion"} or args.format == "fhir":
+    if args.command in {"schema", "export", "completion"} or args.format == "fhir":
         return None
     if args.command == "administer" and getattr(args, "undo", None) is not None:
         return "administer-undo"
@@ -423,16 +423,17 @@ def entry_id(text: str) -> int:
     return value
 
 
-def clinic_zone() -> None:
+def clinic_zone(configured: str | None = None) -> None:
     """
-    Make ``MESOFORMULA_TZ`` (an IANA name such as ``Europe/Paris``) the process's local
-    time (SPEC §9.3): times shown to people, and times given without an offset, are the
-    clinic's. Unset, the system's zone stays.
+    Make ``MESOFORMULA_TZ`` (an IANA name such as ``Europe/Paris``), else the
+    configuration's ``timezone`` (*configured*), the process's local time (SPEC §9.3):
+    times shown to people, and times given without an offset, are the clinic's. Unset,
+    the system's zone stays.
 
     Raises:
-        UsageError: ``MESOFORMULA_TZ`` names no time zone.
+        UsageError: the zone named is no time zone.
     """
-    name = os.environ.get("MESOFORMULA_TZ", "").strip()
+    name = os.environ.get("MESOFORMULA_TZ", "").strip() or (configured or "").strip()
     if not name or os.environ.get("TZ") == name:
         return
     import time  # noqa: PLC0415
@@ -441,9 +442,9 @@ def clinic_zone() -> None:
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        where = "MESOFORMULA_TZ" if os.environ.get("MESOFORMULA_TZ", "").strip() else "timezone"
         raise UsageError(
-            f"MESOFORMULA_TZ={name!r} is no time zone: give an IANA name such as "
-            "'Europe/Paris' or 'UTC'"
+            f"{where}={name!r} is no time zone: give an IANA name such as 'Europe/Paris' or 'UTC'"
         ) from None
     os.environ["TZ"] = name
     time.tzset()

@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, TextIO
 
+from mesoformula import _time
 from mesoformula._text import text_table
 from mesoformula.exceptions import StockError
 
@@ -211,7 +212,8 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
         write_json(History(entries=tuple(entries)), out)
         return EXIT_OK
     for e in entries:
-        parts = [f"#{e.entry_id}", e.at, e.kind, f"{e.product} lot {e.lot}"]
+        when = _time.shown(_time.read(e.at))  # the clinic's zone, as everywhere for people
+        parts = [f"#{e.entry_id}", when, e.kind, f"{e.product} lot {e.lot}"]
         if e.containers_delta:
             parts.append(f"containers {e.containers_delta:+d}")
         if e.container_id is not None:

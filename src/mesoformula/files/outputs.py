@@ -62,6 +62,7 @@ OUTPUTS: Final[Mapping[str, tuple[Any, str]]] = {
     "stock-verify": (results.Verified, "mesoformula stock verify: the journal proven"),
     "stock-head": (results.Head, "mesoformula stock head: the journal's head"),
     "stock-migrate": (results.Migrated, "mesoformula stock migrate"),
+    "config": (results.ConfigReport, "mesoformula config: the settings in force, and whence"),
     "stock-undo": (results.Written, "mesoformula stock undo: the compensating entries"),
     "stock-void": (results.Written, "mesoformula stock void: the entries written"),
     "stock-discard": (results.Written, "mesoformula stock discard: the entries written"),
@@ -208,9 +209,9 @@ def _schema_of(tp: Any, definitions: JSONObject) -> JSONObject:
         return {"enum": list(get_args(tp))}
     if origin in (types.UnionType, typing.Union):
         return {"anyOf": [_schema_of(a, definitions) for a in get_args(tp)]}
-    if origin is tuple or origin is collections.abc.Sequence:
+    if origin in (tuple, list, collections.abc.Sequence):
         args = get_args(tp)
-        if origin is collections.abc.Sequence:
+        if origin is not tuple:
             return {"type": "array", "items": _schema_of(args[0], definitions)}
         if len(args) == 2 and args[1] is Ellipsis:
             return {"type": "array", "items": _schema_of(args[0], definitions)}
