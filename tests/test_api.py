@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,45 @@ def test_no_import_cycle() -> None:
         if graph.chain_exists(importer=imported, imported=module)
     ]
     assert [] == cycles
+
+
+def test_the_api_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``pycon`` example of docs/reference/python-api.md runs and prints what the
+    page says (doctest), from the repository's folder."""
+    import doctest
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "reference" / "python-api.md").read_text(encoding="utf-8")
+    examples = "\n".join(re.findall(r"```pycon\n(.*?)```", page, re.DOTALL))
+    assert examples.count(">>>") >= 20
+    monkeypatch.chdir(root)
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(examples, {}, "python-api.md", str(root), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert (0, test.examples.__len__()) == (runner.failures, runner.tries)
+
+
+def test_load_catalog_takes_one_path_or_several(tmp_path: Any) -> None:
+    """A string is one path, not a sequence of one-character paths (it walked '/' before)."""
+    from mesoformula.files.catalogs import load_catalog
+
+    folder = "examples/protocols"
+    root = Path(__file__).resolve().parents[1]
+    one = load_catalog(str(root / folder))
+    several = load_catalog([root / folder])
+    assert (
+        ("lipolysis-network",) == one.catalog.policy.protocols == several.catalog.policy.protocols
+    )
+
+
+def test_a_component_with_two_quantities_is_refused() -> None:
+    """In Python as in a file: exactly one of volume, amount or concentration."""
+    from mesoformula.units import Quantity
+
+    with pytest.raises(ValueError, match="give exactly one of volume, amount or concentration"):
+        mesoformula.Component(product="p", volume=Quantity(1.0, "mL"), amount=Quantity(2.0, "mg"))
+    with pytest.raises(ValueError, match=r"\(got none\)"):
+        mesoformula.Component(product="p")

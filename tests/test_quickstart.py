@@ -1,7 +1,8 @@
 """
 The README's Quickstart as a newcomer runs it (issue 16): exactly two commands; the
 first, run twice, succeeds both times, reads as success and never doubles the stock;
-its store is outside the working tree, at the path the README names.
+its store is outside the working tree, at the per-user path the README names, in a
+folder the command creates.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ def test_the_first_command_twice(tmp_path: Path) -> None:
     first = commands()[0]
     install, _, job = first.partition(" && ")
     assert "pip install" in install
-    assert "/tmp/mesoformula-quickstart.db" in job  # the path the README names
-    db = str(tmp_path / "quickstart.db")
-    job = job.replace("/tmp/mesoformula-quickstart.db", db)
+    assert "~/mesoformula-quickstart/stock.db" in job  # the path the README names: per user
+    db = str(tmp_path / "mesoformula-quickstart" / "stock.db")  # a folder the command creates
+    job = job.replace("~/mesoformula-quickstart/stock.db", db)
     job = job.replace("mesoformula ", f"{sys.executable} -m mesoformula ")
     runs = [
         subprocess.run(["bash", "-c", job], cwd=ROOT, capture_output=True, text=True, check=False)
@@ -49,6 +50,7 @@ def test_the_first_command_twice(tmp_path: Path) -> None:
     assert "already imported, nothing done" in runs[1].stdout
     assert runs[0].stdout.split("STOCK PLAN")[1] == runs[1].stdout.split("STOCK PLAN")[1]
     assert not (ROOT / "mesoformula.db").exists()
+    assert 0o700 == (tmp_path / "mesoformula-quickstart").stat().st_mode & 0o777
 
 
 def test_the_version_comes_from_one_place() -> None:

@@ -18,7 +18,7 @@ from .areas import resolve, suggestion
 from .bud import Bud
 from .catalog import Catalog
 from .compounding import batch_record
-from .course import Dose, contents_of, doses_in
+from .course import CourseSummary, Dose, contents_of, doses_in, summarize
 from .exceptions import EntryOrderError, StockError
 from .findings import Finding
 from .patient import Patient
@@ -202,6 +202,13 @@ def administer(
     )
 
 
+def course_summary(stock: Stock, patient: str, catalog: Catalog) -> CourseSummary:
+    """The course of *patient* as the store records it (what ``course show`` prints):
+    every dose given and undone, the totals against each course limit, the next session
+    each minimum interval allows."""
+    return summarize(patient, stock.administrations(patient=patient), catalog)
+
+
 def _dose_ul(volume_ml: float) -> int:
     """
     The dose *volume_ml* in whole microlitres.
@@ -253,4 +260,4 @@ def _bud_refusals(batch_id: str, bud: Bud, at: dt.datetime) -> list[Finding]:
     return []
 
 
-__all__ = ["AdministerResult", "administer"]
+__all__ = ["AdministerResult", "administer", "course_summary"]

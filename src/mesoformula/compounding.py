@@ -15,7 +15,7 @@ import attrs
 
 from . import _time
 from ._frozen import FrozenMap
-from .allocation import to_ml
+from .allocation import Plan, to_ml
 from .bud import EDITION, AdmixtureUse, Bud, ContainerUse, LotUse, assign_bud
 from .catalog import Catalog, Product
 from .composition import compose
@@ -46,7 +46,7 @@ from .rules.references import patient_term_findings
 from .snapshot import AdmixtureNote, BatchSnapshot, ProductNote, RecordedPatient
 from .stock import ConsumeResult
 from .stock.events import prior_reactions
-from .stock.reconcile import checksum, needs_of
+from .stock.reconcile import checksum, needs_of, plan_findings
 from .stock.store import Stock
 from .units import Quantity, days
 
@@ -77,6 +77,26 @@ def _same_patient(stock: Stock, batch_id: str, who: RecordedPatient | None) -> N
             f"batch '{batch_id}' was consumed for another patient "
             f"({before or 'none'}): use a new batch id"
         )
+
+
+def plan_batch(
+    stock: Stock,
+    formulation: Formulation,
+    catalog: Catalog,
+    *,
+    batches: int = 1,
+    at: dt.datetime,
+    pins: Mapping[str, str] | None = None,
+    site: str | None = None,
+) -> tuple[Plan, list[Finding]]:
+    """
+    Which lots and containers *batches* batches of *formulation* would use at *at*
+    (what ``mesoformula stock plan`` prints); changes nothing. Returns the plan and the
+    findings: the formulation's checks and the plan's (``stock.shortfall``, ...).
+    """
+    worksheet, findings = check(formulation, catalog, batches=batches)
+    plan = stock.plan(needs_of(worksheet), at=at, pins=pins, site=site)
+    return plan, [*findings, *plan_findings(plan)]
 
 
 def consume_batch(
@@ -434,4 +454,4 @@ def master_record(formulation: Formulation, catalog: Catalog) -> MasterRecord:
     )
 
 
-__all__ = ["batch_record", "consume_batch", "master_record"]
+__all__ = ["batch_record", "consume_batch", "master_record", "plan_batch"]

@@ -21,8 +21,9 @@ from typing import Any
 from .catalog import Catalog
 from .course import Administration
 from .events import Event
+from .formulation import Formulation
 from .ucum import UCUM, UCUM_SYSTEM
-from .worksheet import Content, clean
+from .worksheet import Content, Worksheet, clean
 
 #: FHIR's identifier systems of the ingredient identifiers the catalog may carry.
 IDENTIFIER_SYSTEMS = {
@@ -118,6 +119,19 @@ def medication(
         if expires is not None:
             resource["batch"]["expirationDate"] = expires.isoformat()
     return resource
+
+
+def medication_of(formulation: Formulation, worksheet: Worksheet, catalog: Catalog) -> JSON:
+    """The preparation of *formulation*, composed as *worksheet*, as an R5 ``Medication``
+    (what ``mesoformula export fhir`` prints)."""
+    return medication(
+        formulation_id=formulation.id,
+        version=formulation.version,
+        name=formulation.name,
+        contents=worksheet.contents,
+        total_volume_ml=worksheet.final_volume.value,
+        catalog=catalog,
+    )
 
 
 def _full_url(batch_id: str, kind: str) -> str:
@@ -258,6 +272,7 @@ __all__ = [
     "ingredients",
     "medication",
     "medication_administration",
+    "medication_of",
     "quantity",
     "resource_id",
 ]

@@ -30,7 +30,21 @@ class Component:
     ingredient: str | None = None
     volume: Volume | None = None
     amount: Amount | None = None
-    concentration: TargetConcentration | None = None
+    concentration: TargetConcentration | None = attrs.field(
+        default=None, validator=lambda c, _, __: _exactly_one(c)
+    )
+
+
+def _exactly_one(component: Component) -> None:
+    """A component gives exactly one of volume, amount or concentration (a file that
+    gives two gets the same words as a ``file.schema`` finding)."""
+    given = [k for k in ("volume", "amount", "concentration") if getattr(component, k) is not None]
+    if len(given) != 1:
+        got = ", ".join(given) if given else "none"
+        raise ValueError(
+            f"Component {component.product!r}: give exactly one of volume, amount or "
+            f"concentration (got {got})"
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -197,7 +197,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     from .config import add_config  # noqa: PLC0415
 
     add_config(commands, common)
-    add_completion(commands, common)
+    add_completion(commands, common, _cmd_completion)
     base = {"validate", "schema", "catalog", "check", "compose", "export", "config", "completion"}
     more = {"stock", "record", "administer", "course", "trace", "event", "signals"}
     if argv is None or not base & set(argv) or more & set(argv):
@@ -217,6 +217,14 @@ def _add_more_commands(
     add_commands(commands, common, argv)
     for add in EXTRA_COMMANDS:
         add(commands, common)
+
+
+def _cmd_completion(args: argparse.Namespace, out: TextIO) -> int:
+    """``mesoformula completion SHELL``: the script of every command, not only the one named."""
+    from .completion import completion_script  # noqa: PLC0415
+
+    out.write(completion_script(build_parser(None), args.shell))
+    return EXIT_OK
 
 
 class _Parser(argparse.ArgumentParser):

@@ -23,14 +23,17 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 def cache_directory() -> Path | None:
     """
-    The private per-user catalog cache (``$XDG_CACHE_HOME/mesoformula`` or
-    ``~/.cache/mesoformula``), or None when ``MESOFORMULA_NO_CACHE`` is set. The
-    environment is read here, at the command line, never in the library.
+    The private per-user catalog cache, where the platform keeps caches (platformdirs:
+    ``$XDG_CACHE_HOME/mesoformula`` or ``~/.cache/mesoformula`` on Linux,
+    ``~/Library/Caches/mesoformula`` on macOS, ``%LOCALAPPDATA%`` on Windows), or None
+    when ``MESOFORMULA_NO_CACHE`` is set. The environment is read here, at the command
+    line, never in the library.
     """
     if os.environ.get("MESOFORMULA_NO_CACHE"):
         return None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mesoformula"
+    import platformdirs  # noqa: PLC0415 - 3 ms, only where a catalog is loaded
+
+    return Path(platformdirs.user_cache_dir("mesoformula", appauthor=False))
 
 
 class UsageError(Exception):

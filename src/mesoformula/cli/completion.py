@@ -6,27 +6,25 @@ option, generated from the parser itself by shtab (so it never drifts from the c
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
-
-from ._common import EXIT_OK
+from collections.abc import Callable
+from typing import Any
 
 #: The shells a script is printed for.
 SHELLS = ("bash", "zsh", "fish")
 
 
-def cmd_completion(args: argparse.Namespace, out: TextIO) -> int:
-    """Print the completion script of ``mesoformula`` for ``args.shell``."""
+def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
+    """The completion script of *parser* (every command of ``mesoformula``) for *shell*."""
     import shtab  # noqa: PLC0415 - only this command needs it
 
-    from . import build_parser  # noqa: PLC0415
-
-    parser = build_parser(None)  # every command, not only the one named
-    out.write(shtab.complete(parser, shell=args.shell))
-    return EXIT_OK
+    return str(shtab.complete(parser, shell=shell))
 
 
-def add_completion(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Register ``mesoformula completion SHELL``."""
+def add_completion(
+    commands: Any, common: argparse.ArgumentParser, handler: Callable[..., int]
+) -> None:
+    """Register ``mesoformula completion SHELL`` with its *handler* (which builds the
+    whole parser: :mod:`mesoformula.cli` owns it)."""
     parser = commands.add_parser(
         "completion",
         parents=[common],
@@ -37,7 +35,7 @@ def add_completion(commands: Any, common: argparse.ArgumentParser) -> None:
         "fish: 'mesoformula completion fish > ~/.config/fish/completions/mesoformula.fish'.",
     )
     parser.add_argument("shell", choices=SHELLS)
-    parser.set_defaults(handler=cmd_completion)
+    parser.set_defaults(handler=handler)
 
 
-__all__ = ["SHELLS", "add_completion", "cmd_completion"]
+__all__ = ["SHELLS", "add_completion", "completion_script"]

@@ -10,7 +10,7 @@ from ._common import EXIT_FINDINGS, EXIT_OK, read_formulation, write_json
 
 def cmd_export_fhir(args: argparse.Namespace, out: TextIO) -> int:
     """``export fhir FORMULATION``: the preparation as a FHIR R5 ``Medication`` (JSON)."""
-    from mesoformula.fhir import medication  # noqa: PLC0415
+    from mesoformula.fhir import medication_of  # noqa: PLC0415
     from mesoformula.rules.checks import check  # noqa: PLC0415
 
     formulation, loaded, code, document = read_formulation(args, out)
@@ -25,17 +25,7 @@ def cmd_export_fhir(args: argparse.Namespace, out: TextIO) -> int:
             out.write(finding_line(args.formulation, finding) + "\n")
         out.write("not exported: the formulation has error findings\n")
         return EXIT_FINDINGS
-    write_json(
-        medication(
-            formulation_id=formulation.id,
-            version=formulation.version,
-            name=formulation.name,
-            contents=worksheet.contents,
-            total_volume_ml=worksheet.final_volume.value,
-            catalog=loaded.catalog,
-        ),
-        out,
-    )
+    write_json(medication_of(formulation, worksheet, loaded.catalog), out)
     return EXIT_OK
 
 

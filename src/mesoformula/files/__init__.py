@@ -232,7 +232,11 @@ def _structure(
     except Exception as error:
         findings = [_finding("", error)]
     if cls is Formulation:
-        findings.extend(shape_findings(data))
+        shape = shape_findings(data)
+        # The model refuses what the shape check says too (a component with two
+        # amounts): said once, in the shape check's words.
+        said = {f.location for f in shape}
+        findings = [f for f in findings if f.location not in said] + shape
     if findings:
         findings = locate_all(findings, text, syntax)
     if any(f.severity == "error" for f in findings):

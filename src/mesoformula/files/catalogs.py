@@ -44,10 +44,14 @@ class LoadedCatalog:
 
 
 def load_catalog(
-    extra: Sequence[str | Path] = (), *, shipped: bool = True, cache: Path | None = None
+    extra: str | Path | Sequence[str | Path] = (),
+    *,
+    shipped: bool = True,
+    cache: Path | None = None,
 ) -> LoadedCatalog:
     """
-    Load the shipped catalog and then each folder (or file) of *extra*, in order.
+    Load the shipped catalog and then each folder (or file) of *extra*, in order: one
+    path (``load_catalog("clinic-catalog/")``) or a sequence of them.
 
     A file that cannot be read contributes its findings and nothing else. Findings
     come back paired with the file they concern.
@@ -57,6 +61,8 @@ def load_catalog(
     modules of mesoformula and the path, size and modification time of every catalog
     file; any change rebuilds it.
     """
+    if isinstance(extra, str | Path):  # one path, not the characters of one
+        extra = [extra]
     paths: list[Path] = []
     problems: list[tuple[str, Finding]] = []
     folders = [shipped_catalog_dir()] if shipped else []

@@ -6,6 +6,7 @@ read it (another user's store) as a snapshot.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -21,7 +22,13 @@ from ._engine import Cursor, Engine
 
 
 def _private(name: str) -> None:
-    """Create a new store file readable by its owner only (it holds patients' data)."""
+    """Create a new store file readable by its owner only (it holds patients' data), and
+    its folder (owner-only too) when that folder is missing but its own parent exists:
+    ``--db ~/mesoformula/stock.db`` starts a store where nothing was."""
+    folder = Path(name).parent
+    if not folder.exists() and folder.parent.is_dir():
+        with contextlib.suppress(OSError):  # sqlite3 says what is wrong, in its words
+            folder.mkdir(mode=0o700)
     try:
         os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
@@ -100,6 +107,11 @@ def connect(name: str, *, create: bool, readonly: bool) -> tuple[SQLiteEngine, i
             db.execute(f"PRAGMA mmap_size = {READ_MAP_BYTES}")
         else:
             _private(name)
+            if not Path(name).parent.is_dir():
+                raise StockError(
+                    f"{name}: its folder {Path(name).parent} does not exist (a store's "
+                    "folder is created only when its own parent exists)"
+                )
             db = sqlite3.connect(name, timeout=60.0, isolation_level=None)
         db.row_factory = sqlite3.Row  # rows by column name (and still by position)
         db.execute("PRAGMA busy_timeout = 60000")
