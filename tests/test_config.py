@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from mesoformula.cli import main
 from mesoformula.cli.config import settings
-from mesoformula.files.config import Config
+from mesoformula.config import Config
 
 from .conftest import EXAMPLES
 

@@ -14,6 +14,7 @@ import attrs
 from mesoformula._json import wire
 from mesoformula.documents import TraceForm
 from mesoformula.findings import Finding
+from mesoformula.journal import Entry
 from mesoformula.units import Quantity
 
 
@@ -169,29 +170,6 @@ class CountLine:
     expected_opened: tuple[float, ...]
     counted_opened: tuple[float, ...]
     entries: tuple[int, ...]
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One journal entry (``stock history``)."""
-
-    entry_id: int
-    at: str
-    recorded: str
-    actor: str
-    kind: str
-    lot_id: int
-    product: str
-    lot: str
-    container_id: int | None
-    containers_delta: int
-    volume_delta_ul: int
-    live_delta: int
-    status: str | None
-    status_before: str | None
-    reason: str
-    correlation: str | None
-    undoes: int | None
 
 
 @attrs.frozen(kw_only=True)

@@ -9,6 +9,7 @@ please report it; ``MESOFORMULA_DEBUG=1`` shows the traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import os
 import sys
@@ -34,10 +35,30 @@ from ._common import (
     output_name,
     print_reports,
 )
-from .catalog import cmd_catalog_list, cmd_catalog_show
-from .compose import cmd_compose
-from .export import cmd_export_fhir
-from .validate import cmd_check, cmd_schema, cmd_validate
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, TextIO], int]:
+    """The handler *name* of ``mesoformula.cli.<module>``, imported when it runs: a
+    command loads its own module only (``stock list`` never imports the composer)."""
+
+    def handler(args: argparse.Namespace, out: TextIO) -> int:
+        found: Callable[[argparse.Namespace, TextIO], int] = getattr(
+            importlib.import_module(f"{__name__}.{module}"), name
+        )
+        return found(args, out)
+
+    handler.__name__ = name
+    handler.__doc__ = f"``mesoformula.cli.{module}.{name}``, imported when it runs."
+    return handler
+
+
+cmd_validate = _lazy("validate", "cmd_validate")
+cmd_check = _lazy("validate", "cmd_check")
+cmd_schema = _lazy("validate", "cmd_schema")
+cmd_catalog_list = _lazy("catalog", "cmd_catalog_list")
+cmd_catalog_show = _lazy("catalog", "cmd_catalog_show")
+cmd_compose = _lazy("compose", "cmd_compose")
+cmd_export_fhir = _lazy("export", "cmd_export_fhir")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from ._common import EXIT_OK, UsageError, write_json
 
 if TYPE_CHECKING:
-    from mesoformula.files.config import Config
+    from mesoformula.config import Config
     from mesoformula.results import Setting
 
 #: Where a value comes from when nothing sets it.
@@ -32,7 +32,7 @@ def config_of(folder: Path | None = None) -> Config | None:
     """
     if os.environ.get("MESOFORMULA_NO_CONFIG"):
         return None
-    from mesoformula.files.config import ConfigError, find_config, read_config  # noqa: PLC0415
+    from mesoformula.config import ConfigError, find_config, read_config  # noqa: PLC0415
 
     path = find_config(folder or Path.cwd())
     if path is None:

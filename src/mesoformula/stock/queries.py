@@ -34,7 +34,7 @@ from mesoformula.allocation import (
     Take,
     to_ml,
 )
-from mesoformula.results import Entry
+from mesoformula.journal import Entry
 from mesoformula.sheets import Lot, OpenedContainer, StockSheet
 
 
