@@ -58,6 +58,36 @@ def pinned(states: Sequence[LotState], pins: Mapping[str, str] | None) -> list[L
     return [s for s in states if s.product not in pins or s.lot == pins[s.product]]
 
 
+def sound_plan(
+    ledger: Ledger,
+    queries: Queries,
+    needs: Sequence[Need],
+    *,
+    at: dt.datetime,
+    pins: Mapping[str, str] | None,
+    site: str | None,
+    chain: bool,
+) -> Plan:
+    """
+    Allocate *needs* from the cached balances, then prove against the journal the lots
+    the plan would take from (with *chain*, every entry of theirs against the hash
+    chain): a plan costs what it uses, not what the store holds. A lot it passes over is
+    not touched, so a cache made wrong behind the journal's back can at worst hide stock
+    (the plan takes another lot), never give what the journal does not hold.
+
+    Raises:
+        LedgerIntegrityError: a lot the plan takes from is unsound; nothing is planned.
+    """
+    products = sorted({n.product for n in needs})
+    states = queries.states(products, site) if products else []
+    plan = allocate(needs, pinned(states, pins), at=at)
+    used = sorted({a.lot_id for a in plan.allocations})
+    problems = audit.unsound_lots(ledger.db, used, chain=chain)
+    if problems:
+        raise LedgerIntegrityError("; ".join(problems))
+    return plan
+
+
 def consume(
     ledger: Ledger,
     queries: Queries,
@@ -108,12 +138,7 @@ def consume(
                 already=True,
                 entries=tuple(e.entry_id for e in queries.history(correlation=batch_id)),
             )
-        products = sorted({n.product for n in needs})
-        states = queries.states(products, site) if products else []
-        problems = audit.unsound_lots(ledger.db, [s.lot_id for s in states])
-        if problems:
-            raise LedgerIntegrityError("; ".join(problems))
-        plan = allocate(needs, pinned(states, pins), at=at)
+        plan = sound_plan(ledger, queries, needs, at=at, pins=pins, site=site, chain=True)
         if not plan.ok:
             return ConsumeResult(
                 batch_id=batch_id, plan=plan, consumed=False, already=False, entries=()

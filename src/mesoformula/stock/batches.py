@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Literal
 
 from mesoformula import _time
 from mesoformula._text import identity
-from mesoformula.allocation import Need, Plan, allocate
+from mesoformula.allocation import Need, Plan
 from mesoformula.exceptions import (
     EntryOrderError,
-    LedgerIntegrityError,
     StockError,
     UnknownEntry,
 )
 
-from . import _consume, audit, seals
+from . import _consume, seals
 from ._consume import BATCH_KINDS
 from .ledger import Ledger, iso
 from .queries import Queries
@@ -174,12 +173,7 @@ def plan(
         LedgerIntegrityError: a lot it would touch is unsound (its cached balance or
             its facts disagree with the journal); nothing is planned from it.
     """
-    products = sorted({n.product for n in needs})
-    states = queries.states(products, site) if products else []
-    problems = audit.unsound_lots(ledger.db, [s.lot_id for s in states], chain=False)
-    if problems:
-        raise LedgerIntegrityError("; ".join(problems))
-    return allocate(needs, _consume.pinned(states, pins), at=at)
+    return _consume.sound_plan(ledger, queries, needs, at=at, pins=pins, site=site, chain=False)
 
 
 def tampered(
