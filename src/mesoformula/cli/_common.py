@@ -139,14 +139,19 @@ def write_json(data: object, out: TextIO) -> None:
 
 
 def summarize(
-    reports: Sequence[Any], nolimit: int = 0, counted: dict[str, int] | None = None
+    reports: Sequence[Any],
+    nolimit: int = 0,
+    counted: dict[str, int] | None = None,
+    skipped: int | None = None,
 ) -> Any:
     """The counts of *reports* (a :class:`~mesoformula.results.Summary`); *counted*: the
-    info findings of :data:`COUNTED` by their key."""
+    info findings of :data:`COUNTED` by their key; *skipped*: the files skipped as not
+    mesoformula files, when counted before a severity filter hid their info."""
     from mesoformula.results import Summary  # noqa: PLC0415
 
     findings = [f for r in reports for f in r.findings]
-    skipped = sum(1 for f in findings if f.code == "file.skipped")
+    if skipped is None:
+        skipped = sum(1 for f in findings if f.code == "file.skipped")
     counted = counted or {}
     return Summary(
         files=len(reports) - skipped,
@@ -195,8 +200,9 @@ def at_least(reports: Sequence[Any], severity: str) -> list[Any]:
 def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
     nolimit = count_nolimit(reports)
     counted = {key: count_code(reports, code) for key, code, _ in COUNTED}
+    skipped_files = count_code(reports, "file.skipped")
     reports = at_least(reports, severity)
-    summary = summarize(reports, nolimit, counted)
+    summary = summarize(reports, nolimit, counted, skipped_files)
     if fmt == "json":
         from mesoformula.results import FileFindings, Reports  # noqa: PLC0415
 
