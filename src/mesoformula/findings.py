@@ -152,6 +152,25 @@ def to_json(finding: Finding) -> JSONObject:
     return data
 
 
+#: Codes whose words name the source of the limit or rule broken, for a reviewer to check.
+SOURCED = ("dose.", "allergen.", "compat.", "interval.")
+
+
+def describe(finding: Finding) -> str:
+    """
+    The finding in words for people, as every output format shows it after the code:
+    ``location: message``, then the source of a limit or rule broken (``[source: …]``)
+    and the justification of an accepted risk (``[accepted: …]``). Control characters
+    are left as they are: each format escapes them its own way.
+    """
+    text = f"{finding.location}: {finding.message}" if finding.location else finding.message
+    if finding.source and finding.severity != "info" and finding.code.startswith(SOURCED):
+        text += f" [source: {finding.source}]"
+    if finding.justification:
+        text += f" [accepted: {finding.justification}]"
+    return text
+
+
 def count(findings: Iterable[Finding], severity: Severity) -> int:
     """Return how many of *findings* have *severity*."""
     return sum(1 for f in findings if f.severity == severity)
@@ -164,9 +183,11 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 __all__ = [
     "CODES",
+    "SOURCED",
     "Finding",
     "Severity",
     "count",
+    "describe",
     "has_errors",
     "to_json",
 ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mesoformula._text import control_character, one_line
-from mesoformula.findings import Finding, count
+from mesoformula.findings import Finding, count, describe
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -47,17 +47,7 @@ class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like
 def finding_line(path: str, finding: Finding) -> str:
     """Return a finding as one line of text: ``path:line: severity code where: message``."""
     where = f"{one_line(path)}:{finding.line}" if finding.line is not None else one_line(path)
-    location = f"{one_line(finding.location)}: " if finding.location else ""
-    text = f"{where}: {finding.severity} {finding.code} {location}{one_line(finding.message)}"
-    if (
-        finding.source
-        and finding.severity != "info"
-        and finding.code.startswith(("dose.", "allergen.", "compat.", "interval."))
-    ):
-        text += f" [source: {finding.source}]"
-    if finding.justification:
-        text += f" [accepted: {one_line(finding.justification)}]"
-    return text
+    return f"{where}: {finding.severity} {finding.code} {one_line(describe(finding))}"
 
 
 def _write_file(path: Path, data: bytes) -> str:
