@@ -187,7 +187,40 @@ def at_least(reports: Sequence[Any], severity: str) -> list[Any]:
     ]
 
 
+def summary_line(summary: Any) -> str:
+    """The last line of a text report: files, errors and warnings, and what went unchecked
+    or was skipped (SPEC §9.2), from a :class:`~mesoformula.results.Summary`."""
+    unchecked = f", {summary.nolimit} ingredient(s) without a dose limit" if summary.nolimit else ""
+    unchecked += "".join(
+        f", {getattr(summary, key)} {words}" for key, _, words in COUNTED if getattr(summary, key)
+    )
+    skipped = (
+        f"; {summary.skipped} other file(s) skipped (not mesoformula files)"
+        if summary.skipped
+        else ""
+    )
+    return (
+        f"{summary.files} file(s): {summary.errors} error(s), "
+        f"{summary.warnings} warning(s){unchecked}{skipped}\n"
+    )
+
+
+#: The formats a report of findings is printed in (``validate``, ``check``).
+REPORT_FORMATS = ("text", "json", "github", "sarif")
+
+
+def report_format(fmt: str) -> str:
+    """The format to print findings in when a command asked for *fmt*: text for a format
+    that is not one of :data:`REPORT_FORMATS` (markdown, html ...)."""
+    return fmt if fmt in REPORT_FORMATS else "text"
+
+
 def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
+    """
+    Print *reports* in *fmt* (one of :data:`REPORT_FORMATS`) with only the findings of
+    *severity* or worse, and return the exit code: 1 when any error remains. The summary
+    counts unchecked doses and skipped files before the severity filter.
+    """
     nolimit = count_nolimit(reports)
     counted = {key: count_code(reports, code) for key, code, _ in COUNTED}
     skipped_files = count_code(reports, "file.skipped")
@@ -198,23 +231,19 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
 
         files = tuple(FileFindings(path=r.path, kind=r.kind, findings=r.findings) for r in reports)
         write_json(Reports(files=files, summary=summary), out)
+    elif fmt == "github":
+        from ._ci import write_github  # noqa: PLC0415 - only for CI
+
+        write_github(reports, summary_line(summary), out)
+    elif fmt == "sarif":
+        from ._ci import sarif_of  # noqa: PLC0415 - only for CI
+
+        write_json(sarif_of(reports, summary), out)
     else:
         for report in reports:
             for finding in report.findings:
                 out.write(finding_line(report.path, finding) + "\n")
-        unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
-        unchecked += "".join(
-            f", {counted[key]} {words}" for key, _, words in COUNTED if counted[key]
-        )
-        skipped = (
-            f"; {summary.skipped} other file(s) skipped (not mesoformula files)"
-            if summary.skipped
-            else ""
-        )
-        out.write(
-            f"{summary.files} file(s): {summary.errors} error(s), "
-            f"{summary.warnings} warning(s){unchecked}{skipped}\n"
-        )
+        out.write(summary_line(summary))
     return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
@@ -300,8 +329,7 @@ def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, i
     document = read(args.formulation, expect="formulation")
     if not isinstance(document.model, Formulation):
         report = FileReport(path=args.formulation, kind=document.kind, findings=document.findings)
-        fmt = "json" if args.format == "json" else "text"
-        return None, loaded, print_reports([report], fmt, out), document
+        return None, loaded, print_reports([report], report_format(args.format), out), document
     return document.model, loaded, None, document
 
 
@@ -315,11 +343,11 @@ def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown", "html", "pdf", "fhir", "csv"],
+        choices=["text", "json", "github", "sarif", "markdown", "html", "pdf", "fhir", "csv"],
         default=argparse.SUPPRESS,
-        help="output for people (text, default), programs (json), records "
-        "(markdown, html, pdf), clinic systems (fhir) or spreadsheets (csv): where the "
-        "command offers them",
+        help="output for people (text, default), programs (json), CI (github: workflow "
+        "annotations; sarif: SARIF 2.1.0 for code scanning), records (markdown, html, "
+        "pdf), clinic systems (fhir) or spreadsheets (csv): where the command offers them",
     )
     common.add_argument(
         "--catalog",
@@ -417,6 +445,7 @@ def clinic_gtin() -> str | None:
 
 __all__ = [
     "RANK",
+    "REPORT_FORMATS",
     "CatalogProblem",
     "UsageError",
     "at_least",
@@ -438,7 +467,9 @@ __all__ = [
     "print_reports",
     "read_formulation",
     "refusal_json",
+    "report_format",
     "summarize",
+    "summary_line",
     "write_binary",
     "write_json",
 ]
