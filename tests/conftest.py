@@ -52,6 +52,14 @@ def fixed_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+@pytest.fixture
+def in_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository's root, outside GitHub Actions (no ``GITHUB_WORKSPACE``):
+    the CI formats name files relative to the working folder."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+
+
 @pytest.fixture(scope="session")
 def loaded() -> LoadedCatalog:
     """The shipped catalog, loaded once."""

@@ -18,6 +18,7 @@ from mesoformula.catalog import (
     PolicyLimit,
     Product,
 )
+from mesoformula.findings import CODES, Finding
 from mesoformula.formulation import (
     AcceptedRisk,
     Administration,
@@ -265,3 +266,27 @@ count_sheets = st.builds(
 
 #: Every file model, for round trips.
 models = st.one_of(formulations, patients, catalog_files, stock_sheets, count_sheets)
+
+#: Any character UTF-8 can carry (every one but the lone surrogates).
+any_characters = st.characters(codec="utf-8", exclude_categories=["Cs"])
+#: Text as hostile as a file name or a message can be: the workflow commands' escape and
+#: separator characters, their escapes themselves, newlines and other control characters
+#: among any others.
+hostile_texts = st.lists(
+    st.sampled_from(["%", "%25", "%0A", "%3A", "\r", "\n", ":", "::", ",", "=", " ", "\x1b"])
+    | any_characters,
+    max_size=20,
+).map("".join)
+
+#: Findings of every code and severity, their texts hostile; a line or none.
+findings = st.builds(
+    Finding,
+    code=st.sampled_from(sorted(CODES)),
+    severity=st.sampled_from(["error", "warning", "info"]),
+    message=hostile_texts,
+    location=st.just("") | hostile_texts,
+    line=st.none() | st.integers(min_value=1, max_value=10**6),
+    ingredient=st.none() | ids,
+    source=st.none() | hostile_texts,
+    justification=st.none() | hostile_texts,
+)

@@ -219,6 +219,20 @@ class TestMinSeverity:
         expected = "1 file(s): 0 error(s), 0 warning(s), 1 ingredient(s) without a dose limit\n"
         assert (0, expected) == (code, text)
 
+    def test_skipped_files_are_counted_when_their_info_is_hidden(self, tmp_path: Path) -> None:
+        """--skip-foreign --min-severity warning still counts a foreign file as skipped,
+        not as a file validated."""
+        (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+        (tmp_path / "f.toml").write_text(
+            (EXAMPLES / "hair-revitalizing.toml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        code, text = run("validate", "--skip-foreign", "--min-severity", "warning", str(tmp_path))
+        expected = (
+            "1 file(s): 0 error(s), 0 warning(s), 1 ingredient(s) without a dose limit; "
+            "1 other file(s) skipped (not mesoformula files)\n"
+        )
+        assert (0, expected) == (code, text)
+
     def test_errors_only_json(self) -> None:
         """--min-severity error keeps the errors, in JSON too, and still exits 1."""
         code, text = run(

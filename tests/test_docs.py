@@ -128,6 +128,19 @@ def test_every_finding_code_is_documented() -> None:
     assert [] == missing
 
 
+def test_every_documented_code_is_known() -> None:
+    """Every code the findings reference lists is in ``findings.CODES``, with the words
+    that describe it (the SARIF rules of ``--format sarif`` are made from them)."""
+    text = (DOCS / "reference" / "findings.md").read_text(encoding="utf-8")
+    listed = {
+        code
+        for line in text.splitlines()
+        if line.startswith("| ")
+        for code in re.findall(r"`([a-z]+\.[a-z-]+)`", line.split("|")[1])
+    }
+    assert set() == listed - set(CODES)
+
+
 def test_compose_tutorial_python_numbers() -> None:
     """The Python numbers shown in the compose tutorial are what compose returns."""
     import mesoformula

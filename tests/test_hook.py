@@ -1,13 +1,16 @@
 """
-The shipped pre-commit hook in a consumer repository (issue 16), end to end with
-``pre-commit try-repo``: a foreign ``pyproject.toml``, a CI workflow and a
-``package.json`` are skipped and counted; a valid formulation passes; an invalid one
-fails the commit with its findings.
+The shipped pre-commit hook in a consumer repository (issues 16 and 30), end to end with
+``pre-commit try-repo``: it is given TOML, YAML and JSON files by their type (a
+``Pipfile`` too, never a ``.txt``); a foreign ``pyproject.toml``, a CI workflow, a
+``package.json`` and a ``Pipfile`` are skipped and counted; a valid formulation passes
+with one summary and no info lines; an invalid one fails the commit with its warnings and
+errors; many files make one summary (``require_serial``: one call).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,6 +38,8 @@ def consumer(tmp_path: Path) -> Path:
     )
     (repo / ".github" / "workflows" / "ci.yml").write_text("name: ci\non: push\n")
     (repo / "package.json").write_text('{"name": "clinic"}\n', encoding="utf-8")
+    (repo / "Pipfile").write_text('[packages]\nmesoformula = "*"\n', encoding="utf-8")
+    (repo / "notes.txt").write_text('format = "mesoformula.formulation/1"\n', encoding="utf-8")
     shutil.copy(EXAMPLES / "hair-revitalizing.toml", repo / "formulations")
     git(repo, "init", "-q")
     git(repo, "config", "user.email", "test@example.org")
@@ -44,22 +49,40 @@ def consumer(tmp_path: Path) -> Path:
     return repo
 
 
-def try_repo(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(repo: Path, tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     return subprocess.run(
-        ["pre-commit", "try-repo", str(ROOT), "mesoformula-validate", "--all-files"],
+        ["pre-commit", "try-repo", str(ROOT), "mesoformula-validate", "--all-files", *options],
         cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
 
+#: A finding line of the text format at info level (``path:line: info code ...``).
+INFO_LINE = re.compile(r": info [a-z]+\.[a-z-]+ ")
+#: The four foreign files of the consumer repository, skipped and counted.
+SKIPPED = "; 4 other file(s) skipped (not mesoformula files)"
+
+
+def summaries(output: str) -> list[str]:
+    return [line for line in output.splitlines() if re.match(r"\d+ file\(s\): ", line)]
+
+
 def test_the_hook_passes_a_repository_with_foreign_files(consumer: Path, tmp_path: Path) -> None:
-    done = try_repo(consumer, tmp_path)
+    """A valid formulation passes; shown (--verbose), the hook says its summary only:
+    the foreign files counted (the Pipfile by its type), the notes never given to it."""
+    done = try_repo(consumer, tmp_path, "--verbose")
     assert 0 == done.returncode, done.stdout[-3000:] + done.stderr[-2000:]
     assert "validate mesoformula files" in done.stdout
     assert "Passed" in done.stdout
+    expected = f"1 file(s): 0 error(s), 0 warning(s), 1 ingredient(s) without a dose limit{SKIPPED}"
+    assert [expected] == summaries(done.stdout)
+    assert INFO_LINE.search(done.stdout) is None
+    assert "notes.txt" not in done.stdout
 
 
 def test_an_invalid_formulation_fails_the_hook(consumer: Path, tmp_path: Path) -> None:
+    """An unsafe formulation fails the commit with its errors and warnings, no info line,
+    and one summary that still counts the undosed ingredient and the skipped files."""
     shutil.copy(EXAMPLES / "unsafe-cocktail.toml", consumer / "formulations")
     git(consumer, "add", "-A")
     git(consumer, "commit", "-q", "-m", "an unsafe cocktail")
@@ -68,8 +91,27 @@ def test_an_invalid_formulation_fails_the_hook(consumer: Path, tmp_path: Path) -
     assert "Failed" in done.stdout
     assert "formulations/unsafe-cocktail.toml" in done.stdout
     assert "error status.withdrawn" in done.stdout
-    assert "pyproject.toml: info file.skipped" in done.stdout
+    assert "warning compat.pair" in done.stdout
+    assert INFO_LINE.search(done.stdout) is None
     assert "error file.schema" not in done.stdout  # no foreign file is judged
+    (summary,) = summaries(done.stdout)
+    assert summary.startswith("2 file(s): 6 error(s), 9 warning(s), 2 ingredient(s)")
+    assert summary.endswith(SKIPPED)
+
+
+def test_many_files_make_one_summary(consumer: Path, tmp_path: Path) -> None:
+    """With require_serial, pre-commit calls the hook once with every file (without it,
+    it shares them among its CPUs: a summary each): one summary for 13 formulations."""
+    for n in range(12):
+        shutil.copy(EXAMPLES / "hair-revitalizing.toml", consumer / "formulations" / f"f{n}.toml")
+    git(consumer, "add", "-A")
+    git(consumer, "commit", "-q", "-m", "twelve more")
+    done = try_repo(consumer, tmp_path, "--verbose")
+    assert 0 == done.returncode, done.stdout[-3000:] + done.stderr[-2000:]
+    expected = (
+        f"13 file(s): 0 error(s), 0 warning(s), 13 ingredient(s) without a dose limit{SKIPPED}"
+    )
+    assert [expected] == summaries(done.stdout)
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,29 @@ CODES: dict[str, str] = {
     "repeats a serial or disagrees with the lot's expiry",
     "record.mismatch": "a formulation file is not the version recorded for a batch",
     "risk.accepted": "a finding accepted with a written justification",
+    "catalog.weakened": "warning: a house catalog entry relaxes a shipped safety fact",
+    "catalog.collision": "a house ingredient's id, name or synonym is another ingredient's "
+    "name or synonym",
+    "patient.unknown": "warning: the patient file does not say pregnant (or breastfeeding) "
+    "and an active is caution or contraindicated then",
+    "contra.condition": "a catalog contraindication rule matches a condition of the patient",
+    "contra.medication": "a catalog contraindication rule matches a medication of the patient",
+    "contra.lactation": "the patient breastfeeds and an ingredient is contraindicated or to be "
+    "used with caution in lactation",
+    "patient.term": "info: a medication or condition of the patient file that no "
+    "contraindication rule names (not checked)",
+    "dose.unknown-amount": "info: an active a product contains in an amount it does not "
+    "publish, so its dose is not checked",
+    "composition.undeclared": "warning: a product declares neither strengths, excipients nor "
+    "contains",
+    "route.offlabel": "info: a product whose licensed routes leave out the formulation's route",
+    "storage.conflict": "the preparation's storage goes against a product's do_not_freeze or "
+    "do_not_refrigerate",
+    "course.complete": "warning: every session of the formulation's course is recorded for the "
+    "patient already",
+    "ref.area": "a treatment area that is not in the area vocabulary",
+    "limit.area": "info: a limit sourced for other treatment areas is applied to this one",
+    "scan.expired": "a scanned box's expiry is before the day it is received",
 }
 
 
@@ -130,6 +153,25 @@ def to_json(finding: Finding) -> JSONObject:
     return data
 
 
+#: Codes whose words name the source of the limit or rule broken, for a reviewer to check.
+SOURCED = ("dose.", "allergen.", "compat.", "interval.")
+
+
+def describe(finding: Finding) -> str:
+    """
+    The finding in words for people, as every output format shows it after the code:
+    ``location: message``, then the source of a limit or rule broken (``[source: …]``)
+    and the justification of an accepted risk (``[accepted: …]``). Control characters
+    are left as they are: each format escapes them its own way.
+    """
+    text = f"{finding.location}: {finding.message}" if finding.location else finding.message
+    if finding.source and finding.severity != "info" and finding.code.startswith(SOURCED):
+        text += f" [source: {finding.source}]"
+    if finding.justification:
+        text += f" [accepted: {finding.justification}]"
+    return text
+
+
 def count(findings: Iterable[Finding], severity: Severity) -> int:
     """Return how many of *findings* have *severity*."""
     return sum(1 for f in findings if f.severity == severity)
@@ -142,9 +184,11 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
 __all__ = [
     "CODES",
+    "SOURCED",
     "Finding",
     "Severity",
     "count",
+    "describe",
     "has_errors",
     "to_json",
 ]

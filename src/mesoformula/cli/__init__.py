@@ -25,16 +25,16 @@ from ._common import (
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_USAGE,
-    OUTPUT,
     CatalogProblem,
     UsageError,
     bounded,
     clinic_zone,
     common_options,
     one_line_arguments,
-    output_name,
     print_reports,
+    report_format,
 )
+from ._output import OUTPUT, output_name
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, TextIO], int]:
@@ -106,7 +106,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         help="worker processes for many files (default: the CPUs available, at most 8; "
         "used from 100 files a worker)",
     )
-    validate.set_defaults(handler=cmd_validate)
+    validate.set_defaults(handler=cmd_validate, github=True, sarif=True)
 
     schema = commands.add_parser(
         "schema",
@@ -171,7 +171,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         metavar="ISO-DATETIME",
         help="with --db: when the planned course starts (default now)",
     )
-    check.set_defaults(handler=cmd_check)
+    check.set_defaults(handler=cmd_check, github=True, sarif=True)
 
     compose = commands.add_parser(
         "compose",
@@ -305,7 +305,7 @@ def _check_usage(args: argparse.Namespace, words: Sequence[str]) -> None:
     argument of more than one line, a ``MESOFORMULA_TZ`` that names no time zone (which
     otherwise becomes the process's local time).
     """
-    if args.format in {"markdown", "html", "pdf", "fhir", "csv"} and not getattr(
+    if args.format in {"github", "sarif", "markdown", "html", "pdf", "fhir", "csv"} and not getattr(
         args, args.format, False
     ):
         raise UsageError(f"--format {args.format} is not available for '{args.command}'")
@@ -354,7 +354,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             "mesoformula: error: a catalog in use cannot be read or has errors; nothing was "
             "done. Fix the catalog file(s) below.\n"
         )
-        print_reports(problem.reports, "json" if args.format == "json" else "text", out)
+        print_reports(problem.reports, report_format(args.format), out)
         return EXIT_FINDINGS
     except StoreUnavailable as error:  # the database server went away mid-command
         return _refused("store.unavailable", str(error), args.format == "json", out, EXIT_USAGE)

@@ -7,16 +7,16 @@ lines, reports and JSON. What the commands on the stock store share is in ``_sto
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TextIO
 
 from mesoformula._text import control_character, one_line
-from mesoformula.findings import Finding, count
+from mesoformula.findings import Finding, count, describe
+
+from ._output import OUTPUT, json_text, refusal_json, write_json
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -51,17 +51,7 @@ class CatalogProblem(Exception):  # noqa: N818 - a reason to stop, reported like
 def finding_line(path: str, finding: Finding) -> str:
     """Return a finding as one line of text: ``path:line: severity code where: message``."""
     where = f"{one_line(path)}:{finding.line}" if finding.line is not None else one_line(path)
-    location = f"{one_line(finding.location)}: " if finding.location else ""
-    text = f"{where}: {finding.severity} {finding.code} {location}{one_line(finding.message)}"
-    if (
-        finding.source
-        and finding.severity != "info"
-        and finding.code.startswith(("dose.", "allergen.", "compat.", "interval."))
-    ):
-        text += f" [source: {finding.source}]"
-    if finding.justification:
-        text += f" [accepted: {one_line(finding.justification)}]"
-    return text
+    return f"{where}: {finding.severity} {finding.code} {one_line(describe(finding))}"
 
 
 def _write_file(path: Path, data: bytes) -> str:
@@ -111,89 +101,20 @@ def write_binary(data: bytes, args: argparse.Namespace, out: TextIO) -> str:
     return "standard output"
 
 
-def json_text(data: object) -> str:
-    """
-    *data* as the JSON text ``--format json`` prints: two-space indents, non-ASCII as
-    is, a final newline. orjson writes it when installed (20 times faster on a large
-    report; numbers in the shortest form, ``1e16`` for ``1e+16``: the same data);
-    the standard library writes what orjson cannot (integers beyond 64 bits).
-    """
-    try:
-        import orjson  # noqa: PLC0415 - only when JSON is written
-    except ImportError:  # pragma: no cover - PyPy, or a platform without its wheel
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-    except TypeError:  # an integer beyond 64 bits
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def refusal_json(code: str, message: str, findings: Sequence[Any] = ()) -> Any:
-    """The one JSON document of a refusal (SPEC §9.5), a :class:`~mesoformula.results.Refusal`."""
-    from mesoformula.results import Error, Refusal  # noqa: PLC0415 - JSON output only
-
-    return Refusal(error=Error(code=code, message=message), findings=tuple(findings))
-
-
-#: The output the running command prints (SPEC §9.7: its ``format`` and schema), set by
-#: :func:`mesoformula.cli.main` from the command line; None: no output contract (a JSON
-#: Schema, a FHIR resource).
-OUTPUT: ContextVar[str | None] = ContextVar("mesoformula_output", default=None)
-
-#: The outputs SPEC §9.7 names by their command; any other is ``COMMAND-ACTION``.
-_NAMED = {
-    ("stock", "plan"): "plan",
-    ("stock", "consume"): "consume",
-    ("record", "batch"): "record",
-    ("course", "show"): "course",
-}
-
-#: Where argparse keeps each command's action.
-_ACTIONS = ("stock_command", "record_command", "course_command", "event_command",
-            "catalog_command", "export_command")  # fmt: skip
-
-
-def output_name(args: argparse.Namespace) -> str | None:
-    """The name of the output *args* asks for (``trace``, ``stock-list``), or None for a
-    command whose JSON follows another standard (``schema``, ``export``, ``--format fhir``)."""
-    if args.command in {"schema", "export", "completion"} or args.format == "fhir":
-        return None
-    if args.command == "administer" and getattr(args, "undo", None) is not None:
-        return "administer-undo"
-    action = next((getattr(args, a) for a in _ACTIONS if getattr(args, a, None)), None)
-    if action is None:
-        return str(args.command)
-    return _NAMED.get((args.command, action), f"{args.command}-{action}")
-
-
-def write_json(data: object, out: TextIO, output: str | None = None) -> None:
-    """
-    Print *data* (a result record, or JSON data) through the one wire converter, with the
-    ``format`` of its output (*output*, else the running command's; a refusal's own).
-    """
-    out.write(json_text(output_data(data, output)))
-
-
-def output_data(data: object, output: str | None = None) -> Any:
-    """*data* as the JSON data of *output* (see :func:`write_json`)."""
-    from mesoformula.files.outputs import stamped  # noqa: PLC0415 - JSON output only
-    from mesoformula.files.wire import to_wire  # noqa: PLC0415 - JSON output only
-    from mesoformula.results import Refusal  # noqa: PLC0415 - JSON output only
-
-    name = "refusal" if isinstance(data, Refusal) else output or OUTPUT.get()
-    wired = to_wire(data)
-    return wired if name is None else stamped(wired, name)
-
-
 def summarize(
-    reports: Sequence[Any], nolimit: int = 0, counted: dict[str, int] | None = None
+    reports: Sequence[Any],
+    nolimit: int = 0,
+    counted: dict[str, int] | None = None,
+    skipped: int | None = None,
 ) -> Any:
     """The counts of *reports* (a :class:`~mesoformula.results.Summary`); *counted*: the
-    info findings of :data:`COUNTED` by their key."""
+    info findings of :data:`COUNTED` by their key; *skipped*: the files skipped as not
+    mesoformula files, when counted before a severity filter hid their info."""
     from mesoformula.results import Summary  # noqa: PLC0415
 
     findings = [f for r in reports for f in r.findings]
-    skipped = sum(1 for f in findings if f.code == "file.skipped")
+    if skipped is None:
+        skipped = sum(1 for f in findings if f.code == "file.skipped")
     counted = counted or {}
     return Summary(
         files=len(reports) - skipped,
@@ -239,11 +160,45 @@ def at_least(reports: Sequence[Any], severity: str) -> list[Any]:
     ]
 
 
+def summary_line(summary: Any) -> str:
+    """The last line of a text report: files, errors and warnings, and what went unchecked
+    or was skipped (SPEC §9.2), from a :class:`~mesoformula.results.Summary`."""
+    unchecked = f", {summary.nolimit} ingredient(s) without a dose limit" if summary.nolimit else ""
+    unchecked += "".join(
+        f", {getattr(summary, key)} {words}" for key, _, words in COUNTED if getattr(summary, key)
+    )
+    skipped = (
+        f"; {summary.skipped} other file(s) skipped (not mesoformula files)"
+        if summary.skipped
+        else ""
+    )
+    return (
+        f"{summary.files} file(s): {summary.errors} error(s), "
+        f"{summary.warnings} warning(s){unchecked}{skipped}\n"
+    )
+
+
+#: The formats a report of findings is printed in (``validate``, ``check``).
+REPORT_FORMATS = ("text", "json", "github", "sarif")
+
+
+def report_format(fmt: str) -> str:
+    """The format to print findings in when a command asked for *fmt*: text for a format
+    that is not one of :data:`REPORT_FORMATS` (markdown, html ...)."""
+    return fmt if fmt in REPORT_FORMATS else "text"
+
+
 def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str = "info") -> int:
+    """
+    Print *reports* in *fmt* (one of :data:`REPORT_FORMATS`) with only the findings of
+    *severity* or worse, and return the exit code: 1 when any error remains. The summary
+    counts unchecked doses and skipped files before the severity filter.
+    """
     nolimit = count_nolimit(reports)
     counted = {key: count_code(reports, code) for key, code, _ in COUNTED}
+    skipped_files = count_code(reports, "file.skipped")
     reports = at_least(reports, severity)
-    summary = summarize(reports, nolimit, counted)
+    summary = summarize(reports, nolimit, counted, skipped_files)
     if fmt == "json":
         from mesoformula.results import FileFindings, Reports  # noqa: PLC0415
 
@@ -252,23 +207,19 @@ def print_reports(reports: Sequence[Any], fmt: str, out: TextIO, severity: str =
         # command (SPEC §9.7: the document is validate's).
         name = OUTPUT.get() if OUTPUT.get() in {"validate", "check"} else "validate"
         write_json(Reports(files=files, summary=summary), out, name)
+    elif fmt == "github":
+        from ._ci import write_github  # noqa: PLC0415 - only for CI
+
+        write_github(reports, summary_line(summary), out)
+    elif fmt == "sarif":
+        from ._ci import sarif_of  # noqa: PLC0415 - only for CI
+
+        write_json(sarif_of(reports, summary), out)
     else:
         for report in reports:
             for finding in report.findings:
                 out.write(finding_line(report.path, finding) + "\n")
-        unchecked = f", {nolimit} ingredient(s) without a dose limit" if nolimit else ""
-        unchecked += "".join(
-            f", {counted[key]} {words}" for key, _, words in COUNTED if counted[key]
-        )
-        skipped = (
-            f"; {summary.skipped} other file(s) skipped (not mesoformula files)"
-            if summary.skipped
-            else ""
-        )
-        out.write(
-            f"{summary.files} file(s): {summary.errors} error(s), "
-            f"{summary.warnings} warning(s){unchecked}{skipped}\n"
-        )
+        out.write(summary_line(summary))
     return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
@@ -354,8 +305,7 @@ def read_formulation(args: argparse.Namespace, out: TextIO) -> tuple[Any, Any, i
     document = read(args.formulation, expect="formulation")
     if not isinstance(document.model, Formulation):
         report = FileReport(path=args.formulation, kind=document.kind, findings=document.findings)
-        fmt = "json" if args.format == "json" else "text"
-        return None, loaded, print_reports([report], fmt, out), document
+        return None, loaded, print_reports([report], report_format(args.format), out), document
     return document.model, loaded, None, document
 
 
@@ -369,11 +319,11 @@ def common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--format",
-        choices=["text", "json", "markdown", "html", "pdf", "fhir", "csv"],
+        choices=["text", "json", "github", "sarif", "markdown", "html", "pdf", "fhir", "csv"],
         default=argparse.SUPPRESS,
-        help="output for people (text, default), programs (json), records "
-        "(markdown, html, pdf), clinic systems (fhir) or spreadsheets (csv): where the "
-        "command offers them",
+        help="output for people (text, default), programs (json), CI (github: workflow "
+        "annotations; sarif: SARIF 2.1.0 for code scanning), records (markdown, html, "
+        "pdf), clinic systems (fhir) or spreadsheets (csv): where the command offers them",
     )
     common.add_argument(
         "--catalog",
@@ -472,6 +422,7 @@ def clinic_gtin() -> str | None:
 
 __all__ = [
     "RANK",
+    "REPORT_FORMATS",
     "CatalogProblem",
     "UsageError",
     "at_least",
@@ -493,7 +444,9 @@ __all__ = [
     "print_reports",
     "read_formulation",
     "refusal_json",
+    "report_format",
     "summarize",
+    "summary_line",
     "write_binary",
     "write_json",
 ]

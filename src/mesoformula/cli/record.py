@@ -14,11 +14,11 @@ from ._common import (
     clinic_gtin,
     json_text,
     load_catalog_of,
-    output_data,
     read_formulation,
     write_binary,
     write_json,
 )
+from ._output import output_data
 from ._store import at_time, open_store
 
 
