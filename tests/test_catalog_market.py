@@ -177,3 +177,14 @@ def test_fat_burner_hyaluronidase_is_checked_as_a_hyaluronidase(loaded: LoadedCa
     assert "hyaluronidase" in enzyme.tags
     ingredients, groups = catalog.allergy("hyaluronidase")
     assert "hyaluronidase-unspecified" in ingredients or "hyaluronidase" in groups
+
+
+def test_the_pc_dc_ampoule(loaded: LoadedCatalog) -> None:
+    """Essentiale N (en.medicalmed.de/index-2248.htm): 'essential phospholipids (EPL)
+    250.00 mg. Excipients: desoxycholeic acid - 126,50 mg, ... benzyl alcohol - 45,00 mg
+    ... water for injections - to 5 ml': 50 mg/mL and 25.3 mg/mL."""
+    product = loaded.catalog.products["essentiale-n-250mg-5ml"]
+    assert Quantity(50.0, "mg/mL") == product.strengths["phosphatidylcholine"]
+    assert Quantity(25.3, "mg/mL") == product.strengths["deoxycholic-acid"]
+    assert Quantity(9.0, "mg/mL") == product.excipients["benzyl-alcohol"]
+    assert ("intravenous",) == product.routes

@@ -31,8 +31,8 @@ class TestValidate:
         assert 0 == code, text
         # Every active without a dose limit is counted, never passed over in silence.
         assert text.endswith(
-            "0 error(s), 0 warning(s), 3 ingredient(s) without a dose limit, 5 ingredient(s) in "
-            "an undeclared amount, 1 product(s) off their licensed route\n"
+            "0 error(s), 0 warning(s), 4 ingredient(s) without a dose limit, 5 ingredient(s) in "
+            "an undeclared amount, 2 product(s) off their licensed route\n"
         )
 
     def test_unsafe_example_fails(self) -> None:
