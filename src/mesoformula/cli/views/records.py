@@ -13,7 +13,7 @@ from typing import Any
 from mesoformula import _time
 from mesoformula._text import fence, markdown_text, print_tokens
 from mesoformula.findings import Finding
-from mesoformula.records import BatchRecord, Label, MasterRecord
+from mesoformula.records import NO_PHARMACY, BatchRecord, Label, MasterRecord
 from mesoformula.units import Quantity
 
 #: No script, nothing fetched: styles inline, images only as data (SPEC §8.2).
@@ -166,6 +166,7 @@ def _batch_meta(record: BatchRecord, *, blank: str) -> list[tuple[str, Any]]:
         ),
         ("BUD governed by", f"{bud.governed_by or '-'}: {bud.reason}"),
         ("storage", record.storage.description or "not stated"),
+        ("pharmacy", NO_PHARMACY if record.pharmacy is None else record.pharmacy.text),
     ]
 
 
