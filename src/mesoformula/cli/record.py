@@ -102,9 +102,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         from mesoformula.cli.views.pdf import PdfError, batch_pdf  # noqa: PLC0415
 
         try:
-            document = batch_pdf(
-                record, record_views.batch_fields(record), record_views.banner(record)
-            )
+            document = batch_pdf(record)
         except PdfError as error:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
@@ -172,14 +170,14 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
         from mesoformula.cli.views.pdf import PdfError, label_pdf  # noqa: PLC0415
 
         try:
-            document = label_pdf(record.label)
+            document = label_pdf(record.label, args.size)
         except PdfError as error:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
     elif args.format == "json":
         _emit(json_text(label_data(record.label)), args, out)
     elif args.format == "html":
-        _emit(record_views.label_html(record.label), args, out)
+        _emit(record_views.label_html(record.label, args.size), args, out)
     else:
         _emit(record.label.text + "\n", args, out)
     # A label without a BUD, or of a record that does not verify, is not for release.
@@ -261,6 +259,13 @@ def add_record(
         help="the label of a consumed batch on its own (text, json, html, pdf)",
     )
     label.add_argument("--batch-id", required=True, metavar="ID")
+    label.add_argument(
+        "--size",
+        choices=("a6", "62mm", "4x6in"),
+        default="a6",
+        help="the label's paper for --format pdf and html: a6 (105 x 148 mm, default), "
+        "62mm (a label printer's continuous roll, as long as the label) or 4x6in",
+    )
     label.set_defaults(handler=cmd_record_label, html=True, pdf=True)
     for printed in (batch, label):
         printed.add_argument(
