@@ -234,3 +234,18 @@ class TestCompletion:
 
     def test_an_unknown_shell_is_a_usage_error(self) -> None:
         assert 2 == run("completion", "powershell")[0]
+
+
+@pytest.mark.clock("2026-12-01T12:00Z")
+def test_the_configured_pharmacy_is_on_the_label(clinic: Path) -> None:
+    """The label names the pharmacy of the configuration; the command line wins."""
+    hair = str(EXAMPLES / "hair-revitalizing.toml")
+    assert 0 == run("stock", "import", str(EXAMPLES / "stock.toml"), "--at", "2026-11-25T09:00")[0]
+    assert 0 == run("stock", "consume", hair, "--batch-id", "B", "--at", "2026-12-01T10:00")[0]
+    code, label = run("record", "label", "--batch-id", "B")
+    assert 0 == code
+    assert "Pharmacie du Parc" in label
+    assert "+33 4 78 00 00 00" in label
+    _, label = run("record", "label", "--batch-id", "B", "--pharmacy-name", "Other")
+    assert "Other" in label
+    assert "Pharmacie du Parc" not in label

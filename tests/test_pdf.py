@@ -21,7 +21,7 @@ import pytest
 
 from mesoformula.cli import main
 from mesoformula.cli.views.pdf import batch_pdf, font_file, label_pdf
-from mesoformula.cli.views.records import banner, batch_fields, batch_html
+from mesoformula.cli.views.records import batch_html
 from mesoformula.compounding import batch_record
 from mesoformula.findings import Finding
 from mesoformula.stock import Stock
@@ -127,7 +127,7 @@ class TestPdf:
     ) -> None:
         record = long_record(store)
         target = tmp_path / "long.pdf"
-        target.write_bytes(batch_pdf(record, batch_fields(record), banner(record)))  # type: ignore[arg-type]
+        target.write_bytes(batch_pdf(record))  # type: ignore[arg-type]
         pages = pages_of(target)
         assert len(pages) >= 3
         for n, page in enumerate(pages, 1):

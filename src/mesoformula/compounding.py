@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 
@@ -30,8 +29,10 @@ from .patient import Patient
 from .records import (
     RECORD_VERSION,
     BatchRecord,
+    Directions,
     MasterProduct,
     MasterRecord,
+    Pharmacy,
     RecordComponent,
     RecordedFormulation,
     StorageText,
@@ -49,6 +50,7 @@ from .stock.events import prior_reactions
 from .stock.reconcile import checksum, needs_of, plan_findings
 from .stock.store import Stock
 from .units import Quantity, days
+from .worksheet import Dosing
 
 
 def _product_note(product: Product) -> ProductNote:
@@ -232,13 +234,13 @@ def _usable_before_bud(
 
 
 def _sessions_served(
-    recorded: Formulation, worksheet: Mapping[str, Any] | None, bud: Bud, at: dt.datetime
+    recorded: Formulation, dosing: Dosing | None, bud: Bud, at: dt.datetime
 ) -> int | None:
     """
     The sessions a batch serves as its label says (SPEC §9.3): only those its BUD
     reaches at the formulation's interval (the first at compounding).
     """
-    serves: int | None = ((worksheet or {}).get("administration") or {}).get("sessions_per_batch")
+    serves = None if dosing is None else dosing.sessions_per_batch
     if serves is None:
         return None
     administration = recorded.administration
@@ -248,7 +250,7 @@ def _sessions_served(
         else dt.timedelta(days=days(administration.interval))
     )
     span_ = None if bud.at is None else _time.utc(bud.at) - _time.utc(at)
-    return sessions_within(span_, int(serves), interval)
+    return sessions_within(span_, serves, interval)
 
 
 def batch_record(
@@ -257,12 +259,14 @@ def batch_record(
     *,
     formulation: Formulation | None = None,
     clinic_gtin: str | None = None,
+    pharmacy: Pharmacy | None = None,
 ) -> BatchRecord:
     """
     The compounding record of a consumed batch. With *formulation*, a file whose
     content differs from the recorded version is an error finding (``record.mismatch``).
     *clinic_gtin* (the clinic's own GTIN-14) makes the label's code a GS1 element string
-    (``gs1.label_code``).
+    (``gs1.label_code``). *pharmacy* is the pharmacy that prints the record and its label
+    (SPEC §9.7); the label's directions are the recorded worksheet's administration.
 
     Raises:
         UnknownEntry: no batch with that id.
@@ -355,6 +359,8 @@ def batch_record(
         if i.get("role") == "active"
     )
     total_value, total_unit = snapshot.total_volume
+    dosing = snapshot.dosing
+    interval = None if recorded.administration is None else recorded.administration.interval
     return BatchRecord(
         batch_id=batch_id,
         compounded_at=_time.local(batch.at),
@@ -366,6 +372,7 @@ def batch_record(
         patient_id=snapshot.patient_id,
         patient_name=None if snapshot.patient is None else snapshot.patient.name,
         prescriber=snapshot.prescriber,
+        pharmacy=pharmacy,
         verifier=None if batch.verification is None else batch.verification.verifier,
         verified_at=None if batch.verification is None else _time.local(batch.verification.at),
         components=tuple(components),
@@ -387,8 +394,10 @@ def batch_record(
             recalled=bool(recalled),
             patient=None if snapshot.patient is None else snapshot.patient.text(),
             prescriber=snapshot.prescriber,
-            sessions=_sessions_served(recorded, worksheet, bud, batch.at),
+            sessions=_sessions_served(recorded, dosing, bud, batch.at),
             code=label_code(batch_id, _time.local(bud.at).date() if bud.at else None, clinic_gtin),
+            pharmacy=pharmacy,
+            directions=None if dosing is None else Directions.of(dosing, interval),
         ),
         findings=tuple(findings),
         tampered=tuple(tampered),

@@ -16,7 +16,14 @@ import attrs
 from mesoformula._frozen import FrozenMap
 from mesoformula._json import wire
 from mesoformula.findings import Finding
-from mesoformula.records import MasterProduct, RecordComponent, RecordedFormulation, StorageText
+from mesoformula.records import (
+    Directions,
+    MasterProduct,
+    Pharmacy,
+    RecordComponent,
+    RecordedFormulation,
+    StorageText,
+)
 from mesoformula.units import Quantity
 from mesoformula.worksheet import Dosing
 
@@ -184,6 +191,10 @@ class LabelForm:
     text: str
     void: bool
     code: LabelCode | None
+    #: The pharmacy that printed it (SPEC §9.7); null when not set (its text says NOT SET).
+    pharmacy: Pharmacy | None
+    #: How it is given; null when the formulation gives no administration.
+    directions: Directions | None
 
 
 @attrs.frozen(kw_only=True)
@@ -225,6 +236,7 @@ class BatchRecordForm:
     preparer: str
     patient: PatientRef | None
     prescriber: str | None
+    pharmacy: Pharmacy | None
     verifier: str | None
     verified_at: str | None
     released: bool

@@ -1,6 +1,7 @@
 """
 Records of compounding, as data (SPEC §4.1, §6): the compounding record of a batch, the
-master formulation record of a formulation, the label, the method steps.
+master formulation record of a formulation, the label (with the pharmacy that prints it
+and the directions for use, SPEC §9.7), the method steps.
 
 Pure data and the pure pieces (:func:`make_label`, :func:`method_steps`, :func:`bud_rule`);
 :mod:`mesoformula.compounding` builds the records (it reads the store and checksums
@@ -21,8 +22,8 @@ from .bud import EDITION, STORAGE_RANGES, Bud, immediate_use_problem, span, tabl
 from .catalog import Catalog
 from .findings import Finding
 from .formulation import Formulation
-from .units import Quantity
-from .worksheet import Worksheet
+from .units import Quantity, days
+from .worksheet import Dosing, Worksheet
 
 RECORD_VERSION = 1
 
@@ -52,6 +53,73 @@ class StorageText:
 
 
 @attrs.frozen(kw_only=True)
+class Pharmacy:
+    """The pharmacy that prepares a batch and prints its label (SPEC §9.7)."""
+
+    name: str
+    address: str | None = None
+    telephone: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The pharmacy on one line: name, address, telephone."""
+        parts = [self.name, self.address, f"tel. {self.telephone}" if self.telephone else None]
+        return ", ".join(part for part in parts if part)
+
+
+@attrs.frozen(kw_only=True)
+class Directions:
+    """
+    How the preparation is given, as its label says (SPEC §9.7): the volume and points of
+    one session (as the formulation's administration gives them, the rest computed when
+    the worksheet was), the interval and the sessions of the course.
+    """
+
+    volume_per_session: Quantity | None
+    points_per_session: float | None
+    volume_per_point: Quantity | None
+    sessions: int
+    interval: Quantity | None = None
+
+    @classmethod
+    def of(cls, dosing: Dosing, interval: Quantity | None = None) -> Directions:
+        """The directions of a worksheet's *dosing*, with the formulation's *interval*."""
+        return cls(
+            volume_per_session=dosing.volume_per_session,
+            points_per_session=dosing.points_per_session,
+            volume_per_point=dosing.volume_per_point,
+            sessions=dosing.sessions,
+            interval=interval,
+        )
+
+    @property
+    def text(self) -> str:
+        """The directions in words: ``4 mL per session in 80 points of 0.05 mL, ...``."""
+        session = []
+        if self.volume_per_session is not None:
+            session.append(f"{_amount(self.volume_per_session)} per session")
+        if self.points_per_session is not None:
+            of = f" of {_amount(self.volume_per_point)}" if self.volume_per_point else ""
+            session.append(f"in {self.points_per_session:g} points{of}")
+        parts = [" ".join(session) or "volume and points per session not given"]
+        if self.interval is not None:
+            parts.append(f"every {span(dt.timedelta(days=days(self.interval)))}")
+        parts.append(f"{self.sessions} session{'s' if self.sessions != 1 else ''} in the course")
+        return ", ".join(parts)
+
+
+def _amount(quantity: Quantity) -> str:
+    return f"{quantity.value:g} {quantity.unit}"
+
+
+#: What a label without directions says (the formulation has no administration).
+NO_DIRECTIONS = "not given in the formulation"
+
+#: What a label printed without a pharmacy says in its place.
+NO_PHARMACY = "NOT SET"
+
+
+@attrs.frozen(kw_only=True)
 class Label:
     """What the label of a batch says."""
 
@@ -77,6 +145,10 @@ class Label:
     #: What the label's machine-readable code (a QR code) holds: the GS1 element string
     #: of the clinic's GTIN, BUD and batch, or an internal code (``gs1.label_code``).
     code: str | None = None
+    #: The pharmacy that prints it (None: not set, and the label says so).
+    pharmacy: Pharmacy | None = None
+    #: How it is given (None: the formulation does not say, and the label says so).
+    directions: Directions | None = None
 
     @property
     def _doses(self) -> str:
@@ -87,22 +159,35 @@ class Label:
         return f" (multiple dose: {self.sessions} sessions)"
 
     @property
-    def lines(self) -> tuple[str, ...]:
-        """The label's lines, as printed."""
+    def banners(self) -> tuple[str, ...]:
+        """What the label says before anything else: tampered, recalled, void."""
         return (
             *(("TAMPERED - DO NOT USE",) if self.tampered else ()),
             *(("RECALLED - DO NOT USE",) if self.recalled else ()),
             *(("VOID - DO NOT USE",) if self.void else ()),
-            self.name,
+        )
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The label's lines, as printed: the banners, the name, the details."""
+        return (*self.banners, self.name, *self.details)
+
+    @property
+    def details(self) -> tuple[str, ...]:
+        """The label's lines after its name."""
+        directions = NO_DIRECTIONS if self.directions is None else self.directions.text
+        return (
             *((f"Patient: {self.patient}",) if self.patient else ()),
             *((f"Prescriber: {self.prescriber}",) if self.prescriber else ()),
             "Contains: " + ("; ".join(self.actives) if self.actives else "-"),
             f"Route: {self.route}",
             f"Total volume: {self.total_volume.value:g} {self.total_volume.unit}{self._doses}",
+            f"Directions: {directions}",
             f"Batch: {self.batch_id}",
             "BUD: " + (_time.shown(self.bud) if self.bud else "NOT ASSIGNED - do not release"),
             "Storage: " + (STORAGE_RANGES[self.storage] if self.storage else "not stated"),
             *(f"HAZARD: {hazard}" for hazard in self.hazards),
+            "Pharmacy: " + (NO_PHARMACY if self.pharmacy is None else self.pharmacy.text),
         )
 
     @property
@@ -214,6 +299,8 @@ class BatchRecord:
     patient_id: str | None = None
     patient_name: str | None = None
     prescriber: str | None = None
+    #: The pharmacy that prints the record and its label (None: not set).
+    pharmacy: Pharmacy | None = None
 
     @property
     def released(self) -> bool:
@@ -308,12 +395,16 @@ def method_steps(worksheet: Worksheet, catalog: Catalog) -> tuple[MethodStep, ..
 
 
 __all__ = [
+    "NO_DIRECTIONS",
+    "NO_PHARMACY",
     "RECORD_VERSION",
     "BatchRecord",
+    "Directions",
     "Label",
     "MasterProduct",
     "MasterRecord",
     "MethodStep",
+    "Pharmacy",
     "RecordComponent",
     "RecordedFormulation",
     "StorageText",

@@ -19,6 +19,8 @@ import attrs
 from . import _time
 from .findings import Finding
 from .formulation import Formulation
+from .units import Quantity
+from .worksheet import Dosing
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +94,31 @@ class BatchSnapshot:
         """The batch's total volume (value, unit) from its worksheet; 0 mL if none."""
         total = (self.worksheet or {}).get("total_volume") or {"value": 0.0, "unit": "mL"}
         return float(total["value"]), str(total.get("unit", "mL"))
+
+    @property
+    def dosing(self) -> Dosing | None:
+        """
+        How the batch is given, as its worksheet computed it when it was compounded
+        (volume and points per session, sessions); None when the formulation gave no
+        administration.
+        """
+        given = (self.worksheet or {}).get("administration")
+        if not given:
+            return None
+        points = given.get("points_per_session")
+        per_batch = given.get("sessions_per_batch")
+        return Dosing(
+            volume_per_session=_quantity(given.get("volume_per_session")),
+            points_per_session=None if points is None else float(points),
+            volume_per_point=_quantity(given.get("volume_per_point")),
+            sessions=int(given.get("sessions", 1)),
+            sessions_per_batch=None if per_batch is None else int(per_batch),
+        )
+
+
+def _quantity(data: Mapping[str, Any] | None) -> Quantity | None:
+    """A quantity of the worksheet's JSON shape (``{"value": 4.0, "unit": "mL"}``), or None."""
+    return None if data is None else Quantity(float(data["value"]), str(data["unit"]))
 
 
 __all__ = [

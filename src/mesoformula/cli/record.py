@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any, TextIO
 
 from mesoformula import _time
+from mesoformula.records import Pharmacy
 
 from ._common import (
     EXIT_FINDINGS,
@@ -35,6 +37,37 @@ def _written(where: str, args: argparse.Namespace, out: TextIO) -> None:
         out.write(f"wrote {where}\n")
 
 
+#: The options that give the pharmacy printed on labels and records (SPEC §9.7).
+PHARMACY_OPTIONS = ("--pharmacy-name", "--pharmacy-address", "--pharmacy-telephone")
+
+
+def pharmacy_of(args: argparse.Namespace) -> Pharmacy | None:
+    """
+    The pharmacy that prints the label and the record (SPEC §9.7), from
+    ``--pharmacy-name``, ``--pharmacy-address`` and ``--pharmacy-telephone``; None
+    without a name. The one place they are read: a configuration file will give their
+    defaults here.
+    """
+    name = (getattr(args, "pharmacy_name", None) or "").strip()
+    if not name:
+        return None
+    address = (getattr(args, "pharmacy_address", None) or "").strip()
+    telephone = (getattr(args, "pharmacy_telephone", None) or "").strip()
+    return Pharmacy(name=name, address=address or None, telephone=telephone or None)
+
+
+def _printed_pharmacy(args: argparse.Namespace) -> Pharmacy | None:
+    """The pharmacy of a printed label (:func:`pharmacy_of`); without one, the label says
+    ``Pharmacy: NOT SET`` and standard error says which options set it."""
+    pharmacy = pharmacy_of(args)
+    if pharmacy is None:
+        sys.stderr.write(
+            "mesoformula: warning: no pharmacy is set: the label prints 'Pharmacy: NOT SET'; "
+            f"give {PHARMACY_OPTIONS[0]} (and {PHARMACY_OPTIONS[1]}, {PHARMACY_OPTIONS[2]})\n"
+        )
+    return pharmacy
+
+
 def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
     """``record batch --batch-id ID [--formulation FILE]``: the compounding record."""
     from mesoformula.cli.views import records as record_views  # noqa: PLC0415
@@ -52,10 +85,15 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(str(error)) from None
     if args.catalog:  # the record is the stored one; a house catalog is still said
         load_catalog_of(args)
+    pharmacy = None if args.format == "fhir" else _printed_pharmacy(args)
     with open_store(args, readonly=True) as stock:
         try:
             record = batch_record(
-                stock, args.batch_id, formulation=formulation, clinic_gtin=clinic_gtin()
+                stock,
+                args.batch_id,
+                formulation=formulation,
+                clinic_gtin=clinic_gtin(),
+                pharmacy=pharmacy,
             )
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
@@ -65,9 +103,7 @@ def cmd_record_batch(args: argparse.Namespace, out: TextIO) -> int:
         from mesoformula.cli.views.pdf import PdfError, batch_pdf  # noqa: PLC0415
 
         try:
-            document = batch_pdf(
-                record, record_views.batch_fields(record), record_views.banner(record)
-            )
+            document = batch_pdf(record)
         except PdfError as error:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
@@ -123,23 +159,26 @@ def cmd_record_label(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.catalog:  # the label is the stored one; a house catalog is still said
         load_catalog_of(args)
+    pharmacy = _printed_pharmacy(args)
     with open_store(args, readonly=True) as stock:
         try:
-            record = batch_record(stock, args.batch_id, clinic_gtin=clinic_gtin())
+            record = batch_record(
+                stock, args.batch_id, clinic_gtin=clinic_gtin(), pharmacy=pharmacy
+            )
         except UnknownEntry as error:
             raise UsageError(str(error)) from None
     if args.format == "pdf":
         from mesoformula.cli.views.pdf import PdfError, label_pdf  # noqa: PLC0415
 
         try:
-            document = label_pdf(record.label)
+            document = label_pdf(record.label, args.size)
         except PdfError as error:
             raise UsageError(str(error)) from None
         _written(write_binary(document, args, out), args, out)
     elif args.format == "json":
         _emit(json_text(output_data(label_data(record.label))), args, out)
     elif args.format == "html":
-        _emit(record_views.label_html(record.label), args, out)
+        _emit(record_views.label_html(record.label, args.size), args, out)
     else:
         _emit(record.label.text + "\n", args, out)
     # A label without a BUD, or of a record that does not verify, is not for release.
@@ -187,6 +226,14 @@ def cmd_record_master(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FINDINGS if any(f.severity == "error" for f in record.checks) else EXIT_OK
 
 
+def _pharmacy_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the pharmacy printed on the label (read by :func:`pharmacy_of`)."""
+    name, address, telephone = PHARMACY_OPTIONS
+    parser.add_argument(name, metavar="NAME", help="the pharmacy printed on the label")
+    parser.add_argument(address, metavar="TEXT", help="its address, on one line")
+    parser.add_argument(telephone, metavar="TEXT", help="its telephone number")
+
+
 def add_record(
     commands: Any, common: argparse.ArgumentParser, parents: list[argparse.ArgumentParser]
 ) -> None:
@@ -213,6 +260,13 @@ def add_record(
         help="the label of a consumed batch on its own (text, json, html, pdf)",
     )
     label.add_argument("--batch-id", required=True, metavar="ID")
+    label.add_argument(
+        "--size",
+        choices=("a6", "62mm", "4x6in"),
+        default="a6",
+        help="the label's paper for --format pdf and html: a6 (105 x 148 mm, default), "
+        "62mm (a label printer's continuous roll, as long as the label) or 4x6in",
+    )
     label.set_defaults(handler=cmd_record_label, html=True, pdf=True)
     for printed in (batch, label):
         printed.add_argument(
@@ -220,6 +274,7 @@ def add_record(
             metavar="FILE",
             help="write the document to FILE (needed for --format pdf on a terminal)",
         )
+        _pharmacy_options(printed)
     release = kinds.add_parser(
         "verify",
         parents=parents,
@@ -236,9 +291,11 @@ def add_record(
 
 
 __all__ = [
+    "PHARMACY_OPTIONS",
     "add_record",
     "cmd_record_batch",
     "cmd_record_label",
     "cmd_record_master",
     "cmd_record_verify",
+    "pharmacy_of",
 ]

@@ -254,6 +254,7 @@ def batch_record_form(record: BatchRecord) -> BatchRecordForm:
         if record.patient_id is None
         else PatientRef(id=record.patient_id, name=record.patient_name),
         prescriber=record.prescriber,
+        pharmacy=record.pharmacy,
         verifier=record.verifier,
         verified_at=record.verified_at.isoformat(timespec="seconds")
         if record.verified_at
@@ -306,6 +307,8 @@ def label_form(label: Label) -> LabelForm:
         text=label.text,
         void=label.void,
         code=None if label.code is None else LabelCode(data=label.code),
+        pharmacy=label.pharmacy,
+        directions=label.directions,
     )
 
 

@@ -1,10 +1,13 @@
 """
-The compounding record and the label as PDF (SPEC §8.8), drawn with fpdf2.
+The compounding record and the label as PDF (SPEC §8.8, §9.7), drawn with fpdf2 from the
+same rendered HTML as the HTML record and label (:mod:`mesoformula.cli.views.printed`,
+read back by :mod:`mesoformula.cli.views.pdf_reader`): one template, the same content.
 
 fpdf2 is pure Python (with fontTools and Pillow) and is imported only when a PDF is
 asked for: ``pip install 'mesoformula[pdf]'``. Text is wrapped here, at spaces only, so
 that a lot number, a date or a batch id never breaks inside; a token too long for its
-cell is set smaller instead. Every page carries the batch id and "page N of M".
+cell is set smaller instead. Every page carries the batch id and "page N of M". A label
+on a continuous roll (62 mm) is one page as long as its content.
 
 Fonts: a Unicode TrueType font is needed for names and units outside Latin-1 (µ is
 in it, ≤ or a Cyrillic patient name are not). ``MESOFORMULA_PDF_FONT`` names one
@@ -26,6 +29,10 @@ from mesoformula._text import print_tokens
 from mesoformula.exceptions import MesoformulaError
 from mesoformula.records import BatchRecord, Label
 
+from .pdf_reader import Block, LabelBox, Paragraph, Signatures, Table, TemplateError, read
+from .printed import A4, LABEL_SIZES, Paper
+from .records import batch_html, label_html
+
 if TYPE_CHECKING:  # pragma: no cover
     from fpdf import FPDF
 
@@ -43,8 +50,10 @@ FONT_PLACES = (
 #: The side of a label's QR code, quiet zone included, in mm.
 QR_MM = 24.0
 
-#: What a record's signature block asks for.
-SIGNATURES = ("Prepared by", "Verified by", "Date and time")
+#: The longest page of a label on a continuous roll, in mm: a longer label (a hostile
+#: text thousands of characters long) runs onto more pages of this length. Viewers such
+#: as Acrobat open pages of at most 200 in (5080 mm).
+ROLL_MAX = 1000.0
 
 
 class PdfError(MesoformulaError):
@@ -77,12 +86,14 @@ def _fpdf() -> type[FPDF]:
 class _Pages:
     """One PDF document: fonts, the running header, wrapping that never splits a token."""
 
-    def __init__(self, batch_id: str, *, page: str | tuple[float, float], base: float) -> None:
+    def __init__(self, batch_id: str | None, *, paper: Paper, height: float) -> None:
         engine = _fpdf()
         owner = self  # the header draws with the document's font, chosen below
 
         class Document(engine):  # type: ignore[valid-type,misc]
             def header(self) -> None:
+                if batch_id is None:
+                    return
                 self.set_font(owner.family, "", 7.5)
                 self.set_text_color(80)
                 width = self.w - self.l_margin - self.r_margin
@@ -91,8 +102,8 @@ class _Pages:
                 self.ln(6)
                 self.set_text_color(0)
 
-        self.pdf: FPDF = Document(format=page, unit="mm")
-        self.pdf.set_margins(10, 8, 10)
+        self.pdf: FPDF = Document(format=(paper.width, height), unit="mm")
+        self.pdf.set_margins(paper.margin, min(paper.margin, 8), paper.margin)
         self.pdf.set_auto_page_break(auto=False)
         self.pdf.alias_nb_pages("{nb}")
         font = font_file()
@@ -111,7 +122,10 @@ class _Pages:
                     f"the font {font} cannot be read ({type(error).__name__}: {error}): set "
                     "MESOFORMULA_PDF_FONT to a TrueType or OpenType font file"
                 ) from None
-        self.base = base
+        self.base = paper.base
+        # What a page keeps free above its bottom margin; none on a roll, which is cut
+        # where its content ends (pdf_of measures it).
+        self.reserve = 6.0 if paper.height is not None else 0.0
         self.pdf.add_page()
 
     @property
@@ -148,21 +162,27 @@ class _Pages:
         """
         Wrap *text* into lines of at most *width* mm, breaking at spaces only and never
         between a number and its unit (:func:`print_tokens`); when a token is wider than
-        *width* the size shrinks (to 4 pt at least) until it fits. Returns the lines and
-        the font size used.
+        *width* the size shrinks (to 4 pt at least) until it fits. A token wider than the
+        line even then (hundreds of characters without a space: no lot number or date)
+        is cut where the line ends, at the size given, so that all of it stays on the
+        page and legible. Returns the lines and the font size used.
         """
         text = self._printable(text)
         tokens = [t for line in text.splitlines() for t in print_tokens(line)]
+        given = size
         while size > 4:
             self.pdf.set_font(self.family, style, size)
             if all(self.pdf.get_string_width(t) <= width for t in tokens):
                 break
             size -= 0.5
         self.pdf.set_font(self.family, style, size)
+        if any(self.pdf.get_string_width(t) > width for t in tokens):
+            size = given  # cut anyway: then at the size it was meant to be read at
+            self.pdf.set_font(self.family, style, size)
         lines: list[str] = []
         for paragraph in text.splitlines() or [""]:
             current = ""
-            for token in print_tokens(paragraph):
+            for token in self._pieces(print_tokens(paragraph), width):
                 candidate = f"{current} {token}" if current else token
                 if current and self.pdf.get_string_width(candidate) > width:
                     lines.append(current)
@@ -172,9 +192,27 @@ class _Pages:
             lines.append(current)
         return lines, size
 
+    def _pieces(self, tokens: list[str], width: float) -> list[str]:
+        """*tokens*, a token wider than *width* mm (in the current font) cut into pieces."""
+        pieces = []
+        for token in tokens:
+            if self.pdf.get_string_width(token) <= width:
+                pieces.append(token)
+                continue
+            piece, used = "", 0.0
+            for char in token:
+                char_width = self.pdf.get_string_width(char)
+                if piece and used + char_width > width:
+                    pieces.append(piece)
+                    piece, used = "", 0.0
+                piece += char
+                used += char_width
+            pieces.append(piece)
+        return pieces
+
     def room(self, height: float) -> None:
         """Start a new page unless *height* mm fit on this one."""
-        if self.pdf.get_y() + height > self.pdf.h - self.pdf.b_margin - 6:
+        if self.pdf.get_y() + height > self.bottom:
             self.pdf.add_page()
 
     def paragraph(
@@ -190,8 +228,9 @@ class _Pages:
             self.pdf.cell(self.width, height, line, new_x="LMARGIN", new_y="NEXT")
         self.pdf.set_text_color(0)
 
-    def heading(self, text: str) -> None:
-        self.room(14)
+    def heading(self, text: str, *, keep: float = 0.0) -> None:
+        """A heading, on the page of the *keep* mm that follow it."""
+        self.room(14 + keep)
         self.pdf.ln(2)
         self.paragraph(text, size=self.base + 2, style="B")
         y = self.pdf.get_y()
@@ -211,7 +250,7 @@ class _Pages:
             ]
             heights = [len(lines) * size * 0.42 + 1.5 for lines, size in fitted]
             height = max(heights)
-            if self.pdf.get_y() + height > self.pdf.h - self.pdf.b_margin - 6:
+            if self.pdf.get_y() + height > self.bottom:
                 self.pdf.add_page()
                 if style != "B":
                     row(header, "B")
@@ -234,43 +273,114 @@ class _Pages:
             row(cells, "")
         self.pdf.ln(2)
 
-    def box(self, lines: Sequence[str], *, style_first: str = "", code: str | None = None) -> None:
+    @property
+    def bottom(self) -> float:
+        """The lowest point text may reach on a page (the bottom margin kept)."""
+        return float(self.pdf.h - self.pdf.b_margin - self.reserve)
+
+    @property
+    def page_room(self) -> float:
+        """The height a page has for content, under its running head."""
+        return self.bottom - float(self.pdf.t_margin) - 6
+
+    def box(self, lines: Sequence[tuple[str, bool]], code: str | None) -> None:
         """
-        The label: its lines in a frame, and its machine-readable *code* as a QR code with
-        the code's text under it (a new page when it does not fit).
+        The label: its *lines* (text, bold) in a frame, and its machine-readable *code* as
+        a QR code with the code's text under it. A label that fits on a page is never
+        split (a new page when it does not fit here); a longer one runs on, its frame
+        drawn around each page's part.
         """
-        fitted = [
-            self.fit(line, self.width - 6, self.base, style_first if n == 0 else "")
-            for n, line in enumerate(lines)
-        ]
-        text_height = sum(len(ls) * size * 0.45 for ls, size in fitted)
-        caption: tuple[list[str], float] | None = None
-        if code is not None:
-            caption = self.fit(code, self.width - 6, 7)
-        code_height = 0.0 if caption is None else QR_MM + 2 + len(caption[0]) * caption[1] * 0.45
-        total = text_height + code_height + 4
-        self.room(total)
-        x, y = self.pdf.l_margin, self.pdf.get_y()
-        self.pdf.set_line_width(0.6)
-        self.pdf.rect(x, y, self.width, total)
-        self.pdf.set_line_width(0.2)
-        cursor = y + 2
-        for n, (ls, size) in enumerate(fitted):
-            bold = style_first if n == 0 else ""
+        fitted, caption, height = self._box_layout(lines, code)
+        if height <= self.page_room:
+            self.room(height)
+        top = self.pdf.get_y()
+        cursor = top + 2
+        for (ls, size), bold in fitted:
             for line in ls:
-                self.pdf.set_font(self.family, bold, size)
-                self.pdf.set_xy(x + 3, cursor)
+                top, cursor = self._box_room(top, cursor, size * 0.45)
+                self.pdf.set_font(self.family, "B" if bold else "", size)
+                self.pdf.set_xy(self.pdf.l_margin + 3, cursor)
                 self.pdf.cell(self.width - 6, size * 0.45, line)
                 cursor += size * 0.45
         if code is not None and caption is not None:
-            self.qr(code, x + 3, cursor + 1, QR_MM)
+            top, cursor = self._box_room(top, cursor, _code_height(caption))
+            self.qr(code, self.pdf.l_margin + 3, cursor + 1, QR_MM)
             cursor += QR_MM + 1.5
             for line in caption[0]:
                 self.pdf.set_font(self.family, "", caption[1])
-                self.pdf.set_xy(x + 3, cursor)
+                self.pdf.set_xy(self.pdf.l_margin + 3, cursor)
                 self.pdf.cell(self.width - 6, caption[1] * 0.45, line)
                 cursor += caption[1] * 0.45
-        self.pdf.set_xy(self.pdf.l_margin, y + total + 2)
+        self._frame(top, cursor + 2)
+        self.pdf.set_xy(self.pdf.l_margin, cursor + 4)
+
+    def _box_layout(
+        self, lines: Sequence[tuple[str, bool]], code: str | None
+    ) -> tuple[list[tuple[tuple[list[str], float], bool]], tuple[list[str], float] | None, float]:
+        """The label's lines fitted to its frame, its code's caption, and its height."""
+        fitted = [
+            (self.fit(t, self.width - 6, self.base, "B" if bold else ""), bold) for t, bold in lines
+        ]
+        caption = None if code is None else self.fit(code, self.width - 6, 7)
+        text_height = sum(len(ls) * size * 0.45 for (ls, size), _ in fitted)
+        return (
+            fitted,
+            caption,
+            text_height + (0.0 if caption is None else _code_height(caption)) + 4,
+        )
+
+    def _box_room(self, top: float, cursor: float, height: float) -> tuple[float, float]:
+        """The frame's top and the cursor for *height* mm more of the label: on a new
+        page, the frame of this one closed, when it does not fit here."""
+        if cursor + height <= self.bottom:
+            return top, cursor
+        self._frame(top, cursor + 2)
+        self.pdf.add_page()
+        top = self.pdf.get_y()
+        return top, top + 2
+
+    def _frame(self, top: float, bottom: float) -> None:
+        self.pdf.set_line_width(0.6)
+        self.pdf.rect(self.pdf.l_margin, top, self.width, bottom - top)
+        self.pdf.set_line_width(0.2)
+
+    def signatures(self, titles: Sequence[str]) -> None:
+        """A line to sign on for each of *titles*, side by side, its title under it."""
+        self.room(16)
+        self.pdf.ln(10)
+        y = self.pdf.get_y()
+        width = (self.width - 5 * (len(titles) - 1)) / max(len(titles), 1)
+        for n, title in enumerate(titles):
+            x = self.pdf.l_margin + n * (width + 5)
+            self.pdf.line(x, y, x + width, y)
+            self.pdf.set_xy(x, y + 0.5)
+            self.pdf.set_font(self.family, "", 8)
+            self.pdf.cell(width, 4, self._printable(title))
+
+    def draw(self, block: Block, following: Block | None = None) -> None:
+        """Draw one block of a document (:mod:`mesoformula.cli.views.pdf_reader`); a
+        heading stays on the page of the label that *follows* it."""
+        match block:
+            case Paragraph(kind="title"):
+                self.paragraph(block.text, size=self.base + 4.5, style="B")
+                self.pdf.ln(2)
+            case Paragraph(kind="heading"):
+                keep = 0.0
+                if isinstance(following, LabelBox):
+                    height = self._box_layout(following.lines, following.code)[2]
+                    keep = height if height <= self.page_room - 14 else 0.0
+                self.heading(block.text, keep=keep)
+            case Paragraph(kind="banner"):
+                self.paragraph(block.text, style="B", color=1)
+                self.pdf.ln(1)
+            case Paragraph():
+                self.paragraph(block.text)
+            case Table():
+                self.table(block.header, block.rows, block.widths or (1,) * len(block.header))
+            case LabelBox():
+                self.box(block.lines, block.code)
+            case Signatures():
+                self.signatures(block.titles)
 
     def qr(self, data: str, x: float, y: float, size: float) -> None:
         """*data* as a QR code (segno), *size* mm square with its quiet zone, at x, y."""
@@ -289,68 +399,58 @@ class _Pages:
         return bytes(self.pdf.output())
 
 
-def label_pdf(label: Label) -> bytes:
-    """A batch's label alone, on an A6 page, 105 x 148 mm (more pages if its text needs them)."""
-    pages = _Pages(label.batch_id, page=(105.0, 148.0), base=9.5)
-    pages.box(label.lines, style_first="B", code=label.code)
-    return pages.output()
+def _code_height(caption: tuple[list[str], float]) -> float:
+    """The height of a label's QR code with its caption (*caption*: lines, font size)."""
+    lines, size = caption
+    return QR_MM + 2 + len(lines) * size * 0.45
 
 
-def batch_pdf(record: BatchRecord, meta: Sequence[tuple[str, str]], banner: str | None) -> bytes:
+def _drawn(html: str, paper: Paper, height: float) -> _Pages:
+    try:
+        document = read(html)
+    except TemplateError as error:  # a template and its reader out of step: a bug
+        raise PdfError(f"the PDF cannot be drawn: {error}") from None
+    pages = _Pages(document.batch_id, paper=paper, height=height)
+    for block, following in zip(document.blocks, [*document.blocks[1:], None], strict=True):
+        pages.draw(block, following)
+    return pages
+
+
+def pdf_of(html: str, paper: Paper) -> bytes:
     """
-    The compounding record on A4 pages: *banner* (void, not released) first, the
-    fields *meta*, components, checks at compounding, record findings, the label and
-    the signature lines.
+    The PDF of *html* (a page rendered from the package's templates) on *paper*. On a
+    continuous roll (no height), the page is as long as the content: drawn once on a
+    page of :data:`ROLL_MAX` to measure it, then on a page of that length.
     """
-    pages = _Pages(record.batch_id, page="A4", base=9.5)
-    if banner:
-        pages.paragraph(banner, style="B", color=1)
-        pages.pdf.ln(1)
-    pages.paragraph(f"Compounding record: batch {record.batch_id}", size=14, style="B")
-    pages.pdf.ln(2)
-    pages.table(("field", "value"), meta, (1, 3))
-    pages.heading("Components")
-    pages.table(
-        ("product", "lot", "expiry", "volume drawn", "opened", "waste"),
-        [
-            [
-                c.product_name or c.product,
-                c.lot,
-                c.expiry.isoformat() if c.expiry else "none",
-                f"{c.volume.value:g} {c.volume.unit}",
-                str(c.containers_opened),
-                f"{c.waste.value:g} {c.waste.unit}",
-            ]
-            for c in record.components
-        ],
-        (4, 1.6, 1.6, 1.4, 1, 1),
-    )
-    for title, findings, empty in (
-        ("Checks at compounding", record.checks, "No findings."),
-        ("Record findings", record.findings, "None."),
-    ):
-        pages.heading(title)
-        if not findings:
-            pages.paragraph(empty)
-            continue
-        pages.table(
-            ("severity", "code", "message", "accepted because"),
-            [[f.severity, f.code, f.message, f.justification or ""] for f in findings],
-            (1.1, 1.6, 5, 2),
-        )
-    pages.heading("Label")
-    pages.box(record.label.lines, style_first="B", code=record.label.code)
-    pages.room(16)
-    pages.pdf.ln(10)
-    y = pages.pdf.get_y()
-    width = (pages.width - 10) / len(SIGNATURES)
-    for n, title in enumerate(SIGNATURES):
-        x = pages.pdf.l_margin + n * (width + 5)
-        pages.pdf.line(x, y, x + width, y)
-        pages.pdf.set_xy(x, y + 0.5)
-        pages.pdf.set_font(pages.family, "", 8)
-        pages.pdf.cell(width, 4, title)
-    return pages.output()
+    if paper.height is not None:
+        return _drawn(html, paper, paper.height).output()
+    measured = _drawn(html, paper, ROLL_MAX)
+    if measured.pdf.page_no() > 1:
+        return measured.output()
+    return _drawn(html, paper, float(measured.pdf.get_y()) + paper.margin).output()
 
 
-__all__ = ["FONT_PLACES", "PdfError", "batch_pdf", "font_file", "label_pdf"]
+def label_pdf(label: Label, size: str = "a6") -> bytes:
+    """A batch's label alone, on a page of *size* (``a6``, 105 x 148 mm; ``62mm``, a
+    continuous roll; ``4x6in``): more pages only when its text needs them."""
+    return pdf_of(label_html(label, size), LABEL_SIZES[size])
+
+
+def batch_pdf(record: BatchRecord) -> bytes:
+    """
+    The compounding record on A4 pages, from the HTML record's template: its banners
+    (tampered, recalled, void, not released) first, the fields, components, checks at
+    compounding, record findings, the label and the signature lines.
+    """
+    return pdf_of(batch_html(record), A4)
+
+
+__all__ = [
+    "FONT_PLACES",
+    "ROLL_MAX",
+    "PdfError",
+    "batch_pdf",
+    "font_file",
+    "label_pdf",
+    "pdf_of",
+]
