@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import attrs
-from bench_stock import AT, command, sheet
+from bench_stock import AT, command, drop_schema, scratch_schema, sheet
 
 from mesoformula.stock import Stock
 from mesoformula.stock._engine import redact
@@ -113,25 +113,6 @@ def bare_copy_out(url: str, sqlite_path: Path) -> float:
     return seconds
 
 
-def scratch(url: str, name: str) -> str:
-    """A new, empty schema *name* in the database of *url*; the URL that works in it."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        conn.execute(f"CREATE SCHEMA {name}")
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{name}"
-
-
-def drop(url: str, names: list[str]) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        for name in names:
-            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-
-
 def median_line(label: str, samples: list[float]) -> str:
     return f"{label}: {statistics.median(samples):.2f} s ({min(samples):.2f}..{max(samples):.2f})"
 
@@ -158,7 +139,7 @@ def rounds(url: str, store: Path, folder: Path, count: int) -> None:
         for n in range(count):
             names = [f"{prefix}_{n}_copy", f"{prefix}_{n}_bare"]
             made += names
-            copy_url, bare_url = (scratch(url, name) for name in names)
+            copy_url, bare_url = (scratch_schema(url, name) for name in names)
             _either_first(
                 _into(to_pg, timed_copy, str(store), copy_url),
                 _into(bare_in, bare_copy_in, store, bare_url),
@@ -170,7 +151,7 @@ def rounds(url: str, store: Path, folder: Path, count: int) -> None:
                 n,
             )
     finally:
-        drop(url, made)
+        drop_schema(url, *made)
     report("SQLite -> PostgreSQL", to_pg, bare_in, "a bare COPY of the same rows")
     report("PostgreSQL -> SQLite", back, bare_out, "a bare executemany of the same rows")
 
