@@ -121,12 +121,21 @@ async def serve(
     counting into *exchanges*."""
     delay = delay_ms / 1000
     counted = Exchanges() if exchanges is None else exchanges
+    # The tasks of open connections, held: asyncio holds a task weakly, and a stream's
+    # protocol its reader, so an idle connection's tasks could be collected while pending.
+    connections: set[asyncio.Task[None]] = set()
 
     async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        connections.add(task)
         # Cancelled when the proxy stops: the connection ends there, not in an error log
         # (asyncio's stream callback reports a client task that ends cancelled).
-        with contextlib.suppress(asyncio.CancelledError):
-            await _connection(reader, writer, target, delay, counted)
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await _connection(reader, writer, target, delay, counted)
+        finally:
+            connections.discard(task)
 
     return await asyncio.start_server(accept, *listen)
 
