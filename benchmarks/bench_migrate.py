@@ -12,7 +12,7 @@ by a bare psycopg ``COPY`` into the tables of an empty store (no checks), and re
 from there into a SQLite file by a bare ``executemany``.
 
 Run:  python benchmarks/bench_migrate.py --db postgresql://USER:PASSWORD@HOST:PORT/DB
-          [--lots 100000] [--rounds 3]
+          [--lots 100000] [--rounds 3] [--store PATH]
 """
 
 from __future__ import annotations
@@ -172,17 +172,27 @@ def main() -> None:
     parser.add_argument("--db", metavar="URL", required=True, help="a PostgreSQL database")
     parser.add_argument("--lots", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--store", type=Path, help="keep the SQLite store here; reuse it if present"
+    )
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU(s); {redact(args.db)}")
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        store, sheet_path = folder / "clinic.db", folder / "sheet.toml"
-        sheet(sheet_path, args.lots)
-        mesoformula = [sys.executable, "-m", "mesoformula"]
-        seconds, _ = command(
-            [*mesoformula, "stock", "import", str(sheet_path), "--db", str(store), "--at", AT]
-        )
-        print(f"{args.lots:,} lots imported into SQLite in {seconds:.1f} s")
+        store = args.store or folder / "clinic.db"
+        if not store.exists():
+            sheet_path = folder / "sheet.toml"
+            sheet(sheet_path, args.lots)
+            mesoformula = [sys.executable, "-m", "mesoformula"]
+            seconds, _ = command(
+                [*mesoformula, "stock", "import", str(sheet_path), "--db", str(store), "--at", AT]
+            )
+            print(f"{args.lots:,} lots imported into SQLite in {seconds:.1f} s")
+        with sqlite3.connect(store) as db:
+            lots, entries = db.execute(
+                "SELECT (SELECT COUNT(*) FROM lots), (SELECT COUNT(*) FROM journal)"
+            ).fetchone()
+        print(f"the store: {lots:,} lots, {entries:,} journal entries")
         rounds(args.db, store, folder, args.rounds)
 
 
