@@ -238,29 +238,34 @@ with Stock.open(location) as stock:
 """
 
 
-def scratch_schema(url: str) -> str:
-    """A new schema in the database of *url*; the URL that works in it."""
+def scratch_schema(url: str, name: str = "") -> str:
+    """A new, empty schema *name* (``bench_PID`` by default) in the database of *url*; the
+    URL that works in it."""
     import psycopg
 
-    name = f"bench_{os.getpid()}"
+    name = name or f"bench_{os.getpid()}"
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
         conn.execute(f"CREATE SCHEMA {name}")
     joiner = "&" if "?" in url else "?"
     return f"{url}{joiner}options=-csearch_path%3D{name}"
 
 
-def drop_schema(url: str) -> None:
+def drop_schema(url: str, *names: str) -> None:
+    """Drop the schemas *names* (``bench_PID`` by default) of the database of *url*."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS bench_{os.getpid()} CASCADE")
+        for name in names or (f"bench_{os.getpid()}",):
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
-def fresh_lot(location: str, number: int) -> None:
+def fresh_lot(location: str, number: int, products: Sequence[str] = (CONSUMED,)) -> None:
     """
-    Give the throughput round a new lot to consume from, the last one discarded: every
-    round starts from the same state (a consume re-derives the lots it could take from,
-    and a lot's history grows with every consume: rounds on one lot would not compare).
+    Give the throughput round a new lot of each of *products* to consume from, the last
+    ones discarded: every round starts from the same state (a consume re-derives the lots
+    it could take from, and a lot's history grows with every consume: rounds on one lot
+    would not compare).
     """
     from mesoformula.sheets import Lot
 
@@ -268,7 +273,7 @@ def fresh_lot(location: str, number: int) -> None:
     at = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)  # before the clients' consumes (10:00)
     over = dt.datetime(2026, 12, 1, 11, tzinfo=dt.UTC)  # after them
     with Stock.open(location) as stock:
-        for view in stock.lots([CONSUMED]):
+        for view in stock.lots(list(products)):
             stock.discard(
                 view.lot_id, containers=view.unopened, reason="round over", at=over, actor="bench"
             )
@@ -280,13 +285,14 @@ def fresh_lot(location: str, number: int) -> None:
                     at=over,
                     actor="bench",
                 )
-        stock.receive(
-            Lot(product=CONSUMED, lot=f"ROUND-{number}", expiry=dt.date(2029, 6, 30),
-                containers=100_000),
-            catalog.products[CONSUMED],
-            at=at,
-            actor="bench",
-        )  # fmt: skip
+        for product in products:
+            stock.receive(
+                Lot(product=product, lot=f"ROUND-{number}", expiry=dt.date(2029, 6, 30),
+                    containers=100_000),
+                catalog.products[product],
+                at=at,
+                actor="bench",
+            )  # fmt: skip
 
 
 def throughput(location: str, clients: int, consumes: int, first: int) -> float:

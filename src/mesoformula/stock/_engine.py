@@ -77,6 +77,16 @@ class Engine:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         raise NotImplementedError
 
+    def load_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """
+        Insert *rows* (values of *columns*, ids included) into *table*, in the caller's
+        transaction: a bulk load (a store's copy), read from *rows* as they come. Here one
+        ``executemany`` of them all, which SQLite runs in-process; PostgreSQL's engine
+        uses ``COPY``.
+        """
+        marks = ", ".join("?" * len(columns))
+        self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of a long result, read as they are used (memory stays flat)."""
         return iter(self.execute(sql, params))

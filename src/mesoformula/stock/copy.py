@@ -2,15 +2,17 @@
 Copy a whole store to an empty store of either engine (``mesoformula stock migrate``):
 SQLite to PostgreSQL when a clinic group outgrows one file, and back.
 
-Every row is copied with its id, in one write transaction on the target; the target's
-hash chain is then verified inside that transaction and its head compared with the
-source's, and only then committed. A copy that would not be the same history is rolled
+Every row is copied with its id, in one write transaction on the target: into PostgreSQL
+by ``COPY``, into SQLite by one ``executemany`` a table, the source read as a stream. The
+target's hash chain is then verified inside that transaction and its head compared with
+the source's, and only then committed. A copy that would not be the same history is rolled
 back: the target is left empty, never half-written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -36,7 +38,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("events", "event_id"),
 )
 
-#: Rows written to the target per statement.
+#: Rows read from the source at a time (between two calls of the progress callback).
 CHUNK = 5000
 
 
@@ -81,18 +83,10 @@ def copy_store(
                     "into an empty one only; nothing was changed"
                 )
         for table, key in TABLES:
+            rows[table] = 0
             columns = _columns(src, table)
-            count = 0
-            insert = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})"
-            )
-            for chunk in _chunks(src, table, key, columns):
-                dst.executemany(insert, chunk)
-                count += len(chunk)
-                if progress is not None:
-                    progress(table, len(chunk))
-            rows[table] = count
+            chunks = _chunks(src, table, key, columns)
+            dst.load_rows(table, columns, _counted(chunks, table, rows, progress))
         dst.execute("DELETE FROM seal_era")
         dst.executemany(
             "INSERT INTO seal_era (from_entry) VALUES (?)",
@@ -121,12 +115,25 @@ def _columns(db: Any, table: str) -> list[str]:
 def _chunks(
     db: Any, table: str, key: str, columns: Sequence[str]
 ) -> Iterator[list[tuple[Any, ...]]]:
-    cursor = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
-    while True:
-        rows = cursor.fetchmany(CHUNK)
-        if not rows:
-            return
-        yield [tuple(r) for r in rows]
+    """The rows of *table* in key order, in lists of :data:`CHUNK` (streamed: a
+    PostgreSQL source is read through a server-side cursor, not held whole in memory)."""
+    rows = db.stream(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
+    while chunk := [tuple(r) for r in itertools.islice(rows, CHUNK)]:
+        yield chunk
+
+
+def _counted(
+    chunks: Iterable[list[tuple[Any, ...]]],
+    table: str,
+    rows: dict[str, int],
+    progress: Callable[[str, int], None] | None,
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of *chunks* one by one, counted into *rows*, *progress* told per chunk."""
+    for chunk in chunks:
+        yield from chunk
+        rows[table] += len(chunk)
+        if progress is not None:
+            progress(table, len(chunk))
 
 
 __all__ = ["TABLES", "CopyResult", "copy_store"]
