@@ -63,6 +63,8 @@ def load_catalog(
     """
     if isinstance(extra, str | Path):  # one path, not the characters of one
         extra = [extra]
+    if any(not str(item).strip() for item in extra):
+        raise ValueError("load_catalog: an empty path names no catalog (it would read '.')")
     paths: list[Path] = []
     problems: list[tuple[str, Finding]] = []
     folders = [shipped_catalog_dir()] if shipped else []
