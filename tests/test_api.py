@@ -146,6 +146,8 @@ def test_load_catalog_takes_one_path_or_several(tmp_path: Any) -> None:
     root = Path(__file__).resolve().parents[1]
     one = load_catalog(str(root / folder))
     several = load_catalog([root / folder])
+    with pytest.raises(ValueError, match="an empty path names no catalog"):
+        load_catalog("")
     assert (
         ("lipolysis-network",) == one.catalog.policy.protocols == several.catalog.policy.protocols
     )

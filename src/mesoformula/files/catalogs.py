@@ -56,6 +56,8 @@ def load_catalog(
     A file that cannot be read contributes its findings and nothing else. Findings
     come back paired with the file they concern.
 
+    Raises ``ValueError`` for an empty path (it would name the working folder).
+
     With *cache* (a directory private to the user; the command line passes
     ``~/.cache/mesoformula``) the merged result is kept there, keyed by the version and the
     modules of mesoformula and the path, size and modification time of every catalog
