@@ -8,34 +8,23 @@ benchmark, a repair script) share one definition of "sound".
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from .row_checks import import_problems, rows_without_entries, scan_problems
 from .seals import (
-    CHANGED,
-    ENTRY_COLUMNS,
     GENESIS,
-    SEALED,
     chain_problems,
-    entry_hash,
-    facts_of,
     facts_text,
     legacy_voids,
     lot_facts_query,
     seal_era,
-    sealed_subject,
     unsealed_legacy,
 )
+from .walk import PROGRESS_EVERY, Walk
 
 if TYPE_CHECKING:
     from ._engine import Engine
-
-#: Entries verified between two calls of a progress callback.
-PROGRESS_EVERY = 10_000
 
 
 #: The triggers that make the journal, batches, imports and voids append-only.
@@ -119,7 +108,7 @@ def verify(
     """
     tables = db.tables()
     problems = db.integrity_problems() + _trigger_problems(db, tables)
-    walk = _Walk(db, expect_head)
+    walk = Walk(db, expect_head)
     walk.run(progress)
     problems += walk.problems
     problems += _unsealed_rows(db, tables, walk.sealed, walk.next_id)
@@ -145,81 +134,6 @@ def _trigger_problems(db: Engine, tables: set[str]) -> list[str]:
         for trigger in expected
         if trigger not in present and trigger.rsplit("_no_", 1)[0] in tables
     ]
-
-
-@attrs.define
-class _Walk:
-    """One pass over the journal in entry order: the chain, the facts, the seals seen."""
-
-    db: Engine
-    expect_head: tuple[int, str] | None
-    problems: list[str] = attrs.field(factory=list)
-    #: The first entry of each lot whose facts are not what the journal recorded.
-    changed: dict[int, str] = attrs.field(factory=dict)
-    #: The keys sealed, by seal reason.
-    sealed: dict[str, set[str]] = attrs.field(factory=lambda: {r: set() for r in SEALED})
-    next_id: int = 1
-    prev: str = GENESIS
-
-    def run(self, progress: Callable[[int, int], None] | None) -> None:
-        """Read every entry; *progress* as :func:`verify` says."""
-        # The facts of a lot or container as they are now, for consecutive entries of
-        # the same lot: a bounded cache, so memory does not grow with the journal.
-        current = functools.lru_cache(maxsize=4096)(
-            lambda lot_id, container_id: facts_of(self.db, int(lot_id), container_id)
-        )
-        facts_column = ", facts" if "facts" in self.db.columns("journal") else ", NULL"
-        total = head(self.db)[0] if progress is not None else 0
-        for row in self.db.stream(
-            f"SELECT {ENTRY_COLUMNS}{facts_column} FROM journal ORDER BY entry_id"
-        ):
-            self._link(row)
-            if row[17] is not None:
-                self._facts(row, current)
-            self.prev, self.next_id = row[16], int(row[0]) + 1
-            if progress is not None and int(row[0]) % PROGRESS_EVERY == 0:
-                progress(PROGRESS_EVERY, total)
-
-    def _link(self, row: Sequence[Any]) -> None:
-        """The entry's number, its link to the one before, its hash, the kept head."""
-        entry_id = int(row[0])
-        if entry_id != self.next_id:
-            self.problems.append(
-                f"entries {self.next_id}..{entry_id - 1} are missing from the journal"
-            )
-        if row[15] != self.prev:
-            self.problems.append(
-                f"entry {entry_id} does not follow the entry before it (hash chain broken)"
-            )
-        if entry_hash(row[15], tuple(row[:15]), row[17]) != row[16]:
-            self.problems.append(
-                f"entry {entry_id} was changed after it was written (hash mismatch)"
-            )
-        kept = self.expect_head
-        if kept is not None and entry_id == kept[0] and row[16] != kept[1]:
-            self.problems.append(
-                f"the history up to entry {entry_id} was rewritten: its hash is not the head "
-                "kept elsewhere"
-            )
-
-    def _facts(self, row: Sequence[Any], current: Callable[[Any, Any], str]) -> None:
-        """The facts the entry hashed against the rows as they are now (a seal's row)."""
-        seal = (str(row[12]), str(row[13])) if row[4] == "seal" else None
-        if seal is None:
-            if current(row[5], row[6]) != row[17]:
-                self.changed.setdefault(int(row[5]), f"entry {int(row[0])}")
-            return
-        subject = sealed_subject(*seal)
-        if facts_of(self.db, int(row[5]), row[6], seal) != row[17]:
-            what = SEALED[subject[0]][0] if subject else "record"
-            self.problems.append(
-                f"the {what} '{subject[1] if subject else seal[1]}' sealed by entry "
-                f"{int(row[0])} was changed after it was written ("
-                + CHANGED.get(what, "it is not what was recorded")
-                + ")"
-            )
-        if subject is not None:
-            self.sealed[subject[0]].add(subject[1])
 
 
 #: The rows that need a seal: (table, key column, seal reason, what a missing one means).
