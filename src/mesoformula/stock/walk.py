@@ -1,7 +1,7 @@
 """
 One pass over the journal in entry order (SPEC §5, §8.5): the hash chain, the facts each
 entry recorded against its lot and container as they are now, and the rows its seals
-attest: the heart of ``stock verify``.
+attest. From the genesis (a full ``stock verify``) or from a kept head (``--since``).
 
 The lot and the container of every entry come with the entry, in the one streamed query
 (a join), so the cost of an entry does not depend on the order lots interleave in
@@ -62,26 +62,35 @@ class Walk:
     """One pass over the journal: the chain, the facts, the seals seen."""
 
     db: Engine
-    #: A head kept elsewhere (``--expect-head``): its entry must have its hash.
+    #: A head kept elsewhere (``--expect-head``, ``--since``): its entry must have its hash.
     kept: tuple[int, str] | None = None
+    #: The first entry read: 1, or a kept head's (``--since``; its link back is not read).
+    first: int = 1
     problems: list[str] = attrs.field(factory=list)
     #: The first entry of each lot whose facts are not what the journal recorded.
     changed: dict[int, str] = attrs.field(factory=dict)
     #: The keys sealed, by seal reason.
     sealed: dict[str, set[str]] = attrs.field(factory=lambda: {r: set() for r in SEALED})
+    #: The lots the entries read belong to, when asked for (``--since``: their balances).
+    lots: set[int] | None = None
     next_id: int = 1
-    prev: str = GENESIS
+    prev: str | None = GENESIS
     _seals: list[tuple[Sequence[Any], tuple[str, str] | None]] = attrs.field(factory=list)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Read every entry; *progress* as :func:`~.audit.verify` says."""
+        """Read every entry from :attr:`first`; *progress* as :func:`~.audit.verify` says."""
+        self.next_id = max(self.first, 1)
+        self.prev = GENESIS if self.first <= 1 else None
         total = 0
         if progress is not None:
-            total = int(self.db.execute("SELECT MAX(entry_id) FROM journal").fetchone()[0] or 0)
+            last = self.db.execute("SELECT MAX(entry_id) FROM journal").fetchone()[0]
+            total = max(int(last or 0) - self.next_id + 1, 0)
         for row in self.db.stream(walk_query(self.db), (self.next_id,)):
             self._link(row)
             if row[17] is not None:
                 self._facts(row)
+            if self.lots is not None:
+                self.lots.add(int(row[5]))
             self.prev, self.next_id = row[16], int(row[0]) + 1
             if progress is not None and int(row[0]) % PROGRESS_EVERY == 0:
                 progress(PROGRESS_EVERY, total)
@@ -94,7 +103,7 @@ class Walk:
             self.problems.append(
                 f"entries {self.next_id}..{entry_id - 1} are missing from the journal"
             )
-        if row[15] != self.prev:
+        if self.prev is not None and row[15] != self.prev:
             self.problems.append(
                 f"entry {entry_id} does not follow the entry before it (hash chain broken)"
             )
@@ -106,7 +115,7 @@ class Walk:
         if kept is not None and entry_id == kept[0] and row[16] != kept[1]:
             self.problems.append(
                 f"the history up to entry {entry_id} was rewritten: its hash is not the head "
-                "kept elsewhere"
+                "kept elsewhere (or that head is another store's)"
             )
 
     def _facts(self, row: Sequence[Any]) -> None:
