@@ -70,7 +70,7 @@ def session(db: str, tmp_path: Path) -> Session:
     go("stock", "consume", HAIR, "--batch-id", "C", *at)
     go("stock", "list")
     go("stock", "history", "--batch", "B")
-    go("stock", "head")
+    head = go("stock", "head")["head"]
     go("config")
     go("stock", "verify")
     go("record", "verify", "--batch-id", "B", "--verifier", "bob", "--at", "2026-12-01T10:30")
@@ -103,6 +103,7 @@ def session(db: str, tmp_path: Path) -> Session:
        "--at", "2026-12-02T10:25")  # fmt: skip
     go("stock", "void", "--batch-id", "NOPE", "--reason", "r", "--not-prepared")
     go("stock", "migrate", "--from", db, "--to", str(tmp_path / "migrated.db"), store=False)
+    go("stock", "verify", "--since", head)  # what came after the head kept above
     return go
 
 

@@ -94,6 +94,49 @@ def problems(path: str, *extra: str) -> list[str]:
     return found
 
 
+def rehash_from_the_first_entry(db: str) -> None:
+    """
+    The attacker rewrites the first entry's reason and recomputes every hash after it,
+    the journal's update trigger dropped for the deed and put back: the chain alone is
+    then sound again, as an unkeyed chain always can be made.
+    """
+    from mesoformula.stock import seals
+
+    rows = rows_of(
+        db,
+        "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
+        " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
+        " facts FROM journal ORDER BY entry_id",
+    )
+    prev = seals.GENESIS
+    rewrites = []
+    for number, row in enumerate(rows):
+        fields = list(row[:15])
+        if number == 0:
+            fields[12] = "rewritten"
+        digest = seals.entry_hash(prev, fields, None if row[15] is None else str(row[15]))
+        reason = str(fields[12]).replace("'", "''")
+        rewrites.append(
+            f"UPDATE journal SET reason = '{reason}', prev_hash = '{prev}', hash = '{digest}'"
+            f" WHERE entry_id = {row[0]}"
+        )
+        prev = digest
+    # The attacker drops the trigger, rewrites, and puts a trigger back.
+    sql(db, "DROP TRIGGER journal_no_update", *rewrites)
+    if postgresql(db):
+        sql(
+            db,
+            "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal FOR EACH ROW"
+            " EXECUTE FUNCTION mesoformula_refuse('x')",
+        )
+    else:
+        sql(
+            db,
+            "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN"
+            " SELECT RAISE(ABORT, 'x'); END",
+        )
+
+
 class TestVerifyProves:
     """Each tamper case is found."""
 
@@ -142,43 +185,7 @@ class TestVerifyProves:
     def test_a_rehashed_history_against_a_head_kept_elsewhere(self, db: str) -> None:
         head = run("stock", "head", "--db", db)[1].strip()
         assert [] == problems(db, "--expect-head", head)
-        # Rewrite the first entry's reason and recompute every hash after it: the chain
-        # alone is then sound again, as an unkeyed chain always can be made.
-        from mesoformula.stock import seals
-
-        rows = rows_of(
-            db,
-            "SELECT entry_id, at, recorded, actor, kind, lot_id, container_id, containers_delta,"
-            " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
-            " facts FROM journal ORDER BY entry_id",
-        )
-        prev = seals.GENESIS
-        rewrites = []
-        for number, row in enumerate(rows):
-            fields = list(row[:15])
-            if number == 0:
-                fields[12] = "rewritten"
-            digest = seals.entry_hash(prev, fields, None if row[15] is None else str(row[15]))
-            reason = str(fields[12]).replace("'", "''")
-            rewrites.append(
-                f"UPDATE journal SET reason = '{reason}', prev_hash = '{prev}', hash = '{digest}'"
-                f" WHERE entry_id = {row[0]}"
-            )
-            prev = digest
-        # The attacker drops the trigger, rewrites, and puts a trigger back.
-        sql(db, "DROP TRIGGER journal_no_update", *rewrites)
-        if postgresql(db):
-            sql(
-                db,
-                "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal FOR EACH ROW"
-                " EXECUTE FUNCTION mesoformula_refuse('x')",
-            )
-        else:
-            sql(
-                db,
-                "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN"
-                " SELECT RAISE(ABORT, 'x'); END",
-            )
+        rehash_from_the_first_entry(db)
         assert [] == problems(db)  # an unkeyed chain re-hashed whole looks sound ...
         found = problems(db, "--expect-head", head)  # ... but not against the kept head
         assert any("was rewritten" in p for p in found)

@@ -267,6 +267,11 @@ class Verified:
     entries: int
     problems: tuple[str, ...]
     unsealed_batches: tuple[str, ...]
+    #: The kept head ``--since`` proved, and the entries after it proven.
+    since: str | None = attrs.field(default=None, metadata=wire(omit_if=None))
+    checked: int | None = attrs.field(default=None, metadata=wire(omit_if=None))
+    #: What a ``--since`` run leaves to a full verify.
+    not_reproven: tuple[str, ...] = attrs.field(default=(), metadata=wire(omit_if=()))
 
 
 @attrs.frozen(kw_only=True)

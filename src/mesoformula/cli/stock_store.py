@@ -30,7 +30,7 @@ def add_init(add: AddAction) -> None:
     add("init", cmd_init, "create the store (or migrate it forward)")
 
 
-def _head(text: str) -> tuple[int, str]:
+def _head(text: str, option: str = "--expect-head") -> tuple[int, str]:
     """A kept head ``SEQ:SHA256``; anything else (empty, malformed, a sequence past what a
     store can hold, a hash at 0 other than the empty chain's) is a usage error."""
     from mesoformula.stock.seals import GENESIS  # noqa: PLC0415
@@ -44,54 +44,86 @@ def _head(text: str) -> tuple[int, str]:
         or not re.fullmatch(r"[0-9a-f]{64}", digest)
         or (int(seq) == 0 and digest != GENESIS)
     ):
-        raise UsageError(f"--expect-head {shown!r}: expected SEQ:SHA256 as 'stock head' prints it")
+        raise UsageError(f"{option} {shown!r}: expected SEQ:SHA256 as 'stock head' prints it")
     return int(seq), digest
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    """``stock verify [--expect-head SEQ:SHA256]``: prove the store sound."""
+    """``stock verify [--expect-head SEQ:SHA256 | --since SEQ:SHA256]``: prove the store sound."""
     expected = _head(args.expect_head) if args.expect_head is not None else None
+    since = _head(args.since, "--since") if args.since is not None else None
     with open_store(args, readonly=True) as stock:
-        progress = Progress("verifying entries", stock.head()[0], fmt=args.format)
+        entries = stock.head()[0]
+        total = entries - (since[0] if since else 0)
+        progress = Progress("verifying entries", total, fmt=args.format)
         try:
-            problems = stock.verify(expect_head=expected, progress=progress.step)
+            problems = stock.verify(expect_head=expected, since=since, progress=progress.step)
         finally:
             progress.finish()
-        entries = stock.head()[0]
         unsealed = stock.unsealed_batches()
     if args.format == "json":
         from mesoformula.results import Verified  # noqa: PLC0415 - JSON output only
+        from mesoformula.stock.audit import SINCE_LEAVES  # noqa: PLC0415
 
         verified = Verified(
             sound=not problems,
             entries=entries,
             problems=tuple(problems),
             unsealed_batches=tuple(unsealed),
+            since=None if since is None else f"{since[0]}:{since[1]}",
+            checked=None if since is None else max(entries - since[0], 0),
+            not_reproven=() if since is None else SINCE_LEAVES,
         )
         write_json(verified, out)
     else:
-        for problem in problems:
-            out.write(f"PROBLEM: {problem}\n")
-        if unsealed:
-            out.write(
-                f"NOT COVERED: {len(unsealed)} batch(es) consumed before seals existed "
-                f"(schema 5): their movements are proven, their compounding records are "
-                f"not: {', '.join(unsealed)}\n"
-            )
-        out.write(
-            f"{entries} journal entries; "
-            + ("store is sound\n" if not problems else f"{len(problems)} problem(s)\n")
-        )
+        _verify_text(out, problems, unsealed, entries, since)
     return EXIT_FINDINGS if problems else EXIT_OK
 
 
+def _verify_text(
+    out: TextIO,
+    problems: list[str],
+    unsealed: list[str],
+    entries: int,
+    since: tuple[int, str] | None,
+) -> None:
+    """What ``stock verify`` found, as text: problems, what is not covered, the outcome."""
+    for problem in problems:
+        out.write(f"PROBLEM: {problem}\n")
+    if unsealed:
+        out.write(
+            f"NOT COVERED: {len(unsealed)} batch(es) consumed before seals existed "
+            f"(schema 5): their movements are proven, their compounding records are "
+            f"not: {', '.join(unsealed)}\n"
+        )
+    outcome = f"{len(problems)} problem(s)\n" if problems else ""
+    if since is None:
+        out.write(f"{entries} journal entries; " + (outcome or "store is sound\n"))
+        return
+    from mesoformula.stock.audit import SINCE_LEAVES  # noqa: PLC0415
+
+    for left in SINCE_LEAVES:
+        out.write(f"NOT RE-PROVEN (--since; a full verify proves it): {left}\n")
+    out.write(
+        f"{entries} journal entries; the head {since[0]} and the {max(entries - since[0], 0)} "
+        "after it checked; " + (outcome or "sound since the head\n")
+    )
+
+
 def add_verify(add: AddAction) -> None:
-    """The parser of ``stock verify [--expect-head SEQ:SHA256]``."""
+    """The parser of ``stock verify [--expect-head SEQ:SHA256 | --since SEQ:SHA256]``."""
     verify = add("verify", cmd_verify, "prove the store sound: chain, facts, cache, triggers")
-    verify.add_argument(
+    head = verify.add_mutually_exclusive_group()
+    head.add_argument(
         "--expect-head",
         metavar="SEQ:SHA256",
         help="a head printed by 'stock head' and kept elsewhere: prove history up to it intact",
+    )
+    head.add_argument(
+        "--since",
+        metavar="SEQ:SHA256",
+        help="a head printed by 'stock head' and kept elsewhere: prove it, and only what "
+        "came after it (what that leaves to a full verify is printed)",
     )
 
 

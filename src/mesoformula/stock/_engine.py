@@ -87,6 +87,9 @@ class Engine:
         marks = ", ".join("?" * len(columns))
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def whole_walk(self) -> None:
+        """Prepare to read the whole store once (verify): nothing to do by default."""
+
     def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
         """The rows of a long result, read as they are used (memory stays flat)."""
         return iter(self.execute(sql, params))

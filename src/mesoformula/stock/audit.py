@@ -8,21 +8,13 @@ benchmark, a repair script) share one definition of "sound".
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from .row_checks import import_problems, rows_without_entries, scan_problems
 from .seals import (
-    CHANGED,
-    ENTRY_COLUMNS,
     GENESIS,
-    SEALED,
     chain_problems,
-    entry_hash,
-    facts_of,
     facts_text,
     legacy_voids,
     lot_facts_query,
@@ -30,12 +22,27 @@ from .seals import (
     sealed_subject,
     unsealed_legacy,
 )
+from .walk import PROGRESS_EVERY, Walk
 
 if TYPE_CHECKING:
     from ._engine import Engine
 
-#: Entries verified between two calls of a progress callback.
-PROGRESS_EVERY = 10_000
+
+#: What ``verify --since`` does not prove again, left to a full verify (its output and
+#: docs/reference/ledger.md say so): what only the history up to the head could show.
+SINCE_LEAVES = (
+    "the entries before the kept head (one changed there is found by a full verify)",
+    (
+        "the lots and containers no entry after the head records (product, number, expiry, "
+        "volume, opening)"
+    ),
+    (
+        "the rows sealed up to the head (batches, releases, voids, administrations, events, "
+        "imports) against their seals"
+    ),
+    "the cached balances of lots no entry after the head moves",
+    "the database file's own integrity check (SQLite)",
+)
 
 
 #: The triggers that make the journal, batches, imports and voids append-only.
@@ -76,17 +83,27 @@ def head(db: Engine) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
-def fold(db: Engine) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
-    """Recompute every balance from the journal: lots (unopened, status), containers."""
-    lots: dict[int, list[Any]] = {
-        int(r[0]): [0, "released"] for r in db.execute("SELECT lot_id FROM lots")
+def fold(
+    db: Engine, lots: Sequence[int] | None = None
+) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, int]]]:
+    """
+    Recompute every balance from the journal: lots (unopened, status), containers. With
+    *lots*, only theirs, from their entries alone (read by the journal's lot index).
+    """
+    where: str = ""
+    params: tuple[Any, ...] = ()
+    if lots is not None:
+        where, params = f" WHERE {db.in_ids('lot_id')}", (db.ids(lots),)
+    balances: dict[int, list[Any]] = {
+        int(r[0]): [0, "released"] for r in db.execute("SELECT lot_id FROM lots" + where, params)
     }
     containers: dict[int, list[int]] = {}
     for lot_id, container_id, cd, vd, ld, status in db.stream(
         "SELECT lot_id, container_id, containers_delta, volume_delta, live_delta, status"
-        " FROM journal ORDER BY entry_id"
+        f" FROM journal{where} ORDER BY " + ("entry_id" if lots is None else "lot_id, entry_id"),
+        params,
     ):
-        lot = lots.setdefault(int(lot_id), [0, "released"])
+        lot = balances.setdefault(int(lot_id), [0, "released"])
         lot[0] += cd
         if status is not None:
             lot[1] = status
@@ -95,7 +112,7 @@ def fold(db: Engine) -> tuple[dict[int, tuple[int, str]], dict[int, tuple[int, i
             state[0] += vd
             state[1] += ld
     return (
-        {k: (v[0], v[1]) for k, v in lots.items()},
+        {k: (v[0], v[1]) for k, v in balances.items()},
         {k: (v[0], v[1]) for k, v in containers.items()},
     )
 
@@ -104,6 +121,7 @@ def verify(
     db: Engine,
     *,
     expect_head: tuple[int, str] | None = None,
+    since: tuple[int, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
     """
@@ -116,13 +134,26 @@ def verify(
     kept elsewhere), the history up to that head was not rewritten. Returns every
     problem found; an empty list means sound. *progress* is called with (entries just
     read, entries in all) every 10,000 entries.
+
+    With *since* (a head kept elsewhere, instead of *expect_head*), only what came after
+    it is proven again: the head's entry exists with that hash and was not changed, and
+    every entry after it as above, the rows sealed after it, and the balances of the
+    lots those entries move (from all their entries); the checks of whole tables stay.
+    What it leaves to a full verify is :data:`SINCE_LEAVES`.
     """
+    db.whole_walk()
+    if since is not None and expect_head is not None:
+        raise ValueError("verify takes a kept head as expect_head or as since, not both")
+    kept = since or expect_head
     tables = db.tables()
-    problems = db.integrity_problems() + _trigger_problems(db, tables)
-    walk = _Walk(db, expect_head)
+    problems = (db.integrity_problems() if since is None else []) + _trigger_problems(db, tables)
+    walk = Walk(db, kept, first=1 if since is None else since[0])
+    if since is not None:
+        walk.lots = set()
     walk.run(progress)
     problems += walk.problems
-    problems += _unsealed_rows(db, tables, walk.sealed, walk.next_id)
+    sealed = walk.sealed if since is None else _seals_before(db, since[0], walk.sealed)
+    problems += _unsealed_rows(db, tables, sealed, walk.next_id)
     problems += rows_without_entries(db, tables)
     if "scans" in tables:
         problems += scan_problems(db)
@@ -133,7 +164,20 @@ def verify(
         "and later): its product, number, expiry, volume or opening was changed"
         for lot_id, where in sorted(walk.changed.items())
     ]
-    return problems + _end_problems(db, expect_head, walk.next_id) + _balance_problems(db)
+    balances = _balance_problems(db, None if walk.lots is None else sorted(walk.lots))
+    return problems + _end_problems(db, kept, walk.next_id) + balances
+
+
+def _seals_before(db: Engine, first: int, seen: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The keys sealed by the entries before *first* and those *seen* after it."""
+    sealed = {reason: set(keys) for reason, keys in seen.items()}
+    for reason, correlation in db.execute(
+        "SELECT reason, correlation FROM journal WHERE kind = 'seal' AND entry_id < ?", (first,)
+    ):
+        subject = sealed_subject(str(reason), str(correlation))
+        if subject is not None:
+            sealed[subject[0]].add(subject[1])
+    return sealed
 
 
 def _trigger_problems(db: Engine, tables: set[str]) -> list[str]:
@@ -145,81 +189,6 @@ def _trigger_problems(db: Engine, tables: set[str]) -> list[str]:
         for trigger in expected
         if trigger not in present and trigger.rsplit("_no_", 1)[0] in tables
     ]
-
-
-@attrs.define
-class _Walk:
-    """One pass over the journal in entry order: the chain, the facts, the seals seen."""
-
-    db: Engine
-    expect_head: tuple[int, str] | None
-    problems: list[str] = attrs.field(factory=list)
-    #: The first entry of each lot whose facts are not what the journal recorded.
-    changed: dict[int, str] = attrs.field(factory=dict)
-    #: The keys sealed, by seal reason.
-    sealed: dict[str, set[str]] = attrs.field(factory=lambda: {r: set() for r in SEALED})
-    next_id: int = 1
-    prev: str = GENESIS
-
-    def run(self, progress: Callable[[int, int], None] | None) -> None:
-        """Read every entry; *progress* as :func:`verify` says."""
-        # The facts of a lot or container as they are now, for consecutive entries of
-        # the same lot: a bounded cache, so memory does not grow with the journal.
-        current = functools.lru_cache(maxsize=4096)(
-            lambda lot_id, container_id: facts_of(self.db, int(lot_id), container_id)
-        )
-        facts_column = ", facts" if "facts" in self.db.columns("journal") else ", NULL"
-        total = head(self.db)[0] if progress is not None else 0
-        for row in self.db.stream(
-            f"SELECT {ENTRY_COLUMNS}{facts_column} FROM journal ORDER BY entry_id"
-        ):
-            self._link(row)
-            if row[17] is not None:
-                self._facts(row, current)
-            self.prev, self.next_id = row[16], int(row[0]) + 1
-            if progress is not None and int(row[0]) % PROGRESS_EVERY == 0:
-                progress(PROGRESS_EVERY, total)
-
-    def _link(self, row: Sequence[Any]) -> None:
-        """The entry's number, its link to the one before, its hash, the kept head."""
-        entry_id = int(row[0])
-        if entry_id != self.next_id:
-            self.problems.append(
-                f"entries {self.next_id}..{entry_id - 1} are missing from the journal"
-            )
-        if row[15] != self.prev:
-            self.problems.append(
-                f"entry {entry_id} does not follow the entry before it (hash chain broken)"
-            )
-        if entry_hash(row[15], tuple(row[:15]), row[17]) != row[16]:
-            self.problems.append(
-                f"entry {entry_id} was changed after it was written (hash mismatch)"
-            )
-        kept = self.expect_head
-        if kept is not None and entry_id == kept[0] and row[16] != kept[1]:
-            self.problems.append(
-                f"the history up to entry {entry_id} was rewritten: its hash is not the head "
-                "kept elsewhere"
-            )
-
-    def _facts(self, row: Sequence[Any], current: Callable[[Any, Any], str]) -> None:
-        """The facts the entry hashed against the rows as they are now (a seal's row)."""
-        seal = (str(row[12]), str(row[13])) if row[4] == "seal" else None
-        if seal is None:
-            if current(row[5], row[6]) != row[17]:
-                self.changed.setdefault(int(row[5]), f"entry {int(row[0])}")
-            return
-        subject = sealed_subject(*seal)
-        if facts_of(self.db, int(row[5]), row[6], seal) != row[17]:
-            what = SEALED[subject[0]][0] if subject else "record"
-            self.problems.append(
-                f"the {what} '{subject[1] if subject else seal[1]}' sealed by entry "
-                f"{int(row[0])} was changed after it was written ("
-                + CHANGED.get(what, "it is not what was recorded")
-                + ")"
-            )
-        if subject is not None:
-            self.sealed[subject[0]].add(subject[1])
 
 
 #: The rows that need a seal: (table, key column, seal reason, what a missing one means).
@@ -275,7 +244,7 @@ def _end_problems(db: Engine, expect_head: tuple[int, str] | None, next_id: int)
     if expect_head is not None and expect_head[0] >= next_id:
         problems.append(
             f"the head kept elsewhere names entry {expect_head[0]}, and the journal ends at "
-            f"{next_id - 1}: entries were removed"
+            f"{next_id - 1}: entries were removed (or that head is another store's)"
         )
     sequence = db.reserved_entry_id()
     if sequence is not None and sequence >= next_id:
@@ -283,17 +252,26 @@ def _end_problems(db: Engine, expect_head: tuple[int, str] | None, next_id: int)
     return problems
 
 
-def _balance_problems(db: Engine) -> list[str]:
-    """The balance cache against the fold of the journal; no negative balance."""
+def _balance_problems(db: Engine, lot_ids: Sequence[int] | None = None) -> list[str]:
+    """The balance cache against the fold of the journal (of *lot_ids* only, when given);
+    no negative balance."""
     problems = []
-    lots, containers = fold(db)
-    cached_lots = {
-        int(r[0]): (int(r[1]), r[2])
-        for r in db.execute("SELECT lot_id, unopened, status FROM lot_balance")
-    }
+    lots, containers = fold(db, lot_ids)
+    lot_rows = "SELECT lot_id, unopened, status FROM lot_balance"
+    container_rows = "SELECT container_id, remaining_ul, live FROM container_balance"
+    lot_params: tuple[Any, ...] = ()
+    container_params: tuple[Any, ...] = ()
+    if lot_ids is not None:
+        lot_rows, lot_params = lot_rows + f" WHERE {db.in_ids('lot_id')}", (db.ids(lot_ids),)
+        of_lots = db.execute(
+            f"SELECT container_id FROM containers WHERE {db.in_ids('lot_id')}", lot_params
+        )
+        container_ids = sorted(set(containers) | {int(r[0]) for r in of_lots})
+        container_rows += f" WHERE {db.in_ids('container_id')}"
+        container_params = (db.ids(container_ids),)
+    cached_lots = {int(r[0]): (int(r[1]), r[2]) for r in db.execute(lot_rows, lot_params)}
     cached_containers = {
-        int(r[0]): (int(r[1]), int(r[2]))
-        for r in db.execute("SELECT container_id, remaining_ul, live FROM container_balance")
+        int(r[0]): (int(r[1]), int(r[2])) for r in db.execute(container_rows, container_params)
     }
     for lot_id in sorted(set(lots) | set(cached_lots)):
         if lots.get(lot_id) != cached_lots.get(lot_id):

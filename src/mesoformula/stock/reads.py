@@ -117,15 +117,18 @@ class StockReads:
         self,
         *,
         expect_head: tuple[int, str] | None = None,
+        since: tuple[int, str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> list[str]:
         """
         Prove the store sound (see :func:`mesoformula.stock.audit.verify`): SQLite's
         integrity check, the append-only triggers, the hash chain, the lots and
         containers each entry recorded, the balances, and with *expect_head* the history
-        up to a head kept elsewhere. Returns every problem found; empty means sound.
+        up to a head kept elsewhere. With *since* (a head kept elsewhere), the head and
+        only what came after it (:data:`mesoformula.stock.audit.SINCE_LEAVES` says what
+        that leaves to a full verify). Returns every problem found; empty means sound.
         """
-        return audit.verify(self.ledger.db, expect_head=expect_head, progress=progress)
+        return audit.verify(self.ledger.db, expect_head=expect_head, since=since, progress=progress)
 
     def tampered(
         self,

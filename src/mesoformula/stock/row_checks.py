@@ -30,10 +30,15 @@ def rows_without_entries(db: Engine, tables: set[str]) -> list[str]:
         problems += [
             f"container {r[0]} was never opened nor received in the journal: it was added "
             "behind the journal's back"
+            # The containers the journal opened or received, read once and joined: the
+            # journal has no index of containers, and SQLite ran a correlated NOT EXISTS
+            # as a scan of the journal for each container (97 s for 1,000 containers and
+            # 1,100,000 entries, issue 28).
             for r in db.execute(
-                "SELECT container_id FROM containers c WHERE NOT EXISTS (SELECT 1 FROM journal"
-                " j WHERE j.container_id = c.container_id AND j.kind IN ('open', 'receive'))"
-                " ORDER BY container_id"
+                "SELECT c.container_id FROM containers c LEFT JOIN (SELECT DISTINCT"
+                " container_id FROM journal WHERE kind IN ('open', 'receive')"
+                " AND container_id IS NOT NULL) o ON o.container_id = c.container_id"
+                " WHERE o.container_id IS NULL ORDER BY c.container_id"
             )
         ]
     return problems

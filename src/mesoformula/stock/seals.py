@@ -147,24 +147,37 @@ def facts_of(
         container = db.execute(
             "SELECT lot_id, opened_at FROM containers WHERE container_id = ?", (container_id,)
         ).fetchone()
-    sealed_row: tuple[str, list[Any] | None] | None = None
-    sealed = None if seal is None else sealed_subject(*seal)
-    if sealed is not None:
-        subject, query = SEALED[sealed[0]]
-        row = db.execute(_for_schema(db, query), (sealed[1],)).fetchone()
-        values = None if row is None else list(row)
-        if values is not None and len(values) == _TRAILING.get(subject) and values[-1] is None:
-            values = values[:-1]  # a row from before the column: sealed as it was
-        sealed_row = (subject, values)
     return facts_text(
         None if lot is None else list(lot)[1:],
         container_id is not None,
         None if container is None else list(container),
-        sealed_row,
+        None if seal is None else sealed_row(db, *seal),
     )
 
 
-def _for_schema(db: Engine, query: str) -> str:
+def sealed_row(db: Engine, reason: str, correlation: str) -> tuple[str, list[Any] | None] | None:
+    """
+    The row a seal with *reason* and *correlation* attests, as its facts hold it: the
+    subject and the row's values (None: no such row), or None when the seal names no
+    subject.
+    """
+    sealed = sealed_subject(reason, correlation)
+    if sealed is None:
+        return None
+    subject, query = SEALED[sealed[0]]
+    row = db.execute(for_schema(db, query), (sealed[1],)).fetchone()
+    return subject, sealed_values(subject, row)
+
+
+def sealed_values(subject: str, row: Sequence[Any] | None) -> list[Any] | None:
+    """The values of a sealed *row* of *subject* as its seal's facts hold them."""
+    values = None if row is None else list(row)
+    if values is not None and len(values) == _TRAILING.get(subject) and values[-1] is None:
+        values = values[:-1]  # a row from before the column: sealed as it was
+    return values
+
+
+def for_schema(db: Engine, query: str) -> str:
     """*query* without the area column on a store from before schema version 10."""
     if AREA in query and not db.has_areas():
         return query.replace(AREA, "")
@@ -175,10 +188,14 @@ def _for_schema(db: Engine, query: str) -> str:
 
 def lot_facts_query(db: Engine) -> str:
     """The query of the lot columns an entry's facts hold (its id first)."""
-    return (
-        "SELECT lot_id, product, lot, expiry, received, gtin, nominal_ul, single_dose,"
-        " in_use_days" + (", site" if db.has_sites() else "") + " FROM lots"
-    )
+    return f"SELECT {lot_fact_columns(db)} FROM lots"
+
+
+def lot_fact_columns(db: Engine, alias: str = "") -> str:
+    """The lot columns an entry's facts hold, its id first (of table *alias*, if given)."""
+    names = ["lot_id", "product", "lot", "expiry", "received", "gtin", "nominal_ul"]
+    names += ["single_dose", "in_use_days", *(["site"] if db.has_sites() else [])]
+    return ", ".join(f"{alias}.{name}" if alias else name for name in names)
 
 
 def facts_text(
@@ -247,6 +264,11 @@ ENTRY_COLUMNS = (
     " volume_delta, live_delta, status, status_before, reason, correlation, undoes,"
     " prev_hash, hash"
 )
+
+
+def entry_columns(alias: str) -> str:
+    """:data:`ENTRY_COLUMNS` of the journal under the table alias *alias*."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
 
 
 def chain_problems(db: Engine, lot_ids: Sequence[int]) -> list[str]:
@@ -328,7 +350,7 @@ def numbered_seal_problems(
     facts_column = ", j.facts" if "facts" in db.columns("journal") else ", NULL"
     # Each seal with the previous hash of the entry after it (the chain's link), in one
     # query: a trace checks every seal of every batch it prints.
-    columns = ", ".join(f"j.{c.strip()}" for c in ENTRY_COLUMNS.split(","))
+    columns = entry_columns("j")
     latest = {
         str(row[12]): row
         for row in db.execute(
@@ -339,7 +361,7 @@ def numbered_seal_problems(
         )
     }
     what, query = SEALED["sealed: " + subject]
-    head, _, condition = _for_schema(db, query).rpartition(" WHERE ")
+    head, _, condition = for_schema(db, query).rpartition(" WHERE ")
     column = condition.partition(" = ")[0]
     current = {
         int(r[0]): list(r)
@@ -347,7 +369,6 @@ def numbered_seal_problems(
     }
     seals = {n: latest.get(f"sealed: {subject} {n}") for n in numbers}
     lots: dict[int, list[Any] | None] = {}
-    trailing = _TRAILING.get(subject)
     found: dict[int, list[str]] = {}
     for number, row in seals.items():
         if row is None:
@@ -360,9 +381,7 @@ def numbered_seal_problems(
         if lot_id not in lots:
             lot = db.execute(lot_facts_query(db) + " WHERE lot_id = ?", (lot_id,)).fetchone()
             lots[lot_id] = None if lot is None else list(lot)[1:]
-        values = current.get(number)
-        if values is not None and len(values) == trailing and values[-1] is None:
-            values = values[:-1]  # a row from before the column: sealed as it was
+        values = sealed_values(subject, current.get(number))
         now = facts_text(lots[lot_id], False, None, (subject, values))
         if now != row[17]:
             problems.append(
@@ -395,14 +414,19 @@ __all__ = [
     "SEALED",
     "chain_problems",
     "chain_problems_of",
+    "entry_columns",
     "entry_hash",
     "facts_of",
     "facts_text",
+    "for_schema",
     "legacy_voids",
+    "lot_fact_columns",
     "lot_facts_query",
     "numbered_seal_problems",
     "seal_era",
     "seal_problems",
+    "sealed_row",
     "sealed_subject",
+    "sealed_values",
     "unsealed_legacy",
 ]
