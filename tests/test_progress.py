@@ -13,7 +13,7 @@ import pytest
 
 from mesoformula.cli import _progress, main
 from mesoformula.cli._progress import Progress
-from mesoformula.stock import audit, receiving
+from mesoformula.stock import receiving, walk
 
 from .conftest import EXAMPLES
 
@@ -57,7 +57,7 @@ def run_with_screen(monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple[int, s
 
 def test_validate_import_and_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(receiving, "PROGRESS_EVERY", 2)
-    monkeypatch.setattr(audit, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(walk, "PROGRESS_EVERY", 5)  # the journal walk of verify
     code, out, screen = run_with_screen(monkeypatch, "validate", str(EXAMPLES))
     assert (1, True) == (code, "validating files: " in screen)  # the unsafe example fails
     assert "validating" not in out

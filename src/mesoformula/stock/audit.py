@@ -22,7 +22,7 @@ from .seals import (
     sealed_subject,
     unsealed_legacy,
 )
-from .walk import PROGRESS_EVERY, Walk
+from .walk import Walk
 
 if TYPE_CHECKING:
     from ._engine import Engine
@@ -412,7 +412,6 @@ def rebuild(db: Engine) -> None:
 
 __all__ = [
     "POSTGRES_TRIGGERS",
-    "PROGRESS_EVERY",
     "TRIGGERS",
     "fold",
     "head",
