@@ -5,23 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from mesoformula.catalog import Condition
 from mesoformula.files.catalogs import LoadedCatalog
 from mesoformula.units import Quantity
 
-#: The higher anaesthetic maxima need epinephrine at 1:200,000 (0.005 mg/mL) or stronger.
-EPINEPHRINE = (Condition(ingredient="epinephrine", at_least=Quantity(0.005, "mg/mL")),)
-
-
-def limit(loaded: LoadedCatalog, ingredient: str, basis: str, **conditions: object) -> Quantity:
-    matches = [
-        lim.max
-        for lim in loaded.catalog.ingredients[ingredient].limits
-        if lim.basis == basis
-        and all(getattr(lim, key) == value for key, value in conditions.items())
-    ]
-    assert 1 == len(matches), (ingredient, basis, matches)
-    return matches[0]
+from .test_catalog_data import EPINEPHRINE, limit
 
 
 def test_bupivacaine_with_and_without_epinephrine(loaded: LoadedCatalog) -> None:

@@ -310,10 +310,11 @@ def _check_usage(args: argparse.Namespace, words: Sequence[str]) -> None:
     ):
         raise UsageError(f"--format {args.format} is not available for '{args.command}'")
     one_line_arguments(words)
-    from .config import apply_config, config_of, zone_in_force  # noqa: PLC0415
+    from .config import apply_config, config_of  # noqa: PLC0415
 
-    apply_config(args, config_of())
-    clinic_zone(zone_in_force(args))
+    config = config_of()
+    apply_config(args, config)
+    clinic_zone(None if config is None else config.timezone)  # MESOFORMULA_TZ wins
 
 
 def _failed(error: Exception, args: argparse.Namespace, out: TextIO) -> int:

@@ -72,12 +72,6 @@ def apply_config(args: argparse.Namespace, config: Config | None) -> None:
             setattr(args, option, value)
 
 
-def zone_in_force(args: argparse.Namespace) -> str | None:
-    """The clinic's zone: ``MESOFORMULA_TZ``, else the configuration's, else None."""
-    config = getattr(args, "config", None)
-    return os.environ.get("MESOFORMULA_TZ", "").strip() or (config and config.timezone) or None
-
-
 def settings(args: argparse.Namespace, config: Config | None) -> list[Setting]:
     """Every setting in force, with its value and where it comes from."""
     from mesoformula.results import Setting  # noqa: PLC0415
@@ -168,4 +162,4 @@ def add_config(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=cmd_config)
 
 
-__all__ = ["add_config", "apply_config", "cmd_config", "config_of", "settings", "zone_in_force"]
+__all__ = ["add_config", "apply_config", "cmd_config", "config_of", "settings"]
